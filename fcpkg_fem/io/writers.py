@@ -1,0 +1,364 @@
+"""Writers: each turns a :class:`~fcpkg_fem.result.RunResult` into files of a run folder, registered by name.
+
+A writer is a function ``writer(result, out_dir) -> list[Path]`` that writes its files atomically into the existing
+folder ``out_dir`` and returns their paths. ``@register_writer(name, order=...)`` adds it to :data:`WRITERS`;
+:func:`write_all` runs the selected writers in ascending ``order``, ``summary`` last, so the presence of
+``summary.json`` marks a complete run. The files are described in docs/outputs.md.
+
+Built-in writers: ``csv`` (history.csv, bumps.csv, vias.csv), ``vtu`` (fields_<index>.vtu, fields.pvd,
+regions.json), ``plots`` (PNG, :mod:`fcpkg_fem.io.plots`), ``report`` (report.html, :mod:`fcpkg_fem.io.report`),
+``summary`` (summary.json).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from fcpkg_fem.io.atomic import atomic_path, atomic_write_text, clean_stale_temps
+from fcpkg_fem.result import RunResult
+
+__all__ = [
+    "WRITERS",
+    "Writer",
+    "register_writer",
+    "write_all",
+    "summary_json",
+    "write_summary",
+    "write_csv",
+    "write_vtu",
+    "ITEM_TABLES",
+]
+
+WriterFn = Callable[[RunResult, Path], list[Path]]
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A registered writer: its name, its place in the write order and the function."""
+
+    name: str
+    order: int
+    fn: WriterFn
+
+
+#: name -> Writer, filled by :func:`register_writer`.
+WRITERS: dict[str, Writer] = {}
+
+
+def register_writer(name: str, order: int = 50) -> Callable[[WriterFn], WriterFn]:
+    """Decorator registering ``fn(result, out_dir) -> list[Path]`` as writer ``name``.
+
+    Args:
+        name: key used in ``write_all(names=...)`` and in ``summary["files"]``.
+        order: writers run in ascending order; ``summary`` uses 1000 so that it comes last.
+    """
+
+    def deco(fn: WriterFn) -> WriterFn:
+        WRITERS[name] = Writer(name, order, fn)
+        return fn
+
+    return deco
+
+
+# --------------------------------------------------------------------------------------------------- summary.json
+
+
+def _json_default(obj: Any) -> Any:
+    # The summary contract is plain JSON types; numpy scalars/arrays slipping through are converted, not refused.
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    raise TypeError(f"summary: value of type {type(obj).__name__} is not JSON serialisable: {obj!r}")
+
+
+def _find_non_finite(obj: Any, where: str = "summary") -> str | None:
+    """Return the key path of the first NaN/inf in ``obj``, or None."""
+    if isinstance(obj, (float, np.floating)):
+        return None if math.isfinite(obj) else where
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            hit = _find_non_finite(v, f"{where}[{k!r}]")
+            if hit:
+                return hit
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            hit = _find_non_finite(v, f"{where}[{i}]")
+            if hit:
+                return hit
+    elif isinstance(obj, np.ndarray) and obj.dtype.kind == "f" and not np.all(np.isfinite(obj)):
+        return where
+    return None
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """Serialise the summary: indent 2, keys in the order they were built, NaN and infinity refused.
+
+    Raises:
+        ValueError: a number is NaN or infinite (JSON has no such value); the message names its key path.
+    """
+    bad = _find_non_finite(summary)
+    if bad:
+        raise ValueError(f"{bad}: non-finite number; summary.json accepts finite numbers only")
+    return json.dumps(summary, indent=2, allow_nan=False, ensure_ascii=False, default=_json_default) + "\n"
+
+
+@register_writer("summary", order=1000)
+def write_summary(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write ``summary.json`` (exactly ``result.summary``)."""
+    return [atomic_write_text(Path(out_dir) / "summary.json", summary_json(result.summary))]
+
+
+# ------------------------------------------------------------------------------------------------------------ CSV
+
+#: summary output sections with per-item tables -> CSV file name.
+ITEM_TABLES = {"bumps": "bumps.csv", "vias": "vias.csv"}
+
+
+def _csv_cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))  # shortest repr that round-trips exactly
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v)
+
+
+def _csv_text(header: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_csv_cell(row.get(k)) for k in header])
+    return buf.getvalue()
+
+
+def history_rows(result: RunResult) -> tuple[list[str], list[dict[str, Any]]]:
+    """Header and rows of history.csv: ``index`` first, then the sorted union of every row's keys.
+
+    A row without ``index`` gets its position. A key missing from a row gives an empty cell.
+    """
+    rows = []
+    for i, r in enumerate(result.history):
+        row = dict(r)
+        row.setdefault("index", i)
+        rows.append(row)
+    keys = sorted({k for r in rows for k in r} - {"index"})
+    return ["index", *keys], rows
+
+
+def item_rows(result: RunResult, section: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Header and rows of the per-item table of ``section`` (``bumps`` or ``vias``) over every output.
+
+    One row per item per output: ``index, time_s, temperature_C, region, critical`` then ``id, x_mm, y_mm`` and the
+    sorted remaining item keys. ``critical`` is 1 for the region's critical item at that output. No items: no rows.
+    """
+    fixed = ["index", "time_s", "temperature_C", "region", "critical"]
+    first_item_keys = ["id", "x_mm", "y_mm"]
+    rows: list[dict[str, Any]] = []
+    item_keys: set[str] = set()
+    for pos, out in enumerate(result.outputs):
+        for region, table in (out.get(section) or {}).items():
+            crit = (table.get("critical") or {}).get("id")
+            for item in table.get("items") or []:
+                item_keys.update(item)
+                rows.append({
+                    "index": out.get("index", pos),
+                    "time_s": out.get("time_s"),
+                    "temperature_C": out.get("temperature_C"),
+                    "region": region,
+                    "critical": int(crit is not None and item.get("id") == crit),
+                    **item,
+                })
+    rest = sorted(item_keys - set(first_item_keys) - set(fixed))
+    return fixed + [k for k in first_item_keys if k in item_keys] + rest, rows
+
+
+@register_writer("csv", order=10)
+def write_csv(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write ``history.csv`` and, when the summary has per-item tables, ``bumps.csv`` / ``vias.csv``."""
+    out_dir = Path(out_dir)
+    header, rows = history_rows(result)
+    written = [atomic_write_text(out_dir / "history.csv", _csv_text(header, rows))]
+    for section, fname in ITEM_TABLES.items():
+        header, rows = item_rows(result, section)
+        if rows:
+            written.append(atomic_write_text(out_dir / fname, _csv_text(header, rows)))
+    return written
+
+
+# ------------------------------------------------------------------------------------------------------------ VTU
+
+
+def output_index(result: RunResult, pos: int) -> int:
+    """The ``index`` of the output at position ``pos`` (its position when the summary has none)."""
+    outs = result.summary.get("outputs") or []
+    if pos < len(outs) and outs[pos].get("index") is not None:
+        return int(outs[pos]["index"])
+    return pos
+
+
+def pvd_timesteps(result: RunResult) -> list[float]:
+    """``timestep`` of each output in fields.pvd: ``time_s`` if every output has one, else the output index.
+
+    All-or-nothing, because a mix of seconds and indices on one time axis would mislead.
+    """
+    outs = result.summary.get("outputs") or []
+    n = len(result.fields)
+    times = [outs[i].get("time_s") if i < len(outs) else None for i in range(n)]
+    if n and all(t is not None for t in times):
+        return [float(t) for t in times]
+    return [float(output_index(result, i)) for i in range(n)]
+
+
+def regions_map(result: RunResult) -> dict[str, str]:
+    """Region index (as a string, JSON keys being strings) -> region name."""
+    return {str(i): name for i, name in enumerate(result.region_names)}
+
+
+def vtu_mesh(result: RunResult, pos: int):
+    """The meshio.Mesh of output position ``pos``: hexahedra, the FieldSet data and the ``region`` cell data.
+
+    Region names go to the companion ``regions.json`` (meshio's VTU writer does not write field data).
+    """
+    import meshio
+
+    fs = result.fields[pos]
+    cell_data = {name: [np.asarray(a)] for name, a in fs.cell_data.items()}
+    cell_data["region"] = [np.asarray(result.cell_region, dtype=np.int32)]
+    return meshio.Mesh(
+        points=np.asarray(result.points, dtype=float),
+        cells=[("hexahedron", np.asarray(result.cells, dtype=np.int64))],
+        point_data={name: np.asarray(a) for name, a in fs.point_data.items()},
+        cell_data=cell_data,
+    )
+
+
+def pvd_text(files: list[str], timesteps: list[float]) -> str:
+    """ParaView collection file listing ``files`` (relative paths) at ``timesteps``."""
+    lines = ['<?xml version="1.0"?>',
+             '<VTKFile type="Collection" version="0.1" byte_order="LittleEndian">',
+             "  <Collection>"]
+    for f, t in zip(files, timesteps):
+        lines.append(f'    <DataSet timestep="{t!r}" group="" part="0" file={quoteattr(f)}/>')
+    lines += ["  </Collection>", "</VTKFile>", ""]
+    return "\n".join(lines)
+
+
+@register_writer("vtu", order=20)
+def write_vtu(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write ``fields_<index>.vtu`` per output, ``fields.pvd`` (time collection) and ``regions.json``."""
+    import meshio
+
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    names: list[str] = []
+    for pos in range(len(result.fields)):
+        fname = f"fields_{output_index(result, pos)}.vtu"
+        with atomic_path(out_dir / fname) as tmp:
+            meshio.write(tmp, vtu_mesh(result, pos), file_format="vtu")
+        written.append(out_dir / fname)
+        names.append(fname)
+    written.append(atomic_write_text(out_dir / "fields.pvd", pvd_text(names, pvd_timesteps(result))))
+    written.append(atomic_write_text(out_dir / "regions.json", json.dumps(regions_map(result), indent=2) + "\n"))
+    return written
+
+
+# ------------------------------------------------------------------------------------------------------ write_all
+
+
+def _rel(path: Path, out_dir: Path) -> str:
+    return Path(path).resolve().relative_to(out_dir.resolve()).as_posix()
+
+
+def _old_files(out_dir: Path) -> dict[str, list[str]]:
+    """``files`` of a summary.json already in ``out_dir`` (a previous run), {} if none or unreadable."""
+    try:
+        files = json.loads((out_dir / "summary.json").read_text(encoding="utf-8")).get("files") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {k: [str(p) for p in v] for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
+
+
+def _ensure_registered() -> None:
+    # The plot and report writers live in their own modules (matplotlib is heavy); importing registers them.
+    from fcpkg_fem.io import plots, report  # noqa: F401
+
+
+def write_all(result: RunResult, out_dir: str | os.PathLike, names: Iterable[str] | None = None) -> dict[str, list[Path]]:
+    """Write the selected writers' files into ``out_dir`` (created if needed); return name -> written paths.
+
+    Order: ascending writer order (csv, vtu, plots, report, summary), so ``summary.json`` comes last and its presence
+    marks a complete run. When ``summary`` is among the writers, an existing ``summary.json`` is removed first
+    (a folder being rewritten is not complete), and files a previous run listed for a rewritten writer but this run
+    did not write (e.g. ``fields_9.vtu`` when there are now fewer outputs) are removed at the end.
+
+    Side effects on ``result``: ``summary["files"]`` gets the relative paths written (entries of writers not run
+    now are kept); ``summary["timing_s"]["write"]`` (and ``total``, adjusted) get the time spent writing, when the
+    summary has a ``timing_s`` section; ``result.out_dir`` is set.
+
+    Raises:
+        KeyError: an unknown writer name (the message lists the known ones).
+    """
+    _ensure_registered()
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    selected = list(WRITERS) if names is None else list(dict.fromkeys(names))
+    unknown = [n for n in selected if n not in WRITERS]
+    if unknown:
+        raise KeyError(f"unknown writer(s) {unknown}; known: {sorted(WRITERS)}")
+    writers = sorted((WRITERS[n] for n in selected), key=lambda w: (w.order, w.name))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(out_dir)
+    old = _old_files(out_dir)
+    if "summary" in selected:
+        (out_dir / "summary.json").unlink(missing_ok=True)
+
+    files: dict[str, list[str]] = dict(result.summary.get("files") or {})
+    written: dict[str, list[Path]] = {}
+    for w in writers:
+        if w.name == "summary":
+            # Record everything, summary.json included, before it is serialised.
+            files["summary"] = ["summary.json"]
+            result.summary["files"] = files
+            timing = result.summary.get("timing_s")
+            if isinstance(timing, dict):
+                elapsed = time.perf_counter() - start
+                prev = timing.get("write") or 0.0
+                timing["write"] = elapsed
+                if timing.get("total") is not None:
+                    timing["total"] = timing["total"] - prev + elapsed
+        else:
+            # Give the report the list of what exists so far (and what will): it prints the file list.
+            result.summary["files"] = {**files, **({"summary": ["summary.json"]} if "summary" in selected else {})}
+        paths = w.fn(result, out_dir)
+        written[w.name] = list(paths)
+        files[w.name] = [_rel(p, out_dir) for p in paths]
+    result.summary["files"] = files
+    result.out_dir = out_dir
+
+    for name in written:
+        stale = set(old.get(name, [])) - set(files.get(name, []))
+        for rel in stale:
+            p = out_dir / rel
+            # Only plain files inside out_dir; a hand-edited summary must not make us delete elsewhere.
+            if ".." not in Path(rel).parts and not Path(rel).is_absolute() and p.is_file():
+                p.unlink()
+    return written
