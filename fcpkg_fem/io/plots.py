@@ -1,0 +1,201 @@
+"""PNG plots of a run: the warpage-vs-temperature curve and contour maps of the detrended face shapes.
+
+Figures are built with :class:`matplotlib.figure.Figure` and rendered by the Agg canvas: no pyplot, no global state,
+no display needed. :func:`plot_pngs` renders every plot to bytes; the ``plots`` writer saves them and the report
+embeds the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fcpkg_fem.io.atomic import atomic_write_bytes
+from fcpkg_fem.io.writers import output_index, register_writer
+from fcpkg_fem.result import RunResult
+
+__all__ = [
+    "WARPAGE_CAPTION",
+    "warpage_curve_figure",
+    "warpage_map_figure",
+    "map_selection",
+    "figure_png",
+    "plot_pngs",
+    "write_plots",
+]
+
+WARPAGE_CAPTION = (
+    "Signed warpage as JEDEC JESD22-B112 / JEITA ED-7306 name it: + convex, \u2212 concave, |value| = coplanarity "
+    "(peak-to-valley after removing the least-squares plane).\nEach face is viewed from outside the package: "
+    "bottom face (terminal side) from below, top face (stacking side) from above."
+)
+MAP_CAPTION = (
+    "w with the least-squares plane removed, along +z, drawn in package x-y seen from above.\n"
+    "Bottom face: viewed from below, convex means its centre is lower (more negative w) than its corners."
+)
+_FACE_COLOURS = {"bottom": "tab:blue", "top": "tab:red"}
+
+
+def figure_png(fig, dpi: int = 110) -> bytes:
+    """Render a matplotlib Figure to PNG bytes with the Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _warp(out: dict[str, Any], face: str) -> dict[str, Any] | None:
+    w = (out.get("warpage") or {}).get(face)
+    return w if isinstance(w, dict) and w.get("signed_um") is not None else None
+
+
+def _faces_in_outputs(result: RunResult) -> list[str]:
+    keys: list[str] = []
+    for out in result.outputs:
+        for k in out.get("warpage") or {}:
+            if k not in keys and _warp(out, k) is not None:
+                keys.append(k)
+    return keys
+
+
+def warpage_curve_figure(result: RunResult):
+    """Signed warpage (um) of every face vs temperature (degC), one figure; None when no output has warpage.
+
+    Markers at each output; consecutive outputs joined by arrows pointing forward in time, solid while heating,
+    dashed while cooling, dotted at constant temperature, so the two branches of a reflow can be told apart.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    faces = _faces_in_outputs(result)
+    if not faces:
+        return None
+    fig = Figure(figsize=(7.5, 5.6), layout="constrained")
+    ax = fig.add_subplot()
+    handles = []
+    for k, face in enumerate(faces):
+        colour = _FACE_COLOURS.get(face, f"C{k + 2}")
+        pts = [(o.get("temperature_C"), _warp(o, face)["signed_um"], output_index(result, i))
+               for i, o in enumerate(result.outputs) if _warp(o, face) is not None and o.get("temperature_C") is not None]
+        if not pts:
+            continue
+        t = np.array([p[0] for p in pts], dtype=float)
+        w = np.array([p[1] for p in pts], dtype=float)
+        info = next(_warp(o, face) for o in result.outputs if _warp(o, face) is not None)
+        label = f"{face}: {info.get('face', face)}" + (f" ({info['view']})" if info.get("view") else "")
+        ax.plot(t, w, ls="none", marker="o", ms=5, color=colour, zorder=3)
+        handles.append(Line2D([], [], color=colour, marker="o", ls="-", label=label))
+        for i in range(len(t) - 1):
+            if t[i] == t[i + 1] and w[i] == w[i + 1]:
+                continue
+            ls = "-" if t[i + 1] > t[i] else "--" if t[i + 1] < t[i] else ":"
+            ax.annotate("", xy=(t[i + 1], w[i + 1]), xytext=(t[i], w[i]),
+                        arrowprops=dict(arrowstyle="-|>", color=colour, linestyle=ls, lw=1.3,
+                                        shrinkA=4, shrinkB=4, mutation_scale=11))
+        if len(t) <= 25:
+            for ti, wi, idx in zip(t, w, (p[2] for p in pts)):
+                ax.annotate(str(idx), (ti, wi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+        ax.annotate("start", (t[0], w[0]), textcoords="offset points", xytext=(-8, -14), fontsize=8, color=colour)
+    handles += [Line2D([], [], color="0.3", ls="-", label="heating (T rising)"),
+                Line2D([], [], color="0.3", ls="--", label="cooling (T falling)"),
+                Line2D([], [], color="0.3", ls=":", label="dwell (T constant)")]
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xlabel("temperature (\u00b0C)")
+    ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
+    name = (result.summary.get("case") or {}).get("name", "")
+    ax.set_title(f"Warpage vs temperature \u2014 {name}" if name else "Warpage vs temperature")
+    ax.grid(True, alpha=0.3)
+    ax.legend(handles=handles, fontsize=8, loc="best")
+    fig.text(0.01, 0.005, WARPAGE_CAPTION + "\nNumbers at the markers: output index; arrows point forward in time.",
+             fontsize=7, ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.09, 1, 0.91))
+    return fig
+
+
+def map_selection(result: RunResult) -> list[tuple[str, int]]:
+    """(face, output position) pairs to map: per face, the output with the largest |signed| warpage, and the last.
+
+    When the summary has no signed value for a face at some output, the peak-to-valley of ``w_detrended`` stands in.
+    """
+    chosen: list[tuple[str, int]] = []
+    faces: list[str] = []
+    for fs in result.faces:
+        faces += [f for f in fs if f not in faces]
+    for face in faces:
+        positions = [i for i, fs in enumerate(result.faces) if face in fs]
+        if not positions:
+            continue
+
+        def size(i: int) -> float:
+            w = _warp(result.outputs[i], face) if i < len(result.outputs) else None
+            if w is not None:
+                return abs(float(w["signed_um"]))
+            return float(np.ptp(result.faces[i][face].w_detrended)) * 1e6
+
+        for i in dict.fromkeys([max(positions, key=size), positions[-1]]):
+            chosen.append((face, i))
+    return chosen
+
+
+def warpage_map_figure(result: RunResult, face: str, pos: int):
+    """Filled contours of ``w_detrended`` (um) of ``face`` at output position ``pos`` over x, y in mm."""
+    from matplotlib.figure import Figure
+
+    s = result.faces[pos][face]
+    x = np.asarray(s.x, dtype=float) * 1e3
+    y = np.asarray(s.y, dtype=float) * 1e3
+    w = np.asarray(s.w_detrended, dtype=float) * 1e6
+    m = float(np.max(np.abs(w))) if w.size else 0.0
+    m = m if m > 0 else 1e-6
+    levels = np.linspace(-m, m, 21)
+    fig = Figure(figsize=(6.4, 6.0), layout="constrained")
+    ax = fig.add_subplot()
+    try:
+        art = ax.tricontourf(x, y, w, levels=levels, cmap="RdBu_r", extend="neither")
+    except (ValueError, RuntimeError):  # too few or collinear points: no triangulation
+        art = ax.scatter(x, y, c=w, cmap="RdBu_r", vmin=-m, vmax=m, s=12)
+    fig.colorbar(art, ax=ax, label="w detrended (\u00b5m), along +z", shrink=0.85)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    out = result.outputs[pos] if pos < len(result.outputs) else {}
+    info = _warp(out, face) or {}
+    title = f"{info.get('face', face)} \u2014 output {output_index(result, pos)}"
+    if out.get("temperature_C") is not None:
+        title += f", T = {out['temperature_C']:.1f} \u00b0C"
+    if info:
+        title += (f"\nsigned {info['signed_um']:+.3g} \u00b5m ({info.get('shape', '?')}), "
+                  f"coplanarity {info.get('coplanarity_um', float('nan')):.3g} \u00b5m")
+        if info.get("view"):
+            title += f"\nviewed {info['view']}"
+    ax.set_title(title, fontsize=10)
+    fig.text(0.01, 0.005, MAP_CAPTION, fontsize=7, ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    return fig
+
+
+def _safe(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
+
+
+def plot_pngs(result: RunResult) -> dict[str, bytes]:
+    """Every plot of the run rendered to PNG bytes, keyed by file name (curve first, then the maps)."""
+    pngs: dict[str, bytes] = {}
+    fig = warpage_curve_figure(result)
+    if fig is not None:
+        pngs["warpage_vs_temperature.png"] = figure_png(fig)
+    for face, pos in map_selection(result):
+        pngs[f"warpage_{_safe(face)}_{output_index(result, pos)}.png"] = figure_png(warpage_map_figure(result, face, pos))
+    return pngs
+
+
+@register_writer("plots", order=30)
+def write_plots(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write ``warpage_vs_temperature.png`` and ``warpage_<face>_<index>.png`` maps."""
+    return [atomic_write_bytes(Path(out_dir) / name, data) for name, data in plot_pngs(result).items()]
