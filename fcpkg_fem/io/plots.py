@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 WARPAGE_CAPTION = (
-    "Signed warpage as JEDEC JESD22-B112 / JEITA ED-7306 name it: + convex, \u2212 concave, |value| = coplanarity "
-    "(peak-to-valley after removing the least-squares plane).\nEach face is viewed from outside the package: "
+    "Signed warpage as JEDEC JESD22-B112 / JEITA ED-7306 name it: + convex, \u2212 concave;\n|value| = coplanarity "
+    "(peak-to-valley after removing the least-squares plane). Each face is viewed from outside the package:\n"
     "bottom face (terminal side) from below, top face (stacking side) from above."
 )
 MAP_CAPTION = (
@@ -114,7 +114,7 @@ def warpage_curve_figure(result: RunResult):
     ax.legend(handles=handles, fontsize=8, loc="best")
     fig.text(0.01, 0.005, WARPAGE_CAPTION + "\nNumbers at the markers: output index; arrows point forward in time.",
              fontsize=7, ha="left", va="bottom")
-    fig.get_layout_engine().set(rect=(0, 0.09, 1, 0.91))
+    fig.get_layout_engine().set(rect=(0, 0.12, 1, 0.88))
     return fig
 
 
@@ -153,7 +153,9 @@ def warpage_map_figure(result: RunResult, face: str, pos: int):
     w = np.asarray(s.w_detrended, dtype=float) * 1e6
     m = float(np.max(np.abs(w))) if w.size else 0.0
     m = m if m > 0 else 1e-6
-    levels = np.linspace(-m, m, 21)
+    from matplotlib.ticker import MaxNLocator
+
+    levels = MaxNLocator(nbins=20, symmetric=True).tick_values(-m, m)
     fig = Figure(figsize=(6.4, 6.0), layout="constrained")
     ax = fig.add_subplot()
     try:

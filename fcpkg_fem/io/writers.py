@@ -296,6 +296,17 @@ def _old_files(out_dir: Path) -> dict[str, list[str]]:
     return {k: [str(p) for p in v] for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
 
 
+def _record_write_time(summary: dict[str, Any], elapsed: float) -> None:
+    """Set ``timing_s.write`` to ``elapsed`` and move ``timing_s.total`` by the same change, if the section exists."""
+    timing = summary.get("timing_s")
+    if not isinstance(timing, dict):
+        return
+    prev = timing.get("write") or 0.0
+    timing["write"] = elapsed
+    if timing.get("total") is not None:
+        timing["total"] = timing["total"] - prev + elapsed
+
+
 def _ensure_registered() -> None:
     # The plot and report writers live in their own modules (matplotlib is heavy); importing registers them.
     from fcpkg_fem.io import plots, report  # noqa: F401
@@ -334,17 +345,11 @@ def write_all(result: RunResult, out_dir: str | os.PathLike, names: Iterable[str
     files: dict[str, list[str]] = dict(result.summary.get("files") or {})
     written: dict[str, list[Path]] = {}
     for w in writers:
+        _record_write_time(result.summary, time.perf_counter() - start)  # so far; the report shows it too
         if w.name == "summary":
             # Record everything, summary.json included, before it is serialised.
             files["summary"] = ["summary.json"]
             result.summary["files"] = files
-            timing = result.summary.get("timing_s")
-            if isinstance(timing, dict):
-                elapsed = time.perf_counter() - start
-                prev = timing.get("write") or 0.0
-                timing["write"] = elapsed
-                if timing.get("total") is not None:
-                    timing["total"] = timing["total"] - prev + elapsed
         else:
             # Give the report the list of what exists so far (and what will): it prints the file list.
             result.summary["files"] = {**files, **({"summary": ["summary.json"]} if "summary" in selected else {})}
