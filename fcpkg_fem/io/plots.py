@@ -33,10 +33,11 @@ WARPAGE_CAPTION = (
     "(peak-to-valley after removing the least-squares plane). Each face is viewed from outside the package:\n"
     "bottom face (terminal side) from below, top face (stacking side) from above."
 )
-MAP_CAPTION = (
-    "w with the least-squares plane removed, along +z, drawn in package x-y seen from above.\n"
-    "Bottom face: viewed from below, convex means its centre is lower (more negative w) than its corners."
-)
+MAP_CAPTION = "w with the least-squares plane removed, along +z, drawn in package x-y seen from above.\n"
+MAP_CAPTION_FACE = {
+    "bottom": "Bottom face, viewed from below: convex = centre lower (more negative w) than the corners.",
+    "top": "Top face, viewed from above: convex = centre higher (more positive w) than the corners.",
+}
 _FACE_COLOURS = {"bottom": "tab:blue", "top": "tab:red"}
 
 
@@ -156,7 +157,7 @@ def warpage_map_figure(result: RunResult, face: str, pos: int):
     from matplotlib.ticker import MaxNLocator
 
     levels = MaxNLocator(nbins=20, symmetric=True).tick_values(-m, m)
-    fig = Figure(figsize=(6.4, 6.0), layout="constrained")
+    fig = Figure(figsize=(6.4, 6.4), layout="constrained")
     ax = fig.add_subplot()
     try:
         art = ax.tricontourf(x, y, w, levels=levels, cmap="RdBu_r", extend="neither")
@@ -177,8 +178,8 @@ def warpage_map_figure(result: RunResult, face: str, pos: int):
         if info.get("view"):
             title += f"\nviewed {info['view']}"
     ax.set_title(title, fontsize=10)
-    fig.text(0.01, 0.005, MAP_CAPTION, fontsize=7, ha="left", va="bottom")
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+    fig.text(0.01, 0.005, MAP_CAPTION + MAP_CAPTION_FACE.get(face, ""), fontsize=7, ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.92))
     return fig
 
 
