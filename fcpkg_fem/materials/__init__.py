@@ -1,0 +1,40 @@
+"""Materials: immutable models (``model``), the built-in library with sources (``library``) and the case-file
+``materials:`` block (``spec``). See docs/materials.md.
+
+Internal units: Pa, 1/K, degC, W/(m K), kg/m^3, J/(kg K).
+"""
+
+from fcpkg_fem.materials.library import builtin_names, get
+from fcpkg_fem.materials.model import (
+    CTE,
+    VOIGT,
+    AnandParams,
+    Elastic,
+    Isotropic,
+    Material,
+    Orthotropic,
+    Table,
+)
+
+__all__ = [
+    "CTE",
+    "VOIGT",
+    "AnandParams",
+    "Elastic",
+    "Isotropic",
+    "Material",
+    "Orthotropic",
+    "Table",
+    "builtin_names",
+    "get",
+    "resolve_materials",
+]
+
+
+def __getattr__(name: str):
+    # spec imports units and library; import lazily so `from fcpkg_fem.materials import Table` stays light.
+    if name == "resolve_materials":
+        from fcpkg_fem.materials.spec import resolve_materials
+
+        return resolve_materials
+    raise AttributeError(name)
