@@ -318,7 +318,8 @@ def write_all(result: RunResult, out_dir: str | os.PathLike, names: Iterable[str
     Order: ascending writer order (csv, vtu, plots, report, summary), so ``summary.json`` comes last and its presence
     marks a complete run. When ``summary`` is among the writers, an existing ``summary.json`` is removed first
     (a folder being rewritten is not complete), and files a previous run listed for a rewritten writer but this run
-    did not write (e.g. ``fields_9.vtu`` when there are now fewer outputs) are removed at the end.
+    did not write (e.g. ``fields_9.vtu`` when there are now fewer outputs) are removed at the end (only when
+    ``summary`` is among the writers).
 
     Side effects on ``result``: ``summary["files"]`` gets the relative paths written (entries of writers not run
     now are kept); ``summary["timing_s"]["write"]`` (and ``total``, adjusted) get the time spent writing, when the
@@ -359,7 +360,8 @@ def write_all(result: RunResult, out_dir: str | os.PathLike, names: Iterable[str
     result.summary["files"] = files
     result.out_dir = out_dir
 
-    for name in written:
+    # Only when summary.json is rewritten: a summary left standing keeps listing (and needing) its files.
+    for name in written if "summary" in written else ():
         stale = set(old.get(name, [])) - set(files.get(name, []))
         for rel in stale:
             p = out_dir / rel

@@ -387,3 +387,45 @@ def test_unknown_writer_name(tmp_path):
     with pytest.raises(KeyError, match="known"):
         write_all(make_result(), tmp_path, names=["vtk"])
     assert not os.listdir(tmp_path)
+
+
+def test_kill_9_mid_write_leaves_a_complete_file(tmp_path):
+    """A writer process killed with SIGKILL while rewriting a file leaves one complete version, and a stale temp
+    file (if any) that the next run's cleanup removes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("no SIGKILL on this platform")
+    target = tmp_path / "big.bin"
+    n = 4_000_000
+    code = (
+        "import sys\nfrom fcpkg_fem.io.atomic import atomic_write_bytes\n"
+        f"n = {n}\nk = 0\nprint('go', flush=True)\n"
+        "while True:\n"
+        "    atomic_write_bytes(sys.argv[1], bytes([65 + k % 2]) * n)\n"
+        "    k += 1\n"
+    )
+    def start():
+        p = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE)
+        assert p.stdout.readline().strip() == b"go"
+        p.stdout.close()
+        return p
+
+    proc = start()
+    deadline = time.monotonic() + 30
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(3):  # kill at a few moments in a few runs
+        time.sleep(0.15)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        data = target.read_bytes()
+        assert len(data) == n and data[:1] in (b"A", b"B") and data.count(data[:1]) == n
+        clean_stale_temps(tmp_path)
+        assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
+        proc = start()
+    proc.kill()
+    proc.wait()
