@@ -454,9 +454,9 @@ class Material:
         description: one line for reports.
         elastic: :class:`Isotropic` or :class:`Orthotropic` (axes = global x, y, z).
         cte: :class:`CTE` (1/K) with its kind (instantaneous or secant).
-        k: thermal conductivity tables (x, y, z), W/(m K).
-        rho: density table, kg/m^3.
-        cp: specific heat table, J/(kg K).
+        k: thermal conductivity tables (x, y, z), W/(m K); None if not given (mechanics-only material).
+        rho: density table, kg/m^3; None if not given.
+        cp: specific heat table, J/(kg K); None if not given.
         Tg: glass transition temperature (degC), or None.
         sources: property name (``E``, ``nu``, ``cte``, ``k``, ``rho``, ``cp``, ``Tg``, ``anand``, ...) -> source text.
         notes: free text (caveats, what the numbers represent).
@@ -467,9 +467,9 @@ class Material:
     name: str
     elastic: Elastic
     cte: CTE
-    k: tuple[Table, Table, Table]
-    rho: Table
-    cp: Table
+    k: tuple[Table, Table, Table] | None = None
+    rho: Table | None = None
+    cp: Table | None = None
     description: str = ""
     Tg: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -478,19 +478,22 @@ class Material:
 
     def __post_init__(self) -> None:
         k = self.k
-        if isinstance(k, (Table, int, float)):
-            k = (k, k, k)
-        if len(k) != 3:
-            raise ValueError("k must be one table or three (x, y, z)")
-        object.__setattr__(self, "k", tuple(as_table(t) for t in k))
-        object.__setattr__(self, "rho", as_table(self.rho))
-        object.__setattr__(self, "cp", as_table(self.cp))
+        if k is not None:
+            if isinstance(k, (Table, int, float)):
+                k = (k, k, k)
+            if len(k) != 3:
+                raise ValueError("k must be one table or three (x, y, z)")
+            object.__setattr__(self, "k", tuple(as_table(t) for t in k))
+        if self.rho is not None:
+            object.__setattr__(self, "rho", as_table(self.rho))
+        if self.cp is not None:
+            object.__setattr__(self, "cp", as_table(self.cp))
         object.__setattr__(self, "sources", _freeze_map(self.sources))
         object.__setattr__(self, "extra", _freeze_map(self.extra))
         self.elastic.check(self.name)
         probs = []
-        for label, tabs in (("k", self.k), ("rho", (self.rho,)), ("cp", (self.cp,))):
-            if any(np.any(t.values <= 0) for t in tabs):
+        for label, tabs in (("k", self.k or ()), ("rho", (self.rho,)), ("cp", (self.cp,))):
+            if any(t is not None and np.any(t.values <= 0) for t in tabs):
                 probs.append(f"{label} must be > 0 at every temperature")
         if probs:
             raise InputError.single(f"materials.{self.name}", "; ".join(probs))
@@ -511,17 +514,38 @@ class Material:
         """Free thermal strain [xx, yy, zz] from the stress-free T_ref to T (degC); shape ``broadcast + (3,)``."""
         return self.cte.strain(T, T_ref)
 
+    def _missing(self, key: str, what: str) -> InputError:
+        return InputError.single(
+            f"materials.{self.name}.{key}",
+            f"not given, but the thermal problem needs the {what}; add '{key}:' to the material",
+        )
+
+    @property
+    def has_thermal(self) -> bool:
+        """True when conductivity, density and specific heat are all given."""
+        return self.k is not None and self.rho is not None and self.cp is not None
+
     def conductivity(self, T: Any) -> np.ndarray:
-        """Thermal conductivity (W/(m K)) [kx, ky, kz], shape ``atleast_1d(T).shape + (3,)``."""
+        """Thermal conductivity (W/(m K)) [kx, ky, kz], shape ``atleast_1d(T).shape + (3,)``.
+
+        Raises:
+            InputError: the material has no conductivity.
+        """
+        if self.k is None:
+            raise self._missing("conductivity", "thermal conductivity")
         T = _T_array(T)
         return np.stack([t(T) for t in self.k], axis=-1)
 
     def density(self, T: Any) -> np.ndarray:
-        """Density (kg/m^3), shape ``atleast_1d(T).shape``."""
+        """Density (kg/m^3), shape ``atleast_1d(T).shape``. Raises InputError if not given."""
+        if self.rho is None:
+            raise self._missing("density", "density")
         return self.rho(_T_array(T))
 
     def specific_heat(self, T: Any) -> np.ndarray:
-        """Specific heat (J/(kg K)), shape ``atleast_1d(T).shape``."""
+        """Specific heat (J/(kg K)), shape ``atleast_1d(T).shape``. Raises InputError if not given."""
+        if self.cp is None:
+            raise self._missing("specific_heat", "specific heat")
         return self.cp(_T_array(T))
 
     def with_overrides(self, *, sources: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None,
@@ -555,8 +579,8 @@ class Material:
                 out[k + ("_GPa" if k[0] in "EG" else "")] = float(t(T1)[0] / (1e9 if k[0] in "EG" else 1))
         out["cte_ppm_per_K"] = (self.cte.tangent(T1)[0] * 1e6).tolist()
         out["cte_kind"] = self.cte.kind
-        out["k_W_per_mK"] = self.conductivity(T1)[0].tolist()
-        out["rho_kg_per_m3"] = float(self.density(T1)[0])
-        out["cp_J_per_kgK"] = float(self.specific_heat(T1)[0])
+        out["k_W_per_mK"] = self.conductivity(T1)[0].tolist() if self.k is not None else None
+        out["rho_kg_per_m3"] = float(self.density(T1)[0]) if self.rho is not None else None
+        out["cp_J_per_kgK"] = float(self.specific_heat(T1)[0]) if self.cp is not None else None
         out["Tg_C"] = self.Tg
         return out

@@ -1,0 +1,382 @@
+"""The case file's ``materials:`` block -> :class:`~fcpkg_fem.materials.model.Material` objects.
+
+Input is plain data straight from YAML. Every problem found is collected and raised together as one
+:class:`~fcpkg_fem.errors.InputError` whose fields are dotted paths (``materials.my_glue.E.value[2]``).
+
+An entry either **overrides** a library material (``base: <library name>``; an entry named like a library
+material without ``base`` overrides that material in place) or **defines** a new one (then ``E`` + ``nu`` or
+``orthotropic``, the CTE, and ``source`` are required). See docs/materials.md for the syntax and an example.
+
+Property values are a scalar with units (``"2 GPa"``; a bare number is in the property's default unit, see
+:data:`PROPERTY_KINDS`) or a table ``{temperature: [...], value: [...]}`` (same length >= 1, strictly increasing
+temperatures, linear interpolation, constant beyond the ends). A CTE may also be ``{glassy: .., rubbery: .., Tg: ..}``
+(instantaneous step at Tg; Tg defaults to the material's Tg).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+from fcpkg_fem.errors import InputError, Problem, closest
+from fcpkg_fem.materials import library
+from fcpkg_fem.materials.model import CTE, Isotropic, Material, Orthotropic, Table, _ORTHO_KEYS
+from fcpkg_fem.units import describe, parse_list, parse_quantity
+
+__all__ = ["resolve_materials", "PROPERTY_KINDS", "ENTRY_KEYS"]
+
+PROPERTY_KINDS: dict[str, str] = {
+    "E": "stress",
+    "nu": "dimensionless",
+    "cte": "cte",
+    "cte_xy": "cte",
+    "cte_z": "cte",
+    "conductivity": "conductivity",
+    "conductivity_xy": "conductivity",
+    "conductivity_z": "conductivity",
+    "density": "density",
+    "specific_heat": "specific_heat",
+}
+"""Temperature-dependent property key -> unit kind (see fcpkg_fem.units.KINDS)."""
+
+ENTRY_KEYS = (
+    "base", "description", "source", "notes",
+    "E", "nu", "orthotropic",
+    "cte", "cte_xy", "cte_z", "cte_kind", "cte_reference_temperature",
+    "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg",
+)
+"""Every key a ``materials.<name>`` entry accepts."""
+
+_ORTHO_KINDS = {k: ("stress" if k[0] in "EG" else "dimensionless") for k in _ORTHO_KEYS}
+_CTE_KINDS = ("instantaneous", "secant")
+_STEP_KEYS = ("glassy", "rubbery", "Tg")
+_TABLE_KEYS = ("temperature", "value")
+_POSITIVE = {"stress", "conductivity", "density", "specific_heat"}
+
+
+class _Collector:
+    """Accumulates problems; ``run`` calls a parser and records its InputError instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(field, message))
+
+    def run(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as err:
+            self.problems.extend(err.problems)
+            return None
+
+
+def _unknown_keys(raw: Mapping, allowed: tuple[str, ...], field: str, out: _Collector) -> None:
+    for key in raw:
+        if key not in allowed:
+            hint = closest(str(key), allowed)
+            did = f" (did you mean '{hint}'?)" if hint else ""
+            out.add(f"{field}.{key}", f"unknown key{did}; allowed: {', '.join(allowed)}")
+
+
+def _parse_table(raw: Any, kind: str, field: str, out: _Collector) -> Table | None:
+    """Scalar with units -> constant Table; ``{temperature, value}`` -> Table. None (problem recorded) if bad."""
+    if isinstance(raw, Mapping):
+        n_before = len(out.problems)
+        _unknown_keys(raw, _TABLE_KEYS, field, out)
+        for key in _TABLE_KEYS:
+            if key not in raw:
+                out.add(f"{field}.{key}", "missing; a table needs 'temperature' and 'value' lists of equal length")
+        if len(out.problems) > n_before:
+            return None
+        T = out.run(parse_list, raw["temperature"], "temperature", f"{field}.temperature")
+        v = out.run(parse_list, raw["value"], kind, f"{field}.value")
+        if T is None or v is None:
+            return None
+        if len(T) != len(v):
+            out.add(field, f"'temperature' has {len(T)} entries but 'value' has {len(v)}; they must match")
+            return None
+        bad = [i for i in range(1, len(T)) if not T[i] > T[i - 1]]
+        if bad:
+            i = bad[0]
+            out.add(f"{field}.temperature[{i}]",
+                    f"{raw['temperature'][i]!r} does not exceed the previous temperature "
+                    f"{raw['temperature'][i - 1]!r}; temperatures must increase strictly")
+            return None
+        values = v
+    elif isinstance(raw, (list, tuple)):
+        out.add(field, f"{raw!r} is a list; give a scalar ({describe(kind)}) or a table "
+                       "{temperature: [...], value: [...]}")
+        return None
+    else:
+        x = out.run(parse_quantity, raw, kind, field)
+        if x is None:
+            return None
+        T, values = (0.0,), (x,)
+    if kind in _POSITIVE:
+        for i, x in enumerate(values):
+            if not x > 0:
+                where = f"{field}.value[{i}]" if isinstance(raw, Mapping) else field
+                given = raw["value"][i] if isinstance(raw, Mapping) else raw
+                out.add(where, f"{given!r} must be > 0")
+                return None
+    return Table(T, values)
+
+
+def _parse_cte(raw: Any, field: str, Tg: float | None, out: _Collector) -> tuple[Table | None, bool]:
+    """A CTE value: scalar, table or glassy/rubbery step. Returns (table, is_step)."""
+    if isinstance(raw, Mapping) and any(k in raw for k in ("glassy", "rubbery")):
+        n_before = len(out.problems)
+        _unknown_keys(raw, _STEP_KEYS, field, out)
+        a1 = out.run(parse_quantity, raw["glassy"], "cte", f"{field}.glassy") if "glassy" in raw else None
+        a2 = out.run(parse_quantity, raw["rubbery"], "cte", f"{field}.rubbery") if "rubbery" in raw else None
+        for key in ("glassy", "rubbery"):
+            if key not in raw:
+                out.add(f"{field}.{key}", "missing; a glassy/rubbery CTE needs 'glassy', 'rubbery' and a Tg")
+        tg = out.run(parse_quantity, raw["Tg"], "temperature", f"{field}.Tg") if "Tg" in raw else Tg
+        if "Tg" not in raw and Tg is None:
+            out.add(f"{field}.Tg", "missing; give Tg here or as the material's 'Tg'")
+        if len(out.problems) > n_before or a1 is None or a2 is None or tg is None:
+            return None, True
+        return Table.step(tg, a1, a2), True
+    return _parse_table(raw, "cte", field, out), False
+
+
+def _text(raw: Mapping, key: str, field: str, out: _Collector, required: bool = False) -> str | None:
+    if key not in raw:
+        if required:
+            out.add(f"{field}.{key}", "missing; a new material needs a 'source' (where its numbers come from)")
+        return None
+    val = raw[key]
+    if not isinstance(val, str) or not val.strip():
+        out.add(f"{field}.{key}", f"{val!r} is not text; give a non-empty string")
+        return None
+    return val.strip()
+
+
+def _move_step(t: Table, old: float, new: float) -> Table:
+    """A pure glassy/rubbery step at ``old`` moved to ``new``; any other table unchanged."""
+    if t.T_C.size == 2 and t.T_C[0] == t.T_C[1] == old:
+        return Table.step(new, t.values[0], t.values[1])
+    return t
+
+
+def _resolve_entry(name: str, raw: Any, field: str, out: _Collector) -> Material | None:
+    if not isinstance(raw, Mapping):
+        out.add(field, f"{raw!r} is not a mapping; give the material's properties as 'key: value' lines")
+        return None
+    n_before = len(out.problems)
+    _unknown_keys(raw, ENTRY_KEYS, field, out)
+
+    # --- base ----------------------------------------------------------------------------------------------
+    base: Material | None = None
+    if "base" in raw:
+        base = out.run(library.get, raw["base"], f"{field}.base")
+        if base is None:
+            return None
+    elif name.lower() in library.builtin_names():
+        base = library.get(name.lower())
+    is_new = base is None
+
+    source = _text(raw, "source", field, out, required=is_new)
+    description = _text(raw, "description", field, out)
+    notes = _text(raw, "notes", field, out)
+    src = source or "case file override (no source given)"
+    sources: dict[str, str] = {}
+
+    # --- Tg ------------------------------------------------------------------------------------------------
+    Tg = base.Tg if base is not None else None
+    Tg_given = "Tg" in raw
+    if Tg_given:
+        Tg = out.run(parse_quantity, raw["Tg"], "temperature", f"{field}.Tg")
+        sources["Tg"] = src
+
+    # --- elastic -------------------------------------------------------------------------------------------
+    elastic = base.elastic if base is not None else None
+    has_iso = "E" in raw or "nu" in raw
+    if "orthotropic" in raw and has_iso:
+        out.add(field, "give either 'E' and 'nu' (isotropic) or 'orthotropic', not both")
+    elif "orthotropic" in raw:
+        ortho = raw["orthotropic"]
+        f_o = f"{field}.orthotropic"
+        if not isinstance(ortho, Mapping):
+            out.add(f_o, f"{ortho!r} is not a mapping; give {', '.join(_ORTHO_KEYS)}")
+        else:
+            _unknown_keys(ortho, _ORTHO_KEYS, f_o, out)
+            prev = elastic.tables() if isinstance(elastic, Orthotropic) else {}
+            tabs = {}
+            for key in _ORTHO_KEYS:
+                if key in ortho:
+                    tabs[key] = _parse_table(ortho[key], _ORTHO_KINDS[key], f"{f_o}.{key}", out)
+                elif key in prev:
+                    tabs[key] = prev[key]
+                else:
+                    why = "" if is_new else " (the base material is not orthotropic)"
+                    out.add(f"{f_o}.{key}", f"missing{why}; orthotropic needs all of {', '.join(_ORTHO_KEYS)}")
+            if len(tabs) == len(_ORTHO_KEYS) and all(t is not None for t in tabs.values()):
+                elastic = Orthotropic(**tabs)
+            sources["E"] = sources["nu"] = src
+    elif has_iso:
+        E = _parse_table(raw["E"], "stress", f"{field}.E", out) if "E" in raw else None
+        nu = _parse_table(raw["nu"], "dimensionless", f"{field}.nu", out) if "nu" in raw else None
+        if nu is not None and (nu.values.min() <= -1 or nu.values.max() >= 0.5):
+            out.add(f"{field}.nu", f"{raw['nu']!r}: an isotropic Poisson ratio must lie in (-1, 0.5)")
+            nu = None
+        if isinstance(elastic, Isotropic):
+            E = E if "E" in raw else elastic.E
+            nu = nu if "nu" in raw else elastic.nu
+        else:
+            for key in ("E", "nu"):
+                if key not in raw:
+                    why = "the base material is orthotropic" if base is not None else "a new material needs both"
+                    out.add(f"{field}.{key}", f"missing; {why}: give 'E' and 'nu' (isotropic) or 'orthotropic'")
+        if E is not None and nu is not None:
+            elastic = Isotropic(E, nu)
+        for key in ("E", "nu"):
+            if key in raw:
+                sources[key] = src
+    elif is_new:
+        out.add(f"{field}.E", "missing; a new material needs 'E' and 'nu' (isotropic) or 'orthotropic'")
+
+    # --- CTE -----------------------------------------------------------------------------------------------
+    cte = base.cte if base is not None else None
+    kind = cte.kind if cte is not None else "instantaneous"
+    T0 = cte.T0 if cte is not None else None
+    kind_given = "cte_kind" in raw
+    if kind_given:
+        if raw["cte_kind"] in _CTE_KINDS:
+            kind = raw["cte_kind"]
+        else:
+            out.add(f"{field}.cte_kind", f"{raw['cte_kind']!r} is not a CTE kind; use one of: {', '.join(_CTE_KINDS)}")
+    if "cte_reference_temperature" in raw:
+        T0 = out.run(parse_quantity, raw["cte_reference_temperature"], "temperature",
+                     f"{field}.cte_reference_temperature")
+        if kind != "secant":
+            out.add(f"{field}.cte_reference_temperature",
+                    "only meaningful with 'cte_kind: secant' (an instantaneous CTE needs no reference)")
+    elif kind == "secant" and T0 is None:
+        out.add(f"{field}.cte_reference_temperature",
+                "missing; a secant CTE is measured from a reference temperature: give it (e.g. '25 C')")
+
+    dirs: dict[str, Table | None] = {}
+    steps = []
+    if "cte" in raw and ("cte_xy" in raw or "cte_z" in raw):
+        out.add(field, "give either 'cte' (same in x, y, z) or 'cte_xy' and 'cte_z', not both")
+    elif "cte" in raw:
+        t, step = _parse_cte(raw["cte"], f"{field}.cte", Tg, out)
+        dirs = {"x": t, "y": t, "z": t}
+        steps.append(("cte", step))
+    else:
+        if "cte_xy" in raw:
+            t, step = _parse_cte(raw["cte_xy"], f"{field}.cte_xy", Tg, out)
+            dirs["x"] = dirs["y"] = t
+            steps.append(("cte_xy", step))
+        if "cte_z" in raw:
+            t, step = _parse_cte(raw["cte_z"], f"{field}.cte_z", Tg, out)
+            dirs["z"] = t
+            steps.append(("cte_z", step))
+    for key, step in steps:
+        if step and kind == "secant":
+            out.add(f"{field}.{key}", "a glassy/rubbery CTE is an instantaneous step; it cannot be used with "
+                                      "'cte_kind: secant'")
+    if is_new and not dirs:
+        out.add(f"{field}.cte", "missing; a new material needs 'cte' (or 'cte_xy' and 'cte_z')")
+    elif is_new and len(dirs) < 3:
+        missing = "cte_z" if "z" not in dirs else "cte_xy"
+        out.add(f"{field}.{missing}", "missing; give both 'cte_xy' and 'cte_z' (or one 'cte')")
+    elif cte is not None and len(dirs) < 3 and (kind != cte.kind or T0 != cte.T0) and (dirs or kind_given):
+        out.add(f"{field}.cte_kind", f"changing the CTE kind or reference of '{base.name}' needs every direction "
+                                     "('cte', or 'cte_xy' and 'cte_z'): the base data would be reread otherwise")
+    if all(t is not None for t in dirs.values()) and (dirs or kind_given or "cte_reference_temperature" in raw):
+        old = dict(zip("xyz", cte.tables())) if cte is not None else {}
+        merged = {d: dirs.get(d, old.get(d)) for d in "xyz"}
+        if all(t is not None for t in merged.values()) and not (kind == "secant" and T0 is None):
+            try:
+                cte = CTE(merged["x"], merged["y"], merged["z"], kind, T0 if kind == "secant" else None)
+            except ValueError as err:
+                out.add(f"{field}.cte", str(err))
+            sources["cte"] = src
+    elif Tg_given and Tg is not None and base is not None and base.Tg is not None and cte is not None:
+        # Only Tg changed: move the base material's glassy/rubbery step with it.
+        cte = CTE(*(_move_step(t, base.Tg, Tg) for t in cte.tables()), cte.kind, cte.T0)
+
+    # --- thermal -------------------------------------------------------------------------------------------
+    k = base.k if base is not None else None
+    if "conductivity" in raw and ("conductivity_xy" in raw or "conductivity_z" in raw):
+        out.add(field, "give either 'conductivity' or 'conductivity_xy' and 'conductivity_z', not both")
+    elif "conductivity" in raw:
+        t = _parse_table(raw["conductivity"], "conductivity", f"{field}.conductivity", out)
+        k = (t, t, t) if t is not None else k
+        sources["k"] = src
+    elif "conductivity_xy" in raw or "conductivity_z" in raw:
+        old_k = k or (None, None, None)
+        kxy = (_parse_table(raw["conductivity_xy"], "conductivity", f"{field}.conductivity_xy", out)
+               if "conductivity_xy" in raw else old_k[0])
+        kz = (_parse_table(raw["conductivity_z"], "conductivity", f"{field}.conductivity_z", out)
+              if "conductivity_z" in raw else old_k[2])
+        if kxy is None or kz is None:
+            missing = "conductivity_xy" if kxy is None else "conductivity_z"
+            if missing not in raw:
+                out.add(f"{field}.{missing}", "missing; give both 'conductivity_xy' and 'conductivity_z'")
+        else:
+            k = (kxy, kxy, kz)
+        sources["k"] = src
+    rho = base.rho if base is not None else None
+    if "density" in raw:
+        rho = _parse_table(raw["density"], "density", f"{field}.density", out)
+        sources["rho"] = src
+    cp = base.cp if base is not None else None
+    if "specific_heat" in raw:
+        cp = _parse_table(raw["specific_heat"], "specific_heat", f"{field}.specific_heat", out)
+        sources["cp"] = src
+
+    if len(out.problems) > n_before or elastic is None or cte is None:
+        return None
+    try:
+        if base is None:
+            return Material(
+                name=name, elastic=elastic, cte=cte, k=k, rho=rho, cp=cp, description=description or "",
+                Tg=Tg, sources={**sources, "all": src}, notes=notes or "",
+            )
+        changes: dict[str, Any] = {"name": name, "elastic": elastic, "cte": cte, "k": k, "rho": rho, "cp": cp}
+        if description is not None:
+            changes["description"] = description
+        if notes is not None:
+            changes["notes"] = notes
+        return base.with_overrides(sources=sources, Tg=Tg, **changes)
+    except InputError as err:
+        for p in err.problems:
+            out.add(field, p.message)
+        return None
+
+
+def resolve_materials(raw: dict | None, field: str = "materials") -> dict[str, Material]:
+    """Every material a case can name: the built-in library plus the case's own entries.
+
+    Args:
+        raw: the case file's ``materials:`` mapping (name -> entry), or None.
+        field: dotted path of the block, for error messages.
+
+    Returns:
+        name -> Material; case entries replace library materials of the same name.
+
+    Raises:
+        InputError: every problem in the block, each with its dotted field path.
+    """
+    out = {n: library.get(n) for n in library.builtin_names()}
+    if raw is None:
+        return out
+    if not isinstance(raw, Mapping):
+        raise InputError.single(field, f"{raw!r} is not a mapping; give 'name: {{properties}}' entries")
+    col = _Collector()
+    for name, entry in raw.items():
+        f = f"{field}.{name}"
+        if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
+            col.add(f, f"{name!r} is not a valid material name; use letters, digits, '_', '-' or '.' without spaces")
+            continue
+        mat = _resolve_entry(name, entry, f, col)
+        if mat is not None:
+            out[name] = mat
+    if col.problems:
+        raise InputError(col.problems)
+    return out
