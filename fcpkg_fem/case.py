@@ -1296,7 +1296,10 @@ def _check_heights(p: Package) -> list[Problem]:
     gap = stack(i0, j0)
     for i, j in pairs[1:]:
         if abs(stack(i, j) - gap) > layout.TOL:
-            side, k = ("bottom", i) if i != i0 else ("top", j)
+            # blame the side whose die + bumps differ from the first pair's (the bottom one if both do)
+            same_bottom = abs(bottom[i].bumps.standoff + bottom[i].thickness
+                              - bottom[i0].bumps.standoff - bottom[i0].thickness) <= layout.TOL
+            side, k = ("top", j) if same_bottom else ("bottom", i)
             out.append(Problem(
                 f"package.carriers.{side}.chips.{k}.thickness",
                 f"heights do not add up: pair '{bottom[i].name}'/'{top[j].name}' stacks standoff + die + adhesive "
