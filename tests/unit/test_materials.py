@@ -381,3 +381,19 @@ def test_spec_in_place_override_and_none():
     assert mats["sac305"].extra["anand"] is get("sac305").extra["anand"]
     with pytest.raises(InputError, match="not a mapping"):
         resolve_materials(["sac305"])
+
+
+def test_docs_example_resolves_and_lists_every_builtin():
+    """docs/materials.md: its YAML example is valid, and every built-in material has a section."""
+    import pathlib
+    import re
+
+    import yaml
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "materials.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    mats = resolve_materials(yaml.safe_load(block)["materials"])
+    assert mats["my_adhesive"].Tg == 80.0
+    assert mats["core_x"].cte.kind == "secant" and mats["low_moisture_resin"].has_thermal
+    for name in builtin_names():
+        assert f"### `{name}`" in text
