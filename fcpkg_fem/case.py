@@ -374,8 +374,8 @@ class Interconnect(_Array):
                 if self.wall is None:
                     probs.append(("wall", "is required for plated vias (the Cu wall thickness)"))
                 elif self.diameter is not None and not self.wall < self.diameter / 2:
-                    probs.append(("wall", f"{self.wall:g} m must be less than half the via diameter "
-                                          f"({self.diameter / 2:g} m)"))
+                    probs.append(("wall", f"{_mm(self.wall)} must be less than half the via diameter "
+                                          f"({_mm(self.diameter / 2)})"))
             else:
                 probs += [(f, "applies only to plated vias (fill: plated)") for f in ("wall", "fill_material")
                           if getattr(self, f) is not None]
@@ -611,7 +611,7 @@ class MeshSpec(_Model):
         if self.max_layer_thickness is None:
             _set_default(self, "max_layer_thickness", self.size)
         if self.feature_size > self.size * (1 + 1e-12):
-            msg = f"feature_size ({self.feature_size:g} m) must not exceed size ({self.size:g} m)"
+            msg = f"feature_size ({_mm(self.feature_size)}) must not exceed size ({_mm(self.size)})"
             raise _fail(msg, [("feature_size", msg)])
         return self
 
