@@ -230,3 +230,44 @@ def test_two_die_pairs_with_equal_heights():
         load_case(raw)
     assert fields(exc.value) == ["package.carriers.top.chips.1.thickness"]
     assert "heights do not add up" in exc.value.problems[0].message
+
+
+# --- yamlio --------------------------------------------------------------------------------------------
+
+
+def test_yaml_size_limit(tmp_path):
+    from fcpkg_fem.yamlio import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * (MAX_BYTES + 10) + "\n")
+    with pytest.raises(InputError) as exc:
+        read_yaml(big)
+    assert exc.value.problems[0].field == str(big) and "limit" in exc.value.problems[0].message
+    with pytest.raises(InputError):
+        read_yaml("a: 1\n" + "#" * (MAX_BYTES + 10))
+
+
+def test_yaml_plain_data_and_merge_keys_still_work():
+    d = read_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 5\nlist: [1, 2.5, '80 um', true, null]\n")
+    assert d == {"base": {"x": 1, "y": 2}, "c": {"x": 5, "y": 2}, "list": [1, 2.5, "80 um", True, None]}
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: !!str 3\n", "tags are not allowed"),
+    ("a: ! x\n", "tags are not allowed"),
+    ("a: !!binary aGVsbG8=\n", "tags are not allowed"),
+    ("a: 1\na: 2\n", "duplicate key 'a'"),
+    ("? [1, 2]\n: x\n", "plain value"),
+    ("[1, 2]\n", "must be a mapping"),
+])
+def test_yaml_refusals(text, words):
+    with pytest.raises(InputError) as exc:
+        read_yaml(text)
+    assert exc.value.problems[0].field == "<text>"
+    assert words in exc.value.problems[0].message
+
+
+def test_missing_file():
+    with pytest.raises(InputError) as exc:
+        load_case("no/such/case.yaml")
+    assert exc.value.problems[0].field == "no/such/case.yaml"
