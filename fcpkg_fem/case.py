@@ -965,8 +965,11 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
             problems.extend(err.problems)
     if case is not None:
         if materials is not None:
-            problems.extend(_check_material_names(case, materials))
+            problems.extend(_check_material_names(_material_uses(case), materials))
         problems.extend(_cross_checks(case))
+    elif materials is not None:
+        # the structure is broken somewhere else; still report every unknown material name
+        problems.extend(_check_material_names(_raw_material_uses(raw), materials))
     if problems:
         raise InputError(_dedupe(problems))
     assert case is not None
@@ -1015,10 +1018,34 @@ def _material_uses(case: Case) -> list[tuple[str, str]]:
     return uses
 
 
-def _check_material_names(case: Case, materials: dict) -> list[Problem]:
+def _raw_material_uses(raw: dict) -> list[tuple[str, str]]:
+    """(field path, material name) for every ``material``/``fill_material`` string in unvalidated data."""
+    uses: list[tuple[str, str]] = []
+
+    def walk(node: Any, path: list[Any]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("material", "fill_material") and isinstance(v, str):
+                    uses.append((_join([*path, k]), v))
+                else:
+                    walk(v, [*path, k])
+        elif isinstance(node, list):
+            for k, v in enumerate(node):
+                walk(v, [*path, k])
+
+    for key in ("package", "laminate"):
+        walk(raw.get(key), [key])
+    load = raw.get("load")
+    if isinstance(load, dict) and isinstance(load.get("stress_free_by_material"), dict):
+        uses += [(f"load.stress_free_by_material.{m}", m) for m in load["stress_free_by_material"]
+                 if isinstance(m, str)]
+    return uses
+
+
+def _check_material_names(uses: list[tuple[str, str]], materials: dict) -> list[Problem]:
     known = sorted(materials)
     out = []
-    for field, name in _material_uses(case):
+    for field, name in uses:
         if name not in materials:
             hint = closest(name, known)
             msg = f"material '{name}' is not in the library or the case's materials section"

@@ -153,7 +153,13 @@ def test_all_problems_collected_and_no_pydantic_text():
         assert leak not in text
 
 
-def test_material_did_you_mean_needs_a_valid_model():
+def test_unknown_material_reported_alongside_structural_errors():
+    with pytest.raises(InputError) as exc:
+        load_case(REF, ["package.encapsulant.material=emcc", "mesh.order=7"])
+    assert set(fields(exc.value)) == {"package.encapsulant.material", "mesh.order"}
+
+
+def test_material_did_you_mean():
     with pytest.raises(InputError) as exc:
         load_case(REF, ["package.encapsulant.material=emcc"])
     (p,) = exc.value.problems
