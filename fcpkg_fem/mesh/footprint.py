@@ -65,6 +65,7 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
     import gmsh
 
     dom = geom.domain
+    size, feature_size = 2.0 * size, 2.0 * feature_size  # see the subdivision note below
     shapes = [s for s in _distinct_shapes(geom) if _clip_to_domain(s, dom)]
     if progress:
         progress(f"footprint: {len(shapes)} outlines")
@@ -129,7 +130,11 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
             gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
         gmsh.option.setNumber("Mesh.Algorithm", 8)  # frontal-Delaunay for quads
         gmsh.option.setNumber("Mesh.RecombineAll", 1)
-        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3)  # blossom full-quad
+        # blossom recombination, then one uniform split of every element into quads: all-quad for any
+        # boundary (full-quad recombination needs an even number of segments round every face). The split
+        # halves edge lengths, so the size field asks for twice the target size.
+        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 1)
+        gmsh.option.setNumber("Mesh.SubdivisionAlgorithm", 1)
         gmsh.option.setNumber("Mesh.Smoothing", 5)
         gmsh.option.setNumber("Mesh.RandomSeed", 1)
         if progress:

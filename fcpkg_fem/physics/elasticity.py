@@ -80,17 +80,25 @@ def strain_displacement(grads: np.ndarray) -> np.ndarray:
 class ElementChunk:
     """Geometry of a block of elements, reusable across assemblies at different temperatures.
 
+    Only the scalar shape-function gradients are kept (6x smaller than the B matrices, which are rebuilt
+    on demand), so a chunk list of a 100k-element hex20 mesh stays near 1 GB.
+
     Attributes:
         elements: (n,) element indices.
         dofs: (n, n_local) global dofs of each element.
-        B: (n, n_qp, 6, n_local) strain-displacement matrices.
+        grads: (n, n_qp, n_shape, 3) scalar shape-function gradients (1/m).
         dx: (n, n_qp) quadrature weights times |det J| (m^3).
     """
 
     elements: np.ndarray
     dofs: np.ndarray
-    B: np.ndarray
+    grads: np.ndarray
     dx: np.ndarray
+
+    @property
+    def B(self) -> np.ndarray:
+        """(n, n_qp, 6, n_local) strain-displacement matrices."""
+        return strain_displacement(self.grads)
 
 
 def element_chunks(vbasis, chunk_size: int = 4000):
@@ -105,10 +113,9 @@ def _chunk(vbasis, idx: np.ndarray) -> ElementChunk:
 
     sb = CellBasis(vbasis.mesh, vbasis.elem.elem, quadrature=vbasis.quadrature, elements=idx)
     grads = np.stack([sb.basis[a][0].grad for a in range(sb.Nbfun)], axis=-1)  # (3, n, nq, ns)
-    grads = np.moveaxis(grads, 0, -1)  # (n, nq, ns, 3)
-    B = strain_displacement(grads)
-    vb = CellBasis(vbasis.mesh, vbasis.elem, quadrature=vbasis.quadrature, elements=idx)
-    return ElementChunk(elements=idx, dofs=vb.element_dofs.T.copy(), B=B, dx=sb.dx)
+    grads = np.ascontiguousarray(np.moveaxis(grads, 0, -1))  # (n, nq, ns, 3)
+    dofs = vbasis.element_dofs[:, idx].T.copy()
+    return ElementChunk(elements=idx, dofs=dofs, grads=grads, dx=sb.dx)
 
 
 def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=None, chunk_size: int = 4000):
@@ -128,19 +135,32 @@ def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=
     K = None
     for ch in chunks if chunks is not None else element_chunks(vbasis, chunk_size):
         C = C_el[ch.elements]  # (n, 6, 6)
-        CB = np.einsum("eij,eqjl->eqil", C, ch.B)  # (n, nq, 6, nl)
-        Bw = ch.B * ch.dx[:, :, None, None]
-        n, nq, _, nl = ch.B.shape
+        B = ch.B
+        CB = np.einsum("eij,eqjl->eqil", C, B)  # (n, nq, 6, nl)
+        Bw = B * ch.dx[:, :, None, None]
+        n, nq, _, nl = B.shape
         Ke = np.matmul(Bw.reshape(n, nq * 6, nl).transpose(0, 2, 1), CB.reshape(n, nq * 6, nl))  # (n, nl, nl)
         rows = np.repeat(ch.dofs, nl, axis=1).ravel()
         cols = np.tile(ch.dofs, (1, nl)).ravel()
         Kc = sp.coo_matrix((Ke.ravel(), (rows, cols)), shape=(N, N)).tocsr()
         K = Kc if K is None else K + Kc
         if eth_el is not None:
-            sig = np.einsum("eij,ej->ei", C, eth_el[ch.elements])  # (n, 6)
-            fe = np.einsum("eqil,ei,eq->el", ch.B, sig, ch.dx)
-            np.add.at(f, ch.dofs.ravel(), fe.ravel())
+            _add_load(f, ch, C, eth_el[ch.elements])
     return K, f
+
+
+def _add_load(f: np.ndarray, ch: ElementChunk, C: np.ndarray, eth: np.ndarray) -> None:
+    sig = np.einsum("eij,ej->ei", C, eth)  # (n, 6) stress the thermal strain would cause if restrained
+    fe = np.einsum("eqil,ei,eq->el", ch.B, sig, ch.dx)
+    np.add.at(f, ch.dofs.ravel(), fe.ravel())
+
+
+def assemble_load(n_dofs: int, chunks, C_el: np.ndarray, eth_el: np.ndarray) -> np.ndarray:
+    """Thermal load vector (n_dofs,) in N alone, for a stiffness matrix that is already assembled."""
+    f = np.zeros(n_dofs)
+    for ch in chunks:
+        _add_load(f, ch, C_el[ch.elements], eth_el[ch.elements])
+    return f
 
 
 def element_stress(chunks, u: np.ndarray, C_el: np.ndarray, eth_el: np.ndarray):

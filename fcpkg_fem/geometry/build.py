@@ -1,0 +1,175 @@
+"""Validated case -> :class:`Geometry` (prisms with region names). Pure data, no gmsh.
+
+Stacked flip-chip, bottom to top (z = 0 at the bottom face of carrier 1):
+carrier 1 layers; bump layer 1 (standoff 1); die 1 (active face down); adhesive; die 2 (active face up);
+bump layer 2 (standoff 2); carrier 2 layers; top balls. Bottom balls hang below z = 0.
+The encapsulant fills the whole gap between the carriers; every part inside the gap takes precedence over it,
+and vias (priority above the carrier layers) run through carrier 1, the gap and carrier 2.
+Bumps, vias and balls are modelled as cylinders of their diameter (the pad-to-pad column of a joint).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import layout
+from . import names as N
+from .model import Geometry, Prism, Shape
+
+# who owns overlapping space (higher wins)
+PRIO_ENCAPSULANT = 0
+PRIO_CARRIER = 5
+PRIO_PART = 10
+PRIO_VIA = 20
+PRIO_VIA_FILL = 25
+
+
+def build_geometry(case: Any) -> Geometry:
+    """Geometry of a validated case (``case.structure`` is ``stacked_flipchip`` or ``laminate``)."""
+    if case.structure == "laminate":
+        return _laminate(case)
+    return _stacked(case)
+
+
+def _layer_elements(case: Any) -> dict[str, int]:
+    le = getattr(case.mesh, "layer_elements", None) or {}
+    return {str(k): int(v) for k, v in le.items()}
+
+
+def _laminate(case: Any) -> Geometry:
+    lam = case.laminate
+    sx, sy = lam.size
+    outline = Shape.rect(0.0, 0.0, sx, sy)
+    prisms = []
+    z = 0.0
+    for layer in lam.layers:
+        prisms.append(Prism(N.laminate_layer(layer.name), layer.material, outline, z, z + layer.thickness,
+                            PRIO_CARRIER))
+        z += layer.thickness
+    first, last = prisms[0].region, prisms[-1].region
+    return Geometry(
+        structure="laminate",
+        prisms=tuple(prisms),
+        outline=outline,
+        symmetry=case.mesh.symmetry,
+        faces={N.LAMINATE_BOTTOM: (0.0, first), N.LAMINATE_TOP: (z, last)},
+        interfaces=tuple((prisms[i].region, prisms[i + 1].region) for i in range(len(prisms) - 1)),
+        layer_elements=_layer_elements(case),
+    )
+
+
+def _carrier_prisms(carrier: Any, index: int, z0: float) -> tuple[list[Prism], float]:
+    sx, sy = carrier.size
+    outline = Shape.rect(0.0, 0.0, sx, sy)
+    out = []
+    z = z0
+    for layer in carrier.layers:
+        out.append(Prism(N.carrier_layer(index, layer.name), layer.material, outline, z, z + layer.thickness,
+                         PRIO_CARRIER))
+        z += layer.thickness
+    return out, z
+
+
+def stack_heights(pkg: Any) -> dict[str, float]:
+    """z of every horizontal level of a stacked package, in m (z = 0: bottom face of carrier 1)."""
+    bottom, top = pkg.carriers.bottom, pkg.carriers.top
+    zc1 = float(sum(layer.thickness for layer in bottom.layers))
+    pairs = layout.die_pairs(pkg)
+    if pairs:
+        i, j = pairs[0]
+        b, t = bottom.chips[i], top.chips[j]
+        gap = b.bumps.standoff + b.thickness + pkg.adhesive.thickness + t.thickness + t.bumps.standoff
+    else:  # no back-to-back pair: the gap is set by the tallest die column on either carrier
+        gap = max([c.bumps.standoff + c.thickness for c in bottom.chips + top.chips] or [0.0])
+    zc2 = zc1 + gap
+    ztop = zc2 + float(sum(layer.thickness for layer in top.layers))
+    return {"carrier1_top": zc1, "carrier2_bottom": zc2, "carrier2_top": ztop, "gap": gap}
+
+
+def _stacked(case: Any) -> Geometry:
+    pkg = case.package
+    bottom, top = pkg.carriers.bottom, pkg.carriers.top
+    h = stack_heights(pkg)
+    zc1, zc2, ztop = h["carrier1_top"], h["carrier2_bottom"], h["carrier2_top"]
+    prisms: list[Prism] = []
+
+    c1, _ = _carrier_prisms(bottom, 1, 0.0)
+    c2, _ = _carrier_prisms(top, 2, zc2)
+    prisms += c1 + c2
+
+    # the gap: encapsulant over the overlap of both carriers
+    gx, gy = layout.interconnect_size(pkg)
+    prisms.append(Prism(N.ENCAPSULANT, pkg.encapsulant.material, Shape.rect(0, 0, gx, gy), zc1, zc2,
+                        PRIO_ENCAPSULANT))
+
+    interfaces = [(N.ENCAPSULANT, c1[-1].region), (N.ENCAPSULANT, c2[0].region)]
+    item_regions = []
+    for carrier_chips, facing_up in ((bottom.chips, False), (top.chips, True)):
+        for chip in carrier_chips:
+            cx, cy = chip.center
+            sx, sy = chip.size
+            so = chip.bumps.standoff
+            if not facing_up:  # die on carrier 1: bumps below it
+                zb0, zb1 = zc1, zc1 + so
+                zd0, zd1 = zb1, zb1 + chip.thickness
+            else:  # die on carrier 2: bumps above it
+                zb0, zb1 = zc2 - so, zc2
+                zd0, zd1 = zb0 - chip.thickness, zb0
+            prisms.append(Prism(N.chip(chip.name), chip.material, Shape.rect(cx, cy, sx, sy), zd0, zd1, PRIO_PART))
+            breg = N.bumps(chip.name)
+            item_regions.append(breg)
+            r = 0.5 * chip.bumps.diameter
+            for k, (x, y) in enumerate(layout.bump_centres(chip)):
+                prisms.append(Prism(breg, chip.bumps.material, Shape.disk(x, y, r), zb0, zb1, PRIO_PART, k))
+
+    for i, j, center, size in layout.adhesive_rects(pkg):
+        b, t = bottom.chips[i], top.chips[j]
+        z0 = zc1 + b.bumps.standoff + b.thickness
+        z1 = zc2 - t.bumps.standoff - t.thickness
+        prisms.append(Prism(N.ADHESIVE, pkg.adhesive.material, Shape.rect(center[0], center[1], *size), z0, z1,
+                            PRIO_PART))
+        interfaces += [(N.chip(b.name), N.ADHESIVE), (N.ADHESIVE, N.chip(t.name))]
+
+    ic = pkg.interconnect
+    if ic.kind == "vias":
+        item_regions.append(N.VIAS)
+        plated = ic.fill == "plated"
+        fill_mat = getattr(ic, "fill_material", None) or pkg.encapsulant.material
+        for k, (x, y) in enumerate(layout.via_centres(pkg)):
+            prisms.append(Prism(N.VIAS, ic.material, Shape.disk(x, y, 0.5 * ic.diameter), 0.0, ztop, PRIO_VIA, k))
+            if plated:
+                prisms.append(Prism(N.VIA_FILL, fill_mat, Shape.disk(x, y, 0.5 * ic.diameter - ic.wall), 0.0, ztop,
+                                    PRIO_VIA_FILL, k))
+    elif ic.kind == "traces":
+        item_regions.append(N.TRACES)
+        centres, along_x = layout.trace_strips(pkg)
+        half = layout.trace_half_sizes(ic.width, ic.thickness, along_x)
+        for k, ((x, y), (hx, hy)) in enumerate(zip(centres, half)):
+            prisms.append(Prism(N.TRACES, ic.material, Shape.rect(x, y, 2 * hx, 2 * hy), zc1, zc2, PRIO_VIA, k))
+
+    for balls, carrier, region, z0, z1 in (
+        (getattr(pkg, "top_balls", None), top, N.TOP_BALLS, ztop, None),
+        (getattr(pkg, "bottom_balls", None), bottom, N.BOTTOM_BALLS, None, 0.0),
+    ):
+        if balls is None:
+            continue
+        item_regions.append(region)
+        lo = z0 if z0 is not None else z1 - balls.height
+        hi = z1 if z1 is not None else z0 + balls.height
+        for k, (x, y) in enumerate(layout.ball_centres(balls, carrier)):
+            prisms.append(Prism(region, balls.material, Shape.disk(x, y, 0.5 * balls.diameter), lo, hi, PRIO_PART, k))
+
+    ox = max(bottom.size[0], top.size[0])
+    oy = max(bottom.size[1], top.size[1])
+    return Geometry(
+        structure="stacked_flipchip",
+        prisms=tuple(prisms),
+        outline=Shape.rect(0.0, 0.0, ox, oy),
+        symmetry=case.mesh.symmetry,
+        faces={N.CARRIER1_BOTTOM: (0.0, c1[0].region), N.CARRIER2_TOP: (ztop, c2[-1].region)},
+        interfaces=tuple(interfaces),
+        layer_elements=_layer_elements(case),
+        item_regions=tuple(item_regions),
+    )
