@@ -27,7 +27,7 @@ from .mesh.swept import PackageMesh, sweep
 from .physics.elasticity import von_mises
 from .post import PostContext, run_post
 from .result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, FieldSet, RunResult
-from .solve.mechanical import ELEMENTS, MechanicalProblem
+from .solve.mechanical import MechanicalProblem
 
 Progress = Callable[[str], None] | None
 MESHER_VERSION = "1"  # bump when the footprint mesher's output changes for the same input
@@ -132,14 +132,14 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     _say(progress, f"case '{case.name}': building geometry and mesh")
     pmesh = mesh_case(case, mesh_cache, progress)
     timing["mesh"] = time.perf_counter() - t0
-    order = case.mesh.order
+    element = case.mesh.element
     materials = case.materials_resolved
     t0 = time.perf_counter()
-    problem = MechanicalProblem(pmesh, materials, stress_free_temperatures(case, pmesh), order=order,
+    problem = MechanicalProblem(pmesh, materials, stress_free_temperatures(case, pmesh), element=element,
                                 linear=case.solver.linear, rtol=case.solver.rtol)
     timing["assemble"] += time.perf_counter() - t0
     m = pmesh.mesh
-    _say(progress, f"mesh: {m.nelements} {ELEMENTS[order][0]} elements, {m.nvertices} vertices, "
+    _say(progress, f"mesh: {m.nelements} {element} elements, {m.nvertices} vertices, "
                    f"{problem.ndofs} dofs ({pmesh.geometry.symmetry} model)")
     centroids = m.p[:, m.t].mean(axis=1).T
     outputs, fields, faces, history, iterations, methods = [], [], [], [], [], set()
@@ -177,7 +177,7 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
                   "time": "s", "strain": "dimensionless (m/m)"},
         "conventions": {"warpage": WARPAGE_CONVENTION, "stress_voigt_order": "xx, yy, zz, yz, xz, xy"},
         "mesh": {"dofs": int(problem.ndofs), "nodes": int(m.nvertices), "elements": int(m.nelements),
-                 "element": ELEMENTS[order][0], "symmetry": pmesh.geometry.symmetry,
+                 "element": element, "symmetry": pmesh.geometry.symmetry,
                  "regions": {r: int(np.sum(pmesh.cell_region == i)) for i, r in enumerate(pmesh.region_names)}},
         "solver": {"method": " + ".join(sorted(methods)), "iterations": iterations, "rtol": case.solver.rtol},
         "outputs": outputs,

@@ -588,7 +588,8 @@ class MeshSpec(_Model):
 
     Attributes:
         symmetry: ``full`` | ``half`` (keep x >= 0) | ``quarter`` (keep x >= 0, y >= 0); default quarter.
-        order: 1 (trilinear hexahedra) or 2 (20-node serendipity); default 2.
+        element: ``hex20`` (20-node serendipity hexahedra, default), ``hex8i`` (8-node hexahedra with incompatible
+            bending modes) or ``hex8`` (plain trilinear; locks in bending: for studies only).
         size: in-plane element size away from features, m.
         feature_size: in-plane size at bump/via/ball outlines, m; default = size.
         max_layer_thickness: a slab thicker than this is split through its thickness, m; default = size.
@@ -597,7 +598,7 @@ class MeshSpec(_Model):
     """
 
     symmetry: Literal["full", "half", "quarter"] = "quarter"
-    order: Literal[1, 2] = 2
+    element: Literal["hex20", "hex8i", "hex8"] = "hex20"
     size: PosLength
     feature_size: PosLength | None = None
     max_layer_thickness: PosLength | None = None

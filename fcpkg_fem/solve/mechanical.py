@@ -22,7 +22,8 @@ from ..mesh.swept import PackageMesh
 from ..physics import elasticity as el
 from .linear import LinearSolver, LinearStats, rigid_body_modes
 
-ELEMENTS = {1: ("hex8", ElementHex1, 2), 2: ("hex20", ElementHexS2, 4)}
+# element name -> (scalar scikit-fem element, quadrature order: 2x2x2 Gauss for hex8, 3x3x3 for hex20)
+ELEMENTS = {"hex8": (ElementHex1, 2), "hex20": (ElementHexS2, 4)}
 
 
 @dataclass
@@ -56,17 +57,18 @@ class MechanicalProblem:
         pmesh: the mesh.
         materials: material name -> Material (``stiffness(T)``, ``thermal_strain(T, T_ref)``).
         stress_free_C: region -> stress-free temperature in degC.
-        order: 1 (8-node hexahedra, lock in bending: tests and studies only) or 2 (20-node serendipity).
+        element: ``hex20`` (20-node serendipity), ``hex8i`` (8-node with incompatible modes) or ``hex8``
+            (plain trilinear: locks in bending, for studies only).
         linear: ``auto`` | ``amg`` | ``direct``; rtol: CG tolerance.
     """
 
-    def __init__(self, pmesh: PackageMesh, materials: dict, stress_free_C: dict[str, float], order: int = 2,
+    def __init__(self, pmesh: PackageMesh, materials: dict, stress_free_C: dict[str, float], element: str = "hex20",
                  linear: str = "auto", rtol: float = 1e-8):
         self.pmesh = pmesh
         self.materials = materials
         self.stress_free_C = stress_free_C
-        name, elem, intorder = ELEMENTS[order]
-        self.element_name = name
+        elem, intorder = ELEMENTS[element]
+        self.element_name = element
         m = pmesh.mesh
         self.basis = Basis(m, ElementVector(elem()), intorder=intorder)
         t0 = time.perf_counter()

@@ -53,7 +53,7 @@ def test_reference_exact_si_values():
     assert c.load.stress_free("bumps.die1", "sac305") == 217.0
     assert c.load.stress_free("chip.die1", "silicon") == 25.0
     m = c.mesh
-    assert (m.symmetry, m.order, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", 2, 0.0004, 4.5e-05, 0.0002)
+    assert (m.symmetry, m.element, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", "hex20", 0.0004, 4.5e-05, 0.0002)
     assert m.min_elements_per_layer == 1 and m.layer_elements == {}
     assert c.output.csv is True and c.output.dir is None
     assert c.solver.linear == "auto" and c.solver.rtol == 1e-8
@@ -155,8 +155,8 @@ def test_all_problems_collected_and_no_pydantic_text():
 
 def test_unknown_material_reported_alongside_structural_errors():
     with pytest.raises(InputError) as exc:
-        load_case(REF, ["package.encapsulant.material=emcc", "mesh.order=7"])
-    assert set(fields(exc.value)) == {"package.encapsulant.material", "mesh.order"}
+        load_case(REF, ["package.encapsulant.material=emcc", "mesh.element=hex7"])
+    assert set(fields(exc.value)) == {"package.encapsulant.material", "mesh.element"}
 
 
 def test_material_did_you_mean():
