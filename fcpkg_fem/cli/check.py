@@ -1,0 +1,92 @@
+"""``fcpkg check CASE``: validate a case and print a one-screen summary of what it describes."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_case_args, length, load, um
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("check", help="validate a case and summarise it (no meshing, no solving)",
+                       description="Validate CASE (with overrides) and print what it describes. Exit 0 when valid.")
+    add_case_args(p)
+    p.set_defaults(func=cmd)
+    return p
+
+
+def _layers(layers: list[dict]) -> str:
+    return ", ".join(f"{lay['name']} {um(lay['thickness'])} {lay['material']}" for lay in layers)
+
+
+def _size(xy) -> str:
+    return f"{xy[0] * 1e3:g} x {xy[1] * 1e3:g} mm"
+
+
+def summary_lines(case, source: str) -> list[str]:
+    """The lines ``check`` prints (plain text)."""
+    d = case.resolved_dict()
+    der = d.get("derived") or {}
+    m = d["mesh"]
+    out = [f"case:       {d['name']} ({source})",
+           f"structure:  {d['structure']}, {m['symmetry']} model, {m['element']} elements, "
+           f"mesh size {length(m['size'])} (features {length(m['feature_size'])}, "
+           f"max layer {length(m['max_layer_thickness'])})"]
+    out.append("parts:")
+    if d["structure"] == "laminate":
+        lam = d["laminate"]
+        out.append(f"  laminate      {_size(lam['size'])}, {len(lam['layers'])} layers (bottom to top): "
+                   f"{_layers(lam['layers'])}")
+    else:
+        pk = d["package"]
+        bumps = der.get("bumps", {})
+        for key, label in (("bottom", "carrier1"), ("top", "carrier2")):
+            c = pk["carriers"][key]
+            out.append(f"  {label:<13} {c['kind']} {_size(c['size'])}, layers: {_layers(c['layers'])}")
+            for chip in c["chips"]:
+                b = chip["bumps"]
+                out.append(f"    die {chip['name']:<9} {_size(chip['size'])} x {um(chip['thickness'])} "
+                           f"{chip['material']}; {bumps.get(chip['name'], '?')} bumps {b['material']} "
+                           f"d {um(b['diameter'])}, standoff {um(b['standoff'])}")
+        ad = pk["adhesive"]
+        out.append(f"  adhesive      {ad['material']} {um(ad['thickness'])}"
+                   + (f", {_size(ad['size'])}" if ad.get("size") else ", die overlap"))
+        out.append(f"  encapsulant   {pk['encapsulant']['material']}, carrier gap {um(der.get('gap', 0.0))}")
+        ic = pk["interconnect"]
+        if ic["kind"] == "vias":
+            out.append(f"  interconnect  {der.get('vias', '?')} vias {ic['material']} d {um(ic['diameter'])} "
+                       f"({ic['fill']})")
+        elif ic["kind"] == "traces":
+            out.append(f"  interconnect  {der.get('traces', '?')} traces {ic['material']} "
+                       f"{um(ic['width'])} x {um(ic['thickness'])}")
+        else:
+            out.append("  interconnect  none")
+        for key in ("top_balls", "bottom_balls"):
+            b = pk.get(key)
+            if b:
+                out.append(f"  {key:<13} {der.get(key, '?')} balls {b['material']} d {um(b['diameter'])}, "
+                           f"height {um(b['height'])}")
+    regions = case.region_materials()
+    out.append(f"regions:    {len(regions)}: {', '.join(regions)}")
+    out.append(f"materials:  {', '.join(sorted(set(regions.values())))}")
+    ld = d["load"]
+    sf = [f"{ld['stress_free_temperature']:g} degC"]
+    sf += [f"{k} {v:g} degC" for k, v in {**ld["stress_free_by_material"], **ld["stress_free_by_region"]}.items()]
+    out.append(f"stress-free: {sf[0]}" + (f" (except {', '.join(sf[1:])})" if len(sf) > 1 else ""))
+    if ld.get("history"):
+        h = ld["history"]
+        outs = [f"t={t:g} s: {T:g} degC" for t, T in zip(h["time"], h["temperature"])]
+    else:
+        outs = [f"{T:g} degC" for T in ld["temperatures"]]
+    out.append(f"outputs:    {len(outs)}: {', '.join(outs)}")
+    files = [k for k in ("csv", "vtu", "plots", "report") if d["output"][k]]
+    out.append(f"writes:     summary.json + {', '.join(files) or 'nothing else'} -> "
+               f"{d['output']['dir'] or 'runs/' + d['name']} (unless --out)")
+    out.append("ok: the case is valid")
+    return out
+
+
+def cmd(args: argparse.Namespace) -> int:
+    case = load(args)
+    print("\n".join(summary_lines(case, args.case)))
+    return 0

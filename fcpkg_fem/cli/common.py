@@ -1,0 +1,73 @@
+"""Pieces shared by the subcommands: case loading with ``--set`` overrides, progress lines, formatting."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from fcpkg_fem import api
+from fcpkg_fem.errors import InputError
+
+
+def add_case_args(p: argparse.ArgumentParser) -> None:
+    """The positional CASE and the repeatable ``--set path=value``."""
+    p.add_argument("case", metavar="CASE", help="case file (YAML, docs/case_format.md)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override one case field before validation, e.g. --set 'mesh.size=0.3 mm' (repeatable)")
+
+
+def add_mesh_cache_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mesh-cache", default="meshes", metavar="DIR",
+                   help="folder of cached footprint meshes (default: ./meshes)")
+
+
+def load(args: argparse.Namespace):
+    """The validated case named by ``args.case`` with ``args.overrides`` applied; raises InputError."""
+    path = Path(args.case)
+    if not path.is_file():
+        # api.load_case also accepts YAML text; a mistyped path must not be read as a one-word document
+        raise InputError.single(str(path), "case file not found" if not path.exists() else "not a regular file")
+    return api.load_case(path, overrides=args.overrides)
+
+
+class Progress:
+    """Progress callback: writes ``[  12.3s] message`` lines to stderr (nothing when quiet)."""
+
+    def __init__(self, quiet: bool = False, stream=None):
+        self.quiet = quiet
+        self.stream = stream if stream is not None else sys.stderr
+        self.t0 = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{self.elapsed():7.1f}s] {message}", file=self.stream, flush=True)
+
+
+def mm(x_m: float) -> str:
+    """A length in m as a short mm string."""
+    return f"{x_m * 1e3:.4g} mm"
+
+
+def um(x_m: float) -> str:
+    """A length in m as a short um string."""
+    return f"{x_m * 1e6:.4g} um"
+
+
+def length(x_m: float) -> str:
+    """A length in m in um below 1 mm, else in mm."""
+    return um(x_m) if abs(x_m) < 1e-3 else mm(x_m)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(r):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])

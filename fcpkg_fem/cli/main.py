@@ -1,0 +1,78 @@
+"""The ``fcpkg`` command: a thin coat over :mod:`fcpkg_fem.api`, one module per subcommand.
+
+Exit codes (docs/exit_codes.md): 0 ok, 1 internal error, 2 bad input (InputError, bad command line),
+3 geometry/mesh failure (MeshError), 4 solver failure (SolverError), 130 interrupted.
+Only this module prints errors and chooses exit codes; library code raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from fcpkg_fem import __version__
+from fcpkg_fem.errors import FcpkgError
+
+from . import check, mesh, run
+
+SUBCOMMANDS = (run, check, mesh)
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fcpkg",
+        description="Thermo-mechanical finite elements for stacked flip-chip packages (docs/cli.md).",
+        epilog="exit codes: 0 ok, 1 internal error, 2 bad input, 3 geometry/mesh failure, 4 solver failure, "
+               "130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"fcpkg-fem {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        p = module.add_parser(sub)
+        # also accepted after the subcommand; SUPPRESS keeps a top-level --debug from being reset
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: sys.argv[1:]) and return the exit code."""
+    args = build_parser().parse_args(argv)  # bad usage: argparse prints it and exits 2
+    try:
+        return int(args.func(args) or 0)
+    except FcpkgError as err:
+        _error(str(err))
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error of ours; silence the flush at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback unless asked for
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        _error(f"internal error: {type(err).__name__}: {err}")
+        if not getattr(args, "debug", False):
+            print("This is a bug in fcpkg-fem; rerun with --debug for the traceback and report it.",
+                  file=sys.stderr, flush=True)
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,70 @@
+"""``fcpkg run CASE``: mesh, solve, post-process and write one case; print a short results table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fcpkg_fem import api
+
+from .common import Progress, add_case_args, add_mesh_cache_arg, load, table
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("run", help="run a case end to end and write its results",
+                       description="Run CASE: mesh, solve every output temperature, post-process and write the "
+                                   "run folder (docs/outputs.md). Progress goes to stderr, the results table to "
+                                   "stdout.")
+    add_case_args(p)
+    p.add_argument("--out", metavar="DIR", help="run folder (default: the case's output.dir, else runs/<case name>)")
+    add_mesh_cache_arg(p)
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd)
+    return p
+
+
+def default_out_dir(case) -> Path:
+    return Path(getattr(case.output, "dir", None) or Path("runs") / case.name)
+
+
+def _face(o: dict, face: str) -> str:
+    w = (o.get("warpage") or {}).get(face)
+    return f"{w['signed_um']:+.2f} {w['shape']}" if w else "-"
+
+
+def _vm(o: dict, region: str) -> str:
+    r = (o.get("regions") or {}).get(region)
+    return f"{r['von_mises_max_MPa']:.2f}" if r else "-"
+
+
+def results_table(summary: dict) -> str:
+    """One row per output: temperature, signed warpage + shape of both faces, peak adhesive/encapsulant stress."""
+    rows = []
+    for o in summary["outputs"]:
+        t = "" if o.get("time_s") is None else f"{o['time_s']:g}"
+        rows.append([str(o["index"]), t, f"{o['temperature_C']:g}", _face(o, "bottom"), _face(o, "top"),
+                     _vm(o, "adhesive"), _vm(o, "encapsulant")])
+    header = ["#", "time s", "T degC", "bottom warpage um", "top warpage um", "adhesive vM MPa",
+              "encapsulant vM MPa"]
+    if all(r[1] == "" for r in rows):
+        header.pop(1)
+        rows = [r[:1] + r[2:] for r in rows]
+    return table(header, rows)
+
+
+def cmd(args: argparse.Namespace) -> int:
+    case = load(args)
+    out_dir = Path(args.out) if args.out else default_out_dir(case)
+    progress = Progress(args.quiet)
+    result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case)
+    s = result.summary
+    print(f"case '{case.name}': {s['mesh']['elements']} {s['mesh']['element']} elements, {s['mesh']['dofs']} dofs "
+          f"({s['mesh']['symmetry']} model), {s['solver']['method']}, {s['timing_s'].get('total', 0):.1f} s")
+    print(results_table(s))
+    print("warpage: signed, + convex / - concave, each face viewed from outside the package (docs/outputs.md)")
+    files = s.get("files") or {}
+    print(f"results in {out_dir}/: summary.json"
+          + (", report.html" if "report" in files else "")
+          + (", fields.pvd (ParaView)" if "vtu" in files else "")
+          + (", history.csv" if "csv" in files else ""))
+    return 0
