@@ -88,37 +88,187 @@ class ElementChunk:
         dofs: (n, n_local) global dofs of each element.
         grads: (n, n_qp, n_shape, 3) scalar shape-function gradients (1/m).
         dx: (n, n_qp) quadrature weights times |det J| (m^3).
+        grads_inc: (n, n_qp, 3, 3) gradients of the three incompatible bubble modes (hex8i), or None.
     """
 
     elements: np.ndarray
     dofs: np.ndarray
     grads: np.ndarray
     dx: np.ndarray
+    grads_inc: np.ndarray | None = None
 
     @property
     def B(self) -> np.ndarray:
         """(n, n_qp, 6, n_local) strain-displacement matrices."""
         return strain_displacement(self.grads)
 
+    @property
+    def B_inc(self) -> np.ndarray:
+        """(n, n_qp, 6, 9) strain matrices of the incompatible modes (hex8i)."""
+        return strain_displacement(self.grads_inc)
 
-def element_chunks(vbasis, chunk_size: int = 4000):
-    """Yield :class:`ElementChunk` for the vector basis ``vbasis`` (scikit-fem ``ElementVector`` basis)."""
+
+# scikit-fem's vertex order of the unit reference hexahedron (MeshHex), for the direct hex8 kernel below
+_HEX_VERTS = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0], [1, 1, 1]], float)
+_G2 = np.array([0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0)])
+_HEX_QP = np.array([[a, b, c] for a in _G2 for b in _G2 for c in _G2])  # (8, 3) 2x2x2 Gauss on [0, 1]^3
+
+
+def _hex8_ref_grads(X: np.ndarray) -> np.ndarray:
+    """(n_points, 8, 3) reference gradients of the trilinear shape functions at points X (n_points, 3)."""
+    f = np.where(_HEX_VERTS[None, :, :] == 1, X[:, None, :], 1.0 - X[:, None, :])  # factors (nq, 8, 3)
+    s = 2.0 * _HEX_VERTS - 1.0  # d factor / d xi
+    g = np.empty((len(X), 8, 3))
+    g[:, :, 0] = s[:, 0] * f[:, :, 1] * f[:, :, 2]
+    g[:, :, 1] = f[:, :, 0] * s[:, 1] * f[:, :, 2]
+    g[:, :, 2] = f[:, :, 0] * f[:, :, 1] * s[:, 2]
+    return g
+
+
+def _hex8_chunk(mesh, dofs_all: np.ndarray, idx: np.ndarray, incompatible: bool) -> ElementChunk:
+    """Hex8 geometry straight from the vertex coordinates (2x2x2 Gauss), ~10x faster than a per-chunk Basis."""
+    xe = mesh.p[:, mesh.t[:, idx]].transpose(1, 2, 0)  # (3, 8, n) -> (8, n, 3)
+    xe = np.ascontiguousarray(xe.transpose(1, 0, 2))  # (n, 8, 3)
+    dN = _hex8_ref_grads(_HEX_QP)  # (nq, 8, 3)
+    J = np.einsum("nai,qaj->nqij", xe, dN)  # dx_i / dxi_j
+    detJ = np.linalg.det(J)
+    if np.any(detJ <= 0):
+        bad = idx[np.nonzero((detJ <= 0).any(axis=1))[0]]
+        raise ValueError(f"{len(bad)} hexahedra have a non-positive Jacobian (first: element {bad[0]})")
+    invJ = np.linalg.inv(J)  # dxi_i / dx_j
+    grads = np.einsum("qai,nqij->nqaj", dN, invJ)
+    dx = detJ * (1.0 / 8.0)
+    ginc = None
+    if incompatible:
+        dN0 = _hex8_ref_grads(np.full((1, 3), 0.5))[0]
+        J0 = np.einsum("nai,aj->nij", xe, dN0)
+        invJ0 = np.linalg.inv(J0)
+        detJ0 = np.linalg.det(J0)
+        dphi = 1.0 - 2.0 * _HEX_QP.T  # (3, nq)
+        ginc = np.einsum("kq,nkj->nqkj", dphi, invJ0) * (detJ0[:, None] / detJ)[:, :, None, None]
+    return ElementChunk(elements=idx, dofs=dofs_all[:, idx].T.copy(), grads=grads, dx=dx, grads_inc=ginc)
+
+
+def element_chunks(vbasis, chunk_size: int = 4000, incompatible: bool = False):
+    """Yield :class:`ElementChunk` for the vector basis ``vbasis`` (scikit-fem ``ElementVector`` basis).
+
+    Args:
+        incompatible: add the nine incompatible bubble modes of Wilson and Taylor (hex8 only): each
+            displacement component gets xi_k (1 - xi_k), k = 1..3, on the unit reference cube. Their gradients
+            use the Jacobian at the element centre scaled by det J0 / det J (Taylor, Beresford and Wilson 1976),
+            so that they integrate to zero over any element and the patch test passes. The modes are condensed
+            out element by element; they remove the shear locking of 8-node hexahedra in bending.
+    """
+    from skfem import ElementHex1
+
     nel = vbasis.mesh.nelements
+    direct = isinstance(vbasis.elem.elem, ElementHex1) and vbasis.quadrature[0].shape[1] == 8
+    dofs_all = vbasis.element_dofs
     for start in range(0, nel, chunk_size):
-        yield _chunk(vbasis, np.arange(start, min(start + chunk_size, nel)))
+        idx = np.arange(start, min(start + chunk_size, nel))
+        yield _hex8_chunk(vbasis.mesh, dofs_all, idx, incompatible) if direct else _chunk(vbasis, idx, incompatible)
 
 
-def _chunk(vbasis, idx: np.ndarray) -> ElementChunk:
+def _chunk(vbasis, idx: np.ndarray, incompatible: bool = False) -> ElementChunk:
     from skfem import CellBasis
 
     sb = CellBasis(vbasis.mesh, vbasis.elem.elem, quadrature=vbasis.quadrature, elements=idx)
     grads = np.stack([sb.basis[a][0].grad for a in range(sb.Nbfun)], axis=-1)  # (3, n, nq, ns)
     grads = np.ascontiguousarray(np.moveaxis(grads, 0, -1))  # (n, nq, ns, 3)
     dofs = vbasis.element_dofs[:, idx].T.copy()
-    return ElementChunk(elements=idx, dofs=dofs, grads=grads, dx=sb.dx)
+    ginc = None
+    if incompatible:
+        X = sb.X  # (3, nq) reference points on [0, 1]^3
+        centre = np.full((3, 1), 0.5)
+        invDF0 = sb.mapping.invDF(centre, tind=idx)[:, :, :, 0]  # (3, 3, n): d xi_i / d x_j at the centre
+        detJ0 = np.abs(sb.mapping.detDF(centre, tind=idx)[:, 0])  # (n,)
+        detJ = np.abs(sb.mapping.detDF(X, tind=idx))  # (n, nq)
+        dphi = 1.0 - 2.0 * X  # (3, nq): d/dxi_k of xi_k (1 - xi_k)
+        # grad_j of mode k at q = (detJ0/detJ) * dphi_k(q) * invDF0[k, j]
+        ginc = np.einsum("kq,kjn->nqkj", dphi, invDF0) * (detJ0[:, None] / detJ)[:, :, None, None]
+    return ElementChunk(elements=idx, dofs=dofs, grads=grads, dx=sb.dx, grads_inc=ginc)
 
 
-def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=None, chunk_size: int = 4000):
+def _bt_c_b(Ba: np.ndarray, C: np.ndarray, Bb: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Integral of Ba^T C Bb over each element: (n, la, lb)."""
+    n, nq, _, lb = Bb.shape
+    la = Ba.shape[-1]
+    CB = np.einsum("eij,eqjl->eqil", C, Bb)
+    Bw = Ba * dx[:, :, None, None]
+    return np.matmul(Bw.reshape(n, nq * 6, la).transpose(0, 2, 1), CB.reshape(n, nq * 6, lb))
+
+
+def _bt_s(B: np.ndarray, sig: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Integral of B^T sig over each element for an element-constant stress sig (n, 6): (n, l)."""
+    return np.einsum("eqil,ei,eq->el", B, sig, dx)
+
+
+def element_matrices(ch: ElementChunk, C: np.ndarray, eth: np.ndarray | None = None):
+    """Element stiffness (n, l, l) and thermal load (n, l) (None without ``eth``), incompatible modes condensed.
+
+    Args:
+        C: (n, 6, 6) element stiffness in Pa; eth: (n, 6) element thermal strain.
+    """
+    B = ch.B
+    Ke = _bt_c_b(B, C, B, ch.dx)
+    fe = None
+    sig = None if eth is None else np.einsum("eij,ej->ei", C, eth)  # restrained thermal stress (n, 6)
+    if sig is not None:
+        fe = _bt_s(B, sig, ch.dx)
+    if ch.grads_inc is not None:
+        Ba = ch.B_inc
+        Kua = _bt_c_b(B, C, Ba, ch.dx)  # (n, l, 9)
+        Kaa = _bt_c_b(Ba, C, Ba, ch.dx)  # (n, 9, 9)
+        Kaa_inv_Kau = np.linalg.solve(Kaa, Kua.transpose(0, 2, 1))
+        Ke = Ke - np.matmul(Kua, Kaa_inv_Kau)
+        if sig is not None:
+            fa = _bt_s(Ba, sig, ch.dx)
+            fe = fe - np.einsum("eli,ei->el", Kua, np.linalg.solve(Kaa, fa[:, :, None])[:, :, 0])
+    return Ke, fe
+
+
+@dataclass
+class SparsePattern:
+    """CSR pattern of the global matrix and, per chunk, where each element-matrix entry lands in it.
+
+    Built once per mesh; every later assembly is one ``np.bincount`` into the CSR data array, with no sorting.
+
+    Attributes:
+        indptr, indices: CSR structure (n_dofs + 1,), (nnz,).
+        pos: per chunk, (n * n_local**2,) int64 positions in the CSR data array (row-major element matrices).
+        n: matrix size.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    pos: list
+    n: int
+
+    @property
+    def nnz(self) -> int:
+        return len(self.indices)
+
+
+def sparse_pattern(chunks, n_dofs: int) -> SparsePattern:
+    """The :class:`SparsePattern` of the element chunks ``chunks`` for ``n_dofs`` global dofs."""
+    keys = []
+    for ch in chunks:
+        nl = ch.dofs.shape[1]
+        r = np.repeat(ch.dofs, nl, axis=1).astype(np.int64)
+        c = np.tile(ch.dofs, (1, nl)).astype(np.int64)
+        keys.append((r * n_dofs + c).ravel())
+    sizes = [len(k) for k in keys]
+    ukeys, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    rows = ukeys // n_dofs
+    indices = (ukeys - rows * n_dofs).astype(np.int32 if n_dofs < 2**31 else np.int64)
+    indptr = np.zeros(n_dofs + 1, dtype=indices.dtype)
+    np.cumsum(np.bincount(rows, minlength=n_dofs), out=indptr[1:])
+    pos = np.split(inverse.astype(np.int64), np.cumsum(sizes)[:-1])
+    return SparsePattern(indptr=indptr, indices=indices, pos=pos, n=n_dofs)
+
+
+def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=None, chunk_size: int = 4000,
+             pattern: SparsePattern | None = None):
     """Assemble the stiffness matrix and thermal load vector.
 
     Args:
@@ -126,6 +276,7 @@ def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=
         C_el: (n_elements, 6, 6) stiffness of each element in Pa (constant within an element).
         eth_el: (n_elements, 6) thermal strain of each element (Voigt, engineering shear), or None.
         chunks: precomputed list of :class:`ElementChunk` (from :func:`element_chunks`), or None.
+        pattern: the chunks' :class:`SparsePattern` (fast path), or None (COO -> CSR per chunk).
 
     Returns:
         (K, f): K as scipy CSR (n_dofs, n_dofs) in N/m, f (n_dofs,) in N (zeros if ``eth_el`` is None).
@@ -133,57 +284,78 @@ def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=
     N = vbasis.N
     f = np.zeros(N)
     K = None
-    for ch in chunks if chunks is not None else element_chunks(vbasis, chunk_size):
-        C = C_el[ch.elements]  # (n, 6, 6)
-        B = ch.B
-        CB = np.einsum("eij,eqjl->eqil", C, B)  # (n, nq, 6, nl)
-        Bw = B * ch.dx[:, :, None, None]
-        n, nq, _, nl = B.shape
-        Ke = np.matmul(Bw.reshape(n, nq * 6, nl).transpose(0, 2, 1), CB.reshape(n, nq * 6, nl))  # (n, nl, nl)
+    data = np.zeros(pattern.nnz) if pattern is not None else None
+    buf_pos, buf_val, buffered = [], [], 0
+    chunk_iter = chunks if chunks is not None else element_chunks(vbasis, chunk_size)
+    for k, ch in enumerate(chunk_iter):
+        Ke, fe = element_matrices(ch, C_el[ch.elements], None if eth_el is None else eth_el[ch.elements])
+        if fe is not None:
+            np.add.at(f, ch.dofs.ravel(), fe.ravel())
+        if pattern is not None:
+            # gather a few chunks per bincount: each call touches the whole data array once
+            buf_pos.append(pattern.pos[k])
+            buf_val.append(Ke.ravel())
+            buffered += Ke.size
+            if buffered >= 30_000_000:
+                data += np.bincount(np.concatenate(buf_pos), np.concatenate(buf_val), minlength=pattern.nnz)
+                buf_pos, buf_val, buffered = [], [], 0
+            continue
+        nl = Ke.shape[1]
         rows = np.repeat(ch.dofs, nl, axis=1).ravel()
         cols = np.tile(ch.dofs, (1, nl)).ravel()
         Kc = sp.coo_matrix((Ke.ravel(), (rows, cols)), shape=(N, N)).tocsr()
         K = Kc if K is None else K + Kc
-        if eth_el is not None:
-            _add_load(f, ch, C, eth_el[ch.elements])
+    if pattern is not None:
+        if buf_pos:
+            data += np.bincount(np.concatenate(buf_pos), np.concatenate(buf_val), minlength=pattern.nnz)
+        K = sp.csr_matrix((data, pattern.indices, pattern.indptr), shape=(N, N))
     return K, f
-
-
-def _add_load(f: np.ndarray, ch: ElementChunk, C: np.ndarray, eth: np.ndarray) -> None:
-    sig = np.einsum("eij,ej->ei", C, eth)  # (n, 6) stress the thermal strain would cause if restrained
-    fe = np.einsum("eqil,ei,eq->el", ch.B, sig, ch.dx)
-    np.add.at(f, ch.dofs.ravel(), fe.ravel())
 
 
 def assemble_load(n_dofs: int, chunks, C_el: np.ndarray, eth_el: np.ndarray) -> np.ndarray:
     """Thermal load vector (n_dofs,) in N alone, for a stiffness matrix that is already assembled."""
     f = np.zeros(n_dofs)
     for ch in chunks:
-        _add_load(f, ch, C_el[ch.elements], eth_el[ch.elements])
+        C, eth = C_el[ch.elements], eth_el[ch.elements]
+        if ch.grads_inc is None:
+            fe = _bt_s(ch.B, np.einsum("eij,ej->ei", C, eth), ch.dx)
+        else:
+            fe = element_matrices(ch, C, eth)[1]
+        np.add.at(f, ch.dofs.ravel(), fe.ravel())
     return f
 
 
 def element_stress(chunks, u: np.ndarray, C_el: np.ndarray, eth_el: np.ndarray):
     """Stress and strain at quadrature points and their element volume averages.
 
+    For hex8i the incompatible-mode amplitudes are recovered element by element,
+    alpha = Kaa^-1 (f_a - Kau u_e), and their strains added.
+
     Returns:
         dict with ``strain_qp`` (n_el, n_qp, 6), ``stress_qp`` (n_el, n_qp, 6) in Pa, ``strain``/``stress``
-        (n_el, 6) volume averages, ``volume`` (n_el,) in m^3.
+        (n_el, 6) volume averages, ``volume`` (n_el,) in m^3, ``w_qp`` (n_el, n_qp) quadrature weights (m^3).
     """
     nel = C_el.shape[0]
     nq = chunks[0].dx.shape[1]
     eps_q = np.empty((nel, nq, 6))
     sig_q = np.empty((nel, nq, 6))
-    vol = np.empty(nel)
-    for ch in chunks:
-        ue = u[ch.dofs]  # (n, nl)
-        e = np.einsum("eqil,el->eqi", ch.B, ue)
-        eps_q[ch.elements] = e
-        sig_q[ch.elements] = np.einsum("eij,eqj->eqi", C_el[ch.elements], e - eth_el[ch.elements][:, None, :])
-        vol[ch.elements] = ch.dx.sum(axis=1)
     w = np.empty((nel, nq))
     for ch in chunks:
+        C, eth = C_el[ch.elements], eth_el[ch.elements]
+        ue = u[ch.dofs]  # (n, nl)
+        e = np.einsum("eqil,el->eqi", ch.B, ue)
+        if ch.grads_inc is not None:
+            Ba = ch.B_inc
+            Kua = _bt_c_b(ch.B, C, Ba, ch.dx)
+            Kaa = _bt_c_b(Ba, C, Ba, ch.dx)
+            fa = _bt_s(Ba, np.einsum("eij,ej->ei", C, eth), ch.dx)
+            rhs = fa - np.einsum("eli,el->ei", Kua, ue)
+            alpha = np.linalg.solve(Kaa, rhs[:, :, None])[:, :, 0]
+            e = e + np.einsum("eqia,ea->eqi", Ba, alpha)
+        eps_q[ch.elements] = e
+        sig_q[ch.elements] = np.einsum("eij,eqj->eqi", C, e - eth[:, None, :])
         w[ch.elements] = ch.dx
+    vol = w.sum(axis=1)
     strain = np.einsum("eqi,eq->ei", eps_q, w) / vol[:, None]
     stress = np.einsum("eqi,eq->ei", sig_q, w) / vol[:, None]
     return {"strain_qp": eps_q, "stress_qp": sig_q, "strain": strain, "stress": stress, "volume": vol, "w_qp": w}

@@ -22,8 +22,8 @@ from ..mesh.swept import PackageMesh
 from ..physics import elasticity as el
 from .linear import LinearSolver, LinearStats, rigid_body_modes
 
-# element name -> (scalar scikit-fem element, quadrature order: 2x2x2 Gauss for hex8, 3x3x3 for hex20)
-ELEMENTS = {"hex8": (ElementHex1, 2), "hex20": (ElementHexS2, 4)}
+# element name -> (scalar scikit-fem element, quadrature order (2: 2x2x2 Gauss, 4: 3x3x3), incompatible modes)
+ELEMENTS = {"hex8": (ElementHex1, 2, False), "hex8i": (ElementHex1, 2, True), "hex20": (ElementHexS2, 4, False)}
 
 
 @dataclass
@@ -67,12 +67,13 @@ class MechanicalProblem:
         self.pmesh = pmesh
         self.materials = materials
         self.stress_free_C = stress_free_C
-        elem, intorder = ELEMENTS[element]
+        elem, intorder, incompatible = ELEMENTS[element]
         self.element_name = element
         m = pmesh.mesh
         self.basis = Basis(m, ElementVector(elem()), intorder=intorder)
         t0 = time.perf_counter()
-        self.chunks = list(el.element_chunks(self.basis))
+        self.chunks = list(el.element_chunks(self.basis, incompatible=incompatible))
+        self.pattern = el.sparse_pattern(self.chunks, self.basis.N)
         self.t_geometry = time.perf_counter() - t0
         self.D = self._constrained_dofs()
         self.I = np.setdiff1d(np.arange(self.basis.N), self.D)
@@ -142,7 +143,7 @@ class MechanicalProblem:
             K = self._K
             f = el.assemble_load(self.basis.N, self.chunks, C_el, eth_el)
         else:
-            K, f = el.assemble(self.basis, C_el, eth_el, self.chunks)
+            K, f = el.assemble(self.basis, C_el, eth_el, self.chunks, pattern=self.pattern)
             self._K, self._last_key = K, key
         timing["assemble"] = time.perf_counter() - t0
         t0 = time.perf_counter()
