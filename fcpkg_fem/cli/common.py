@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -33,17 +34,31 @@ def load(args: argparse.Namespace):
 
 
 class Progress:
-    """Progress callback: writes ``[  12.3s] message`` lines to stderr (nothing when quiet)."""
+    """Progress callback: writes ``[  12.3s] message`` lines to stderr (nothing when quiet).
+
+    It also puts Python's Ctrl-C handler back after gmsh: ``gmsh.initialize()`` sets SIGINT to SIG_DFL and its
+    ``finalize()`` does not restore it (gmsh.py keeps the old handler in a local variable), so without this a
+    Ctrl-C after meshing would kill the process silently instead of ending with "interrupted" (exit 130).
+    """
 
     def __init__(self, quiet: bool = False, stream=None):
         self.quiet = quiet
         self.stream = stream if stream is not None else sys.stderr
         self.t0 = time.perf_counter()
+        self._sigint = signal.getsignal(signal.SIGINT)
+
+    def _restore_sigint(self) -> None:
+        if self._sigint is signal.default_int_handler and signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
+            try:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            except ValueError:  # not the main thread
+                pass
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
     def __call__(self, message: str) -> None:
+        self._restore_sigint()
         if not self.quiet:
             print(f"[{self.elapsed():7.1f}s] {message}", file=self.stream, flush=True)
 

@@ -225,3 +225,21 @@ def test_unexpected_exception_is_an_internal_error_with_traceback_only_on_debug(
         assert cli_main.main(argv) == 1
         err = capsys.readouterr().err
         assert "Traceback" in err and "internal error" in err
+
+
+def test_progress_puts_ctrl_c_handling_back_after_gmsh(tmp_path):
+    """gmsh.initialize() leaves SIGINT at SIG_DFL (a silent kill); the CLI's progress callback restores Python's
+    handler, so Ctrl-C during the solve still ends with "interrupted" and exit 130."""
+    import signal
+
+    from fcpkg_fem import api
+    from fcpkg_fem.cli.common import Progress
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    progress = Progress(quiet=True)
+    try:
+        api.mesh_case(api.load_case(LAMINATE), cache_dir=None, progress=progress)  # runs gmsh
+        progress("after meshing")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
