@@ -17,11 +17,18 @@ from skfem import asm
 from fcpkg_fem import api
 from fcpkg_fem.physics import elasticity as el
 
+from fcpkg_fem.solve.mechanical import ELEMENTS as ELEMENT_TABLE
+
 from vhelpers import ELEMENTS, laminate_case, problem_of
 
 
 @pytest.mark.parametrize("element", ELEMENTS)
 def test_fast_assembler_equals_reference_forms(element):
+    """Both assembly paths (COO per chunk with chunk size 7, and the problem's own chunks with the precomputed
+    CSR pattern) against ``skfem.asm``; incompatible-mode elements have no scikit-fem form to compare with."""
+    if ELEMENT_TABLE[element][2]:
+        pytest.skip(f"{element}: incompatible modes are condensed per element; no scikit-fem reference form "
+                    "(verified by the exact patch solutions and the Timoshenko plate instead)")
     case = api.load_case(laminate_case([("core", "bt_laminate", 260), ("metal", "copper", 40)], size_mm=(3.0, 2.0),
                                        symmetry="full", element=element, mesh_size_mm=0.6))
     _, problem = problem_of(case)
@@ -31,6 +38,7 @@ def test_fast_assembler_equals_reference_forms(element):
     assert abs(eth_el[:, 0] - eth_el[:, 2]).max() > 0  # orthotropic thermal strain in the BT core
 
     K, f = el.assemble(basis, C_el, eth_el, chunk_size=7)
+    K2, f2 = el.assemble(basis, C_el, eth_el, problem.chunks, pattern=problem.pattern)
 
     nq = basis.X.shape[1]
     C_q = np.broadcast_to(C_el.transpose(1, 2, 0)[..., None], (6, 6, basis.nelems, nq))
@@ -41,6 +49,8 @@ def test_fast_assembler_equals_reference_forms(element):
     dK = abs(K - K_ref).max()
     assert dK <= 1e-10 * abs(K_ref).max()
     assert np.abs(f - f_ref).max() <= 1e-10 * np.abs(f_ref).max()
-    # the load alone (matrix reused across temperatures) is the same vector
-    f2 = el.assemble_load(basis.N, problem.chunks, C_el, eth_el)
+    assert abs(K2 - K_ref).max() <= 1e-10 * abs(K_ref).max()
     assert np.abs(f2 - f_ref).max() <= 1e-10 * np.abs(f_ref).max()
+    # the load alone (matrix reused across temperatures) is the same vector
+    f3 = el.assemble_load(basis.N, problem.chunks, C_el, eth_el)
+    assert np.abs(f3 - f_ref).max() <= 1e-10 * np.abs(f_ref).max()

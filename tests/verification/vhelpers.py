@@ -12,7 +12,7 @@ from fcpkg_fem import api
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
 # Element types every verification test runs with. Add "hex8i" here when it lands (one word).
-ELEMENTS = ["hex20", "hex8"]
+ELEMENTS = ["hex20", "hex8", "hex8i"]
 
 SOURCE = "verification test: round made-up values, isotropic, temperature independent"
 
