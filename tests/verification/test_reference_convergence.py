@@ -19,8 +19,8 @@ number of cells round every bump, via and ball disk, so element counts grow only
 
 With w_k the signed warpage on level k:  p = ln|(w0 - w1) / (w1 - w2)| / ln 2,  w_ext = w2 + (w2 - w1)/(2^p - 1),
 reported (printed and written to benchmarks/results/convergence_reference_<study>.json) but not asserted: the
-levels are not a uniform refinement, and where |w1 - w2| > |w0 - w1| the sequence is not in the asymptotic
-range and p, w_ext mean nothing (the report says so). Asserted: the two finest levels agree within 5 % on both
+levels are not a uniform refinement, and where |w1 - w2| > |w0 - w1|, or the differences change sign, the
+sequence is not in the asymptotic range and p, w_ext mean nothing (the report then gives None). Asserted: the two finest levels agree within 5 % on both
 faces ("mesh-converged" for warpage, whose specification limits are tens of um against ~7 um here; measured in
 docs/verification.md), and every level bends the same way (same sign).
 """
@@ -85,7 +85,8 @@ def test_reference_warpage_converges(study):
     report = {"case": "cases/reference.yaml", "study": study, "overrides": base, "element": element, "levels": rows}
     for face in ("bottom", "top"):
         w = [r[f"{face}_signed_um"] for r in rows]
-        asymptotic = abs(w[1] - w[2]) < abs(w[0] - w[1])
+        # monotone with shrinking differences; an oscillating sequence has no Richardson value
+        asymptotic = abs(w[1] - w[2]) < abs(w[0] - w[1]) and (w[0] - w[1]) * (w[1] - w[2]) > 0
         p, w_ext = richardson(w)
         report[face] = {"signed_um": w, "finest_change": (w[2] - w[1]) / w[2], "differences_shrink": asymptotic,
                         "observed_order": p if asymptotic else None,
