@@ -235,11 +235,14 @@ def test_progress_puts_ctrl_c_handling_back_after_gmsh(tmp_path):
     from fcpkg_fem import api
     from fcpkg_fem.cli.common import Progress
 
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    progress = Progress(quiet=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # an earlier test's gmsh may have left SIG_DFL
     try:
+        progress = Progress(quiet=True)
         api.mesh_case(api.load_case(LAMINATE), cache_dir=None, progress=progress)  # runs gmsh
         progress("after meshing")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # what gmsh.initialize() does
+        progress("next phase")
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
