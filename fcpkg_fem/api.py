@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .geometry.build import build_geometry
 from .geometry.model import Geometry
-from .mesh.footprint import Footprint, mesh_footprint
+from .mesh.footprint import Footprint, footprint_shapes, mesh_footprint
 from .mesh.swept import PackageMesh, sweep
 from .physics.elasticity import von_mises
 from .post import PostContext, run_post
@@ -30,7 +30,7 @@ from .result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, FieldSet, RunResult
 from .solve.mechanical import MechanicalProblem
 
 Progress = Callable[[str], None] | None
-MESHER_VERSION = "1"  # bump when the footprint mesher's output changes for the same input
+MESHER_VERSION = "4"  # bump when the footprint mesher's output changes for the same input
 
 
 def load_case(source, overrides=()):
@@ -66,7 +66,8 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
         if path.exists():
             try:
                 with np.load(path) as d:
-                    return Footprint(points=d["points"], quads=d["quads"]), True
+                    return Footprint(points=d["points"], quads=d["quads"], shapes=tuple(footprint_shapes(geom)),
+                                     quad_entity=d["quad_entity"], membership=d["membership"]), True
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is rebuilt
     fp = mesh_footprint(geom, size, feature_size, progress=progress)
@@ -74,7 +75,7 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, points=fp.points, quads=fp.quads)
+                np.savez(fh, points=fp.points, quads=fp.quads, quad_entity=fp.quad_entity, membership=fp.membership)
     return fp, False
 
 

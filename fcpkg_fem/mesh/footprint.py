@@ -24,10 +24,26 @@ class Footprint:
     Attributes:
         points: (n_points, 2) in m.
         quads: (n_quads, 4) counter-clockwise point indices.
+        shapes: the distinct outlines that were fragmented.
+        quad_entity: (n_quads,) the fragment (gmsh surface) each quad lies in.
+        membership: (n_pairs, 2) rows (fragment, index into ``shapes``): fragment lies inside that outline.
+            Exact, from gmsh's fragment bookkeeping: no point-in-shape test on polygons that approximate circles.
     """
 
     points: np.ndarray
     quads: np.ndarray
+    shapes: tuple = ()
+    quad_entity: np.ndarray | None = None
+    membership: np.ndarray | None = None
+
+    def quads_inside(self, shape: Shape) -> np.ndarray:
+        """Indices of the quads inside ``shape`` (empty if the outline is not part of this footprint)."""
+        k = shape_key(shape)
+        idx = next((i for i, s in enumerate(self.shapes) if shape_key(s) == k), None)
+        if idx is None:
+            return np.zeros(0, dtype=np.int64)
+        ents = self.membership[self.membership[:, 1] == idx, 0]
+        return np.nonzero(np.isin(self.quad_entity, ents))[0]
 
     @property
     def centroids(self) -> np.ndarray:
@@ -35,13 +51,21 @@ class Footprint:
         return self.points[self.quads].mean(axis=1)
 
 
+def shape_key(s: Shape) -> tuple:
+    """Identity of an outline (rounded to 0.1 nm)."""
+    return (s.kind, round(s.cx, 10), round(s.cy, 10), round(s.a, 10), round(s.b, 10))
+
+
 def _distinct_shapes(geom: Geometry) -> list[Shape]:
     seen: dict[tuple, Shape] = {}
     for p in geom.prisms:
-        s = p.shape
-        key = (s.kind, round(s.cx, 10), round(s.cy, 10), round(s.a, 10), round(s.b, 10))
-        seen.setdefault(key, s)
+        seen.setdefault(shape_key(p.shape), p.shape)
     return list(seen.values())
+
+
+def footprint_shapes(geom: Geometry) -> list[Shape]:
+    """The distinct outlines of ``geom`` that reach into its modelled domain, in a deterministic order."""
+    return [s for s in _distinct_shapes(geom) if _clip_to_domain(s, geom.domain)]
 
 
 def _clip_to_domain(s: Shape, dom: tuple[float, float, float, float]) -> bool:
@@ -50,7 +74,7 @@ def _clip_to_domain(s: Shape, dom: tuple[float, float, float, float]) -> bool:
     return x1 > dom[0] + 1e-12 and y1 > dom[1] + 1e-12 and x0 < dom[2] - 1e-12 and y0 < dom[3] - 1e-12
 
 
-def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None) -> Footprint:
+def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None, full_quad: bool = True) -> Footprint:
     """Mesh the footprint of ``geom`` with quadrilaterals.
 
     Args:
@@ -58,15 +82,28 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         size: target element size far from features, m.
         feature_size: target element size at disk outlines (bumps, vias, balls), m.
         progress: optional callable(str) for progress messages.
+        full_quad: blossom full-quad recombination with every curve given an even number of segments (about
+            3x fewer quads at features); if gmsh fails that way, or with False, the mixed mesh is split into
+            quads instead.
 
     Returns:
         The footprint mesh. Deterministic for the same input (single-threaded gmsh, fixed options).
     """
+    if full_quad:
+        try:
+            return _mesh_footprint(geom, size, feature_size, progress, True)
+        except MeshError:
+            if progress:
+                progress("footprint: full-quad meshing failed; splitting a mixed mesh instead")
+    return _mesh_footprint(geom, 2.0 * size, 2.0 * feature_size, progress, False)
+
+
+def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, full_quad: bool) -> Footprint:
+    """One meshing attempt; sizes are gmsh's (for the split path, twice the target: the split halves them)."""
     import gmsh
 
     dom = geom.domain
-    size, feature_size = 2.0 * size, 2.0 * feature_size  # gmsh sizes before the split into quads (below)
-    shapes = [s for s in _distinct_shapes(geom) if _clip_to_domain(s, dom)]
+    shapes = footprint_shapes(geom)
     if progress:
         progress(f"footprint: {len(shapes)} outlines")
     own = not gmsh.isInitialized()
@@ -89,16 +126,16 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
                 r = s.a * _equal_area_factor(_circle_segments(s.a, feature_size))
                 tools.append((2, occ.addDisk(s.cx * _MM, s.cy * _MM, 0, r * _MM, r * _MM)))
         try:
-            occ.fragment([(2, box)], tools)
+            _, out_map = occ.fragment([(2, box)], tools)
         except Exception as exc:  # gmsh raises a bare Exception with its own text
             raise MeshError(f"footprint: gmsh could not intersect the {len(shapes)} part outlines ({exc})") from exc
         occ.synchronize()
+        # which outline each fragment lies in, straight from the fragment map (input 0 is the domain box)
+        in_box = {t for _, t in out_map[0]}
+        membership = np.array(sorted({(t, i) for i, pieces in enumerate(out_map[1:]) for _, t in pieces
+                                      if t in in_box}), dtype=np.int64).reshape(-1, 2)
         # drop what lies outside the modelled domain (parts cut by a symmetry plane)
-        outside = []
-        for dim, tag in gmsh.model.getEntities(2):
-            cx, cy, _ = occ.getCenterOfMass(dim, tag)
-            if not (x0 * _MM - 1e-9 <= cx <= x1 * _MM + 1e-9 and y0 * _MM - 1e-9 <= cy <= y1 * _MM + 1e-9):
-                outside.append((dim, tag))
+        outside = [(2, t) for _, t in gmsh.model.getEntities(2) if t not in in_box]
         if outside:
             occ.remove(outside, recursive=True)
             occ.synchronize()
@@ -109,7 +146,9 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
             xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(dim, tag)
             if max(xmax - xmin, ymax - ymin) <= 2.05 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
                 disk_curves.append(tag)
-        _fix_circle_segments(shapes, feature_size)
+        _fix_circle_segments(shapes, feature_size, even=full_quad)
+        if full_quad:
+            _fix_straight_segments(shapes, size, feature_size)
         gmsh.option.setNumber("Mesh.MeshSizeMax", size * _MM)
         gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * feature_size * _MM)
         gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
@@ -140,7 +179,7 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         # every face). The split halves edge lengths, so the size field asks for twice the target size.
         # gmsh's own subdivision is not used: it snaps new boundary nodes onto the circles, which inverts
         # quads when a circle has few segments; our split keeps them on the chords.
-        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 1)
+        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3 if full_quad else 1)
         gmsh.option.setNumber("Mesh.Smoothing", 5)
         gmsh.option.setNumber("Mesh.RandomSeed", 1)
         if progress:
@@ -151,18 +190,29 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
             raise MeshError(f"footprint: 2D meshing failed ({exc}); try a larger mesh.feature_size") from exc
 
         tags, coords, _ = gmsh.model.mesh.getNodes()
-        types, _, conns = gmsh.model.mesh.getElements(2)
         pts = coords.reshape(-1, 3)[:, :2] / _MM
         index = np.full(int(tags.max()) + 1, -1, dtype=np.int64)
         index[tags.astype(np.int64)] = np.arange(len(tags))
-        quads = np.zeros((0, 4), dtype=np.int64)
-        tris = np.zeros((0, 3), dtype=np.int64)
-        for etype, conn in zip(types, conns):
-            if etype == 3:  # 4-node quadrangle
-                quads = np.vstack([quads, index[conn.astype(np.int64)].reshape(-1, 4)])
-            elif etype == 2:  # 3-node triangle
-                tris = np.vstack([tris, index[conn.astype(np.int64)].reshape(-1, 3)])
-        pts, quads = _split_to_quads(pts, tris, quads)
+        quads, tris, ent_q, ent_t = [np.zeros((0, 4), np.int64)], [np.zeros((0, 3), np.int64)], [], []
+        for _, surf in gmsh.model.getEntities(2):
+            types, _, conns = gmsh.model.mesh.getElements(2, surf)
+            for etype, conn in zip(types, conns):
+                if etype == 3:  # 4-node quadrangle
+                    quads.append(index[conn.astype(np.int64)].reshape(-1, 4))
+                    ent_q.append(np.full(len(quads[-1]), surf))
+                elif etype == 2:  # 3-node triangle
+                    tris.append(index[conn.astype(np.int64)].reshape(-1, 3))
+                    ent_t.append(np.full(len(tris[-1]), surf))
+        quads, tris = np.vstack(quads), np.vstack(tris)
+        ent_q = np.concatenate(ent_q) if ent_q else np.zeros(0, np.int64)
+        ent_t = np.concatenate(ent_t) if ent_t else np.zeros(0, np.int64)
+        if len(tris) and full_quad:
+            raise MeshError("footprint: full-quad recombination left triangles")
+        if full_quad:
+            quad_entity = ent_q
+        else:
+            pts, quads = _split_to_quads(pts, tris, quads)
+            quad_entity = np.concatenate([np.tile(ent_q, 4), np.tile(ent_t, 3)])  # order of _split_to_quads
     finally:
         gmsh.model.remove()
         if own:
@@ -181,10 +231,11 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
     for k, v in ((0, dom[0]), (1, dom[1]), (0, dom[2]), (1, dom[3])):
         near = np.abs(pts[:, k] - v) < 1e-9
         pts[near, k] = v
-    return Footprint(points=pts, quads=quads)
+    return Footprint(points=pts, quads=quads, shapes=tuple(shapes), quad_entity=quad_entity.astype(np.int64),
+                     membership=membership)
 
 
-MIN_CIRCLE_SEGMENTS = 6
+MIN_CIRCLE_SEGMENTS = 4
 
 
 def _circle_segments(r: float, seg_length: float) -> int:
@@ -224,8 +275,39 @@ def _split_to_quads(pts: np.ndarray, tris: np.ndarray, quads: np.ndarray) -> tup
     return new_pts, np.vstack(out)
 
 
-def _fix_circle_segments(shapes: list[Shape], seg_length: float) -> None:
-    """Give every circle arc of the fragmented footprint its share of the disk's n segments (transfinite)."""
+def _local_size(x: np.ndarray, y: np.ndarray, disks: list[Shape], size: float, feature_size: float) -> np.ndarray:
+    """The background size field (m) at points (m): feature_size within feature_size/2 of a disk outline,
+    growing linearly to size over 2 (size - feature_size), as the gmsh Threshold field below."""
+    if not disks:
+        return np.full(np.shape(x), size)
+    d = np.min([np.abs(np.hypot(x - s.cx, y - s.cy) - s.a) for s in disks], axis=0)
+    d0, d1 = 0.5 * feature_size, 0.5 * feature_size + 2.0 * (size - feature_size)
+    t = np.clip((d - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
+    return feature_size + t * (size - feature_size)
+
+
+def _fix_straight_segments(shapes: list[Shape], size: float, feature_size: float) -> None:
+    """Even segment counts on every straight curve (full-quad meshing needs an even count round each face)."""
+    import gmsh
+
+    disks = [s for s in shapes if s.kind == "disk"]
+    for _, tag in gmsh.model.getEntities(1):
+        if _is_curved(tag):
+            continue
+        lo, hi = gmsh.model.getParametrizationBounds(1, tag)
+        ends = np.asarray(gmsh.model.getValue(1, tag, [lo[0], hi[0]])).reshape(2, 3)[:, :2] / _MM
+        L = float(np.linalg.norm(ends[1] - ends[0]))
+        ts = np.linspace(0.0, 1.0, 9)
+        xs = ends[0, 0] + ts * (ends[1, 0] - ends[0, 0])
+        ys = ends[0, 1] + ts * (ends[1, 1] - ends[0, 1])
+        h = float(np.mean(_local_size(xs, ys, disks, size, feature_size)))
+        n = max(2, 2 * int(np.ceil(L / (2.0 * h))))
+        gmsh.model.mesh.setTransfiniteCurve(tag, n + 1)
+
+
+def _fix_circle_segments(shapes: list[Shape], seg_length: float, even: bool = False) -> None:
+    """Give every circle arc of the fragmented footprint its share of the disk's n segments (transfinite);
+    ``even``: round each arc's count to an even number."""
     import gmsh
 
     disks = [s for s in shapes if s.kind == "disk"]
@@ -241,13 +323,11 @@ def _fix_circle_segments(shapes: list[Shape], seg_length: float) -> None:
         d = np.linalg.norm(xyz[:, None, :] - cen[None, :, :], axis=2)  # (5, n_disks)
         k = int(np.argmin(d.std(axis=0)))  # the arc's own centre is equidistant from all its points
         n_full = _circle_segments(disks[k].a, seg_length)
-        # arc angle from the chord between the ends and the mid point (arcs of at most a full circle)
-        a0 = np.arctan2(xyz[0, 1] - cen[k, 1], xyz[0, 0] - cen[k, 0])
-        am = np.arctan2(xyz[2, 1] - cen[k, 1], xyz[2, 0] - cen[k, 0])
-        a1 = np.arctan2(xyz[-1, 1] - cen[k, 1], xyz[-1, 0] - cen[k, 0])
-        span = (np.unwrap([a0, am, a1])[2] - np.unwrap([a0, am, a1])[0])
-        span = abs(span) if abs(span) > 1e-9 else 2 * np.pi
-        nseg = max(1, int(round(n_full * span / (2 * np.pi))))
+        # arc angle: five samples are at most 90 degrees apart, so unwrapping follows the arc
+        ang = np.unwrap(np.arctan2(xyz[:, 1] - cen[k, 1], xyz[:, 0] - cen[k, 0]))
+        span = abs(ang[-1] - ang[0])
+        share = n_full * span / (2 * np.pi)
+        nseg = max(2, 2 * int(round(share / 2))) if even else max(1, int(round(share)))
         gmsh.model.mesh.setTransfiniteCurve(tag, nseg + 1)
 
 

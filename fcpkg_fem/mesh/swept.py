@@ -94,7 +94,6 @@ def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_element
     z_levels, slab_of_layer = slab_layers(geom, max_layer_thickness, min_elements)
     names = geom.region_names
     rindex = {n: i for i, n in enumerate(names)}
-    cen = fp.centroids
     nq = len(fp.quads)
 
     # owner of each (slab, quad): highest priority prism containing the centroid
@@ -103,13 +102,14 @@ def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_element
     owner_item = np.full((n_slab, nq), -1, dtype=np.int64)
     owner_prio = np.full((n_slab, nq), np.iinfo(np.int64).min, dtype=np.int64)
     slab_mid = 0.5 * (zp[:-1] + zp[1:])
+    inside_cache: dict = {}
     for p in geom.prisms:
         slabs = np.nonzero((slab_mid > p.z0) & (slab_mid < p.z1))[0]
         if len(slabs) == 0:
             continue
-        x0, y0, x1, y1 = p.shape.bbox
-        cand = np.nonzero((cen[:, 0] >= x0) & (cen[:, 0] <= x1) & (cen[:, 1] >= y0) & (cen[:, 1] <= y1))[0]
-        inside = cand[p.shape.contains(cen[cand, 0], cen[cand, 1])]
+        inside = inside_cache.get(p.shape)
+        if inside is None:
+            inside = inside_cache[p.shape] = fp.quads_inside(p.shape)
         if len(inside) == 0:
             continue
         for s in slabs:

@@ -19,6 +19,14 @@ import scipy.sparse as sp
 from skfem import BilinearForm, LinearForm
 
 VOIGT = ("xx", "yy", "zz", "yz", "xz", "xy")
+
+
+class InvertedElements(ValueError):
+    """Elements whose Jacobian is not positive at some quadrature point (``elements``: their indices)."""
+
+    def __init__(self, elements: np.ndarray):
+        self.elements = np.asarray(elements)
+        super().__init__(f"{len(self.elements)} elements have a non-positive Jacobian")
 # (component of u, derivative direction) pairs that build each Voigt strain
 _VOIGT_TERMS = (
     ((0, 0),),
@@ -133,8 +141,7 @@ def _hex8_chunk(mesh, dofs_all: np.ndarray, idx: np.ndarray, incompatible: bool)
     J = np.einsum("nai,qaj->nqij", xe, dN)  # dx_i / dxi_j
     detJ = np.linalg.det(J)
     if np.any(detJ <= 0):
-        bad = idx[np.nonzero((detJ <= 0).any(axis=1))[0]]
-        raise ValueError(f"{len(bad)} hexahedra have a non-positive Jacobian (first: element {bad[0]})")
+        raise InvertedElements(idx[np.nonzero((detJ <= 0).any(axis=1))[0]])
     invJ = np.linalg.inv(J)  # dxi_i / dx_j
     grads = np.einsum("qai,nqij->nqaj", dN, invJ)
     dx = detJ * (1.0 / 8.0)

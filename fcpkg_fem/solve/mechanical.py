@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from skfem import Basis, ElementHex1, ElementHexS2, ElementVector, condense
 
-from ..errors import SolverError
+from ..errors import MeshError, SolverError
 from ..mesh.swept import PackageMesh
 from ..physics import elasticity as el
 from .linear import LinearSolver, LinearStats, rigid_body_modes
@@ -72,7 +72,15 @@ class MechanicalProblem:
         m = pmesh.mesh
         self.basis = Basis(m, ElementVector(elem()), intorder=intorder)
         t0 = time.perf_counter()
-        self.chunks = list(el.element_chunks(self.basis, incompatible=incompatible))
+        try:
+            self.chunks = list(el.element_chunks(self.basis, incompatible=incompatible))
+        except el.InvertedElements as exc:
+            regions = sorted({pmesh.region_names[r] for r in pmesh.cell_region[exc.elements]})
+            c = pmesh.mesh.p[:, pmesh.mesh.t[:, exc.elements[0]]].mean(axis=1) * 1e3
+            raise MeshError(
+                f"{len(exc.elements)} elements are inverted (non-positive Jacobian) in {', '.join(regions)}; "
+                f"the first near ({c[0]:.3f}, {c[1]:.3f}, {c[2]:.3f}) mm. Try another mesh.size or feature_size."
+            ) from exc
         self.pattern = el.sparse_pattern(self.chunks, self.basis.N)
         self.t_geometry = time.perf_counter() - t0
         self.D = self._constrained_dofs()
