@@ -38,6 +38,9 @@ class Footprint:
 
     def quads_inside(self, shape: Shape) -> np.ndarray:
         """Indices of the quads inside ``shape`` (empty if the outline is not part of this footprint)."""
+        if self.membership is None:  # a footprint made by hand: fall back to centroid tests
+            c = self.centroids
+            return np.nonzero(shape.contains(c[:, 0], c[:, 1]))[0]
         k = shape_key(shape)
         idx = next((i for i, s in enumerate(self.shapes) if shape_key(s) == k), None)
         if idx is None:
@@ -74,7 +77,7 @@ def _clip_to_domain(s: Shape, dom: tuple[float, float, float, float]) -> bool:
     return x1 > dom[0] + 1e-12 and y1 > dom[1] + 1e-12 and x0 < dom[2] - 1e-12 and y0 < dom[3] - 1e-12
 
 
-def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None, full_quad: bool = True) -> Footprint:
+def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None, full_quad: bool = False) -> Footprint:
     """Mesh the footprint of ``geom`` with quadrilaterals.
 
     Args:
@@ -108,7 +111,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         progress(f"footprint: {len(shapes)} outlines")
     own = not gmsh.isInitialized()
     if own:
-        gmsh.initialize(readConfigFiles=False)
+        gmsh.initialize(readConfigFiles=False, interruptible=False)  # keep Python's Ctrl-C handler
     try:
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.option.setNumber("General.NumThreads", 1)

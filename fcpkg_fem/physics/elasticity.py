@@ -156,7 +156,7 @@ def _hex8_chunk(mesh, dofs_all: np.ndarray, idx: np.ndarray, incompatible: bool)
     return ElementChunk(elements=idx, dofs=dofs_all[:, idx].T.copy(), grads=grads, dx=dx, grads_inc=ginc)
 
 
-def element_chunks(vbasis, chunk_size: int = 4000, incompatible: bool = False):
+def element_chunks(vbasis, chunk_size: int = 4000, incompatible: bool = False, quadrature=None):
     """Yield :class:`ElementChunk` for the vector basis ``vbasis`` (scikit-fem ``ElementVector`` basis).
 
     Args:
@@ -165,21 +165,28 @@ def element_chunks(vbasis, chunk_size: int = 4000, incompatible: bool = False):
             use the Jacobian at the element centre scaled by det J0 / det J (Taylor, Beresford and Wilson 1976),
             so that they integrate to zero over any element and the patch test passes. The modes are condensed
             out element by element; they remove the shear locking of 8-node hexahedra in bending.
+        quadrature: (X, W) reference points and weights; default ``vbasis.quadrature`` (so a cheap basis with
+            a low quadrature order can serve as the dof map).
     """
     from skfem import ElementHex1
 
     nel = vbasis.mesh.nelements
-    direct = isinstance(vbasis.elem.elem, ElementHex1) and vbasis.quadrature[0].shape[1] == 8
+    quadrature = vbasis.quadrature if quadrature is None else quadrature
+    direct = isinstance(vbasis.elem.elem, ElementHex1) and quadrature[0].shape[1] == 8
     dofs_all = vbasis.element_dofs
     for start in range(0, nel, chunk_size):
         idx = np.arange(start, min(start + chunk_size, nel))
-        yield _hex8_chunk(vbasis.mesh, dofs_all, idx, incompatible) if direct else _chunk(vbasis, idx, incompatible)
+        if direct:
+            yield _hex8_chunk(vbasis.mesh, dofs_all, idx, incompatible)
+        else:
+            yield _chunk(vbasis, idx, incompatible, quadrature)
 
 
-def _chunk(vbasis, idx: np.ndarray, incompatible: bool = False) -> ElementChunk:
+def _chunk(vbasis, idx: np.ndarray, incompatible: bool = False, quadrature=None) -> ElementChunk:
     from skfem import CellBasis
 
-    sb = CellBasis(vbasis.mesh, vbasis.elem.elem, quadrature=vbasis.quadrature, elements=idx)
+    quadrature = vbasis.quadrature if quadrature is None else quadrature
+    sb = CellBasis(vbasis.mesh, vbasis.elem.elem, quadrature=quadrature, elements=idx)
     grads = np.stack([sb.basis[a][0].grad for a in range(sb.Nbfun)], axis=-1)  # (3, n, nq, ns)
     grads = np.ascontiguousarray(np.moveaxis(grads, 0, -1))  # (n, nq, ns, 3)
     dofs = vbasis.element_dofs[:, idx].T.copy()
@@ -257,7 +264,13 @@ class SparsePattern:
 
 
 def sparse_pattern(chunks, n_dofs: int) -> SparsePattern:
-    """The :class:`SparsePattern` of the element chunks ``chunks`` for ``n_dofs`` global dofs."""
+    """The :class:`SparsePattern` of the element chunks ``chunks`` for ``n_dofs`` global dofs.
+
+    When every element's dofs are interleaved 3 s + i (scalar dof s, component i), as scikit-fem numbers
+    ``ElementVector`` dofs, the pattern is built on scalar dofs (9x fewer keys to sort) and expanded to 3x3 blocks.
+    """
+    if n_dofs % 3 == 0 and all(_interleaved(ch.dofs) for ch in chunks):
+        return _block_pattern(chunks, n_dofs)
     keys = []
     for ch in chunks:
         nl = ch.dofs.shape[1]
@@ -272,6 +285,54 @@ def sparse_pattern(chunks, n_dofs: int) -> SparsePattern:
     np.cumsum(np.bincount(rows, minlength=n_dofs), out=indptr[1:])
     pos = np.split(inverse.astype(np.int64), np.cumsum(sizes)[:-1])
     return SparsePattern(indptr=indptr, indices=indices, pos=pos, n=n_dofs)
+
+
+def _interleaved(dofs: np.ndarray) -> bool:
+    s = dofs[:, 0::3]
+    return bool(np.all(s % 3 == 0) and np.all(dofs[:, 1::3] == s + 1) and np.all(dofs[:, 2::3] == s + 2))
+
+
+def _block_pattern(chunks, n_dofs: int) -> SparsePattern:
+    ns = n_dofs // 3
+    keys = []
+    for ch in chunks:
+        sd = (ch.dofs[:, 0::3] // 3).astype(np.int64)
+        m = sd.shape[1]
+        keys.append((np.repeat(sd, m, axis=1) * ns + np.tile(sd, (1, m))).ravel())
+    sizes = [len(k) for k in keys]
+    ukeys, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    srow = ukeys // ns
+    scol = ukeys - srow * ns
+    row_len = np.bincount(srow, minlength=ns)  # scalar entries per scalar row
+    sptr = np.zeros(ns + 1, dtype=np.int64)
+    np.cumsum(row_len, out=sptr[1:])
+    rank = np.arange(len(ukeys)) - sptr[srow]  # position of each scalar entry within its row
+    # dof row 3 r + i holds 3 * row_len[r] entries: scalar column c expands to 3 c, 3 c + 1, 3 c + 2
+    indptr = np.zeros(n_dofs + 1, dtype=np.int64)
+    np.cumsum(np.repeat(3 * row_len, 3), out=indptr[1:])
+    itype = np.int32 if n_dofs < 2**31 else np.int64
+    indices = np.empty(indptr[-1], dtype=itype)
+    for i in range(3):
+        start = indptr[3 * srow + i] + 3 * rank
+        for j in range(3):
+            indices[start + j] = 3 * scol + j
+    pos = []
+    offset = 0
+    for ch, size in zip(chunks, sizes):
+        inv = inverse[offset:offset + size].reshape(len(ch.elements), -1)
+        offset += size
+        m = ch.dofs.shape[1] // 3
+        # entry (3a + i, 3b + j) of an element matrix, row-major, lands at
+        # indptr[3 r_a + i] + 3 rank(a, b) + j
+        inv = inv.reshape(-1, m, m)  # (n, a, b)
+        r = srow[inv]
+        base = 3 * rank[inv]
+        p = np.empty((inv.shape[0], m, 3, m, 3), dtype=np.int64)
+        for i in range(3):
+            for j in range(3):
+                p[:, :, i, :, j] = indptr[3 * r + i] + base + j
+        pos.append(p.reshape(-1))
+    return SparsePattern(indptr=indptr.astype(itype), indices=indices, pos=pos, n=n_dofs)
 
 
 def assemble(vbasis, C_el: np.ndarray, eth_el: np.ndarray | None = None, chunks=None, chunk_size: int = 4000,

@@ -73,6 +73,8 @@ class LinearSolver:
         """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU)."""
         n = K.shape[0]
         method = self._choose(n)
+        if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
+            return np.zeros_like(f), LinearStats("none (zero load)", 0, 0.0)
         if method == "direct":
             if not (reuse and self._lu is not None):
                 try:
@@ -84,8 +86,6 @@ class LinearSolver:
             res = float(np.linalg.norm(K @ u - f) / max(np.linalg.norm(f), 1e-300))
             return u, LinearStats("direct (SuperLU)", 0, res)
         fnorm = np.linalg.norm(f)
-        if fnorm == 0.0:
-            return np.zeros_like(f), LinearStats("amg-cg", 0, 0.0)
         # The hierarchy built for one temperature preconditions the matrix of the next one too (same mesh,
         # moduli changed): reuse it while CG converges within 3x the iterations of a fresh build.
         if self._ml is not None and self._ml_shape == K.shape:

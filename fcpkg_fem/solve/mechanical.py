@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from skfem import Basis, ElementHex1, ElementHexS2, ElementVector, condense
+from skfem.quadrature import get_quadrature
 
 from ..errors import MeshError, SolverError
 from ..mesh.swept import PackageMesh
@@ -70,10 +71,12 @@ class MechanicalProblem:
         elem, intorder, incompatible = ELEMENTS[element]
         self.element_name = element
         m = pmesh.mesh
-        self.basis = Basis(m, ElementVector(elem()), intorder=intorder)
+        # the basis serves as dof map only (one quadrature point: cheap); element geometry comes from the chunks
+        self.basis = Basis(m, ElementVector(elem()), intorder=1)
+        self.quadrature = get_quadrature(elem().refdom, intorder)
         t0 = time.perf_counter()
         try:
-            self.chunks = list(el.element_chunks(self.basis, incompatible=incompatible))
+            self.chunks = list(el.element_chunks(self.basis, incompatible=incompatible, quadrature=self.quadrature))
         except el.InvertedElements as exc:
             regions = sorted({pmesh.region_names[r] for r in pmesh.cell_region[exc.elements]})
             c = pmesh.mesh.p[:, pmesh.mesh.t[:, exc.elements[0]]].mean(axis=1) * 1e3

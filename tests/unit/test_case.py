@@ -53,7 +53,7 @@ def test_reference_exact_si_values():
     assert c.load.stress_free("bumps.die1", "sac305") == 217.0
     assert c.load.stress_free("chip.die1", "silicon") == 25.0
     m = c.mesh
-    assert (m.symmetry, m.element, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", "hex20", 0.0004, 4.5e-05, 0.0002)
+    assert (m.symmetry, m.element, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", "hex8i", 0.001, 1.5e-04, 0.0003)
     assert m.min_elements_per_layer == 1 and m.layer_elements == {}
     assert c.output.csv is True and c.output.dir is None
     assert c.solver.linear == "auto" and c.solver.rtol == 1e-8
@@ -196,7 +196,7 @@ def test_resolved_dict_and_hash():
     assert a.hash() == b.hash() and len(a.hash()) == 64
     assert load_case(REF, ["mesh.size=0.3 mm"]).hash() != a.hash()
     # same content written differently hashes the same
-    assert load_case(REF, ["mesh.size=0.4"]).hash() == a.hash()
+    assert load_case(REF, ["mesh.size=1.0"]).hash() == a.hash()  # bare number = mm, as "1 mm" in the file
 
 
 def test_case_is_immutable():
