@@ -110,8 +110,8 @@ def test_reference_case_arrays():
     v = layout.via_centres(p)
     assert len(v) == 208
     np.testing.assert_allclose(v[0], [-5.4 * MM, -5.4 * MM], atol=1e-15)
-    # top balls: edge 350 um, pitch 500 um: +-5.65 -> 23 / 21 -> 88; +-5.15 -> 21 / 19 -> 80
-    assert len(layout.ball_centres(p.top_balls, p.carriers.top)) == 168
+    # top balls sit on the via pads (same edge offset 600 um, pitch 400 um, 2 rows): the same 208 centres
+    np.testing.assert_allclose(layout.ball_centres(p.top_balls, p.carriers.top), v, atol=1e-15)
     assert layout.die_pairs(p) == [(0, 0)]
     (i, j, center, size), = layout.adhesive_rects(p)
     assert center == (0.0, 0.0) and size == pytest.approx((6 * MM, 6 * MM))
