@@ -33,10 +33,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_SIZES = [
     ["mesh.element=hex8", "mesh.size=2 mm", "mesh.feature_size=300 um", "mesh.max_layer_thickness=2 mm"],
     ["mesh.element=hex8", "mesh.size=1 mm", "mesh.feature_size=100 um", "mesh.max_layer_thickness=1 mm"],
-    ["mesh.element=hex8"],  # the case's own sizes (0.4 mm, 45 um, 200 um)
-    ["mesh.element=hex8i"],
+    ["mesh.element=hex8", "mesh.size=0.4 mm", "mesh.feature_size=45 um", "mesh.max_layer_thickness=200 um"],
+    ["mesh.element=hex8i", "mesh.size=0.4 mm", "mesh.feature_size=45 um", "mesh.max_layer_thickness=200 um"],
     ["mesh.element=hex20", "mesh.size=2 mm", "mesh.feature_size=300 um", "mesh.max_layer_thickness=2 mm"],
-    [],  # the case as written (hex20 at 0.4 mm / 45 um / 200 um)
+    [],  # the case as written
 ]
 
 
