@@ -628,9 +628,10 @@ class Output(_Model):
 
 
 class Solver(_Model):
-    """Linear solver: ``auto`` | ``amg`` (pyamg + CG) | ``direct``; ``rtol`` relative residual tolerance."""
+    """Linear solver: ``auto`` | ``amg`` (pyamg + CG) | ``direct`` (SuperLU) | ``pardiso`` (optional MKL PARDISO);
+    ``rtol`` relative residual tolerance of CG."""
 
-    linear: Literal["auto", "amg", "direct"] = "auto"
+    linear: Literal["auto", "amg", "direct", "pardiso"] = "auto"
     rtol: Rtol = 1e-8
 
 

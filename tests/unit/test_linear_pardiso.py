@@ -1,0 +1,43 @@
+"""The optional PARDISO backend against SuperLU on the same system (skipped where pypardiso is not installed)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from fcpkg_fem.errors import SolverError
+from fcpkg_fem.solve.linear import LinearSolver, pardiso_available
+
+
+def _spd(n: int = 3000, seed: int = 0):
+    """A 3D 7-point Laplacian plus identity: symmetric positive definite, condition ~1e2."""
+    m = round(n ** (1 / 3))
+    T = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(m, m))
+    I = sp.identity(m)
+    A = (sp.kron(sp.kron(T, I), I) + sp.kron(sp.kron(I, T), I) + sp.kron(sp.kron(I, I), T) + sp.identity(m**3))
+    b = np.random.default_rng(seed).standard_normal(m**3)
+    return A.tocsr(), b
+
+
+@pytest.mark.skipif(not pardiso_available(), reason="pypardiso (optional extra 'pardiso') not installed")
+def test_pardiso_equals_superlu():
+    """Both are direct: the solutions agree to 1e-10 relative (round-off of two factorizations, cond ~1e2)."""
+    A, b = _spd()
+    u1, s1 = LinearSolver("pardiso").solve(A, b)
+    u2, _ = LinearSolver("direct").solve(A, b)
+    assert s1.method.startswith("pardiso")
+    assert np.abs(u1 - u2).max() <= 1e-10 * np.abs(u2).max()
+
+
+@pytest.mark.skipif(pardiso_available(), reason="pypardiso is installed")
+def test_pardiso_missing_is_a_clear_error():
+    """Asking for pardiso without the package is a SolverError naming the extra to install."""
+    A, b = _spd(1000)
+    with pytest.raises(SolverError, match="pypardiso"):
+        LinearSolver("pardiso").solve(A, b)
+
+
+def test_auto_without_pardiso_uses_superlu_for_small_systems():
+    A, b = _spd(1000)
+    u, st = LinearSolver("auto").solve(A, b)
+    assert st.method.startswith("direct")
+    assert np.linalg.norm(A @ u - b) <= 1e-12 * np.linalg.norm(b)
