@@ -3,12 +3,12 @@
 There is no exact solution; the check is that the warpage converges as the mesh is refined, and the report is
 an observed order p and a Richardson-extrapolated value (docs/verification.md holds the measured numbers).
 
-Two studies, one temperature (-40 degC) each:
+Three studies, one temperature (-40 degC) each:
 
 * ``hex20-reduced``: cases/reference.yaml *reduced* through overrides so that three hex20 levels fit this
   2-core machine (the full reference with hex20 is ~0.7M dofs and 10 GB at 2 mm / 300 um already): no
-  interconnect (vias), no top balls, one peripheral bump row per die at 1 mm pitch instead of two at 200 um; carriers, dies, adhesive and
-  encapsulant unchanged.
+  interconnect (vias), no top balls, one peripheral bump row per die at 1 mm pitch instead of two at 200 um;
+  carriers, dies, adhesive and encapsulant unchanged.
 * ``hex8i-reduced``: the same reduced case and meshes with hex8i, to compare the two elements level by level.
 * ``hex8i-full``: the reference case itself with 8-node incompatible-mode hexahedra (0.2M-0.45M dofs).
 
