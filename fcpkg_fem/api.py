@@ -156,7 +156,7 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         vu = problem.vertex_displacement(st.u)
         mech = st.strain - st.eth
         ctx = PostContext(pmesh=pmesh, problem=problem, state=st, vertex_u=vu, von_mises=vm, centroids=centroids,
-                          volumes=_volumes(problem), mech_strain=mech, case=case)
+                          volumes=problem.volumes, mech_strain=mech, case=case)
         post = run_post(ctx)
         face_samples = post.pop("_faces", {})
         out = {"index": index, "time_s": t_s, "temperature_C": T, **post, "max_temperature_difference_C": 0.0}
@@ -210,15 +210,6 @@ WARPAGE_CONVENTION = (
     "centre of the plane-removed surface, displacement measured along +z (not view-dependent). Curvatures are "
     "second derivatives of the +z displacement from a quadratic fit."
 )
-
-
-def _volumes(problem) -> np.ndarray:
-    if not hasattr(problem, "_volumes"):
-        vol = np.empty(problem.pmesh.n_elements)
-        for ch in problem.chunks:
-            vol[ch.elements] = ch.dx.sum(axis=1)
-        problem._volumes = vol
-    return problem._volumes
 
 
 def _history_row(out: dict) -> dict[str, float]:

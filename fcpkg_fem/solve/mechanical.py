@@ -11,6 +11,7 @@ statically determinate 3-2-1 set of point constraints on the bottom face for wha
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -97,6 +98,14 @@ class MechanicalProblem:
     @property
     def ndofs(self) -> int:
         return self.basis.N
+
+    @functools.cached_property
+    def volumes(self) -> np.ndarray:
+        """(n_elements,) element volumes in m^3 (sum of the quadrature weights)."""
+        vol = np.empty(self.pmesh.n_elements)
+        for ch in self.chunks:
+            vol[ch.elements] = ch.dx.sum(axis=1)
+        return vol
 
     def _interleaved(self) -> bool:
         nd = self.basis.nodal_dofs
