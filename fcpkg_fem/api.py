@@ -30,7 +30,7 @@ from .result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, FieldSet, RunResult
 from .solve.mechanical import MechanicalProblem
 
 Progress = Callable[[str], None] | None
-MESHER_VERSION = "4"  # bump when the footprint mesher's output changes for the same input
+MESHER_VERSION = "5"  # bump when the footprint mesher's output changes for the same input
 
 
 def load_case(source, overrides=()):
@@ -45,24 +45,24 @@ def _say(progress: Progress, msg: str) -> None:
         progress(msg)
 
 
-def footprint_key(geom: Geometry, size: float, feature_size: float) -> str:
+def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segments: int = 4) -> str:
     """Hash of everything that determines the footprint mesh."""
     import gmsh
 
     shapes = sorted({(p.shape.kind, round(p.shape.cx, 12), round(p.shape.cy, 12), round(p.shape.a, 12),
                       round(p.shape.b, 12)) for p in geom.prisms})
-    blob = json.dumps([MESHER_VERSION, gmsh.__version__, geom.domain, size, feature_size, shapes])
+    blob = json.dumps([MESHER_VERSION, gmsh.__version__, geom.domain, size, feature_size, circle_segments, shapes])
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
 def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: Path | None,
-                  progress: Progress = None) -> tuple[Footprint, bool]:
+                  progress: Progress = None, circle_segments: int = 4) -> tuple[Footprint, bool]:
     """The footprint mesh, from ``cache_dir`` when it was made before. Returns (footprint, came_from_cache)."""
     from .io.atomic import atomic_path
 
     path = None
     if cache_dir is not None:
-        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size)}.npz"
+        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"
         if path.exists():
             try:
                 with np.load(path) as d:
@@ -70,7 +70,7 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
                                      quad_entity=d["quad_entity"], membership=d["membership"]), True
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is rebuilt
-    fp = mesh_footprint(geom, size, feature_size, progress=progress)
+    fp = mesh_footprint(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
@@ -83,7 +83,8 @@ def mesh_case(case, cache_dir: str | Path | None = None, progress: Progress = No
     """Geometry and hexahedral mesh of a validated case."""
     geom = build_geometry(case)
     mc = case.mesh
-    fp, _ = get_footprint(geom, mc.size, mc.feature_size, Path(cache_dir) if cache_dir else None, progress)
+    fp, _ = get_footprint(geom, mc.size, mc.feature_size, Path(cache_dir) if cache_dir else None, progress,
+                          mc.circle_segments)
     _say(progress, f"mesh: sweeping {len(fp.quads)} footprint cells through {len(geom.z_planes) - 1} slabs")
     return sweep(geom, fp, mc.max_layer_thickness, mc.min_elements_per_layer)
 

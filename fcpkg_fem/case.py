@@ -594,6 +594,8 @@ class MeshSpec(_Model):
         feature_size: in-plane size at bump/via/ball outlines, m; default = size.
         max_layer_thickness: a slab thicker than this is split through its thickness, m; default = size.
         min_elements_per_layer: least elements through any slab; default 1.
+        circle_segments: least straight segments on every disk outline (bump, via, ball); default 4. Disks are
+            meshed as polygons of the disk's true area; raise this (with the sizes) to refine the disks too.
         layer_elements: region name -> least elements through that region's slabs.
     """
 
@@ -603,6 +605,7 @@ class MeshSpec(_Model):
     feature_size: PosLength | None = None
     max_layer_thickness: PosLength | None = None
     min_elements_per_layer: PosInt = 1
+    circle_segments: Annotated[int, Field(strict=True, ge=4, le=64)] = 4
     layer_elements: dict[str, PosInt] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -77,7 +77,8 @@ def _clip_to_domain(s: Shape, dom: tuple[float, float, float, float]) -> bool:
     return x1 > dom[0] + 1e-12 and y1 > dom[1] + 1e-12 and x0 < dom[2] - 1e-12 and y0 < dom[3] - 1e-12
 
 
-def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None, full_quad: bool = False) -> Footprint:
+def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=None, full_quad: bool = False,
+                   circle_segments: int = 4) -> Footprint:
     """Mesh the footprint of ``geom`` with quadrilaterals.
 
     Args:
@@ -85,6 +86,7 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         size: target element size far from features, m.
         feature_size: target element size at disk outlines (bumps, vias, balls), m.
         progress: optional callable(str) for progress messages.
+        circle_segments: least number of straight segments on a disk outline (more where feature_size asks).
         full_quad: blossom full-quad recombination with every curve given an even number of segments (about
             3x fewer quads at features); if gmsh fails that way, or with False, the mixed mesh is split into
             quads instead.
@@ -94,14 +96,47 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
     """
     if full_quad:
         try:
-            return _mesh_footprint(geom, size, feature_size, progress, True)
+            return _checked(geom, _mesh_footprint(geom, size, feature_size, progress, True, circle_segments))
         except MeshError:
             if progress:
                 progress("footprint: full-quad meshing failed; splitting a mixed mesh instead")
-    return _mesh_footprint(geom, 2.0 * size, 2.0 * feature_size, progress, False)
+    # gmsh can fold elements where a coarse size field meets small disks (seen on the reference layout at
+    # 1 mm / 150 um); a folded footprint is detected by its area and meshed again with other settings
+    for k, (algorithm, smoothing) in enumerate(_RETRIES):
+        fp = _mesh_footprint(geom, 2.0 * size, 2.0 * feature_size, progress, False, circle_segments,
+                             algorithm, smoothing)
+        try:
+            return _checked(geom, fp)
+        except MeshError as exc:
+            if k == len(_RETRIES) - 1:
+                raise MeshError(f"{exc}; every meshing variant failed: try a smaller mesh.size") from exc
+            if progress:
+                progress(f"{exc}; meshing again with other settings")
+    raise AssertionError("unreachable")
 
 
-def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, full_quad: bool) -> Footprint:
+# (gmsh 2D algorithm, smoothing passes) tried in turn
+_RETRIES = ((8, 5), (8, 0), (8, 1), (5, 5), (6, 5))
+
+
+def _checked(geom: Geometry, fp: Footprint) -> Footprint:
+    """Refuse a footprint that does not tile the domain exactly once (folded or overlapping elements).
+
+    Every quad is convex and counter-clockwise and the mesh is conforming, so its total area equals the
+    domain's unless some elements overlap; 1e-9 relative is round-off for these coordinates.
+    """
+    p = fp.points[fp.quads]
+    area = 0.5 * np.sum(p[:, :, 0] * np.roll(p[:, :, 1], -1, axis=1) - np.roll(p[:, :, 0], -1, axis=1) * p[:, :, 1])
+    x0, y0, x1, y1 = geom.domain
+    dom = (x1 - x0) * (y1 - y0)
+    if abs(area - dom) > 1e-9 * dom:
+        raise MeshError(f"footprint: the 2D mesh covers {area * 1e6:.6f} mm2 of a {dom * 1e6:.6f} mm2 domain "
+                        "(folded elements)")
+    return fp
+
+
+def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, full_quad: bool,
+                    circle_segments: int, algorithm: int = 8, smoothing: int = 5) -> Footprint:
     """One meshing attempt; sizes are gmsh's (for the split path, twice the target: the split halves them)."""
     import gmsh
 
@@ -126,7 +161,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
                 bx0, by0, bx1, by1 = s.bbox
                 tools.append((2, occ.addRectangle(bx0 * _MM, by0 * _MM, 0, s.a * _MM, s.b * _MM)))
             else:
-                r = s.a * _equal_area_factor(_circle_segments(s.a, feature_size))
+                r = s.a * _equal_area_factor(_circle_segments(s.a, feature_size, circle_segments))
                 tools.append((2, occ.addDisk(s.cx * _MM, s.cy * _MM, 0, r * _MM, r * _MM)))
         try:
             _, out_map = occ.fragment([(2, box)], tools)
@@ -149,7 +184,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
             xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(dim, tag)
             if max(xmax - xmin, ymax - ymin) <= 2.05 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
                 disk_curves.append(tag)
-        _fix_circle_segments(shapes, feature_size, even=full_quad)
+        _fix_circle_segments(shapes, feature_size, circle_segments, even=full_quad)
         if full_quad:
             _fix_straight_segments(shapes, size, feature_size)
         gmsh.option.setNumber("Mesh.MeshSizeMax", size * _MM)
@@ -157,8 +192,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
         gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
         gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-        # a disk gets at least MIN_CIRCLE_SEGMENTS segments; finer only where feature_size asks for it
-        gmsh.option.setNumber("Mesh.MinimumCirclePoints", MIN_CIRCLE_SEGMENTS)
+        # a disk gets at least circle_segments segments; finer only where feature_size asks for it
+        gmsh.option.setNumber("Mesh.MinimumCirclePoints", circle_segments)
         gmsh.option.setNumber("Mesh.MinimumCurvePoints", 2)
         if disk_curves:
             f_dist = gmsh.model.mesh.field.add("Distance")
@@ -175,7 +210,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
             f_const = gmsh.model.mesh.field.add("MathEval")
             gmsh.model.mesh.field.setString(f_const, "F", f"{size * _MM}")
             gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
-        gmsh.option.setNumber("Mesh.Algorithm", 8)  # frontal-Delaunay for quads
+        gmsh.option.setNumber("Mesh.Algorithm", algorithm)  # 8: frontal-Delaunay for quads
         gmsh.option.setNumber("Mesh.RecombineAll", 1)
         # blossom recombination leaves a few triangles; _split_to_quads then splits every element into quads
         # (all-quad for any boundary, where full-quad recombination needs an even number of segments round
@@ -183,7 +218,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         # gmsh's own subdivision is not used: it snaps new boundary nodes onto the circles, which inverts
         # quads when a circle has few segments; our split keeps them on the chords.
         gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3 if full_quad else 1)
-        gmsh.option.setNumber("Mesh.Smoothing", 5)
+        gmsh.option.setNumber("Mesh.Smoothing", smoothing)
         gmsh.option.setNumber("Mesh.RandomSeed", 1)
         if progress:
             progress("footprint: meshing")
@@ -238,13 +273,9 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
                      membership=membership)
 
 
-MIN_CIRCLE_SEGMENTS = 4
-
-
-def _circle_segments(r: float, seg_length: float) -> int:
-    """Segments on a full circle of radius r (m) for a gmsh segment length ``seg_length`` (m); at least
-    MIN_CIRCLE_SEGMENTS."""
-    return max(MIN_CIRCLE_SEGMENTS, int(np.ceil(2 * np.pi * r / seg_length)))
+def _circle_segments(r: float, seg_length: float, least: int) -> int:
+    """Segments on a full circle of radius r (m) for a gmsh segment length ``seg_length`` (m); at least ``least``."""
+    return max(least, int(np.ceil(2 * np.pi * r / seg_length)))
 
 
 def _equal_area_factor(n: int) -> float:
@@ -308,7 +339,7 @@ def _fix_straight_segments(shapes: list[Shape], size: float, feature_size: float
         gmsh.model.mesh.setTransfiniteCurve(tag, n + 1)
 
 
-def _fix_circle_segments(shapes: list[Shape], seg_length: float, even: bool = False) -> None:
+def _fix_circle_segments(shapes: list[Shape], seg_length: float, least: int, even: bool = False) -> None:
     """Give every circle arc of the fragmented footprint its share of the disk's n segments (transfinite);
     ``even``: round each arc's count to an even number."""
     import gmsh
@@ -317,6 +348,7 @@ def _fix_circle_segments(shapes: list[Shape], seg_length: float, even: bool = Fa
     if not disks:
         return
     cen = np.array([[d.cx, d.cy] for d in disks]) * _MM
+    r_mesh = np.array([dk.a * _equal_area_factor(_circle_segments(dk.a, seg_length, least)) for dk in disks]) * _MM
     for _, tag in gmsh.model.getEntities(1):
         if not _is_curved(tag):
             continue
@@ -324,8 +356,10 @@ def _fix_circle_segments(shapes: list[Shape], seg_length: float, even: bool = Fa
         ts = np.linspace(lo[0], hi[0], 5)
         xyz = np.asarray(gmsh.model.getValue(1, tag, ts)).reshape(-1, 3)[:, :2]
         d = np.linalg.norm(xyz[:, None, :] - cen[None, :, :], axis=2)  # (5, n_disks)
-        k = int(np.argmin(d.std(axis=0)))  # the arc's own centre is equidistant from all its points
-        n_full = _circle_segments(disks[k].a, seg_length)
+        # the arc's own disk: its centre is equidistant from all the arc's points, at the disk's meshed radius
+        # (concentric disks, a ball over a via, share the centre and differ in radius)
+        k = int(np.argmin(d.std(axis=0) + np.abs(d.mean(axis=0) - r_mesh)))
+        n_full = _circle_segments(disks[k].a, seg_length, least)
         # arc angle: five samples are at most 90 degrees apart, so unwrapping follows the arc
         ang = np.unwrap(np.arctan2(xyz[:, 1] - cen[k, 1], xyz[:, 0] - cen[k, 0]))
         span = abs(ang[-1] - ang[0])
