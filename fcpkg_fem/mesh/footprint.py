@@ -182,7 +182,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         disk_curves = []
         for dim, tag in gmsh.model.getEntities(1):
             xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(dim, tag)
-            if max(xmax - xmin, ymax - ymin) <= 2.05 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
+            # disks are meshed at up to 1.26x their radius (equal-area polygons of >= 4 sides)
+            if max(xmax - xmin, ymax - ymin) <= 2.6 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
                 disk_curves.append(tag)
         _fix_circle_segments(shapes, feature_size, circle_segments, even=full_quad)
         if full_quad:
