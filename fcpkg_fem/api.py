@@ -24,7 +24,6 @@ from .geometry.build import build_geometry
 from .geometry.model import Geometry
 from .mesh.footprint import Footprint, footprint_shapes, mesh_footprint
 from .mesh.swept import PackageMesh, sweep
-from .physics.elasticity import von_mises
 from .post import PostContext, run_post
 from .result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, FieldSet, RunResult
 from .solve.mechanical import MechanicalProblem
@@ -143,21 +142,17 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     m = pmesh.mesh
     _say(progress, f"mesh: {m.nelements} {element} elements, {m.nvertices} vertices, "
                    f"{problem.ndofs} dofs ({pmesh.geometry.symmetry} model)")
-    centroids = m.p[:, m.t].mean(axis=1).T
     outputs, fields, faces, history, iterations, methods = [], [], [], [], [], set()
-    for index, (t_s, T) in enumerate(output_times(case)):
-        _say(progress, f"solve {index + 1}/{len(output_times(case))}: T = {T:g} degC")
+    times = output_times(case)
+    for index, (t_s, T) in enumerate(times):
+        _say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
         st = problem.solve(T)
         timing["assemble"] += st.timing["assemble"]
         timing["solve"] += st.timing["solve"]
         iterations.append(st.stats.iterations)
         methods.add(st.stats.method)
         t0 = time.perf_counter()
-        vm = von_mises(st.stress)
-        vu = problem.vertex_displacement(st.u)
-        mech = st.strain - st.eth
-        ctx = PostContext(pmesh=pmesh, problem=problem, state=st, vertex_u=vu, von_mises=vm, centroids=centroids,
-                          volumes=problem.volumes, mech_strain=mech, case=case)
+        ctx = PostContext.of(pmesh, problem, st, case)
         post = run_post(ctx)
         face_samples = post.pop("_faces", {})
         out = {"index": index, "time_s": t_s, "temperature_C": T, **post, "max_temperature_difference_C": 0.0}
@@ -165,9 +160,9 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         faces.append(face_samples)
         history.append(_history_row(out))
         fields.append(FieldSet(
-            point_data={"displacement": vu, "temperature": np.full(m.nvertices, T)},
-            cell_data={"stress_MPa": st.stress * 1e-6, "von_mises_MPa": vm * 1e-6, "strain": st.strain,
-                       "mech_strain": mech},
+            point_data={"displacement": ctx.vertex_u, "temperature": np.full(m.nvertices, T)},
+            cell_data={"stress_MPa": st.stress * 1e-6, "von_mises_MPa": ctx.von_mises * 1e-6, "strain": st.strain,
+                       "mech_strain": ctx.mech_strain},
         ))
         timing["post"] += time.perf_counter() - t0
     summary = {

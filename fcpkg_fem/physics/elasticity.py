@@ -435,14 +435,19 @@ def von_mises(s: np.ndarray) -> np.ndarray:
     return np.sqrt(0.5 * ((xx - yy) ** 2 + (yy - zz) ** 2 + (zz - xx) ** 2) + 3.0 * (yz**2 + xz**2 + xy**2))
 
 
-def principal(s: np.ndarray) -> np.ndarray:
-    """Principal stresses (..., 3), ascending, of Voigt stresses ``s`` (..., 6)."""
+def voigt_to_tensor(s: np.ndarray) -> np.ndarray:
+    """Symmetric (..., 3, 3) tensors of Voigt stresses ``s`` (..., 6) [xx, yy, zz, yz, xz, xy]."""
     T = np.empty(s.shape[:-1] + (3, 3))
     T[..., 0, 0], T[..., 1, 1], T[..., 2, 2] = s[..., 0], s[..., 1], s[..., 2]
     T[..., 1, 2] = T[..., 2, 1] = s[..., 3]
     T[..., 0, 2] = T[..., 2, 0] = s[..., 4]
     T[..., 0, 1] = T[..., 1, 0] = s[..., 5]
-    return np.linalg.eigvalsh(T)
+    return T
+
+
+def principal(s: np.ndarray) -> np.ndarray:
+    """Principal stresses (..., 3), ascending, of Voigt stresses ``s`` (..., 6)."""
+    return np.linalg.eigvalsh(voigt_to_tensor(s))
 
 
 def equivalent_strain(e: np.ndarray) -> np.ndarray:

@@ -46,6 +46,16 @@ class PostContext:
     mech_strain: np.ndarray
     case: Any = None
 
+    @classmethod
+    def of(cls, pmesh, problem, state, case=None) -> "PostContext":
+        """The context of a solved state, with the derived fields every post-processor shares."""
+        from ..physics.elasticity import von_mises
+
+        m = pmesh.mesh
+        return cls(pmesh=pmesh, problem=problem, state=state, vertex_u=problem.vertex_displacement(state.u),
+                   von_mises=von_mises(state.stress), centroids=m.p[:, m.t].mean(axis=1).T,
+                   volumes=problem.volumes, mech_strain=state.strain - state.eth, case=case)
+
 
 def run_post(ctx: PostContext, names: list[str] | None = None) -> dict:
     """Run the named post-processors (all registered by default) and merge their results."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..physics.elasticity import principal
+from ..physics.elasticity import principal, voigt_to_tensor
 from . import mm, register_post
 
 
@@ -46,31 +46,19 @@ def facet_normals(mesh, facets: np.ndarray) -> np.ndarray:
 def interfaces(ctx) -> dict:
     """Peel (normal) and shear traction on each named interface ``A|B``, from the mean of both sides' stress.
 
-    The normal is oriented from region A into region B, so peel > 0 pulls the two apart.
+    peel = n . sigma . n (> 0 pulls the two parts apart) and shear = |sigma n - peel n|; neither depends on
+    which way the normal n points.
     """
-    pm = ctx.pmesh
-    m = pm.mesh
+    m = ctx.pmesh.mesh
     s = ctx.state.stress
     out = {}
     for name, facets in m.boundaries.items():
         if "|" not in name:
             continue
-        a = name.split("|")[0]
-        ia = pm.region_names.index(a)
-        e0, e1 = m.f2t[0, facets], m.f2t[1, facets]
-        sig = 0.5 * (s[e0] + s[e1])
+        sig = 0.5 * (s[m.f2t[0, facets]] + s[m.f2t[1, facets]])
         n = facet_normals(m, facets)
-        # orient from A to B: flip where the A-side element lies on the +n side
-        ea = np.where(pm.cell_region[e0] == ia, e0, e1)
         fc = m.p[:, m.facets[:, facets]].mean(axis=1).T
-        flip = np.einsum("ij,ij->i", ctx.centroids[ea] - fc, n) > 0
-        n[flip] *= -1
-        T = np.empty((len(facets), 3, 3))
-        T[:, 0, 0], T[:, 1, 1], T[:, 2, 2] = sig[:, 0], sig[:, 1], sig[:, 2]
-        T[:, 1, 2] = T[:, 2, 1] = sig[:, 3]
-        T[:, 0, 2] = T[:, 2, 0] = sig[:, 4]
-        T[:, 0, 1] = T[:, 1, 0] = sig[:, 5]
-        t = np.einsum("nij,nj->ni", T, n)
+        t = np.einsum("nij,nj->ni", voigt_to_tensor(sig), n)
         peel = np.einsum("ni,ni->n", t, n)
         shear = np.linalg.norm(t - peel[:, None] * n, axis=1)
         ip, ish = int(np.argmax(peel)), int(np.argmax(shear))

@@ -92,7 +92,7 @@ class MechanicalProblem:
         locs = self.basis.doflocs.T  # (N, 3), one row per dof
         rbm = rigid_body_modes(locs[0::3]) if self._interleaved() else None
         self.solver = LinearSolver(linear, rtol, near_null=None if rbm is None else rbm[self.I])
-        self._last_key = None
+        self._last_C = None  # element stiffness of the matrix in self._K
         self._K = None
 
     @property
@@ -157,14 +157,14 @@ class MechanicalProblem:
         timing = {}
         t0 = time.perf_counter()
         C_el, eth_el = self.element_fields(T_C)
-        key = C_el.tobytes().__hash__()
-        reuse = key == self._last_key
+        # reuse the matrix (and a direct factorization) when no modulus changed, e.g. T-independent materials
+        reuse = self._last_C is not None and np.array_equal(C_el, self._last_C)
         if reuse:
             K = self._K
             f = el.assemble_load(self.basis.N, self.chunks, C_el, eth_el)
         else:
             K, f = el.assemble(self.basis, C_el, eth_el, self.chunks, pattern=self.pattern)
-            self._K, self._last_key = K, key
+            self._K, self._last_C = K, C_el
         timing["assemble"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         Kc, fc, _, I = condense(K, f, D=self.D)
