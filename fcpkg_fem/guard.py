@@ -1,0 +1,381 @@
+"""Guards that run before anything expensive or anything is written.
+
+* :func:`confine`: a path named in a case (``output.dir``, later material data files) must resolve inside an
+  allowed base folder: no absolute paths, no ``..`` that climbs out, no symlink that leads out.
+* :func:`estimate`: elements, nodes, unknowns and peak memory of a case, from its geometry layout alone
+  (no gmsh, no meshing), so that a case too large for the machine is refused in a second, not after minutes.
+* :func:`available_memory`: what the machine can give (``/proc/meminfo``, cgroup limit, ``os.sysconf``).
+* :func:`preflight`: both checks at the start of :func:`fcpkg_fem.api.run`.
+
+Every refusal is an :class:`~fcpkg_fem.errors.InputError` (exit code 2) naming the field to change.
+The estimate's accuracy, measured against real meshes, is stated in docs/robustness.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import InputError, Problem
+
+MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
+"""Environment variable that overrides the detected available memory (bytes, or a number with kB/MB/GB/
+KiB/MiB/GiB); for tests and for users who want a tighter bound than the machine's."""
+
+
+# ------------------------------------------------------------------------------------------------ paths
+
+
+def path_problem(path: Any) -> str | None:
+    """What is wrong with ``path`` as a relative path inside a folder, judged from its text alone (no I/O).
+
+    Returns None when the text is acceptable: a non-empty relative path whose ``..`` never climbs above
+    its starting folder. Symlinks are :func:`confine`'s business (they need the file system).
+    """
+    if not isinstance(path, str):
+        return f"expected a folder path (text), got {path!r}"
+    if not path.strip():
+        return "is empty; give a folder relative to the current directory, or leave it out"
+    if "\x00" in path:
+        return "contains a NUL character"
+    if len(path) > 1024:
+        return f"is {len(path)} characters long; at most 1024 are allowed"
+    if path.startswith("~"):
+        return (f"'{path}' starts with '~' (a home folder is not expanded here, and writing there is outside "
+                "the run's folder); give a path relative to the current directory")
+    if os.path.isabs(path) or path.startswith("\\") or (len(path) > 1 and path[1] == ":"):
+        return (f"'{path}' is an absolute path; a case may only write inside the folder the run is launched "
+                "from: give a relative path (or choose any folder with --out on the command line)")
+    depth = 0
+    for part in PurePosixPath(path.replace("\\", "/")).parts:
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return (f"'{path}' climbs out of the folder the run is launched from with '..'; give a path "
+                        "inside it (or choose any folder with --out on the command line)")
+        elif part not in (".", ""):
+            depth += 1
+    return None
+
+
+def confine(path: str | os.PathLike, base: str | os.PathLike, field: str) -> Path:
+    """Resolve ``path`` relative to ``base`` and make sure it stays inside ``base``.
+
+    Refused: absolute paths, ``..`` climbing above ``base``, and paths that leave ``base`` through a symlink
+    (any existing component is resolved, so a symlinked folder pointing elsewhere is caught before anything
+    is created in it). Nothing is created or modified here.
+
+    Args:
+        path: the path as given in the case (text).
+        base: the folder it must stay in (e.g. the current directory, or a case file's folder).
+        field: dotted case field named in the error, e.g. ``output.dir``.
+
+    Returns:
+        The resolved absolute path (inside ``base``).
+
+    Raises:
+        InputError: naming ``field``, what was given and what is allowed.
+    """
+    text = os.fspath(path)
+    msg = path_problem(text)
+    if msg is not None:
+        raise InputError.single(field, msg)
+    base_real = Path(base).resolve()
+    target = (base_real / text).resolve()  # follows every symlink among the existing components
+    if target != base_real and base_real not in target.parents:
+        raise InputError.single(
+            field, f"'{text}' leads outside {base_real} through a symbolic link (it resolves to {target}); "
+                   "give a folder inside it (or choose any folder with --out on the command line)")
+    return target
+
+
+# ------------------------------------------------------------------------------------------------ memory
+
+
+def _parse_bytes(text: str) -> int:
+    units = {"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+             "k": 1024, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+             "m": 1024**2, "g": 1024**3}
+    t = text.strip().lower().replace(" ", "")
+    num = t.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = t[len(num):]
+    if unit not in units or not num:
+        raise ValueError(text)
+    value = float(num) * units[unit]
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(text)
+    return int(value)
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # the file says kB and means KiB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_available() -> int | None:
+    """Room left under a cgroup v2 memory limit (containers, batch schedulers), if there is one."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        return max(int(limit) - used, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def _sysconf_available() -> int | None:
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory the run may use: ``available`` bytes, and where the figure came from (``source``)."""
+
+    available: int
+    source: str
+
+
+def available_memory() -> Memory | None:
+    """Bytes the machine can give a new run now; None when it cannot be told.
+
+    ``FCPKG_MEMORY_LIMIT`` (e.g. ``2 GB``) wins; otherwise ``MemAvailable`` of ``/proc/meminfo``, lowered to the
+    room left under a cgroup v2 limit when there is one; otherwise ``os.sysconf`` free physical pages.
+    """
+    env = os.environ.get(MEMORY_LIMIT_ENV)
+    if env:
+        try:
+            return Memory(_parse_bytes(env), f"{MEMORY_LIMIT_ENV}={env}")
+        except ValueError:
+            raise InputError.single(MEMORY_LIMIT_ENV, f"'{env}' is not a memory size; give e.g. 2000000000, "
+                                                      "'2 GB' or '512 MiB'") from None
+    avail = _meminfo_available()
+    source = "/proc/meminfo MemAvailable"
+    if avail is None:
+        avail, source = _sysconf_available(), "os.sysconf free pages"
+    cg = _cgroup_available()
+    if cg is not None and (avail is None or cg < avail):
+        avail, source = cg, "cgroup memory.max"
+    return None if avail is None else Memory(int(avail), source)
+
+
+# ------------------------------------------------------------------------------------------------ estimate
+
+
+# Calibration constants (see docs/robustness.md for the measurements they come from).
+CELLS_PER_AREA = 1.0
+"""Footprint quads per (area / local size^2)."""
+CELLS_PER_DISK_SEGMENT = 1.0
+"""Footprint quads per segment of a disk outline (cells inside a disk and along its edge)."""
+NODES_PER_CELL = 1.0
+"""Footprint points per footprint quad."""
+MEMORY_BASE = 300e6
+"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh libraries)."""
+MEMORY_PER_DOF = {"hex8": 11e3, "hex8i": 11e3, "hex20": 11e3}
+"""Peak bytes per unknown with an iterative (AMG) solve, by element type."""
+DIRECT_FILL = 1.0
+"""Extra factor for a direct (SuperLU) solve."""
+
+
+@dataclass
+class Estimate:
+    """Size of a case's mesh and run, predicted from the layout alone.
+
+    Attributes:
+        footprint_cells: quads of the 2D footprint mesh (over the modelled domain).
+        element_layers: element layers through the thickness.
+        elements, nodes, dofs: of the 3D mesh (dofs: displacement unknowns, 3 per node, plus 3 per edge for hex20).
+        memory: predicted peak memory of ``run``, bytes.
+        element: element type; solver: the linear solver ``auto`` will pick for this size (or the case's).
+    """
+
+    footprint_cells: int
+    element_layers: int
+    elements: int
+    nodes: int
+    dofs: int
+    memory: int
+    element: str
+    solver: str
+    details: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"estimate: ~{self.elements:,} {self.element} elements, ~{self.nodes:,} nodes, ~{self.dofs:,} "
+                f"dofs, ~{_gb(self.memory)} peak memory ({self.footprint_cells:,} footprint cells x "
+                f"{self.element_layers} element layers; {self.solver} solver)")
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def estimate(case: Any) -> Estimate:
+    """Elements, nodes, dofs and peak memory of ``case`` (validated), without meshing.
+
+    The footprint is sampled on a grid finer than the smallest outline; the number of footprint quads in a
+    region is ``CELLS_PER_AREA * integral(1 / h(x, y)^2)`` over it, with ``h`` the mesher's own size field
+    (``mesh.feature_size`` at bump/via/ball outlines, growing to ``mesh.size`` away from them), plus
+    ``CELLS_PER_DISK_SEGMENT`` per segment of every disk outline. The element layers are exactly those the
+    sweep makes (:func:`fcpkg_fem.mesh.swept.slab_layers`), and each layer holds the footprint cells covered
+    by a part in that slab.
+    """
+    from .geometry.build import build_geometry
+    from .mesh.footprint import _circle_segments, _equal_area_factor, footprint_shapes
+    from .mesh.swept import slab_layers
+    from .solve.linear import DIRECT_LIMIT, pardiso_available
+
+    mc = case.mesh
+    geom = build_geometry(case)
+    size, feat = float(mc.size), float(mc.feature_size)
+    x0, y0, x1, y1 = geom.domain
+    shapes = footprint_shapes(geom)
+    disks = [s for s in shapes if s.kind == "disk"]
+    nseg = np.array([_circle_segments(d.a, feat, mc.circle_segments) for d in disks], dtype=float)
+    r_mesh = np.array([d.a * _equal_area_factor(int(n)) for d, n in zip(disks, nseg)])
+
+    # sampling grid: cell centres, spacing below the smallest disk radius and the feature size
+    r_min = float(r_mesh.min()) if len(disks) else size
+    g = min(0.25 * feat, 0.5 * r_min, 0.25 * size)
+    area = (x1 - x0) * (y1 - y0)
+    g = max(g, math.sqrt(area / 4e6))  # at most ~4 million samples
+    nx, ny = max(1, int(math.ceil((x1 - x0) / g))), max(1, int(math.ceil((y1 - y0) / g)))
+    xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+    ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    X, Y = X.ravel(), Y.ravel()
+    dA = area / (nx * ny)
+    h = np.full(X.shape, size)
+    in_disk = np.zeros(X.shape, dtype=bool)
+    if disks:
+        from scipy.spatial import cKDTree
+
+        cen = np.array([[d.cx, d.cy] for d in disks])
+        k = min(8, len(disks))
+        dist, idx = cKDTree(cen).query(np.column_stack([X, Y]), k=k)
+        dist, idx = dist.reshape(len(X), k), idx.reshape(len(X), k)
+        d_out = np.min(np.abs(dist - r_mesh[idx]), axis=1)  # distance to the nearest meshed outline
+        in_disk = np.any(dist <= r_mesh[idx], axis=1)
+        d0, d1 = 0.5 * feat, 0.5 * feat + 2.0 * (size - feat)
+        t = np.clip((d_out - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
+        h = feat + t * (size - feat)
+    density = CELLS_PER_AREA * dA / h**2  # footprint cells per sample point
+    disk_cells = CELLS_PER_DISK_SEGMENT * nseg * _domain_fraction(disks, geom.domain)
+
+    # per slab: cells covered by some prism
+    zp = geom.z_planes
+    mids = 0.5 * (zp[:-1] + zp[1:])
+    shape_masks: dict = {}
+    slab_cells = np.zeros(len(mids))
+    for s, zm in enumerate(mids):
+        covering = [p for p in geom.prisms if p.z0 < zm < p.z1]
+        mask = np.zeros(X.shape, dtype=bool)
+        dmask = np.zeros(len(disks), dtype=bool)
+        for p in covering:
+            key = p.shape
+            if key not in shape_masks:
+                shape_masks[key] = p.shape.contains(X, Y)
+            mask |= shape_masks[key]
+        if disks:
+            dcen = np.array([[d.cx, d.cy] for d in disks])
+            for p in covering:
+                dmask |= p.shape.contains(dcen[:, 0], dcen[:, 1])
+        slab_cells[s] = float(np.sum(density[mask])) + float(np.sum(disk_cells[dmask]))
+    z_levels, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    layer_cells = slab_cells[slab_of_layer]
+    elements = float(layer_cells.sum())
+    # node levels: each level carries the points of the larger of the element layers below and above it
+    below = np.concatenate([[0.0], layer_cells])
+    above = np.concatenate([layer_cells, [0.0]])
+    nodes = NODES_PER_CELL * float(np.maximum(below, above).sum())
+    if mc.element == "hex20":
+        # edges: ~2 in-plane edges per footprint point on each level, 1 vertical per point per layer
+        edges = 2.0 * nodes + NODES_PER_CELL * elements
+        dofs = 3.0 * (nodes + edges)
+    else:
+        dofs = 3.0 * nodes
+    solver = case.solver.linear
+    if solver == "auto":
+        solver = "direct" if dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
+    memory = MEMORY_BASE + MEMORY_PER_DOF[mc.element] * dofs * (DIRECT_FILL if solver == "direct" else 1.0)
+    return Estimate(footprint_cells=int(round(slab_cells.max() if len(slab_cells) else 0)),
+                    element_layers=int(len(slab_of_layer)), elements=int(round(elements)), nodes=int(round(nodes)),
+                    dofs=int(round(dofs)), memory=int(memory), element=mc.element, solver=solver,
+                    details={"grid_spacing_m": g, "disks": len(disks), "slab_cells": slab_cells.tolist()})
+
+
+def _domain_fraction(disks: list, dom: tuple[float, float, float, float]) -> np.ndarray:
+    """(n_disks,) fraction of each disk inside the modelled domain (1, 1/2 or 1/4 for a disk on a symmetry cut)."""
+    if not disks:
+        return np.zeros(0)
+    f = np.ones(len(disks))
+    for i, d in enumerate(disks):
+        for lo, hi, c in ((dom[0], dom[2], d.cx), (dom[1], dom[3], d.cy)):
+            if abs(c - lo) < 1e-12 or abs(c - hi) < 1e-12:
+                f[i] *= 0.5
+    return f
+
+
+# ------------------------------------------------------------------------------------------------ preflight
+
+
+def coarsening_advice(case: Any) -> str:
+    """Which fields make the mesh smaller, with their current values."""
+    mc = case.mesh
+    tips = [f"raise mesh.size (now {mc.size * 1e3:g} mm)",
+            f"mesh.feature_size (now {mc.feature_size * 1e6:g} um)",
+            f"mesh.max_layer_thickness (now {mc.max_layer_thickness * 1e6:g} um)"]
+    if mc.symmetry != "quarter":
+        tips.append(f"use mesh.symmetry: quarter (now {mc.symmetry}) if the layout is symmetric")
+    if mc.element == "hex20":
+        tips.append("use mesh.element: hex8i (about 4x fewer unknowns than hex20 on the same mesh)")
+    if mc.min_elements_per_layer > 1 or mc.layer_elements:
+        tips.append("lower mesh.min_elements_per_layer / mesh.layer_elements")
+    return "; ".join(tips)
+
+
+def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory | None = None) -> None:
+    """Refuse (InputError on ``mesh.size``) a case whose estimated peak memory exceeds what is available."""
+    mem = memory if memory is not None else available_memory()
+    if mem is None or force or est.memory <= mem.available:
+        return
+    raise InputError([Problem(
+        "mesh.size",
+        f"the case is too large for this machine: {est.line()[len('estimate: '):]}, but only "
+        f"{_gb(mem.available)} is available ({mem.source}). To coarsen it: {coarsening_advice(case)}. "
+        "To run it anyway: --force (command line) or force=True (api.run).")])
+
+
+def preflight(case: Any, out_dir: str | os.PathLike | None, *, write: bool = True, force: bool = False,
+              progress: Callable[[str], None] | None = None) -> Path | None:
+    """The checks at the start of a run; nothing is created here.
+
+    1. When the run writes and no ``out_dir`` was chosen by the caller, the case's ``output.dir`` must stay
+       inside the current directory (:func:`confine`); ``out_dir`` given by the caller is trusted.
+    2. The size estimate is reported through ``progress`` and the run refused when its memory would exceed
+       the machine's (:func:`check_memory`), unless ``force``.
+
+    Returns:
+        The run folder to use: ``out_dir`` as given, or the confined ``output.dir`` (absolute), or None
+        (the caller's default).
+    """
+    if write and out_dir is None and getattr(case.output, "dir", None):
+        out_dir = confine(case.output.dir, Path.cwd(), "output.dir")
+    est = estimate(case)
+    if progress is not None:
+        progress(est.line())
+    check_memory(case, est, force=force)
+    return None if out_dir is None else Path(out_dir)
