@@ -113,7 +113,7 @@ def _peak_memory_mb() -> float:
 
 
 def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh_cache: str | Path | None = None,
-        write: bool = True, source: str | None = None) -> RunResult:
+        write: bool = True, source: str | None = None, force: bool = False) -> RunResult:
     """Run a validated case end to end.
 
     Args:
@@ -123,10 +123,15 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         mesh_cache: folder for cached footprint meshes (None: no cache).
         write: write the output files (summary.json last, so its presence marks a complete run).
         source: the case file's path, recorded in the summary.
+        force: run even when the estimated memory exceeds the machine's (see :func:`fcpkg_fem.guard.preflight`,
+            which also confines ``case.output.dir`` to the current directory before anything is created).
 
     Returns:
         The :class:`RunResult` (numbers identical to summary.json).
     """
+    from .guard import preflight
+
+    out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
     t_start = time.perf_counter()
     timing = {"mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
     t0 = time.perf_counter()
