@@ -76,6 +76,11 @@ class LinearSolver:
         self._fresh_its = 0
         self._lu = None
 
+    def reset(self) -> None:
+        """Forget the cached factorization and AMG hierarchy (a later solve starts fresh, as after a restart)."""
+        self._ml = self._ml_shape = self._lu = None
+        self._fresh_its = 0
+
     def _choose(self, n: int) -> str:
         if self.method == "auto":
             if n <= DIRECT_LIMIT:

@@ -1,0 +1,470 @@
+"""Quasi-static thermo-mechanical history: increments, element birth, inelastic models, global Newton.
+
+The state lives at quadrature points. At the end of an increment every born point carries
+
+    eps_mech = eps(u, alpha) - eps_birth - eps_th(T, T_birth)
+    sigma, D, state = model.update(eps_mech, T_start, T_end, dt, committed_state)
+
+where ``eps_birth`` is the total strain the point had when its part was born and ``T_birth`` the temperature then
+(for parts present from the start: zero strain and the part's stress-free temperature, which is the simple mode).
+So a part is born stress-free with the deformation the rest of the package has at that moment, and its thermal
+strain is referenced to its birth temperature with the material's own CTE semantics (secant or instantaneous,
+see :meth:`Material.thermal_strain`).
+
+A part that is not born yet carries a "soft" stiffness ``soft * C(T)`` with no thermal strain, only so that its
+nodes stay determined; its stress is discarded at birth (the usual element-birth technique: ANSYS EKILL/EALIVE,
+Abaqus *MODEL CHANGE with strain-free reactivation).
+
+Equilibrium: the internal force r(u) = sum over elements of B^T sigma dV must vanish at the free dofs (there is no
+external load: temperature is the only driver). Full Newton with the models' consistent tangents D; for hex8i the
+nine incompatible modes alpha of each element are internal unknowns condensed at every iteration and updated from
+the global increment, alpha += -Kaa^-1 (r_a + Kau du_e). Convergence needs both the residual (relative to the
+increment's internal-force scale) and the displacement correction (relative to the increment's displacement) to
+be small; the material state is committed only then. An increment that fails is cut in half, up to
+``max_cutbacks`` times; when it fails for good a SolverError names the step, the time, the region and the worst
+points, and the last converged state stays in the solver (the caller checkpoints it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import SolverError
+from ..physics.elasticity import strain_displacement
+
+# Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
+
+
+@dataclass
+class NewtonSettings:
+    """Controls of the global Newton iteration.
+
+    Attributes:
+        max_iterations: iterations per increment before it is cut back.
+        rtol_residual: converged when |r_free| <= rtol_residual * f_scale (f_scale = norm of the nodal sums of the
+            absolute element internal forces: the size of the forces in balance).
+        rtol_increment: ... and |du| <= rtol_increment * |u_end - u_start| of the increment.
+        max_cutbacks: halvings of a failing increment before giving up.
+        line_search: backtrack (halve the step, up to 4 times) while the residual grows.
+    """
+
+    max_iterations: int = 25
+    rtol_residual: float = 1e-6
+    rtol_increment: float = 1e-5
+    max_cutbacks: int = 6
+    line_search: bool = True
+
+
+class ElasticPoint:
+    """Linear elasticity at quadrature points in the constitutive contract of :mod:`fcpkg_fem.constitutive`:
+    ``update(eps, T0, T1, dt, state) -> (sigma, D, state)`` with sigma = C(T1) eps (total form)."""
+
+    name = "elastic"
+    inelastic = False
+
+    def __init__(self, material):
+        self.material = material
+
+    def init_state(self, n: int) -> dict:
+        return {}
+
+    def update(self, eps, T0, T1, dt, state):
+        C = self.material.stiffness(T1)
+        return np.einsum("nij,nj->ni", C, eps), C, {}
+
+
+@dataclass
+class IncrementStats:
+    """What one converged (sub)increment took."""
+
+    t_end: float
+    iterations: int
+    cutbacks: int
+    residuals: list = field(default_factory=list)
+    linear_iterations: list = field(default_factory=list)
+    method: str = ""
+
+
+def _btdb(Ba: np.ndarray, D: np.ndarray, Bb: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Integral of Ba^T D Bb with a per-quadrature-point D: Ba (n, q, 6, la), D (n, q, 6, 6) -> (n, la, lb)."""
+    n, nq, _, lb = Bb.shape
+    la = Ba.shape[-1]
+    DB = np.matmul(D, Bb)  # (n, q, 6, lb)
+    Bw = Ba * dx[:, :, None, None]
+    return np.matmul(Bw.reshape(n, nq * 6, la).transpose(0, 2, 1), DB.reshape(n, nq * 6, lb))
+
+
+class HistorySolver:
+    """Incremental thermo-mechanical solver on a :class:`~fcpkg_fem.solve.mechanical.MechanicalProblem`.
+
+    Args:
+        problem: the MechanicalProblem (mesh, chunks, sparsity pattern, constraints, linear solver).
+        models: region name -> constitutive model (default :class:`ElasticPoint` of the region's material).
+        born_at_start: region name -> birth temperature (degC) of the regions present from the start; every other
+            region is unborn until :meth:`birth`.
+        newton: :class:`NewtonSettings`; soft: stiffness factor of unborn elements.
+    """
+
+    def __init__(self, problem, models: dict | None = None, born_at_start: dict[str, float] | None = None,
+                 newton: NewtonSettings | None = None, soft: float = 1e-6):
+        self.p = problem
+        pm = problem.pmesh
+        self.newton = newton or NewtonSettings()
+        self.soft = soft
+        self.nel = pm.n_elements
+        self.nq = problem.chunks[0].dx.shape[1]
+        self.incompatible = problem.chunks[0].grads_inc is not None
+        self.region_elements = {r: np.nonzero(pm.cell_region == i)[0] for i, r in enumerate(pm.region_names)}
+        self.region_material = {r: problem.materials[pm.region_material[r]] for r in pm.region_names}
+        models = dict(models or {})
+        self.models = {r: models.get(r) or ElasticPoint(self.region_material[r]) for r in pm.region_names}
+        self.linear = not any(getattr(m, "inelastic", False) for m in self.models.values())
+        # the committed state
+        self.u = np.zeros(problem.ndofs)
+        self.alpha = np.zeros((self.nel, 9)) if self.incompatible else None
+        self.born = np.zeros(self.nel, dtype=bool)
+        self.eps_birth = np.zeros((self.nel, self.nq, 6))
+        self.T_birth = np.zeros(self.nel)
+        self.T = np.zeros(self.nel)  # element temperatures, degC
+        self.time = 0.0
+        self.mstate = {r: self.models[r].init_state(len(e) * self.nq) for r, e in self.region_elements.items()}
+        self.stats: list[IncrementStats] = []
+        self.timing = {"assemble": 0.0, "solve": 0.0, "material": 0.0}
+        for region, T_b in (born_at_start or {}).items():
+            idx = self.region_elements[region]
+            self.born[idx] = True
+            self.T_birth[idx] = T_b
+        self._sig = None  # stresses and strains of the committed state (for output)
+        self._eps = None
+
+    # ------------------------------------------------------------------ state
+    def set_temperature(self, T_el) -> None:
+        """Set the element temperatures (degC; scalar or (n_el,)) of the committed state without solving."""
+        self.T = np.broadcast_to(np.asarray(T_el, float), (self.nel,)).copy()
+
+    def birth(self, regions, T_el=None) -> list[str]:
+        """Activate ``regions`` now: stress-free at the current temperature with the current strain.
+
+        Returns the regions newly born (a region already born is left alone)."""
+        eps = self._strains(self.u, self.alpha)
+        T = self.T if T_el is None else np.broadcast_to(np.asarray(T_el, float), (self.nel,))
+        done = []
+        for r in regions:
+            idx = self.region_elements[r]
+            if self.born[idx].all():
+                continue
+            self.born[idx] = True
+            self.eps_birth[idx] = eps[idx]
+            self.T_birth[idx] = T[idx]
+            self.mstate[r] = self.models[r].init_state(len(idx) * self.nq)
+            done.append(r)
+        self._sig = None
+        return done
+
+    # ------------------------------------------------------------------ element level
+    def _strains(self, u: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+        eps = np.empty((self.nel, self.nq, 6))
+        for ch in self.p.chunks:
+            e = np.einsum("eqil,el->eqi", ch.B, u[ch.dofs])
+            if alpha is not None:
+                e += np.einsum("eqia,ea->eqi", ch.B_inc, alpha[ch.elements])
+            eps[ch.elements] = e
+        return eps
+
+    def thermal_strain(self, T_el: np.ndarray) -> np.ndarray:
+        """(n_el, 6) thermal strain of each element at ``T_el`` from its birth temperature (zero if unborn)."""
+        eth = np.zeros((self.nel, 6))
+        for r, idx in self.region_elements.items():
+            b = idx[self.born[idx]]
+            if len(b):
+                eth[b, :3] = self.region_material[r].thermal_strain(T_el[b], self.T_birth[b])
+        return eth
+
+    def _response(self, eps, T0, T1, dt):
+        """Stress (n_el, q, 6), tangent (n_el, q, 6, 6) and trial model states at the end of the increment."""
+        t0 = time.perf_counter()
+        nq = self.nq
+        sig = np.empty((self.nel, nq, 6))
+        D = np.empty((self.nel, nq, 6, 6))
+        eth = self.thermal_strain(T1)
+        trial = {}
+        for r, idx in self.region_elements.items():
+            n = len(idx)
+            model = self.models[r]
+            b = self.born[idx]
+            em = eps[idx] - self.eps_birth[idx] - eth[idx][:, None, :]
+            try:
+                s, Dm, st = model.update(em.reshape(-1, 6), np.repeat(T0[idx], nq), np.repeat(T1[idx], nq), dt,
+                                         self.mstate[r])
+            except FloatingPointError as exc:
+                raise _LocalFailure(r, str(exc)) from exc
+            s = s.reshape(n, nq, 6)
+            Dm = Dm.reshape(n, nq, 6, 6)
+            if not b.all():
+                ub = idx[~b]
+                Cs = self.soft * self.region_material[r].stiffness(T1[ub])  # (m, 6, 6)
+                s[~b] = np.einsum("mij,mqj->mqi", Cs, eps[ub])
+                Dm[~b] = Cs[:, None]
+                keep = np.repeat(~b, nq)
+                st = {k: np.where(keep.reshape((-1,) + (1,) * (v.ndim - 1)), self.mstate[r][k], v)
+                      for k, v in st.items()}
+            if not (np.all(np.isfinite(s)) and np.all(np.isfinite(Dm))):
+                bad = np.nonzero(~np.isfinite(s).all(axis=(1, 2)))[0]
+                raise _LocalFailure(r, f"the {model.name} update gave non-finite stress at {len(bad)} elements",
+                                    idx[bad] if len(bad) else None)
+            sig[idx] = s
+            D[idx] = Dm
+            trial[r] = st
+        self.timing["material"] += time.perf_counter() - t0
+        return sig, D, trial
+
+    def _assemble(self, sig, D, with_matrix: bool = True):
+        """Condensed global residual (N,), matrix (CSR or None), force scale and the per-chunk alpha recovery."""
+        t0 = time.perf_counter()
+        p = self.p
+        N = p.ndofs
+        r = np.zeros(N)
+        rabs = np.zeros(N)
+        pat = p.pattern
+        data = np.zeros(pat.nnz) if with_matrix else None
+        recover = []
+        for k, ch in enumerate(p.chunks):
+            e = ch.elements
+            B = ch.B
+            s = sig[e]
+            sw = s * ch.dx[:, :, None]
+            fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
+            fabs = np.einsum("eqil,eqi->el", np.abs(B), np.abs(sw))
+            Ke = _btdb(B, D[e], B, ch.dx) if (with_matrix or self.incompatible) else None
+            if self.incompatible:
+                Ba = ch.B_inc
+                ra = np.einsum("eqia,eqi,eq->ea", Ba, s, ch.dx)
+                Kua = _btdb(B, D[e], Ba, ch.dx)
+                Kaa = _btdb(Ba, D[e], Ba, ch.dx)
+                X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), ra[:, :, None]], axis=2))
+                Kinv_Kau, Kinv_ra = X[:, :, :-1], X[:, :, -1]
+                fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
+                if with_matrix:
+                    Ke = Ke - np.matmul(Kua, Kinv_Kau)
+                recover.append((Kinv_Kau, Kinv_ra))
+            np.add.at(r, ch.dofs.ravel(), fe.ravel())
+            np.add.at(rabs, ch.dofs.ravel(), fabs.ravel())
+            if with_matrix:
+                data += np.bincount(pat.pos[k], Ke.ravel(), minlength=pat.nnz)
+        K = None
+        if with_matrix:
+            import scipy.sparse as sp
+
+            K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
+        self.timing["assemble"] += time.perf_counter() - t0
+        return r, K, float(np.linalg.norm(rabs[self.p.I])), recover
+
+    def _alpha_step(self, du: np.ndarray, recover) -> np.ndarray | None:
+        if not self.incompatible:
+            return None
+        da = np.empty((self.nel, 9))
+        for ch, (Kinv_Kau, Kinv_ra) in zip(self.p.chunks, recover):
+            da[ch.elements] = -(Kinv_ra + np.einsum("eal,el->ea", Kinv_Kau, du[ch.dofs]))
+        return da
+
+    # ------------------------------------------------------------------ increments
+    def advance(self, T_end, dt: float, label: str = "") -> IncrementStats:
+        """Advance the committed state by ``dt`` seconds to element temperatures ``T_end`` (scalar or (n_el,)).
+
+        Temperature varies linearly in time within the increment. Cuts the increment in halves on failure.
+
+        Raises:
+            SolverError: the increment failed after ``max_cutbacks`` halvings (the committed state is the last
+                converged one).
+        """
+        T_end = np.broadcast_to(np.asarray(T_end, float), (self.nel,)).copy()
+        return self._advance(self.T.copy(), T_end, float(dt), label, 0)
+
+    def _advance(self, T0, T1, dt, label, depth) -> IncrementStats:
+        try:
+            st = self._newton(T0, T1, dt)
+            st.cutbacks = depth
+            self.stats.append(st)
+            return st
+        except _NewtonFailure as fail:
+            if depth >= self.newton.max_cutbacks:
+                raise SolverError(
+                    f"{label}: Newton did not converge at t = {self.time + dt:.6g} s "
+                    f"(T {T1.min():.4g}..{T1.max():.4g} degC) after {depth} halvings of the increment: {fail}. "
+                    "The last converged state is kept."
+                ) from None
+            Tm = 0.5 * (T0 + T1)
+            self._advance(T0, Tm, 0.5 * dt, label, depth + 1)
+            return self._advance(Tm, T1, 0.5 * dt, label, depth + 1)
+
+    def _newton(self, T0, T1, dt) -> IncrementStats:
+        ns = self.newton
+        u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
+        I = self.p.I
+        st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
+        u_start = self.u
+        try:
+            eps = self._strains(u, alpha)
+            sig, D, trial = self._response(eps, T0, T1, dt)
+        except _LocalFailure as lf:
+            raise _NewtonFailure(str(lf)) from None
+        r, K, fscale, recover = self._assemble(sig, D)
+        rn = float(np.linalg.norm(r[I]))
+        st.residuals.append(rn / max(fscale, 1e-300))
+        du_norm = np.inf
+        for it in range(1, ns.max_iterations + 1):
+            if self._converged(rn, fscale, du_norm, u, u_start, it):
+                break
+            t0 = time.perf_counter()
+            KI = K[I][:, I]
+            duI, lst = self.p.solver.solve(KI, -r[I])
+            self.timing["solve"] += time.perf_counter() - t0
+            st.linear_iterations.append(lst.iterations)
+            st.method = lst.method
+            du = np.zeros_like(u)
+            du[I] = duI
+            da = self._alpha_step(du, recover)
+            eta = 1.0
+            for _ls in range(5 if ns.line_search else 1):
+                u_try = u + eta * du
+                a_try = None if alpha is None else alpha + eta * da
+                try:
+                    eps = self._strains(u_try, a_try)
+                    sig, D, trial = self._response(eps, T0, T1, dt)
+                    ok = True
+                except _LocalFailure:
+                    ok = False
+                if ok:
+                    r_try, K_try, fscale_try, rec_try = self._assemble(sig, D)
+                    rn_try = float(np.linalg.norm(r_try[I]))
+                    if rn_try <= rn or not ns.line_search or self.linear:
+                        break
+                eta *= 0.5
+            else:
+                if not ok:
+                    raise _NewtonFailure("the material update failed along the whole line search")
+            u, alpha = u_try, a_try
+            r, K, fscale, recover, rn = r_try, K_try, fscale_try, rec_try, rn_try
+            du_norm = eta * float(np.linalg.norm(du))
+            st.iterations = it
+            st.residuals.append(rn / max(fscale, 1e-300))
+        else:
+            if not self._converged(rn, fscale, du_norm, u, u_start, ns.max_iterations + 1):
+                worst = self._worst(r)
+                raise _NewtonFailure(f"residual {rn / max(fscale, 1e-300):.2e} of the force scale after "
+                                     f"{ns.max_iterations} iterations; largest out-of-balance {worst}")
+        # commit
+        self.u, self.alpha = u, alpha
+        self.mstate.update(trial)
+        self.T = T1.copy()
+        self.time += dt
+        self._sig, self._eps = sig, eps
+        return st
+
+    def _converged(self, rn, fscale, du_norm, u, u_start, it) -> bool:
+        ns = self.newton
+        if rn <= 1e-14 * max(fscale, 1e-300) or fscale == 0.0:
+            return True
+        if it == 1 or rn > ns.rtol_residual * fscale:
+            return False
+        if self.linear:
+            return True  # one exact linear solve: the residual test alone decides
+        span = float(np.linalg.norm(u - u_start))
+        return du_norm <= ns.rtol_increment * max(span, 1e-300)
+
+    def _worst(self, r: np.ndarray) -> str:
+        """Region and position of the node with the largest out-of-balance force."""
+        p = self.p
+        rr = np.zeros_like(r)
+        rr[p.I] = r[p.I]
+        nodal = np.linalg.norm(rr[p.basis.nodal_dofs], axis=0)
+        v = int(np.argmax(nodal))
+        m = p.pmesh.mesh
+        els = np.nonzero((m.t == v).any(axis=0))[0]
+        regions = sorted({p.pmesh.region_names[i] for i in p.pmesh.cell_region[els]})
+        x = m.p[:, v] * 1e3
+        return f"at ({x[0]:.3f}, {x[1]:.3f}, {x[2]:.3f}) mm in {', '.join(regions)}"
+
+    # ------------------------------------------------------------------ output
+    def snapshot(self):
+        """The committed state as a :class:`~fcpkg_fem.solve.mechanical.MechanicalState` for post-processing.
+
+        ``eth`` holds the reference strain of each element (thermal strain from birth plus the strain at birth),
+        so ``strain - eth`` is the mechanical strain, as post-processors expect."""
+        from .linear import LinearStats
+        from .mechanical import MechanicalState
+
+        if self._sig is None:
+            eps = self._strains(self.u, self.alpha)
+            sig, _, _ = self._response(eps, self.T, self.T, 0.0)
+            self._sig, self._eps = sig, eps
+        w = np.empty((self.nel, self.nq))
+        for ch in self.p.chunks:
+            w[ch.elements] = ch.dx
+        vol = w.sum(axis=1)
+
+        def avg(a):
+            return np.einsum("eqi,eq->ei", a, w) / vol[:, None]
+
+        ref = self.thermal_strain(self.T) + avg(self.eps_birth)
+        last = self.stats[-1] if self.stats else None
+        stats = LinearStats(last.method if last else "none", int(sum(last.linear_iterations)) if last else 0, 0.0)
+        T_out = float(self.T[0]) if np.all(self.T == self.T[0]) else self.T.copy()
+        return MechanicalState(T_out, self.u.copy(), avg(self._sig), avg(self._eps), self._sig, self._eps, ref,
+                               stats)
+
+    def inelastic_fields(self) -> dict[str, np.ndarray]:
+        """Element averages of the inelastic results: ``eq_inelastic_strain`` (n_el,), ``inelastic_work_J_m3``
+        (n_el,), ``inelastic_strain`` (n_el, 6); zeros where the model is elastic."""
+        out = {"eq_inelastic_strain": np.zeros(self.nel), "inelastic_work_J_m3": np.zeros(self.nel),
+               "inelastic_strain": np.zeros((self.nel, 6))}
+        for r, idx in self.region_elements.items():
+            m = self.models[r]
+            if not getattr(m, "inelastic", False):
+                continue
+            st = self.mstate[r]
+            n = len(idx)
+            out["eq_inelastic_strain"][idx] = m.equivalent_inelastic_strain(st).reshape(n, self.nq).mean(axis=1)
+            out["inelastic_work_J_m3"][idx] = m.inelastic_work(st).reshape(n, self.nq).mean(axis=1)
+            out["inelastic_strain"][idx] = m.inelastic_strain(st).reshape(n, self.nq, 6).mean(axis=1)
+        return out
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue from the committed state, as named arrays (for np.savez)."""
+        out = {"u": self.u, "born": self.born, "eps_birth": self.eps_birth, "T_birth": self.T_birth, "T": self.T,
+               "time": np.array(self.time)}
+        if self.alpha is not None:
+            out["alpha"] = self.alpha
+        for r, st in self.mstate.items():
+            for k, v in st.items():
+                out[f"m:{r}:{k}"] = v
+        return out
+
+    def restore(self, arrays) -> None:
+        """Load a state written by :meth:`state_arrays` (same mesh and models)."""
+        self.u = np.array(arrays["u"])
+        self.born = np.array(arrays["born"])
+        self.eps_birth = np.array(arrays["eps_birth"])
+        self.T_birth = np.array(arrays["T_birth"])
+        self.T = np.array(arrays["T"])
+        self.time = float(arrays["time"])
+        if self.alpha is not None:
+            self.alpha = np.array(arrays["alpha"])
+        for r in self.mstate:
+            self.mstate[r] = {k: np.array(arrays[f"m:{r}:{k}"]) for k in self.mstate[r]}
+        self._sig = None
+
+
+class _LocalFailure(Exception):
+    def __init__(self, region: str, msg: str, elements=None):
+        super().__init__(f"{region}: {msg}")
+        self.region = region
+        self.elements = elements
+
+
+class _NewtonFailure(Exception):
+    pass
