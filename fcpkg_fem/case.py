@@ -621,13 +621,27 @@ class MeshSpec(_Model):
 
 
 class Output(_Model):
-    """What to write. ``dir``: output folder (default: chosen by the caller, e.g. ``<name>_out``)."""
+    """What to write. ``dir``: output folder, relative to the folder the run is launched from and inside it
+    (no absolute path, no ``..`` climbing out, no symlink leading out: :func:`fcpkg_fem.guard.confine`);
+    default: chosen by the caller (``runs/<name>``)."""
 
     dir: str | None = None
     vtu: StrictBool = True
     plots: StrictBool = True
     report: StrictBool = True
     csv: StrictBool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dir_inside(cls, data: Any) -> Any:
+        # text checks only (absolute, '..' climbing out); symlinks are resolved at run time by guard.confine
+        from fcpkg_fem.guard import path_problem
+
+        if isinstance(data, dict) and data.get("dir") is not None:
+            msg = path_problem(data["dir"])
+            if msg is not None:
+                raise _fail(msg, [("dir", msg)])
+        return data
 
 
 class Solver(_Model):
