@@ -1,0 +1,20 @@
+"""Load histories: piecewise-linear temperature profiles, JEDEC reflow and temperature cycling, increments.
+
+Pure numpy, no mesh. :data:`PROFILES` maps a profile name (``hold``, ``ramp``, ``table``, ``reflow``,
+``thermal_cycle``) to its builder; :func:`build` builds one by name from keyword arguments (s, degC, K/s);
+:func:`increments` gives the time points the solver steps through. See docs/loads.md.
+"""
+
+from .profiles import (PROFILES, Profile, Violation, band_intervals, build, concatenate, hold, increments, ramp,
+                       register, table, time_in_band)
+from .jedec import (CYCLE_CONDITIONS, CYCLES_PER_HOUR_RANGE, CYCLING_STANDARD, IPC9701_MAX_RAMP_K_PER_S,
+                    REFLOW_LIMITS, REFLOW_STANDARD, SOAK_MODES_S, ReflowLimits, check_reflow, check_thermal_cycle,
+                    classification_temperature, reflow_profile, thermal_cycle)
+
+__all__ = [
+    "PROFILES", "Profile", "Violation", "band_intervals", "build", "concatenate", "hold", "increments", "ramp",
+    "register", "table", "time_in_band",
+    "CYCLE_CONDITIONS", "CYCLES_PER_HOUR_RANGE", "CYCLING_STANDARD", "IPC9701_MAX_RAMP_K_PER_S", "REFLOW_LIMITS",
+    "REFLOW_STANDARD", "SOAK_MODES_S", "ReflowLimits", "check_reflow", "check_thermal_cycle",
+    "classification_temperature", "reflow_profile", "thermal_cycle",
+]
