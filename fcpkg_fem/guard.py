@@ -215,11 +215,12 @@ class Estimate:
 
     def line(self) -> str:
         return (f"estimate: ~{self.elements:,} {self.element} elements, ~{self.nodes:,} nodes, ~{self.dofs:,} "
-                f"dofs, ~{_gb(self.memory)} peak memory ({self.footprint_cells:,} footprint cells x "
+                f"dofs, ~{format_bytes(self.memory)} peak memory ({self.footprint_cells:,} footprint cells x "
                 f"{self.element_layers} element layers; {self.solver} solver)")
 
 
-def _gb(n: float) -> str:
+def format_bytes(n: float) -> str:
+    """Bytes as a short MB / GB string (10^6, 10^9)."""
     return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
@@ -355,7 +356,7 @@ def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory |
     raise InputError([Problem(
         "mesh.size",
         f"the case is too large for this machine: {est.line()[len('estimate: '):]}, but only "
-        f"{_gb(mem.available)} is available ({mem.source}). To coarsen it: {coarsening_advice(case)}. "
+        f"{format_bytes(mem.available)} is available ({mem.source}). To coarsen it: {coarsening_advice(case)}. "
         "To run it anyway: --force (command line) or force=True (api.run).")])
 
 

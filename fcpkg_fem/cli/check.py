@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_case_args, length, load, um
+from pathlib import Path
+
+from fcpkg_fem import guard
+
+from .common import add_case_args, add_force_arg, length, load, um
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate a case and summarise it (no meshing, no solving)",
                        description="Validate CASE (with overrides) and print what it describes. Exit 0 when valid.")
     add_case_args(p)
+    add_force_arg(p)
     p.set_defaults(func=cmd)
     return p
 
@@ -82,11 +87,28 @@ def summary_lines(case, source: str) -> list[str]:
     files = [k for k in ("csv", "vtu", "plots", "report") if d["output"][k]]
     out.append(f"writes:     summary.json + {', '.join(files) or 'nothing else'} -> "
                f"{d['output']['dir'] or 'runs/' + d['name']} (unless --out)")
-    out.append("ok: the case is valid")
+    return out
+
+
+def size_lines(case, est: "guard.Estimate", mem: "guard.Memory | None") -> list[str]:
+    """The size estimate and the memory it needs against what the machine has (plain text)."""
+    out = [est.line()]
+    if mem is None:
+        out.append("memory:     available memory unknown on this machine; not checked")
+    else:
+        verdict = "fits" if est.memory <= mem.available else "DOES NOT FIT (fcpkg run refuses it without --force)"
+        out.append(f"memory:     ~{guard.format_bytes(est.memory)} needed, {guard.format_bytes(mem.available)} available "
+                   f"({mem.source}): {verdict}")
     return out
 
 
 def cmd(args: argparse.Namespace) -> int:
     case = load(args)
-    print("\n".join(summary_lines(case, args.case)))
+    if getattr(case.output, "dir", None):
+        guard.confine(case.output.dir, Path.cwd(), "output.dir")  # symlinks leading out: as fcpkg run would
+    est = guard.estimate(case)
+    mem = guard.available_memory()
+    guard.check_memory(case, est, force=args.force, memory=mem)
+    print("\n".join(summary_lines(case, args.case) + size_lines(case, est, mem) + ["ok: the case is valid"]))
     return 0
+

@@ -24,6 +24,11 @@ def add_mesh_cache_arg(p: argparse.ArgumentParser) -> None:
                    help="folder of cached footprint meshes (default: ./meshes)")
 
 
+def add_force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="run even when the estimated memory exceeds what this machine has available")
+
+
 def load(args: argparse.Namespace):
     """The validated case named by ``args.case`` with ``args.overrides`` applied; raises InputError."""
     path = Path(args.case)

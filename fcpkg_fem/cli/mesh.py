@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fcpkg_fem import api
+from fcpkg_fem import api, guard
 from fcpkg_fem.errors import InputError
 
 from .common import Progress, add_case_args, add_mesh_cache_arg, length, load, table
@@ -88,6 +88,7 @@ def cmd(args: argparse.Namespace) -> int:
         raise InputError.single("--out", f"'{args.out}': the mesh is written as VTU; give a file name ending in .vtu")
     case = load(args)
     progress = Progress(args.quiet)
+    progress(guard.estimate(case).line())  # the same estimate fcpkg run and check print, to compare with
     pmesh = api.mesh_case(case, cache_dir=args.mesh_cache, progress=progress)
     element = case.mesh.element
     q = hex_quality(pmesh.mesh.p.T, pmesh.cells_vtk)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fcpkg_fem import api
 
-from .common import Progress, add_case_args, add_mesh_cache_arg, load, table
+from .common import Progress, add_case_args, add_force_arg, add_mesh_cache_arg, load, table
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -16,15 +16,26 @@ def add_parser(sub) -> argparse.ArgumentParser:
                                    "run folder (docs/outputs.md). Progress goes to stderr, the results table to "
                                    "stdout.")
     add_case_args(p)
-    p.add_argument("--out", metavar="DIR", help="run folder (default: the case's output.dir, else runs/<case name>)")
+    p.add_argument("--out", metavar="DIR", help="run folder, anywhere you choose (default: the case's output.dir, "
+                   "which must lie inside the current directory, else runs/<case name>)")
     add_mesh_cache_arg(p)
+    add_force_arg(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=cmd)
     return p
 
 
 def default_out_dir(case) -> Path:
+    """Where a run without ``--out`` writes (the case's ``output.dir`` is confined by api.run itself)."""
     return Path(getattr(case.output, "dir", None) or Path("runs") / case.name)
+
+
+def shown_path(path: Path) -> Path:
+    """``path`` relative to the current directory when it lies inside it (as the user would type it)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()) if Path(path).is_absolute() else Path(path)
+    except ValueError:
+        return Path(path)
 
 
 def _face(o: dict, face: str) -> str:
@@ -54,9 +65,13 @@ def results_table(summary: dict) -> str:
 
 def cmd(args: argparse.Namespace) -> int:
     case = load(args)
-    out_dir = Path(args.out) if args.out else default_out_dir(case)
     progress = Progress(args.quiet)
-    result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case)
+    # --out is the user's own choice (trusted); without it api.run confines the case's output.dir to the
+    # current directory before creating anything
+    out_arg = Path(args.out) if args.out else (None if getattr(case.output, "dir", None) else default_out_dir(case))
+    result = api.run(case, out_arg, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
+                     force=args.force)
+    out_dir = out_arg if args.out else shown_path(result.out_dir if result.out_dir is not None else out_arg)
     s = result.summary
     print(f"case '{case.name}': {s['mesh']['elements']} {s['mesh']['element']} elements, {s['mesh']['dofs']} dofs "
           f"({s['mesh']['symmetry']} model), {s['solver']['method']}, {s['timing_s'].get('total', 0):.1f} s")
