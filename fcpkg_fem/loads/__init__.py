@@ -9,12 +9,13 @@ from .profiles import (PROFILES, Profile, Violation, band_intervals, build, conc
                        register, table, time_in_band)
 from .jedec import (CYCLE_CONDITIONS, CYCLES_PER_HOUR_RANGE, CYCLING_STANDARD, IPC9701_MAX_RAMP_K_PER_S,
                     REFLOW_LIMITS, REFLOW_STANDARD, SOAK_MODES_S, ReflowLimits, check_reflow, check_thermal_cycle,
-                    classification_temperature, reflow_profile, thermal_cycle)
+                    classification_temperature, measure_reflow, measure_thermal_cycle, reflow_profile,
+                    thermal_cycle)
 
 __all__ = [
     "PROFILES", "Profile", "Violation", "band_intervals", "build", "concatenate", "hold", "increments", "ramp",
     "register", "table", "time_in_band",
     "CYCLE_CONDITIONS", "CYCLES_PER_HOUR_RANGE", "CYCLING_STANDARD", "IPC9701_MAX_RAMP_K_PER_S", "REFLOW_LIMITS",
     "REFLOW_STANDARD", "SOAK_MODES_S", "ReflowLimits", "check_reflow", "check_thermal_cycle",
-    "classification_temperature", "reflow_profile", "thermal_cycle",
+    "classification_temperature", "measure_reflow", "measure_thermal_cycle", "reflow_profile", "thermal_cycle",
 ]
