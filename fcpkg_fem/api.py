@@ -113,7 +113,7 @@ def _peak_memory_mb() -> float:
 
 
 def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh_cache: str | Path | None = None,
-        write: bool = True, source: str | None = None, force: bool = False) -> RunResult:
+        write: bool = True, source: str | None = None, force: bool = False, resume: bool = False) -> RunResult:
     """Run a validated case end to end.
 
     Args:
@@ -125,6 +125,7 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         source: the case file's path, recorded in the summary.
         force: run even when the estimated memory exceeds the machine's (see :func:`fcpkg_fem.guard.preflight`,
             which also confines ``case.output.dir`` to the current directory before anything is created).
+        resume: with ``load.steps``, continue from the last completed step checkpointed in the run folder.
 
     Returns:
         The :class:`RunResult` (numbers identical to summary.json).
@@ -148,7 +149,15 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     _say(progress, f"mesh: {m.nelements} {element} elements, {m.nvertices} vertices, "
                    f"{problem.ndofs} dofs ({pmesh.geometry.symmetry} model)")
     outputs, fields, faces, history, iterations, methods = [], [], [], [], [], set()
-    times = output_times(case)
+    process = None
+    times = [] if case.load.mode == "steps" else output_times(case)
+    if case.load.mode == "steps":
+        from .timeline import run_steps
+
+        rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume)
+        outputs, fields, faces, history = rec.outputs, rec.fields, rec.faces, rec.history
+        iterations, methods = rec.iterations, rec.methods
+        process = _process_summary(rec)
     for index, (t_s, T) in enumerate(times):
         _say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
         st = problem.solve(T)
@@ -184,6 +193,8 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         "solver": {"method": " + ".join(sorted(methods)), "iterations": iterations, "rtol": case.solver.rtol},
         "outputs": outputs,
     }
+    if process is not None:
+        summary["process"] = process
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
                        cell_region=pmesh.cell_region, fields=fields, faces=faces, history=history)
     timing["total"] = time.perf_counter() - t_start
@@ -211,6 +222,24 @@ WARPAGE_CONVENTION = (
     "centre of the plane-removed surface, displacement measured along +z (not view-dependent). Curvatures are "
     "second derivatives of the +z displacement from a quadratic fit."
 )
+
+
+def _process_summary(rec) -> dict:
+    """The process plan and the Newton statistics of a history run, for summary.json."""
+    steps = []
+    for s in rec.plan:
+        p = s.profile
+        steps.append({"name": s.name, "kind": s.kind, "t_start_s": s.t_start, "t_end_s": s.t_end,
+                      "births": list(s.births), "increments": int(len(s.increments)),
+                      "standard": getattr(p, "standard", None),
+                      "parameters": {k: (float(v) if isinstance(v, (int, float, np.floating)) else v)
+                                     for k, v in (getattr(p, "parameters", None) or {}).items()},
+                      "violations": [str(getattr(v, "message", v)) for v in s.violations]})
+    its = [n["newton_iterations"] for n in rec.newton]
+    return {"steps": steps,
+            "newton": {"increments": len(rec.newton), "iterations_total": int(sum(its)),
+                       "iterations_max": int(max(its, default=0)),
+                       "cutbacks": int(sum(1 for n in rec.newton if n["cutbacks"]))}}
 
 
 def _history_row(out: dict) -> dict[str, float]:

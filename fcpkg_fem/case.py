@@ -208,6 +208,12 @@ Point = Annotated[tuple[float, float], BeforeValidator(_pair("length"))]
 Positions = Annotated[tuple[tuple[float, float], ...], BeforeValidator(_pairs)]
 Temperatures = Annotated[tuple[float, ...], BeforeValidator(_temperature_list)]
 Times = Annotated[tuple[float, ...], BeforeValidator(_time_list)]
+PosTime = Annotated[float, BeforeValidator(_quantity("time", positive=True))]
+NonNegTime = Annotated[float, BeforeValidator(_quantity("time", nonneg=True))]
+PosRate = Annotated[float, BeforeValidator(_quantity("temperature_rate", positive=True))]
+PosTempDiff = Annotated[float, BeforeValidator(_quantity("temperature_difference", positive=True))]
+Htc = Annotated[float, BeforeValidator(_quantity("htc", nonneg=True))]
+PosNumber = Annotated[float, BeforeValidator(_quantity("dimensionless", positive=True))]
 Ident = Annotated[str, BeforeValidator(_ident)]
 CaseName = Annotated[str, BeforeValidator(_case_name)]
 MaterialName = Annotated[str, BeforeValidator(_material_name)]
@@ -536,9 +542,115 @@ class History(_Model):
         return self
 
 
-LOAD_MODES = ("temperatures", "history")
-"""The alternative load descriptions; exactly one is given. A later ``steps`` (process steps, reflow,
-cycling) joins this tuple as a third alternative without changing the other two."""
+LOAD_MODES = ("temperatures", "history", "steps")
+"""The alternative load descriptions; exactly one is given."""
+
+STEP_KINDS = ("hold", "ramp", "table", "reflow", "thermal_cycle")
+_STEP_COMMON = {"name", "kind", "births", "output"}
+STEP_FIELDS = {
+    "hold": {"temperature", "duration"},
+    "ramp": {"to", "rate", "duration"},
+    "table": {"time", "temperatures"},
+    "reflow": {"alloy", "peak", "passes", "package_thickness", "ramp_up", "ramp_down", "preheat_time",
+               "time_above_liquidus", "time_near_peak", "dwell", "end", "allow_nonstandard"},
+    "thermal_cycle": {"condition", "T_min", "T_max", "cycles", "soak", "rate", "cycles_per_hour", "end"},
+}
+"""Fields each step kind reads (besides name, kind, births, output); any other given field is an error."""
+_STEP_REQUIRED = {"hold": ("duration",), "ramp": ("to",), "table": ("time", "temperatures"), "reflow": (),
+                  "thermal_cycle": ()}
+
+
+class Step(_Model):
+    """One process step: a temperature history starting from the current temperature, and the parts born at its
+    start (stress-free at that temperature, with the deformation the package has then).
+
+    Attributes:
+        name: step name (default ``<kind><index>``).
+        kind: ``hold`` | ``ramp`` | ``table`` | ``reflow`` (IPC/JEDEC J-STD-020) | ``thermal_cycle`` (JESD22-A104).
+        births: regions born at the start of the step: region names (``bumps.die1``) or kinds (``bumps``,
+            ``adhesive``, ``encapsulant``, ``vias``, ``traces``, ``balls``, ``chip``, ``carrier``).
+        output: which times are reported: ``end`` of the step, every ``breakpoints`` of its profile (default), or
+            every mechanical ``increments``.
+        temperature: hold temperature, degC (default: the current temperature); duration: s.
+        to: ramp target, degC; rate: K/s (ramp, thermal_cycle) or duration.
+        time, temperatures: table of times (s, from the step's start, first 0) and temperatures (degC).
+        alloy: ``pb_free`` | ``snpb``; peak: peak temperature, degC (default: the classification temperature for
+            the package thickness and volume); passes: 1-3; package_thickness: m (default: the model's);
+            ramp_up, ramp_down: K/s; preheat_time, time_above_liquidus, time_near_peak, dwell: s;
+            end: temperature after each pass, degC (25); allow_nonstandard: accept parameters that break the
+            standard (they are listed in the output).
+        condition: JESD22-A104 letter (A, B, C, G, H, K, J, N) or T_min/T_max, degC; cycles; soak: s at each
+            extreme; rate (K/s) or cycles_per_hour.
+    """
+
+    name: Ident | None = None
+    kind: Literal["hold", "ramp", "table", "reflow", "thermal_cycle"]
+    births: tuple[str, ...] = ()
+    output: Literal["end", "breakpoints", "increments"] = "breakpoints"
+    temperature: Temperature | None = None
+    duration: PosTime | None = None
+    to: Temperature | None = None
+    rate: PosRate | None = None
+    time: Times | None = None
+    temperatures: Temperatures | None = None
+    alloy: Literal["pb_free", "snpb"] | None = None
+    peak: Temperature | None = None
+    passes: Annotated[int, Field(strict=True, ge=1, le=3)] | None = None
+    package_thickness: PosLength | None = None
+    ramp_up: PosRate | None = None
+    ramp_down: PosRate | None = None
+    preheat_time: PosTime | None = None
+    time_above_liquidus: PosTime | None = None
+    time_near_peak: PosTime | None = None
+    dwell: NonNegTime | None = None
+    end: Temperature | None = None
+    allow_nonstandard: StrictBool = False
+    condition: Literal["A", "B", "C", "G", "H", "K", "J", "N"] | None = None
+    T_min: Temperature | None = None
+    T_max: Temperature | None = None
+    cycles: PosInt | None = None
+    soak: NonNegTime | None = None
+    cycles_per_hour: PosNumber | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "Step":
+        allowed = STEP_FIELDS[self.kind]
+        probs = []
+        for f in sorted(self.model_fields_set - _STEP_COMMON - allowed):
+            probs.append((f, f"does not apply to a '{self.kind}' step (its fields: "
+                             f"{', '.join(sorted(allowed))})"))
+        for f in _STEP_REQUIRED[self.kind]:
+            if getattr(self, f) is None:
+                probs.append((f, f"is required for a '{self.kind}' step"))
+        if self.kind == "ramp" and (self.rate is None) == (self.duration is None):
+            probs.append(("rate", "give exactly one of rate and duration for a ramp"))
+        if self.kind == "thermal_cycle":
+            if self.condition is None and (self.T_min is None or self.T_max is None):
+                probs.append(("condition", "give a JESD22-A104 condition letter or both T_min and T_max"))
+            if self.condition is not None and (self.T_min is not None or self.T_max is not None):
+                probs.append(("condition", "give either a condition letter or T_min/T_max, not both"))
+            if self.T_min is not None and self.T_max is not None and not self.T_max > self.T_min:
+                probs.append(("T_max", f"must be above T_min ({self.T_min:g} degC), got {self.T_max:g} degC"))
+            if self.rate is not None and self.cycles_per_hour is not None:
+                probs.append(("rate", "give at most one of rate and cycles_per_hour"))
+        if self.kind == "table" and self.time is not None and self.temperatures is not None:
+            if len(self.time) != len(self.temperatures):
+                probs.append(("temperatures", f"has {len(self.temperatures)} values but time has "
+                                              f"{len(self.time)}; give one temperature per time"))
+            elif len(self.time) < 2:
+                probs.append(("time", "needs at least two points"))
+            elif self.time[0] != 0.0:
+                probs.append(("time.0", f"a step's table starts at 0 s (time from the step's start), got "
+                                        f"{self.time[0]:g} s"))
+            else:
+                for k in range(1, len(self.time)):
+                    if not self.time[k] > self.time[k - 1]:
+                        probs.append((f"time.{k}", f"times must increase strictly; {self.time[k]:g} s follows "
+                                                   f"{self.time[k - 1]:g} s"))
+                        break
+        if probs:
+            raise _fail(probs[0][1], probs)
+        return self
 
 
 class Load(_Model):
@@ -550,6 +662,9 @@ class Load(_Model):
         stress_free_by_region: region name -> its stress-free temperature, degC (wins over by-material).
         temperatures: uniform temperatures to solve and report, degC (one static solve each).
         history: uniform T(t) table.
+        steps: process history (list of :class:`Step`); parts not born by a step exist from the start, born at
+            their stress-free temperature.
+        initial_temperature: temperature at the start of the steps, degC (default: stress_free_temperature).
     """
 
     stress_free_temperature: Temperature = 25.0
@@ -557,6 +672,8 @@ class Load(_Model):
     stress_free_by_region: dict[str, Temperature] = Field(default_factory=dict)
     temperatures: Temperatures | None = None
     history: History | None = None
+    steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
+    initial_temperature: Temperature | None = None
 
     @model_validator(mode="after")
     def _one_mode(self) -> "Load":
@@ -569,7 +686,7 @@ class Load(_Model):
 
     @property
     def mode(self) -> str:
-        """Which load description is given: ``temperatures`` or ``history``."""
+        """Which load description is given: ``temperatures``, ``history`` or ``steps``."""
         return next(m for m in LOAD_MODES if getattr(self, m) is not None)
 
     def stress_free(self, region: str, material: str) -> float:
@@ -650,6 +767,38 @@ class Solver(_Model):
 
     linear: Literal["auto", "amg", "direct", "pardiso"] = "auto"
     rtol: Rtol = 1e-8
+    max_temperature_increment: PosTempDiff = 10.0
+    max_time_increment: PosTime | None = None
+    newton: "Newton" = Field(default_factory=lambda: Newton())
+
+
+class Newton(_Model):
+    """Global Newton controls (process history and inelastic models): iterations per increment, relative
+    residual and correction tolerances, halvings of a failing increment, line search."""
+
+    max_iterations: Annotated[int, Field(strict=True, ge=1, le=200)] = 25
+    rtol_residual: Rtol = 1e-6
+    rtol_increment: Rtol = 1e-5
+    max_cutbacks: Annotated[int, Field(strict=True, ge=0, le=20)] = 6
+    line_search: StrictBool = True
+
+
+THERMAL_GROUPS = ("bottom", "top", "sides")
+
+
+class Thermal(_Model):
+    """Temperature inside the package. ``uniform`` (default): the oven temperature everywhere. ``transient``:
+    heat conduction with convection h (W/(m^2 K)) to the oven temperature on the outer surface groups
+    ``bottom`` (carrier 1 bottom), ``top`` (carrier 2 top) and ``sides``; symmetry planes are adiabatic.
+    ``theta``: 1 backward Euler, 0.5 Crank-Nicolson."""
+
+    mode: Literal["uniform", "transient"] = "uniform"
+    h: dict[Literal["bottom", "top", "sides"], Htc] = Field(
+        default_factory=lambda: {"bottom": 25.0, "top": 25.0, "sides": 25.0})
+    theta: Annotated[float, Field(ge=0.5, le=1.0)] = 1.0
+
+
+MODEL_NAMES = ("elastic", "viscoelastic", "j2", "anand")
 
 
 # ----------------------------------------------------------------------------------------------- case
@@ -664,7 +813,9 @@ class Case(_Model):
         structure: ``stacked_flipchip`` (reads :attr:`package`) or ``laminate`` (reads :attr:`laminate`).
         package, laminate: the structure (the other one is None).
         materials: the case's own ``materials:`` section as given (raw; see :attr:`materials_resolved`).
-        load, mesh, output, solver: see their classes.
+        load, mesh, output, solver, thermal: see their classes.
+        models: constitutive model by region name, region kind (``bumps``, ``vias``, ``adhesive``,
+            ``encapsulant``, ``balls``, ...) or material name; default ``elastic``. Region beats kind beats material.
     """
 
     schema_version: Literal[1]
@@ -677,6 +828,8 @@ class Case(_Model):
     mesh: MeshSpec
     output: Output = Field(default_factory=Output)
     solver: Solver = Field(default_factory=Solver)
+    thermal: Thermal = Field(default_factory=Thermal)
+    models: dict[str, Literal["elastic", "viscoelastic", "j2", "anand"]] = Field(default_factory=dict)
 
     _materials: dict = PrivateAttr(default_factory=dict)
 
@@ -1133,6 +1286,40 @@ def _cross_checks(case: Case) -> list[Problem]:
                 out.append(_unknown_region(f"mesh.layer_elements.{key}", key, regions))
     if case.package is not None and not out:
         out += _check_symmetry(case.package, case.mesh.symmetry)
+    if regions:
+        out += _check_models(case, regions)
+    if case.load.steps is not None and not out:
+        from fcpkg_fem.process import plan
+
+        try:
+            plan(case)
+        except InputError as err:
+            out += err.problems
+    return out
+
+
+def _check_models(case: Case, regions: set[str]) -> list[Problem]:
+    """Every key of ``models`` names a region, a region kind or a material used by the case."""
+    kinds = {rn.kind(r) for r in regions}
+    mats = set(_region_materials(case).values())
+    out = []
+    for key in case.models:
+        if key not in regions and key not in kinds and key not in mats:
+            choices = sorted(regions | kinds | mats)
+            hint = closest(key, choices)
+            out.append(Problem(f"models.{key}", f"'{key}' is neither a region, a region kind nor a material of this "
+                                               "case" + (f"; did you mean '{hint}'?" if hint else "")
+                                               + f" (choices: {', '.join(choices)})"))
+    return out
+
+
+def region_models(case: Case) -> dict[str, str]:
+    """Region -> constitutive model name from ``case.models`` (region beats kind beats material; default
+    ``elastic``)."""
+    out = {}
+    for region, mat in _region_materials(case).items():
+        m = case.models
+        out[region] = m.get(region) or m.get(rn.kind(region)) or m.get(mat) or "elastic"
     return out
 
 
