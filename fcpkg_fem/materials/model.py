@@ -29,6 +29,9 @@ __all__ = [
     "Elastic",
     "CTE",
     "AnandParams",
+    "PronyParams",
+    "J2Params",
+    "CureShrinkage",
     "Material",
     "VOIGT",
 ]
@@ -394,7 +397,7 @@ class CTE:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Nonlinear-model parameters (stored now, used by the constitutive models added later)
+# Nonlinear-model parameters (used by fcpkg_fem.constitutive)
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -432,6 +435,203 @@ class AnandParams:
         T_K = np.asarray(T_C, dtype=float) + 273.15
         z = rate / self.A * np.exp(self.Q_R / T_K)
         return self.s_hat * z**self.n / self.xi * np.arcsinh(z**self.m)
+
+
+def _float_tuple(x: Any) -> tuple[float, ...]:
+    return tuple(float(v) for v in np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1))
+
+
+@dataclass(frozen=True)
+class PronyParams:
+    """Linear viscoelastic constants: generalized Maxwell (Prony) series in shear and bulk, and the time shift.
+
+    At the reference temperature ``Tref_C`` (degC), in Pa and s::
+
+        G(t) = G_inf + sum_i G[i] exp(-t / tau_G[i]),    K(t) = K_inf + sum_j K[j] exp(-t / tau_K[j]).
+
+    Thermorheologically simple: at temperature T the relaxation runs in reduced time xi = integral dt / a_T(T).
+    Shift factor a_T (``log10_shift``):
+
+    - WLF at and above Tg: ``log10 a_T = -C1 (T - Tref) / (C2 + T - Tref)``;
+    - Arrhenius below Tg: ``ln a_T = ln a_T^WLF(Tg) + Ea_R (1/T_K - 1/Tg_K)`` (T_K = T + 273.15), continuous at Tg.
+
+    With ``Tg_C`` None the shift is WLF alone (C1, C2 given; a_T = inf, i.e. frozen, where C2 + T - Tref <= 0),
+    Arrhenius alone about Tref (only Ea_R given), or none (a_T = 1). a_T(Tref) = 1 unless Tref < Tg, where the
+    Arrhenius branch applies (then a_T(Tref) is whatever the matched curve gives).
+
+    Attributes:
+        G_inf, K_inf: long-time (rubbery) shear and bulk moduli (Pa), >= 0.
+        G, K: Prony moduli (Pa), >= 0; tau_G, tau_K: their relaxation times (s) at Tref, > 0.
+        Tref_C: reference temperature (degC). Tg_C: glass transition (degC) or None.
+        C1 (-), C2 (K): WLF constants or None. Ea_R: activation energy over the gas constant (K) or None.
+        source: where the numbers come from.
+    """
+
+    G_inf: float
+    G: tuple[float, ...]
+    tau_G: tuple[float, ...]
+    K_inf: float
+    K: tuple[float, ...]
+    tau_K: tuple[float, ...]
+    Tref_C: float
+    Tg_C: float | None = None
+    C1: float | None = None
+    C2: float | None = None
+    Ea_R: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for k in ("G", "tau_G", "K", "tau_K"):
+            object.__setattr__(self, k, _float_tuple(getattr(self, k)))
+        for k in ("G_inf", "K_inf", "Tref_C"):
+            object.__setattr__(self, k, float(getattr(self, k)))
+        probs = []
+        if len(self.G) != len(self.tau_G):
+            probs.append(f"G has {len(self.G)} terms but tau_G has {len(self.tau_G)}")
+        if len(self.K) != len(self.tau_K):
+            probs.append(f"K has {len(self.K)} terms but tau_K has {len(self.tau_K)}")
+        if min((self.G_inf, self.K_inf) + self.G + self.K) < 0:
+            probs.append("moduli G_inf, K_inf, G[i], K[j] must be >= 0")
+        if any(not (t > 0 and math.isfinite(t)) for t in self.tau_G + self.tau_K):
+            probs.append("relaxation times must be finite and > 0 s")
+        if not (self.G0 > 0 and self.K0 > 0):
+            probs.append(f"instantaneous moduli must be > 0, got G0 = {self.G0} Pa, K0 = {self.K0} Pa")
+        wlf = self.C1 is not None or self.C2 is not None
+        if wlf and (self.C1 is None or self.C2 is None):
+            probs.append("WLF needs both C1 and C2")
+        if wlf and self.C2 is not None and self.C2 <= 0:
+            probs.append(f"WLF C2 must be > 0 K, got {self.C2}")
+        if self.Tg_C is not None:
+            if not wlf or self.Ea_R is None:
+                probs.append("with Tg the shift is WLF above and Arrhenius below: give C1, C2 and Ea_R")
+            elif self.C2 + self.Tg_C - self.Tref_C <= 0:
+                probs.append(f"WLF is singular at Tg: need C2 + Tg - Tref > 0, got {self.C2 + self.Tg_C - self.Tref_C}")
+        if self.Ea_R is not None and self.Ea_R < 0:
+            probs.append(f"Ea_R must be >= 0 K, got {self.Ea_R}")
+        if probs:
+            raise ValueError("; ".join(probs))
+
+    @property
+    def G0(self) -> float:
+        """Instantaneous (glassy) shear modulus G_inf + sum G_i (Pa)."""
+        return self.G_inf + sum(self.G)
+
+    @property
+    def K0(self) -> float:
+        """Instantaneous (glassy) bulk modulus K_inf + sum K_j (Pa)."""
+        return self.K_inf + sum(self.K)
+
+    def relaxation_G(self, t: Any) -> np.ndarray:
+        """G(t) at Tref (Pa) for times t (s); same shape as ``np.asarray(t)``."""
+        t = np.asarray(t, dtype=float)
+        return self.G_inf + sum(g * np.exp(-t / tau) for g, tau in zip(self.G, self.tau_G))
+
+    def relaxation_K(self, t: Any) -> np.ndarray:
+        """K(t) at Tref (Pa) for times t (s); same shape as ``np.asarray(t)``."""
+        t = np.asarray(t, dtype=float)
+        return self.K_inf + sum(k * np.exp(-t / tau) for k, tau in zip(self.K, self.tau_K))
+
+    def _wlf(self, T: np.ndarray) -> np.ndarray:
+        d = T - self.Tref_C
+        den = self.C2 + d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = -self.C1 * d / den
+        return np.where(den > 0, out, np.inf)
+
+    def log10_shift(self, T_C: Any) -> np.ndarray:
+        """log10 a_T at temperature(s) T_C (degC); same shape as ``np.asarray(T_C)``."""
+        T = np.asarray(T_C, dtype=float)
+        wlf = self.C1 is not None
+        if self.Tg_C is not None:
+            arr = (np.log10(np.exp(1.0)) * self.Ea_R * (1.0 / (T + 273.15) - 1.0 / (self.Tg_C + 273.15))
+                   + self._wlf(np.asarray(self.Tg_C)))
+            return np.where(T >= self.Tg_C, self._wlf(T), arr)
+        if wlf:
+            return self._wlf(T)
+        if self.Ea_R is not None:
+            return np.log10(np.exp(1.0)) * self.Ea_R * (1.0 / (T + 273.15) - 1.0 / (self.Tref_C + 273.15))
+        return np.zeros(T.shape)
+
+    def shift_factor(self, T_C: Any) -> np.ndarray:
+        """a_T at T_C (degC): the relaxation at T over reduced time t/a_T equals that at Tref over t."""
+        return 10.0 ** self.log10_shift(T_C)
+
+    @classmethod
+    def from_relaxation_modulus(cls, E_inf: float, E: Any, tau: Any, nu: float, Tref_C: float, *,
+                                Tg_C: float | None = None, C1: float | None = None, C2: float | None = None,
+                                Ea_R: float | None = None, source: str = "") -> "PronyParams":
+        """Shear and bulk series from a tensile relaxation modulus E(t) = E_inf + sum E_i exp(-t/tau_i) (Pa, s).
+
+        Assumes a constant Poisson ratio ``nu``, so every term splits as G = E/(2(1+nu)), K = E/(3(1-2nu)) with
+        the same relaxation times. Real polymers relax far less in bulk than in shear (nu(t) rises towards 0.5);
+        this shortcut is what a single E(t) curve allows, and a warning says so.
+        """
+        import warnings
+
+        nu = float(nu)
+        if not -1.0 < nu < 0.5:
+            raise ValueError(f"nu must lie in (-1, 0.5), got {nu}")
+        warnings.warn(f"Prony series from E(t) alone: constant Poisson ratio nu = {nu} assumed (bulk relaxes "
+                      "with shear); give G(t) and K(t) where they are known", UserWarning, stacklevel=2)
+        E = np.asarray(E, dtype=float).reshape(-1)
+        g, k = 1.0 / (2 * (1 + nu)), 1.0 / (3 * (1 - 2 * nu))
+        return cls(G_inf=E_inf * g, G=tuple(E * g), tau_G=tuple(tau), K_inf=E_inf * k, K=tuple(E * k),
+                   tau_K=tuple(tau), Tref_C=Tref_C, Tg_C=Tg_C, C1=C1, C2=C2, Ea_R=Ea_R, source=source)
+
+
+@dataclass(frozen=True, eq=False)
+class J2Params:
+    """J2 (von Mises) plasticity constants, temperature-dependent tables in Pa.
+
+    Yield: sqrt(3/2) |s - beta| <= sigma_y(T) + H_iso(T) p, with p the accumulated equivalent plastic strain and
+    beta the back stress, d beta = (2/3) H_kin(T) d eps_p (linear Prager kinematic hardening; for von Mises
+    this coincides with linear Ziegler). Under monotonic uniaxial stress:
+    sigma = sigma_y + (H_iso + H_kin) eps_p, i.e. a bilinear curve with tangent E (H_iso + H_kin)/(E + H_iso + H_kin).
+
+    Attributes:
+        sigma_y: initial yield stress (Pa) vs T (degC), > 0.
+        H_iso: linear isotropic hardening modulus (Pa) vs T, >= 0.
+        H_kin: linear kinematic hardening modulus (Pa) vs T, >= 0.
+        source: where the numbers come from.
+    """
+
+    sigma_y: Table
+    H_iso: Table = 0.0  # type: ignore[assignment]
+    H_kin: Table = 0.0  # type: ignore[assignment]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for k in ("sigma_y", "H_iso", "H_kin"):
+            object.__setattr__(self, k, as_table(getattr(self, k)))
+        if np.any(self.sigma_y.values <= 0):
+            raise ValueError(f"sigma_y must be > 0 Pa, got {self.sigma_y.values.tolist()}")
+        if np.any(self.H_iso.values < 0) or np.any(self.H_kin.values < 0):
+            raise ValueError("hardening moduli H_iso, H_kin must be >= 0 Pa")
+
+
+@dataclass(frozen=True)
+class CureShrinkage:
+    """Chemical (cure) shrinkage: isotropic strain linear in the degree of cure.
+
+    eps_ch = -(volumetric / 3) * alpha for each normal component, alpha in [0, 1] the degree of cure gained
+    since the material was born (small-strain linearisation of (1 - dV/V)^(1/3) - 1). A step cure is alpha = 1.
+
+    Attributes:
+        volumetric: total volumetric shrinkage dV/V (-) over a full cure, >= 0 (e.g. 0.003 for 0.3 %).
+        source: where the number comes from.
+    """
+
+    volumetric: float
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= float(self.volumetric) < 1.0):
+            raise ValueError(f"volumetric shrinkage must lie in [0, 1), got {self.volumetric}")
+
+    def strain(self, degree_of_cure: Any) -> np.ndarray:
+        """Chemical strain [xx, yy, zz] (-) at degree(s) of cure in [0, 1]; shape ``atleast_1d.shape + (3,)``."""
+        a = np.clip(_T_array(degree_of_cure), 0.0, 1.0)
+        return np.repeat((-float(self.volumetric) / 3.0 * a)[..., None], 3, axis=-1)
 
 
 # --------------------------------------------------------------------------------------------------------------

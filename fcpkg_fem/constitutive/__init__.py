@@ -1,0 +1,31 @@
+"""Quadrature-point material models (the contract with the global Newton solver is in ``base``).
+
+Voigt order xx, yy, zz, yz, xz, xy; ENGINEERING shear strains; stresses in Pa; temperatures in degC.
+Registered models: ``elastic``, ``viscoelastic`` (Prony + WLF/Arrhenius), ``j2`` (plasticity), ``anand``
+(viscoplastic solder). Build one with :func:`make_model` (name, Material). See docs/models.md.
+"""
+
+from fcpkg_fem.constitutive.base import MODELS, Model, make_model, model_names, register
+from fcpkg_fem.constitutive import elastic as _elastic  # noqa: F401  (registers 'elastic')
+from fcpkg_fem.constitutive import viscoelastic as _viscoelastic  # noqa: F401  (registers 'viscoelastic')
+from fcpkg_fem.constitutive import j2 as _j2  # noqa: F401  (registers 'j2')
+from fcpkg_fem.constitutive import anand as _anand  # noqa: F401  (registers 'anand')
+from fcpkg_fem.constitutive.anand import Anand
+from fcpkg_fem.constitutive.elastic import Elastic
+from fcpkg_fem.constitutive.j2 import J2
+from fcpkg_fem.constitutive.viscoelastic import Viscoelastic, cure_strain, fit_relaxation_csv, load_prony_csv
+
+__all__ = [
+    "MODELS",
+    "Model",
+    "make_model",
+    "model_names",
+    "register",
+    "Elastic",
+    "Viscoelastic",
+    "J2",
+    "Anand",
+    "load_prony_csv",
+    "fit_relaxation_csv",
+    "cure_strain",
+]

@@ -1,0 +1,117 @@
+"""J2 (von Mises) plasticity with temperature-dependent yield and linear isotropic + kinematic hardening.
+
+Total form: sigma = C(T1) (eps - eps_p), isotropic C from the material's E(T), nu(T) at the end temperature.
+Return mapping (radial return, backward Euler; Simo & Taylor 1985, Simo & Hughes 1998 ch. 3):
+
+    xi_tr = dev(C(T1)(eps - eps_p_n)) - beta_n,   q_tr = sqrt(3/2) |xi_tr|,   n = xi_tr / |xi_tr|
+    f_tr  = q_tr - sigma_y(T1) - H_iso(T1) p_n
+    f_tr <= 0: elastic step;   else  dp = f_tr / (3G + H_iso + H_kin)
+    d eps_p = sqrt(3/2) dp n (tensor),   beta += sqrt(2/3) H_kin dp n,   p += dp
+
+Consistent (algorithmic) tangent, engineering-shear Voigt (DEV = deviatoric projector):
+
+    D = C - (6 G^2 dp / q_tr) (I_dev - n n) - (6 G^2 / (3G + H)) n n,   H = H_iso + H_kin
+    (:func:`radial_return_tangent`; elastic points get D = C).
+
+State: eps, eps_p (engineering shear), beta (stress-like Voigt, Pa), p (-), w (J/m^3: sum of sigma_{n+1}:d eps_p).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fcpkg_fem.constitutive.base import DEV, ENG, Model, isotropic_of, missing_params, register, tensor_norm
+from fcpkg_fem.materials.model import J2Params, Material
+
+_TINY = 1e-300
+
+
+def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, theta: np.ndarray,
+                          h: np.ndarray) -> np.ndarray:
+    """Algorithmic tangent of a radial-return update with a deviatoric, coaxial flow.
+
+        D = lam 1x1 + 2G DEV - 4G^2 theta (DEV - n n) - 6 G^2 h n n,
+    where theta = (3/2) dp / q_tr, n the unit flow direction (stress-like Voigt) and h = d dp / d q_tr.
+
+    Args:
+        lam, G: (n,) Lame constants (Pa). n_hat: (n, 6) unit deviatoric direction (tensor norm 1).
+        theta: (n,) (3/2) dp / q_tr (1/Pa). h: (n,) d dp / d q_tr (1/Pa).
+
+    Returns:
+        (n, 6, 6) Pa, for engineering-shear strain increments.
+    """
+    D = np.zeros(lam.shape + (6, 6))
+    D[:, :3, :3] = lam[:, None, None]
+    D += 2.0 * G[:, None, None] * DEV
+    nn = n_hat[:, :, None] * n_hat[:, None, :]
+    # n . de_eng equals the tensor contraction n : de (shear entries of n multiply engineering gammas).
+    D -= (4.0 * G**2 * theta)[:, None, None] * (DEV - nn)
+    D -= (6.0 * G**2 * h)[:, None, None] * nn
+    return D
+
+
+def isotropic_stiffness_matrix(lam: np.ndarray, G: np.ndarray) -> np.ndarray:
+    D = np.zeros(lam.shape + (6, 6))
+    D[:, :3, :3] = lam[:, None, None]
+    D += 2.0 * G[:, None, None] * DEV
+    return D
+
+
+@register("j2")
+class J2(Model):
+    """J2 plasticity; parameters in ``material.extra['j2']`` (:class:`~fcpkg_fem.materials.model.J2Params`)."""
+
+    inelastic = True
+
+    def __init__(self, material: Material, params: J2Params):
+        self.material = material
+        self.elastic = isotropic_of(material, "j2")
+        self.params = params
+
+    @classmethod
+    def from_material(cls, material: Material) -> "J2":
+        p = material.extra.get("j2")
+        if p is None:
+            raise missing_params(material, "j2", "J2 plasticity parameters (yield stress table and hardening)")
+        return cls(material, p)
+
+    def init_state(self, n):
+        z6 = np.zeros((n, 6))
+        return {"eps": z6, "eps_p": z6.copy(), "beta": z6.copy(), "p": np.zeros(n), "w": np.zeros(n)}
+
+    def update(self, eps, T0, T1, dt, state):
+        eps, T0, T1, dt = self._prepare(eps, T0, T1, dt)
+        lam, G = self.elastic.lame(T1)
+        prm = self.params
+        sy, Hi, Hk = prm.sigma_y(T1), prm.H_iso(T1), prm.H_kin(T1)
+        eps_p, beta, p = state["eps_p"], state["beta"], state["p"]
+        ee = eps - eps_p
+        s_tr = 2.0 * G[:, None] * (ee @ DEV.T)
+        xi_tr = s_tr - beta
+        nrm = tensor_norm(xi_tr)
+        q_tr = np.sqrt(1.5) * nrm
+        f_tr = q_tr - (sy + Hi * p)
+        # Relative tolerance keeps points exactly on the yield surface (after a converged step) elastic.
+        plastic = f_tr > 1e-12 * sy
+        dp = np.where(plastic, f_tr / (3.0 * G + Hi + Hk), 0.0)
+        n_hat = xi_tr / np.maximum(nrm, _TINY)[:, None]
+        deps_p = (np.sqrt(1.5) * dp)[:, None] * n_hat * ENG
+        eps_p_new = eps_p + deps_p
+        beta_new = beta + (np.sqrt(2.0 / 3.0) * Hk * dp)[:, None] * n_hat
+        C = isotropic_stiffness_matrix(lam, G)
+        sigma = np.einsum("nij,nj->ni", C, eps - eps_p_new)
+        theta = np.where(plastic, 1.5 * dp / np.maximum(q_tr, _TINY), 0.0)
+        h = np.where(plastic, 1.0 / (3.0 * G + Hi + Hk), 0.0)
+        D = radial_return_tangent(lam, G, n_hat, theta, h)
+        w = state["w"] + np.einsum("ni,ni->n", sigma, deps_p)
+        new = {"eps": eps.copy(), "eps_p": eps_p_new, "beta": beta_new, "p": p + dp, "w": w}
+        return sigma, D, new
+
+    def inelastic_strain(self, state):
+        return state["eps_p"]
+
+    def equivalent_inelastic_strain(self, state):
+        return state["p"]
+
+    def inelastic_work(self, state):
+        return state["w"]
