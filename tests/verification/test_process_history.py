@@ -1,0 +1,116 @@
+"""Process history: the incremental engine against the total-form solver, element birth against its exact
+equivalent, stress-free birth, and resume = uninterrupted run.
+
+Exact expectations:
+- Linear thermo-elasticity is path independent, so the incremental Newton engine (one linear solve per
+  increment, incompatible modes carried as condensed internal unknowns) must reproduce the total-form solve at the
+  same temperature to solver round-off, for every element type.
+- Birth: layer a (stress-free at 25 degC) heated alone to 150 degC expands freely (a uniform strain, no stress);
+  layer b is then born there stress-free with that strain, and the pair cooled to 25 degC. The in-plane eigenstrain
+  mismatch is then (alpha_b - alpha_a) (25 - 150), the same as for both layers stress-free at 150 degC, and the
+  extra uniform eigenstrain alpha_a*125 shared by both layers (plus the through-thickness strain of b at birth,
+  compatible and stress-free in a free plate) causes no stress. So the stresses equal the simple-mode solve with
+  both stress-free temperatures at 150 degC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from vhelpers import iso, laminate_case, problem_of
+
+from fcpkg_fem import api
+from fcpkg_fem.solve.history import HistorySolver
+
+MATS = {"mA": iso(100, 0.3, 3), "mB": iso(20, 0.3, 20)}
+
+
+def _laminate(element="hex8i", **kw):
+    return laminate_case([("a", "mA", 300), ("b", "mB", 200)], materials=MATS, element=element, mesh_size_mm=1.0,
+                         min_elements_per_layer=2, **kw)
+
+
+@pytest.mark.parametrize("element", ["hex8", "hex8i", "hex20"])
+def test_incremental_engine_equals_total_form(element):
+    case = api.load_case(laminate_case([("a", "silicon", 200), ("b", "emc", 300), ("c", "bt_laminate", 150)],
+                                       element=element, mesh_size_mm=1.5, min_elements_per_layer=2))
+    pm, prob = problem_of(case)
+    ref = prob.solve(-40.0)
+    hs = HistorySolver(prob, born_at_start=api.stress_free_temperatures(case, pm))
+    hs.set_temperature(25.0)
+    for T in (25.0, 100.0, -40.0):  # the path must not matter for linear elasticity
+        st = hs.advance(T, 10.0, "test")
+        assert st.iterations == (0 if T == 25.0 else 1)  # nothing to do at the stress-free temperature
+    s = hs.snapshot()
+    # tolerance: direct solves, round-off of ~1e-16 amplified by the condition number (~1e5)
+    assert np.abs(s.u - ref.u).max() <= 1e-9 * np.abs(ref.u).max()
+    assert np.abs(s.stress - ref.stress).max() <= 1e-8 * np.abs(ref.stress).max()
+
+
+def _birth_case():
+    c = _laminate()
+    c["load"] = {"stress_free_temperature": "25 degC", "steps": [
+        {"kind": "ramp", "to": "150 degC", "rate": "1 K/s", "output": "end"},
+        {"name": "cool", "kind": "ramp", "to": "25 degC", "rate": "1 K/s", "births": ["layer.b"]}]}
+    return c
+
+
+def test_birth_equals_stress_free_at_birth_temperature():
+    rb = api.run(api.load_case(_birth_case()), write=False)
+    simple = _laminate(T_sf=150.0, T=25.0)
+    rs = api.run(api.load_case(simple), write=False)
+    sb = rb.fields[-1].cell_data["stress_MPa"]
+    ss = rs.fields[0].cell_data["stress_MPa"]
+    # tolerance: the unborn layer carries 1e-6 of its stiffness until birth (its stress is dropped then), which
+    # perturbs the strain it is born with by ~1e-6 relative; measured 2.2e-7
+    assert np.abs(sb - ss).max() <= 2e-6 * np.abs(ss).max()
+    wb = rb.outputs[-1]["warpage"]["bottom"]["signed_um"]
+    ws = rs.outputs[0]["warpage"]["bottom"]["signed_um"]
+    assert wb == pytest.approx(ws, rel=2e-6)
+    # before the birth the free layer a expands without stress (only the soft layer's 1e-6 stiffness acts)
+    before = rb.outputs[1]
+    assert before["step"] == "ramp0" and before["temperature_C"] == 150.0
+    assert abs(before["warpage"]["bottom"]["signed_um"]) < 1e-3 * abs(wb)
+
+
+def test_born_part_is_stress_free_at_birth():
+    case = api.load_case(_birth_case())
+    pm, prob = problem_of(case)
+    hs = HistorySolver(prob, born_at_start={"layer.a": 25.0})
+    hs.set_temperature(25.0)
+    hs.advance(150.0, 125.0)
+    assert hs.birth(["layer.b"]) == ["layer.b"]
+    s = hs.snapshot()
+    b = pm.cell_region == pm.region_names.index("layer.b")
+    assert np.abs(s.stress[b]).max() == 0.0  # mechanical strain is exactly zero at birth, by construction
+    assert hs.birth(["layer.b"]) == []  # born once
+
+
+def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
+    case = api.load_case(_birth_case())
+    full = api.run(case, out_dir=tmp_path / "full", write=True)
+    # interrupt the second run at the start of the second step, as a kill would
+    from fcpkg_fem import timeline
+    from fcpkg_fem.solve import history
+
+    real_birth = history.HistorySolver.birth
+
+    def boom(self, regions, T_el=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(history.HistorySolver, "birth", boom)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(case, out_dir=tmp_path / "cut", write=True)
+    assert (tmp_path / "cut" / "checkpoint" / "record.json").exists()
+    assert not (tmp_path / "cut" / "summary.json").exists()
+    monkeypatch.setattr(history.HistorySolver, "birth", real_birth)
+    resumed = api.run(case, out_dir=tmp_path / "cut", write=True, resume=True)
+    assert len(resumed.outputs) == len(full.outputs)
+    for a, b in zip(full.outputs, resumed.outputs):
+        assert a["warpage"] == b["warpage"]  # bitwise: same arithmetic after the step boundary
+        assert a["regions"] == b["regions"]
+    assert full.history == resumed.history
+    for fa, fb in zip(full.fields, resumed.fields):
+        for k in fa.cell_data:
+            assert np.array_equal(fa.cell_data[k], fb.cell_data[k])
+    assert timeline.CHECKPOINT_VERSION == 1
