@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from fcpkg_fem.errors import InputError, closest
-from fcpkg_fem.materials.model import CTE, AnandParams, Isotropic, Material, Orthotropic, Table
+from fcpkg_fem.materials.model import CTE, AnandParams, Isotropic, J2Params, Material, Orthotropic, PronyParams, Table
 
 __all__ = ["builtin_names", "get", "SILICON_CIJ"]
 
@@ -32,6 +32,21 @@ def _ppm(x: float) -> float:
 
 def _const(v: float) -> Table:
     return Table.constant(v)
+
+
+def _prony_from_E(E_inf: float, E: list[float], tau: list[float], nu: float, source: str, *, Tg: float,
+                  C1: float, C2: float, Ea_R: float) -> PronyParams:
+    """Shear/bulk Prony series from E(t) terms with a constant Poisson ratio (as PronyParams.from_relaxation_modulus,
+    without its run-time warning: the library states the assumption in the source text instead). Tref = Tg."""
+    g, k = 1.0 / (2 * (1 + nu)), 1.0 / (3 * (1 - 2 * nu))
+    return PronyParams(G_inf=E_inf * g, G=[e * g for e in E], tau_G=tau, K_inf=E_inf * k, K=[e * k for e in E],
+                       tau_K=tau, Tref_C=Tg, Tg_C=Tg, C1=C1, C2=C2, Ea_R=Ea_R, source=source)
+
+
+SRC_WLF_UNIVERSAL = (
+    "WLF 'universal' constants C1 = 17.44, C2 = 51.6 K with Tref = Tg (Williams, Landel, Ferry, J. Am. Chem. Soc. "
+    "77:3701, 1955)"
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -164,6 +179,16 @@ def _silicon_110() -> Material:
 
 
 def _copper() -> Material:
+    j2 = J2Params(
+        sigma_y=Table((-55.0, 25.0, 125.0, 260.0), (224.0 * MPa, 200.0 * MPa, 170.0 * MPa, 130.0 * MPa)),
+        H_iso=0.0,
+        H_kin=_const(1.0 * GPa),
+        source="ILLUSTRATIVE, unverified: yield 200 MPa at 25 C, inside the 150-250 MPa range for plated Cu in "
+        + SRC_DESIGN + " ('verify'), falling 0.3 MPa/K (224 MPa at -55 C, 170 at 125 C, 130 at 260 C), a "
+        "softening of the order reported for annealed electroplated films; linear kinematic hardening 1 GPa "
+        "(bilinear tangent E H/(E+H) = 0.99 GPa), a value typical of bilinear Cu models in package FE; no "
+        "measured table was located: override with your plating's tensile data",
+    )
     return Material(
         name="copper",
         description="electroplated copper (vias, traces, pads, carrier metal layers); linear elastic",
@@ -173,9 +198,10 @@ def _copper() -> Material:
         rho=_const(8960.0),
         cp=_const(385.0),
         sources={"E": SRC_CU, "nu": SRC_CU, "cte": SRC_CU, "k": SRC_CU, "cp": SRC_CU, "rho": SRC_CU_RHO,
-                 "yield": "unverified: 150-250 MPa for plated Cu (DESIGN.md 'verify'); not yet used"},
-        notes="Linear elastic. Plated copper yields at roughly 150-250 MPa (unverified); the J2 plasticity "
-              "parameters arrive with the elastic-plastic model.",
+                 "yield": "unverified: 150-250 MPa for plated Cu (DESIGN.md 'verify')", "j2": j2.source},
+        extra={"j2": j2},
+        notes="Linear elastic by default; J2 plasticity parameters (illustrative yield vs T and kinematic "
+              "hardening) in extra['j2'] for the 'j2' model.",
     )
 
 
@@ -331,6 +357,20 @@ def _solder_mask() -> Material:
 def _emc() -> Material:
     Tg = 128.0
     E = Table((25.0, 110.0, 128.0, 150.0, 260.0), (23.0 * GPa, 21.0 * GPa, 12.0 * GPa, 1.5 * GPa, 1.0 * GPa))
+    prony = _prony_from_E(
+        1.0 * GPa,
+        [0.998 * GPa, 0.447 * GPa, 6.87 * GPa, 4.21 * GPa, 1.36 * GPa, 7.526 * GPa, 0.589 * GPa],
+        [1e-9, 1e-8, 0.1, 1.0, 100.0, 1000.0, 1e6],
+        0.30,
+        "ILLUSTRATIVE (no public numeric Prony table for mould compound was found): E0 = 23 GPa (glassy, the 25 C "
+        "table value) and E_inf = 1.0 GPa (rubbery, the 260 C table value); the E_i at fixed taus 1e-10..1e6 s "
+        "(one per decade, zero terms dropped) were fitted by non-negative least squares so that E(t = 1 s) "
+        "under the shift below matches the library's E(T) table at -55..260 C (within 0.5 % at -55, 25, 110, "
+        "128, 150 and 260 C; the table's 1.27 GPa at 200 C comes out 1.0 GPa); shift: " + SRC_WLF_UNIVERSAL
+        + ", Arrhenius below Tg with Ea/R = 40000 K (illustrative, about 330 kJ/mol); constant nu = 0.30 "
+        "(bulk relaxes with shear, as in the elastic table)",
+        Tg=Tg, C1=17.44, C2=51.6, Ea_R=40000.0,
+    )
     return Material(
         name="emc",
         description="silica-filled epoxy mould compound (G845-class encapsulant), Tg 128 C",
@@ -351,14 +391,30 @@ def _emc() -> Material:
             "k": "unverified: 0.9 W/(m K), typical of silica-filled EMC",
             "rho": "unverified: 1980 kg/m^3, typical of silica-filled EMC",
             "cp": "unverified: 900 J/(kg K), typical of silica-filled EMC",
+            "prony": prony.source,
         },
-        notes="Linear elastic with T-dependent E; a Prony series and WLF shift arrive with the viscoelastic model "
-              "(no public numeric Prony table for EMC was found).",
+        extra={"prony": prony},
+        notes="Linear elastic with T-dependent E by default; an ILLUSTRATIVE Prony series with WLF/Arrhenius "
+              "shift (consistent with the E(T) table at a 1 s time scale) in extra['prony'] for the "
+              "'viscoelastic' model (no public numeric Prony table for EMC was found).",
     )
 
 
 def _die_attach_lowmod() -> Material:
     Tg = 90.0
+    prony = _prony_from_E(
+        2.0 * MPa,
+        [750.7 * MPa, 247.0 * MPa, 488.0 * MPa, 7.3 * MPa, 363.0 * MPa, 472.0 * MPa],
+        [1e-6, 1e-5, 1e-3, 1e-2, 0.1, 1e6],
+        0.40,
+        "ILLUSTRATIVE: E0 = 2330 MPa (the -65 C table value) and E_inf = 2 MPa (the 250 C value); the E_i at fixed "
+        "taus 1e-10..1e6 s (one per decade, zero terms dropped) fitted by non-negative least squares so that "
+        "E(t = 1 s) under the shift below matches the library's E(T) table (within 0.2 % at -65, -30, 0, 25 and "
+        "60 C; 474 vs 422 MPa at 90 C, 38 vs 212 MPa at 120 C and 2 vs 3 MPa at 150 C, where the table is a "
+        "linear interpolation between data points); shift: " + SRC_WLF_UNIVERSAL + ", Arrhenius below Tg with "
+        "Ea/R = 10000 K (illustrative); constant nu = 0.40 (bulk relaxes with shear, as in the elastic table)",
+        Tg=Tg, C1=17.44, C2=51.6, Ea_R=10000.0,
+    )
     return Material(
         name="die_attach_lowmod",
         description="low-modulus ('high elasticity') insulating die-attach adhesive film (ATB-120U class)",
@@ -381,8 +437,12 @@ def _die_attach_lowmod() -> Material:
             "k": "unverified: 0.2 W/(m K), typical of unfilled epoxy films",
             "rho": "unverified: 1200 kg/m^3, typical of unfilled epoxy films",
             "cp": "unverified: 1100 J/(kg K), typical of unfilled epoxy films",
+            "prony": prony.source,
         },
-        notes="Set Tg from your adhesive's data sheet: the CTE step sits there.",
+        extra={"prony": prony},
+        notes="Set Tg from your adhesive's data sheet: the CTE step sits there. An ILLUSTRATIVE Prony series "
+              "(consistent with the E(T) table at a 1 s time scale) is in extra['prony'] for the 'viscoelastic' "
+              "model.",
     )
 
 
