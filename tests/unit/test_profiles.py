@@ -7,7 +7,6 @@ closed-form values the profile construction implies.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
