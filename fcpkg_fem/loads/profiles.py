@@ -293,7 +293,8 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
     """
     problems = []
     for name, v in (("max_dT_C", max_dT_C), ("max_dt_s", max_dt_s)):
-        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+        if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                  and v > 0):
             problems.append(Problem(_path(field, name), f"must be a positive number or null; got {v!r}"))
     extra = np.asarray(list(extra_times), dtype=float).reshape(-1)
     dur = profile.duration

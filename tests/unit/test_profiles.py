@@ -401,6 +401,26 @@ def test_hold_and_ramp_arguments():
     assert fields(err) == ["h.duration_s"]
 
 
+def test_time_in_band_matches_dense_sampling_on_random_tables():
+    """The exact band measure behind every check, against counting midpoint samples (error <= one step per
+    crossing of a band edge; a random 12-point table crosses each edge at most 11 times)."""
+    from fcpkg_fem.loads import band_intervals, time_in_band
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        t = np.concatenate([[0.0], np.cumsum(rng.uniform(0.5, 20.0, 11))])
+        T = rng.uniform(-60.0, 260.0, 12)
+        T[4] = T[5]  # a plateau
+        p = table(t, T)
+        _, Ts, h = dense(p, dt=1e-3)
+        for lo, hi in ((-np.inf, 100.0), (0.0, 150.0), (T[4], np.inf), (T[4], T[4] + 30.0)):
+            exact = time_in_band(p.time_s, p.temperature_C, lo, hi)
+            count = h * np.count_nonzero((Ts >= lo) & (Ts <= hi))
+            assert count == pytest.approx(exact, abs=2 * 11 * h)
+            iv = band_intervals(p.time_s, p.temperature_C, lo, hi)
+            assert all(a <= b for a, b in iv) and all(b1 < a2 for (_, b1), (a2, _) in zip(iv, iv[1:]))
+
+
 # --------------------------------------------------------------------------------------------------- registry
 
 
