@@ -345,11 +345,14 @@ def reflow_profile(alloy: str = "pb_free", peak_C: float | None = None, package_
     if P:
         raise InputError(P)
     band = lim.near_peak_band_C
-    order = [("start_C", T0), ("preheat_min_C", Ts1), ("preheat_max_C", Ts2), ("liquidus_C", TL),
-             ("peak_C - 5 K", Tp - band)]
-    for (n1, a), (n2, b) in zip(order[:-1], order[1:]):
+    # (name in the message, value, field to blame, whether the caller gave it): blame a value the caller gave.
+    order = [("start_C", T0, "start_C", True), ("preheat_min_C", Ts1, "preheat_min_C", preheat_min_C is not None),
+             ("preheat_max_C", Ts2, "preheat_max_C", preheat_max_C is not None),
+             ("liquidus_C", TL, "liquidus_C", liquidus_C is not None),
+             (f"the peak {Tp:g} degC - {band:g} K", Tp - band, "peak_C", True)]
+    for (n1, a, f1, g1), (n2, b, f2, g2) in zip(order[:-1], order[1:]):
         if not a < b:
-            P.append(Problem(_path(field, n1),
+            P.append(Problem(_path(field, f1 if g1 or not g2 else f2),
                              f"{n1} = {a:g} degC must be below {n2} = {b:g} degC"))
     if not Tend < TL:
         P.append(Problem(_path(field, "end_C"), f"{Tend:g} degC must be below the liquidus {TL:g} degC"))

@@ -212,7 +212,10 @@ def test_check_reflow_measures_a_triangle_exactly():
     (dict(peak_C=250.0, time_near_peak_s=2.0), "reflow.time_near_peak_s"),
     (dict(peak_C=250.0, ramp_up_K_per_s=-1.0), "reflow.ramp_up_K_per_s"),
     (dict(peak_C=250.0, passes=2, end_C=160.0), "reflow.end_C"),
-    (dict(peak_C=220.0), "reflow.liquidus_C"),  # 220 - 5 K is below the Pb-free liquidus
+    (dict(peak_C=220.0), "reflow.peak_C"),  # 220 - 5 K is below the Pb-free liquidus
+    (dict(peak_C=250.0, liquidus_C=246.0), "reflow.liquidus_C"),
+    (dict(peak_C=250.0, preheat_min_C=190.0, preheat_max_C=180.0), "reflow.preheat_min_C"),
+    (dict(peak_C=250.0, start_C=160.0), "reflow.start_C"),
 ])
 def test_inconsistent_reflow_parameters_are_input_errors(kw, field):
     with pytest.raises(InputError) as err:
