@@ -649,4 +649,7 @@ def thermal_cycle(condition: str | None = None, T_min_C: float | None = None, T_
     prof = Profile(np.array(t_pts), np.array(T_pts), tuple(labels), np.array(cyc), CYCLING_STANDARD, params)
     viol = check_thermal_cycle(prof, key, T_min_C=None if key else lo, T_max_C=None if key else hi, soak_s=soak,
                                board_level=board_level)
-    return _raise_or_attach(prof, viol, allow_nonstandard, field, _CYCLE_FIELD, "this cycling profile")
+    # A cycle rate out of range is blamed on what the caller gave to set it.
+    blame = dict(_CYCLE_FIELD, cycles_per_hour="ramp_K_per_s" if ramp_K_per_s is not None else
+                 "cycles_per_hour" if cycles_per_hour is not None else "soak_s")
+    return _raise_or_attach(prof, viol, allow_nonstandard, field, blame, "this cycling profile")

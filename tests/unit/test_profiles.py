@@ -274,7 +274,10 @@ def test_thermal_cycle_refusals_and_notes():
     assert fields(err) == ["tc.cycles_per_hour"]
     with pytest.raises(InputError) as err:  # 0.05 K/s on condition C: 0.36 cycles/h
         thermal_cycle("C", ramp_K_per_s=0.05, field="tc")
-    assert fields(err) == ["tc.cycles_per_hour"] and "1-3 cycles/h" in str(err.value)
+    assert fields(err) == ["tc.ramp_K_per_s"] and "1-3 cycles/h" in str(err.value)
+    with pytest.raises(InputError) as err:  # 0.5 cycles/h asked directly
+        thermal_cycle("C", cycles_per_hour=0.5, field="tc")
+    assert fields(err) == ["tc.cycles_per_hour"] and "0.5 cycles/h" in str(err.value)
     with pytest.raises(InputError) as err:  # 30 K/min breaks IPC-9701 at board level only
         thermal_cycle("G", ramp_K_per_s=0.5, soak_s=900.0, board_level=True, field="tc")
     assert fields(err) == ["tc.ramp_K_per_s"] and "IPC-9701" in str(err.value)
