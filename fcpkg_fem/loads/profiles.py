@@ -41,6 +41,12 @@ __all__ = [
 _T_TOL = 1e-9
 
 
+def _branch_labels(temperature_C: np.ndarray) -> tuple[str, ...]:
+    """Per segment 'heating', 'cooling' or 'hold' from the sign of the temperature change (degC)."""
+    dT = np.diff(temperature_C)
+    return tuple("heating" if d > _T_TOL else "cooling" if d < -_T_TOL else "hold" for d in dT)
+
+
 def _path(prefix: str, name: str) -> str:
     """Dotted field path of parameter ``name`` under the caller's ``prefix`` (e.g. ``steps[2].reflow``)."""
     if not prefix:
@@ -187,8 +193,7 @@ class Profile:
 
     def branch(self) -> tuple[str, ...]:
         """Per segment ``'heating'``, ``'cooling'`` or ``'hold'`` from the sign of its temperature change."""
-        dT = np.diff(self.temperature_C)
-        return tuple("heating" if d > _T_TOL else "cooling" if d < -_T_TOL else "hold" for d in dT)
+        return _branch_labels(self.temperature_C)
 
     def segment_of(self, t: float) -> int:
         """Index of the segment containing time ``t`` (a breakpoint belongs to the segment it starts)."""
@@ -437,9 +442,7 @@ def table(time_s: Sequence[float], temperature_C: Sequence[float], *, field: str
     problems, t, T = _curve_problems(time_s, temperature_C, field)
     if problems:
         raise InputError(problems)
-    dT = np.diff(T)
-    labels = tuple("heating" if d > _T_TOL else "cooling" if d < -_T_TOL else "hold" for d in dT)
-    return Profile(t, T, labels, np.zeros(t.size - 1, int), None,
+    return Profile(t, T, _branch_labels(T), np.zeros(t.size - 1, int), None,
                    {"profile": "table", "time_s": t.tolist(), "temperature_C": T.tolist()})
 
 
