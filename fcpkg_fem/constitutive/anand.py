@@ -24,7 +24,8 @@ a step far past saturation) converges. The consistent tangent follows from the c
 h = d Delta p / d q_tr = -Delta p (d psi/d q_tr) / (d psi/d u) with d s/d u from g, then the radial-return form
 :func:`fcpkg_fem.constitutive.j2.radial_return_tangent`.
 
-State: eps, eps_p (engineering shear), s (Pa), p (-), w (J/m^3, sum of q_{n+1} Delta p = sigma_{n+1}:d eps_p).
+State: eps, sigma (Pa), eps_p (engineering shear), s (Pa), p (-), w (J/m^3, the trapezoidal inelastic work
+sum of (sigma_n + sigma_n+1)/2 : d eps_p).
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ class Anand(Model):
 
     def init_state(self, n):
         z6 = np.zeros((n, 6))
-        return {"eps": z6, "eps_p": z6.copy(), "s": np.full(n, self.params.s0), "p": np.zeros(n),
-                "w": np.zeros(n)}
+        return {"eps": z6, "sigma": z6.copy(), "eps_p": z6.copy(), "s": np.full(n, self.params.s0),
+                "p": np.zeros(n), "w": np.zeros(n)}
 
     def update(self, eps, T0, T1, dt, state):
         eps, T0, T1, dt = self._prepare(eps, T0, T1, dt)
@@ -177,9 +178,9 @@ class Anand(Model):
         sigma = np.einsum("nij,nj->ni", isotropic_stiffness_matrix(lam, G), eps - eps_p_new)
         theta = np.where(act, 1.5 * dp / np.maximum(q_tr, 1e-300), 0.0)
         D = radial_return_tangent(lam, G, n_hat, theta, h)
-        q_new = q_tr - 3.0 * G * dp
-        new = {"eps": eps.copy(), "eps_p": eps_p_new, "s": s_new, "p": state["p"] + dp,
-               "w": state["w"] + q_new * dp}
+        # Trapezoidal inelastic work (sigma_n+1 : d eps_p alone would be q_n+1 dp).
+        w = state["w"] + 0.5 * np.einsum("ni,ni->n", state["sigma"] + sigma, deps_p)
+        new = {"eps": eps.copy(), "sigma": sigma, "eps_p": eps_p_new, "s": s_new, "p": state["p"] + dp, "w": w}
         return sigma, D, new
 
     def inelastic_strain(self, state):

@@ -13,7 +13,8 @@ Consistent (algorithmic) tangent, engineering-shear Voigt (DEV = deviatoric proj
     D = C - (6 G^2 dp / q_tr) (I_dev - n n) - (6 G^2 / (3G + H)) n n,   H = H_iso + H_kin
     (:func:`radial_return_tangent`; elastic points get D = C).
 
-State: eps, eps_p (engineering shear), beta (stress-like Voigt, Pa), p (-), w (J/m^3: sum of sigma_{n+1}:d eps_p).
+State: eps, sigma (Pa), eps_p (engineering shear), beta (stress-like Voigt, Pa), p (-),
+w (J/m^3: sum of (sigma_n + sigma_n+1)/2 : d eps_p, the trapezoidal plastic work).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
                           h: np.ndarray) -> np.ndarray:
     """Algorithmic tangent of a radial-return update with a deviatoric, coaxial flow.
 
-        D = lam 1x1 + 2G DEV - 4G^2 theta (DEV - n n) - 6 G^2 h n n,
+        D = K 1x1 + 2G DEV - 4G^2 theta (DEV - n n) - 6 G^2 h n n,   K = lam + 2G/3 (bulk modulus),
     where theta = (3/2) dp / q_tr, n the unit flow direction (stress-like Voigt) and h = d dp / d q_tr.
 
     Args:
@@ -40,9 +41,7 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
     Returns:
         (n, 6, 6) Pa, for engineering-shear strain increments.
     """
-    D = np.zeros(lam.shape + (6, 6))
-    D[:, :3, :3] = lam[:, None, None]
-    D += 2.0 * G[:, None, None] * DEV
+    D = isotropic_stiffness_matrix(lam, G)
     nn = n_hat[:, :, None] * n_hat[:, None, :]
     # n . de_eng equals the tensor contraction n : de (shear entries of n multiply engineering gammas).
     D -= (4.0 * G**2 * theta)[:, None, None] * (DEV - nn)
@@ -51,8 +50,9 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
 
 
 def isotropic_stiffness_matrix(lam: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """(n, 6, 6) isotropic Voigt stiffness K 1x1 + 2G DEV (= lam 1x1 + 2G I_sym), engineering shear."""
     D = np.zeros(lam.shape + (6, 6))
-    D[:, :3, :3] = lam[:, None, None]
+    D[:, :3, :3] = (lam + 2.0 * G / 3.0)[:, None, None]
     D += 2.0 * G[:, None, None] * DEV
     return D
 
@@ -77,7 +77,8 @@ class J2(Model):
 
     def init_state(self, n):
         z6 = np.zeros((n, 6))
-        return {"eps": z6, "eps_p": z6.copy(), "beta": z6.copy(), "p": np.zeros(n), "w": np.zeros(n)}
+        return {"eps": z6, "sigma": z6.copy(), "eps_p": z6.copy(), "beta": z6.copy(), "p": np.zeros(n),
+                "w": np.zeros(n)}
 
     def update(self, eps, T0, T1, dt, state):
         eps, T0, T1, dt = self._prepare(eps, T0, T1, dt)
@@ -103,8 +104,9 @@ class J2(Model):
         theta = np.where(plastic, 1.5 * dp / np.maximum(q_tr, _TINY), 0.0)
         h = np.where(plastic, 1.0 / (3.0 * G + Hi + Hk), 0.0)
         D = radial_return_tangent(lam, G, n_hat, theta, h)
-        w = state["w"] + np.einsum("ni,ni->n", sigma, deps_p)
-        new = {"eps": eps.copy(), "eps_p": eps_p_new, "beta": beta_new, "p": p + dp, "w": w}
+        # Trapezoidal plastic work (exact along a linear-hardening step that starts on the yield surface).
+        w = state["w"] + 0.5 * np.einsum("ni,ni->n", state["sigma"] + sigma, deps_p)
+        new = {"eps": eps.copy(), "sigma": sigma, "eps_p": eps_p_new, "beta": beta_new, "p": p + dp, "w": w}
         return sigma, D, new
 
     def inelastic_strain(self, state):

@@ -1,0 +1,502 @@
+"""Quadrature-point material models (fcpkg_fem.constitutive): closed forms, consistent tangents, contract.
+
+Every tolerance carries its reason. Strains are engineering-shear Voigt [xx, yy, zz, yz, xz, xy]; stresses in Pa.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+
+import numpy as np
+import pytest
+
+from fcpkg_fem.constitutive import (
+    MODELS,
+    cure_strain,
+    fit_relaxation_csv,
+    load_prony_csv,
+    make_model,
+)
+from fcpkg_fem.errors import InputError
+from fcpkg_fem.materials import get
+from fcpkg_fem.materials.model import CureShrinkage, Isotropic, J2Params, PronyParams, Table
+
+MPa = 1e6
+GPa = 1e9
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def uniaxial_stress_step(model, state, eps_axial, T0, T1, dt, guess):
+    """One increment under uniaxial stress along x: eps_xx prescribed, eps_yy = eps_zz found so that
+    sigma_yy = sigma_zz = 0 (Newton with the model's own tangent), shears zero. Vectorised over points."""
+    eps = guess.copy()
+    eps[:, 0] = eps_axial
+    for _ in range(50):
+        sig, D, new = model.update(eps, T0, T1, dt, state)
+        r = sig[:, 1:3]
+        if np.all(np.abs(r) <= 1e-9 * np.maximum(1.0, np.abs(sig[:, 0:1]))):
+            return sig, new, eps
+        eps[:, 1:3] -= np.linalg.solve(D[:, 1:3, 1:3], r[..., None])[..., 0]
+    raise AssertionError("lateral stress iteration did not converge")
+
+
+def fd_tangent(model, eps, T0, T1, dt, state, h=1e-7):
+    """Central finite differences of update() with respect to each strain component (engineering shear)."""
+    cols = []
+    for j in range(6):
+        ep, em = eps.copy(), eps.copy()
+        ep[:, j] += h
+        em[:, j] -= h
+        cols.append((model.update(ep, T0, T1, dt, state)[0] - model.update(em, T0, T1, dt, state)[0]) / (2 * h))
+    return np.stack(cols, axis=-1)
+
+
+def j2_copper(sy=200 * MPa, H_iso=0.0, H_kin=0.0):
+    p = J2Params(sigma_y=Table((-50.0, 150.0), (sy, 0.6 * sy)), H_iso=H_iso, H_kin=H_kin, source="test")
+    return get("copper").with_overrides(extra={"j2": p})
+
+
+def prony_material(params, name="resin"):
+    return get("emc").with_overrides(name=name, extra={"prony": params})
+
+
+ONE_TERM = PronyParams(G_inf=1.0 * GPa, G=[3.0 * GPa], tau_G=[10.0], K_inf=2.0 * GPa, K=[4.0 * GPa], tau_K=[50.0],
+                       Tref_C=100.0, Tg_C=100.0, C1=17.44, C2=51.6, Ea_R=20000.0, source="test")
+
+
+def every_model():
+    """(name, model, preloading strain scale) for a tangent check of each registered model."""
+    return [
+        ("elastic", make_model("elastic", get("silicon_110")), 1e-3),
+        ("viscoelastic", make_model("viscoelastic", get("emc")), 5e-3),
+        ("j2", make_model("j2", j2_copper(H_iso=0.5 * GPa, H_kin=1.0 * GPa)), 3e-3),
+        ("anand", make_model("anand", get("sac305")), 3e-3),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# registry and contract
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_registry_and_errors_name_the_material():
+    assert set(MODELS) == {"elastic", "viscoelastic", "j2", "anand"}
+    with pytest.raises(InputError) as exc:
+        make_model("anand", get("copper"))
+    p = exc.value.problems[0]
+    assert p.field == "materials.copper.anand" and "'copper'" in p.message and "j2" in p.message
+    with pytest.raises(InputError) as exc:
+        make_model("j2", get("bt_laminate").with_overrides(extra={"j2": J2Params(Table.constant(1e8))}))
+    assert "isotropic" in exc.value.problems[0].message and "orthotropic" in exc.value.problems[0].message
+    with pytest.raises(InputError) as exc:
+        make_model("anad", get("sac305"))
+    assert "did you mean 'anand'" in exc.value.problems[0].message
+
+
+@pytest.mark.parametrize("name,model,scale", every_model(), ids=[m[0] for m in every_model()])
+def test_state_not_mutated_and_dt0_is_instantaneous_elastic(name, model, scale):
+    """The committed state is never written to; dt = 0 gives the instantaneous elastic response (rate-dependent
+    models) or the rate-independent response itself (J2: same as with any dt)."""
+    rng = np.random.default_rng(1)
+    n = 5
+    st0 = model.init_state(n)
+    eps1 = rng.normal(size=(n, 6)) * scale
+    _, _, st = model.update(eps1, 25.0, 60.0, 30.0, st0)
+    frozen = copy.deepcopy(st)
+    eps2 = eps1 + rng.normal(size=(n, 6)) * scale
+    sig, D, new = model.update(eps2, 60.0, 40.0, 0.0, st)
+    for k in frozen:
+        np.testing.assert_array_equal(st[k], frozen[k])
+        assert new[k] is not st[k]
+    if name == "j2":
+        np.testing.assert_array_equal(sig, model.update(eps2, 60.0, 40.0, 1e3, st)[0])
+        return
+    # Instantaneous response: stress change = C_inst (eps2 - eps1), with D = C_inst exactly.
+    sig1 = model.update(eps1, 60.0, 40.0, 0.0, st)[0]
+    np.testing.assert_allclose(sig - sig1, np.einsum("nij,nj->ni", D, eps2 - eps1), rtol=1e-9,
+                               atol=1e-9 * np.abs(sig).max())  # linear response: round-off only
+    if name == "viscoelastic":
+        p = model.params
+        np.testing.assert_allclose(D[:, 3, 3], p.G0, rtol=1e-14)  # glassy shear modulus
+        np.testing.assert_allclose(D[:, 0, 1], p.K0 - 2 * p.G0 / 3, rtol=1e-12)
+    elif name == "anand":
+        C = model.material.stiffness(np.full(n, 40.0))
+        np.testing.assert_allclose(D, C, rtol=1e-12, atol=1e-6)  # elastic tangent, C(T1)
+        np.testing.assert_array_equal(new["eps_p"], st["eps_p"])  # no flow without time
+    assert model.inelastic_strain(new).shape == (n, 6)
+    assert model.equivalent_inelastic_strain(new).shape == (n,)
+    assert model.inelastic_work(new).shape == (n,)
+
+
+@pytest.mark.parametrize("name,model,scale", every_model(), ids=[m[0] for m in every_model()])
+def test_consistent_tangent_matches_central_differences(name, model, scale):
+    """D = d sigma / d eps agrees with central differences (h = 1e-7) to 1e-5 relative (the FD error is
+    O(h^2 sigma''') ~ 1e-9 here), at multiaxial elastic, inelastic and mixed points, for dt from 1e-6 s to 1e5 s
+    and T0 != T1."""
+    rng = np.random.default_rng(7)
+    n = 8
+    st = model.init_state(n)
+    # A loading history first, so the state is not virgin (back stress, hardened s, relaxing branches).
+    eps = rng.normal(size=(n, 6)) * scale
+    eps[:2] *= 0.02  # two points stay well inside the elastic range (J2) / barely flow (Anand)
+    _, _, st = model.update(eps, 25.0, 50.0, 100.0, st)
+    eps2 = eps + rng.normal(size=(n, 6)) * scale * 0.5
+    eps2[:2] = eps[:2] * 1.01
+    for dt in (1e-6, 1e-2, 1.0, 1e3, 1e5):
+        _, D, new = model.update(eps2, 50.0, 90.0, dt, st)
+        Dfd = fd_tangent(model, eps2, 50.0, 90.0, dt, st)
+        err = np.max(np.abs(D - Dfd), axis=(1, 2)) / np.max(np.abs(D), axis=(1, 2))
+        assert np.all(err < 1e-5), (name, dt, err)
+    if name == "j2":  # the set really mixes elastic and plastic points
+        dp = new["p"] - st["p"]
+        assert np.any(dp == 0) and np.any(dp > 0)
+
+
+def test_elastic_equals_linear_total_form():
+    """sigma = C(T1) eps with the material's own stiffness (orthotropic here), bit for bit; D = C(T1)."""
+    mat = get("silicon_110")
+    model = make_model("elastic", mat)
+    rng = np.random.default_rng(3)
+    eps = rng.normal(size=(4, 6)) * 1e-3
+    T1 = np.array([-40.0, 25.0, 125.0, 260.0])
+    sig, D, _ = model.update(eps, 0.0, T1, 1.0, model.init_state(4))
+    C = mat.stiffness(T1)
+    np.testing.assert_array_equal(D, C)
+    np.testing.assert_array_equal(sig, np.einsum("nij,nj->ni", C, eps))
+    assert not model.inelastic and np.all(model.inelastic_work(model.init_state(4)) == 0)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# J2
+# ------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("H_iso,H_kin", [(2.0 * GPa, 0.0), (0.0, 2.0 * GPa), (1.0 * GPa, 3.0 * GPa), (0.0, 0.0)])
+def test_j2_uniaxial_bilinear_closed_form(H_iso, H_kin):
+    """Monotonic uniaxial stress: sigma = E eps up to sigma_y/E, then sigma_y + E_t (eps - sigma_y/E) with
+    E_t = E H/(E + H), H = H_iso + H_kin; lateral strain -nu eps elastic, plastic part incompressible."""
+    mat = j2_copper(H_iso=H_iso, H_kin=H_kin)
+    model = make_model("j2", mat)
+    E, nu = mat.elastic.E(25.0), mat.elastic.nu(25.0)
+    sy = model.params.sigma_y(25.0)
+    H = H_iso + H_kin
+    Et = E * H / (E + H)
+    st = model.init_state(1)
+    guess = np.zeros((1, 6))
+    for e in np.linspace(0.0, 0.02, 41)[1:]:
+        sig, st, guess = uniaxial_stress_step(model, st, e, 25.0, 25.0, 1.0, guess)
+        ey = sy / E
+        expect = E * e if e <= ey else sy + Et * (e - ey)
+        np.testing.assert_allclose(sig[0, 0], expect, rtol=1e-9)  # exact return map: round-off only
+        np.testing.assert_allclose(st["p"][0], max(0.0, (expect - sy) / H) if H > 0 and e > ey else st["p"][0])
+    # plastic strain at the end: eps - sigma/E (axial), and the lateral total strain
+    ep = 0.02 - sig[0, 0] / E
+    np.testing.assert_allclose(st["eps_p"][0, 0], ep, rtol=1e-9)
+    np.testing.assert_allclose(guess[0, 1], -nu * sig[0, 0] / E - 0.5 * ep, rtol=1e-9)
+
+
+def test_j2_cyclic_kinematic_loop_closed_form():
+    """Strain-controlled uniaxial cycles +-eps_a, linear kinematic hardening (Bauschinger): after a reversal the
+    response is elastic over a stress range of 2 sigma_y, then slope E_t; the loop is closed from the first
+    cycle, its stress range is 2 sigma_y + E_t (2 eps_a - 2 sigma_y/E) and its area (plastic work per cycle)
+    is 2 sigma_y * (plastic strain range)."""
+    H = 5.0 * GPa
+    mat = j2_copper(H_kin=H)
+    model = make_model("j2", mat)
+    E = mat.elastic.E(25.0)
+    sy = model.params.sigma_y(25.0)
+    Et = E * H / (E + H)
+    ea = 0.01
+    # Path points: up to +ea, then cycles; the reversal's elastic range 2 sy / E is one step of its own, so each
+    # step is either fully elastic or fully plastic (the trapezoidal plastic work is then exact).
+    def branch(e_from, e_to, sign):
+        e_el = e_from + sign * 2 * sy / E
+        return np.concatenate([[e_el], np.linspace(e_el, e_to, 30)[1:]])
+
+    first = np.concatenate([[sy / E], np.linspace(sy / E, ea, 30)[1:]])
+    path = [first]
+    for _ in range(2):
+        path += [branch(ea, -ea, -1), branch(-ea, ea, +1)]
+    st = model.init_state(1)
+    guess = np.zeros((1, 6))
+    peaks, work_at_peak = [], []
+    for seg in path:
+        for e in seg:
+            sig, st, guess = uniaxial_stress_step(model, st, e, 25.0, 25.0, 1.0, guess)
+        peaks.append(sig[0, 0])
+        work_at_peak.append(st["w"][0])
+    s_max = sy + Et * (ea - sy / E)
+    np.testing.assert_allclose(peaks, [s_max, -s_max, s_max, -s_max, s_max], rtol=1e-9)  # closed-form loop
+    dsig = 2 * s_max
+    np.testing.assert_allclose(dsig, 2 * sy + Et * (2 * ea - 2 * sy / E), rtol=1e-12)
+    dep = 2 * ea - dsig / E
+    per_cycle = np.diff(work_at_peak[::2])
+    np.testing.assert_allclose(per_cycle, 2 * sy * dep, rtol=1e-9)  # loop area, exact with trapezoids
+
+
+def test_j2_temperature_dependent_yield():
+    """The yield stress is read at the end temperature: at 150 C the table gives 0.6 sigma_y(-50 C)."""
+    model = make_model("j2", j2_copper())
+    st = model.init_state(2)
+    sig, st, _ = uniaxial_stress_step(model, st, np.array([0.01, 0.01]), 25.0, np.array([-50.0, 150.0]), 1.0,
+                                      np.zeros((2, 6)))
+    np.testing.assert_allclose(sig[:, 0], [200 * MPa, 120 * MPa], rtol=1e-9)  # perfectly plastic: sigma = sigma_y
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Anand
+# ------------------------------------------------------------------------------------------------------------------
+
+ANAND_T = np.array([25.0, 50.0, 100.0, 125.0])
+ANAND_MEASURED_MPa = np.array([40.5, 33.5, 24.0, 21.5])  # Motalab et al. 2012 curves at 1e-3 1/s, DESIGN.md
+
+
+@functools.lru_cache(maxsize=None)
+def _anand_saturation():
+    """Uniaxial tension at a constant total strain rate 1e-3 1/s, 25 % strain in 1 s steps, four temperatures."""
+    model = make_model("anand", get("sac305"))
+    n = ANAND_T.size
+    st = model.init_state(n)
+    guess = np.zeros((n, 6))
+    rate, dt = 1e-3, 1.0
+    p_prev = None
+    for k in range(1, 251):
+        p_prev = st["p"].copy()
+        sig, st, guess = uniaxial_stress_step(model, st, np.full(n, rate * dt * k), ANAND_T, ANAND_T, dt, guess)
+    return sig[:, 0], (st["p"] - p_prev) / dt, st
+
+
+def test_anand_steady_state_equals_closed_form():
+    """At saturation under uniaxial tension, the stress equals sigma_sat = (s*/xi) asinh(z^m), s* = s_hat z^n,
+    z = (rate/A) exp(Q/RT), within 0.5 %.
+
+    Factor between equivalent and uniaxial quantities: the model works with the von Mises stress q and the
+    equivalent plastic strain rate sqrt(2/3 |d eps_p|^2); in uniaxial stress q = |sigma_xx| and (plastic flow
+    being incompressible, d eps_p = diag(1, -1/2, -1/2) d eps_p,xx) the equivalent rate equals the axial plastic
+    rate, so the factor is exactly 1 and the closed form applies to sigma_xx directly. At saturation the elastic
+    strain is constant, so the plastic rate equals the applied 1e-3 1/s (checked too)."""
+    sig, p_rate, st = _anand_saturation()
+    closed = get("sac305").extra["anand"].steady_state_stress(1e-3, ANAND_T)
+    # Measured 2026-11-26: deviation from the closed form 1.3e-4 .. 1.5e-4 after 25 % strain (s still creeping
+    # towards s*, the discrete fixed point being exactly the closed form).
+    np.testing.assert_allclose(sig, closed, rtol=5e-3)
+    np.testing.assert_allclose(p_rate, 1e-3, rtol=5e-3)
+    assert np.all(np.abs(sig / closed - 1) < 1e-3)  # tighter than required: tells a drift early
+
+
+def test_anand_saturation_vs_measured_at_25C():
+    """The model's saturation stress lies within 5 % of the measured 40.5 MPa at 25 C (42.07 MPa: +3.9 %)."""
+    sig, _, _ = _anand_saturation()
+    assert abs(sig[0] / MPa / ANAND_MEASURED_MPa[0] - 1) < 0.05
+
+
+@pytest.mark.xfail(strict=True, reason="the DESIGN.md SAC305 constants give +7.0 % (50 C), +10.2 % (100 C) and "
+                   "+6.2 % (125 C) above the measured curves quoted there; reported, not fudged")
+def test_anand_saturation_vs_measured_above_25C():
+    sig, _, _ = _anand_saturation()
+    dev = sig[1:] / MPa / ANAND_MEASURED_MPa[1:] - 1
+    assert np.all(np.abs(dev) < 0.05), dev
+
+
+def test_anand_small_and_large_dt():
+    """Held shear strain 0.1 % at 25 C from the virgin state.
+
+    dt -> 0: the backward-Euler increment tends to the explicit one, Delta p = dt A exp(-Q/RT)
+    sinh(xi q_tr/s0)^(1/m) (q_tr the elastic trial von Mises stress) with a first-order difference (measured
+    -3.65e-6 at dt = 1e-9 s, -3.65e-7 at 1e-10 s, -3.65e-8 at 1e-11 s).
+    dt huge (1e7 s): one step relaxes the stress to well below the trial, with Delta p < q_tr/(3G) (the bracket)."""
+    mat = get("sac305")
+    a = mat.extra["anand"]
+    model = make_model("anand", mat)
+    st = model.init_state(1)
+    eps = np.array([[0, 0, 0, 0, 0, 1e-3]])
+    G = float(mat.elastic.lame(25.0)[1][0])
+    q_tr = np.sqrt(3.0) * G * 1e-3
+    explicit = 1e-9 * a.A * np.exp(-a.Q_R / 298.15) * np.sinh(a.xi * q_tr / a.s0) ** (1 / a.m)
+    rel = [model.update(eps, 25.0, 25.0, dt, st)[2]["p"][0] / (explicit * dt / 1e-9) - 1 for dt in (1e-9, 1e-10)]
+    assert abs(rel[0]) < 5e-6 and 9.5 < rel[0] / rel[1] < 10.5  # O(dt) difference, ratio 10 per decade
+    s_big, _, big = model.update(eps, 25.0, 25.0, 1e7, st)
+    assert 0.0 < big["p"][0] < q_tr / (3 * G)
+    assert s_big[0, 5] < 0.2 * G * 1e-3
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Viscoelastic
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_prony_relaxation_under_held_strain_equals_G_and_K():
+    """Step strain at t = 0 (dt = 0), then held over uneven steps at Tref: sigma = 2 G(t) e_dev + K(t) theta 1
+    exactly (the recursion is exact for constant strain)."""
+    p = get("emc").extra["prony"]
+    model = make_model("viscoelastic", get("emc"))
+    eps = np.array([[2e-3, -1e-3, 0.5e-3, 1e-3, -2e-3, 3e-3]])
+    st = model.init_state(1)
+    sig, _, st = model.update(eps, p.Tref_C, p.Tref_C, 0.0, st)
+    t = 0.0
+    theta = eps[0, :3].sum()
+    dev = eps[0] - np.r_[np.full(3, theta / 3), 0, 0, 0]
+    for dt in [0.0, 1e-9, 3e-3, 0.5, 7.0, 100.0, 5e3, 1e6, 1e8]:
+        sig, _, st = model.update(eps, p.Tref_C, p.Tref_C, dt, st)
+        t += dt
+        G, K = p.relaxation_G(t), p.relaxation_K(t)
+        expect = np.r_[2 * G * dev[:3] + K * theta, G * dev[3:]]
+        np.testing.assert_allclose(sig[0], expect, rtol=1e-12, atol=1e-12 * np.abs(expect).max())
+
+
+def _creep(params, kind, tau0, t_end, n_steps):
+    """Drive one point by a held stress (simple shear tau0, or hydrostatic pressure -tau0) applied at t = 0."""
+    model = make_model("viscoelastic", prony_material(params))
+    st = model.init_state(1)
+    comp = 5 if kind == "shear" else slice(0, 3)
+    eps = np.zeros((1, 6))
+    target = np.zeros(6)
+    target[comp] = tau0
+    times, strains = [], []
+    for dt in [0.0] + [t_end / n_steps] * n_steps:
+        for _ in range(3):  # linear in eps: one Newton step is exact, the rest checks it
+            sig, D, new = model.update(eps, params.Tref_C, params.Tref_C, dt, st)
+            eps = eps + np.linalg.solve(D[0], target - sig[0])[None, :]
+        sig, D, st = model.update(eps, params.Tref_C, params.Tref_C, dt, st)
+        times.append((times[-1] if times else 0.0) + dt)
+        strains.append(eps[0, 5] if kind == "shear" else eps[0, :3].sum())
+    return np.array(times), np.array(strains)
+
+
+@pytest.mark.parametrize("kind", ["shear", "bulk"])
+def test_prony_creep_under_held_stress_equals_closed_form(kind):
+    """One-term model (standard linear solid), creep compliance in closed form:
+    J(t) = 1/M_inf - (1/M_inf - 1/M_0) exp(-t M_inf / (M_0 tau)), with M = G (engineering shear strain
+    gamma = tau0 J) or M = K (volumetric strain theta = sigma_m J, sigma_m the mean stress)."""
+    p = ONE_TERM
+    M_inf, M1, tau = (p.G_inf, p.G[0], p.tau_G[0]) if kind == "shear" else (p.K_inf, p.K[0], p.tau_K[0])
+    M0 = M_inf + M1
+    tau0 = 10 * MPa
+    t_end = 5 * tau * M0 / M_inf
+    errs = []
+    for n_steps in (200, 400):
+        t, strain = _creep(p, kind, tau0, t_end, n_steps)
+        J = 1 / M_inf - (1 / M_inf - 1 / M0) * np.exp(-t * M_inf / (M0 * tau))
+        errs.append(np.max(np.abs(strain - tau0 * J)) / (tau0 / M_inf))
+    # The update assumes the strain linear in (reduced) time within a step, which creep is not: a second-order
+    # error. Measured 2026-11-26 at 200 steps: 4.3e-5 (shear), 2.6e-5 (bulk) of the long-time strain; the
+    # ratio 200 -> 400 steps is 3.999 (shear) and 3.9996 (bulk), so a bound of 6e-5 plus the observed order.
+    assert errs[0] < 6e-5
+    assert 3.9 < errs[0] / errs[1] < 4.1
+    np.testing.assert_allclose(strain[0], tau0 / M0, rtol=1e-12)  # instantaneous (glassy) response at t = 0
+
+
+def test_shift_factor_wlf_arrhenius_and_continuity_at_Tg():
+    """WLF above Tg, Arrhenius below, matched at Tg; a_T(Tref) = 1 with Tref = Tg."""
+    p = ONE_TERM
+    T = np.array([100.0, 120.0, 150.0, 200.0])
+    np.testing.assert_allclose(p.log10_shift(T), -17.44 * (T - 100) / (51.6 + T - 100), rtol=1e-14, atol=0)
+    Tb = np.array([-40.0, 25.0, 99.0])
+    np.testing.assert_allclose(np.log(p.shift_factor(Tb)), 20000.0 * (1 / (Tb + 273.15) - 1 / 373.15), rtol=1e-12)
+    below, above = p.log10_shift(100.0 - 1e-9), p.log10_shift(100.0 + 1e-9)
+    assert abs(below - above) < 1e-9 and p.shift_factor(100.0) == 1.0
+    # Tref above Tg: the Arrhenius branch starts from the WLF value at Tg.
+    q = PronyParams(G_inf=1e9, G=[1e9], tau_G=[1.0], K_inf=1e9, K=[1e9], tau_K=[1.0], Tref_C=140.0, Tg_C=120.0,
+                    C1=10.0, C2=80.0, Ea_R=30000.0)
+    wlf_tg = -10.0 * (120 - 140) / (80 + 120 - 140)
+    np.testing.assert_allclose(q.log10_shift(119.999999), wlf_tg, atol=1e-5)
+    np.testing.assert_allclose(q.log10_shift(60.0), wlf_tg + 30000 * (1 / 333.15 - 1 / 393.15) / np.log(10),
+                               rtol=1e-13)
+
+
+def test_time_temperature_superposition():
+    """Relaxation held at T for time t equals relaxation at Tref for t / a_T (thermorheological simplicity),
+    checked on the model's stresses at three temperatures on both sides of Tg."""
+    mat = get("die_attach_lowmod")
+    p = mat.extra["prony"]
+    model = make_model("viscoelastic", mat)
+    eps = np.tile([[1e-3, 0, 0, 0, 0, 2e-3]], (3, 1))
+    T = np.array([40.0, 95.0, 130.0])
+    aT = p.shift_factor(T)
+    st = model.init_state(3)
+    _, _, st = model.update(eps, T, T, 0.0, st)
+    t_hot = 0.1 * aT  # real times that each make a reduced time of 0.1 s (dt is a scalar: one point per call)
+    sig_T = np.vstack([model.update(eps[i:i + 1], T[i], T[i], t_hot[i], {k: v[i:i + 1] for k, v in st.items()})[0]
+                       for i in range(3)])
+    ref = model.init_state(3)
+    _, _, ref = model.update(eps, p.Tref_C, p.Tref_C, 0.0, ref)
+    sig_ref = model.update(eps, p.Tref_C, p.Tref_C, 0.1, ref)[0]
+    np.testing.assert_allclose(sig_T, sig_ref, rtol=1e-12)
+    np.testing.assert_allclose(sig_ref[0, 5], p.relaxation_G(0.1) * 2e-3, rtol=1e-12)
+
+
+def test_viscoelastic_dissipation_of_a_relaxation_equals_released_energy():
+    """A step strain then a long hold: each branch dissipates exactly the energy it stored at the step,
+    |h|^2 / (4 G_i) (shear, tensor norm) + k^2 / (2 K_j) (bulk), over one step or over many."""
+    p = ONE_TERM
+    model = make_model("viscoelastic", prony_material(p))
+    eps = np.array([[1e-3, 0, 0, 0, 0, 2e-3]])
+    st = model.init_state(1)
+    _, _, st = model.update(eps, 100.0, 100.0, 0.0, st)
+    th = 1e-3
+    dev = np.array([1e-3 - th / 3, -th / 3, -th / 3])
+    h2 = (2 * p.G[0]) ** 2 * (np.sum(dev**2) + 2 * (1e-3) ** 2)  # |2 G e_dev|^2 with e_xy = gamma/2 = 1e-3
+    stored = h2 / (4 * p.G[0]) + (p.K[0] * th) ** 2 / (2 * p.K[0])
+    one = model.update(eps, 100.0, 100.0, 1e5, st)[2]["w"][0]
+    many = st
+    for _ in range(50):
+        many = model.update(eps, 100.0, 100.0, 2e3, many)[2]
+    np.testing.assert_allclose([one, many["w"][0]], stored, rtol=1e-12)  # closed-form integral of exponentials
+
+
+def test_prony_user_data_loaders(tmp_path):
+    """CSV Prony table (G/K and E forms) and an NNLS fit of an E(t) curve, plus errors that name the file."""
+    f = tmp_path / "prony.csv"
+    f.write_text("tau_s,G_MPa,K_MPa\ninf,100,500\n1.0,2000,1000\n100,1000,0\n")
+    p = load_prony_csv(f, Tref_C=120.0, Tg_C=120.0, C1=17.44, C2=51.6, Ea_R=20000.0)
+    assert p.G_inf == 100e6 and p.G == (2000e6, 1000e6) and p.tau_K == (1.0, 100.0) and p.K_inf == 500e6
+    fe = tmp_path / "e.csv"
+    fe.write_text("# tensile relaxation\ntau_s,E_GPa\ninf,1\n10,9\n")
+    with pytest.warns(UserWarning, match="constant Poisson ratio"):
+        pe = load_prony_csv(fe, Tref_C=120.0, nu=0.25)
+    np.testing.assert_allclose([pe.G_inf, pe.K_inf, pe.G[0]], [0.4e9, 1e9 / 1.5, 3.6e9], rtol=1e-14)
+    with pytest.raises(InputError, match="Poisson"):
+        load_prony_csv(fe, Tref_C=120.0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("tau_s,G\n1,2\n")
+    with pytest.raises(InputError, match="unit suffix"):
+        load_prony_csv(bad, Tref_C=20.0, field="materials.x.prony_file")
+    with pytest.raises(InputError) as exc:
+        load_prony_csv(tmp_path / "missing.csv", Tref_C=20.0, field="materials.x.prony_file")
+    assert exc.value.problems[0].field == "materials.x.prony_file"
+    # Fit: data from a known 3-term E(t) with taus on the fixed grid: recovered within 0.5 % at every point.
+    t = np.logspace(-2, 4, 40)
+    E = 1e9 + 5e9 * np.exp(-t / 0.1) + 3e9 * np.exp(-t / 10) + 1e9 * np.exp(-t / 1000)
+    fd = tmp_path / "relax.csv"
+    fd.write_text("time_s,E_Pa\n" + "\n".join(f"{a:.17g},{b:.17g}" for a, b in zip(t, E)))
+    with pytest.warns(UserWarning):
+        pf = fit_relaxation_csv(fd, 0.3, Tref_C=25.0)
+    Efit = pf.relaxation_G(t) * 2 * 1.3
+    np.testing.assert_allclose(Efit, E, rtol=5e-3)  # NNLS on the exact grid: residual is round-off-level
+    with pytest.warns(UserWarning, match="constant Poisson ratio"):
+        PronyParams.from_relaxation_modulus(1e9, [1e9], [1.0], 0.3, 25.0)
+
+
+def test_library_prony_matches_E_table_at_glassy_and_rubbery_limits():
+    """emc: E0 = 23 GPa (25 C table) and E_inf = 1 GPa (260 C); die_attach_lowmod: 2330 MPa and 2 MPa."""
+    for name, E0, Einf in (("emc", 23 * GPa, 1 * GPa), ("die_attach_lowmod", 2330 * MPa, 2 * MPa)):
+        p = get(name).extra["prony"]
+        e0 = 9 * p.K0 * p.G0 / (3 * p.K0 + p.G0)
+        einf = 9 * p.K_inf * p.G_inf / (3 * p.K_inf + p.G_inf)
+        np.testing.assert_allclose([e0, einf], [E0, Einf], rtol=1e-12)
+        assert "ILLUSTRATIVE" in p.source and "ILLUSTRATIVE" in get(name).sources["prony"]
+        # E at a 1 s time scale follows the elastic table at the glassy end (as the fit intends)
+        aT = p.shift_factor(25.0)
+        G, K = p.relaxation_G(1 / aT), p.relaxation_K(1 / aT)
+        np.testing.assert_allclose(9 * K * G / (3 * K + G), get(name).elastic.E(25.0), rtol=5e-3)
+
+
+def test_cure_strain_helper():
+    mat = get("emc").with_overrides(extra={"cure_shrinkage": CureShrinkage(0.003, source="test")})
+    np.testing.assert_allclose(cure_strain(mat, [0.0, 0.5, 1.0]), [[0, 0, 0], [-5e-4] * 3, [-1e-3] * 3], atol=1e-18)
+    assert np.all(cure_strain(get("emc"), 1.0) == 0)
