@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 from fcpkg_fem.constitutive.base import DEV, ENG, Model, isotropic_of, missing_params, register, tensor_norm
-from fcpkg_fem.constitutive.j2 import isotropic_stiffness_matrix, radial_return_tangent
+from fcpkg_fem.constitutive.j2 import _iso_apply, radial_return_tangent
 from fcpkg_fem.errors import SolverError
 from fcpkg_fem.materials.model import AnandParams, Material
 
@@ -61,71 +61,95 @@ class _Local:
     def __init__(self, prm: AnandParams, q_tr, s_n, G, lnc):
         self.prm, self.q_tr, self.s_n, self.G, self.lnc = prm, q_tr, s_n, G, lnc
 
+    def take(self, idx: np.ndarray) -> "_Local":
+        return _Local(self.prm, self.q_tr[idx], self.s_n[idx], self.G[idx], self.lnc[idx])
+
+    def _g(self, s, s_star, dp):
+        """g(s), dg/ds, and the factors of dg/du, at the given s (arrays (k,))."""
+        prm = self.prm
+        B = 1.0 - s / s_star
+        aB = np.abs(B)
+        powa1 = aB ** (prm.a - 1.0)
+        hB = prm.h0 * dp * np.sign(B) * aB * powa1  # h0 dp sign(B) |B|^a
+        dg_ds = 1.0 + prm.h0 * dp * prm.a * powa1 / s_star
+        dg_du = -(hB + prm.h0 * dp * prm.a * powa1 * prm.n * s / s_star)
+        return s - self.s_n - hB, dg_ds, dg_du
+
     def hardening(self, u: np.ndarray, s_guess: np.ndarray, tol: float = 1e-14, maxit: int = 100):
-        """Solve g(s) = 0 at u; returns s and the pieces of ds/du."""
+        """Solve g(s) = 0 at u by Newton inside the bracket [min(s_n, s*), max(s_n, s*)]; returns s, ds/du."""
         prm = self.prm
         dp = np.exp(u)
         s_star = prm.s_hat * np.exp(prm.n * (u - self.lnc))
         lo = np.minimum(self.s_n, s_star)
         hi = np.maximum(self.s_n, s_star)
         s = np.clip(s_guess, lo, hi)
+        todo = np.arange(s.size)
+        sub = self
         for _ in range(maxit):
-            B = 1.0 - s / s_star
-            aB = np.abs(B)
-            g = s - self.s_n - prm.h0 * dp * np.sign(B) * aB**prm.a
-            dg = 1.0 + prm.h0 * dp * prm.a * aB ** (prm.a - 1.0) / s_star
-            lo = np.where(g < 0, s, lo)
-            hi = np.where(g > 0, s, hi)
+            st, ss, dps = s_star[todo], s[todo], dp[todo]
+            g, dg, _ = sub._g(ss, st, dps)
+            lo_t = np.where(g < 0, ss, lo[todo])
+            hi_t = np.where(g > 0, ss, hi[todo])
             step = -g / dg
-            done = np.abs(step) <= tol * s  # Newton step below round-off: converged, keep s + step
-            s_new = s + step
-            out = ~done & ((s_new <= lo) | (s_new >= hi))
-            s = np.where(out, 0.5 * (lo + hi), s_new)
-            if np.all(done):
+            done = np.abs(step) <= tol * ss  # Newton step below round-off: converged, keep s + step
+            s_new = ss + step
+            out = ~done & ((s_new <= lo_t) | (s_new >= hi_t))
+            s[todo] = np.where(out, 0.5 * (lo_t + hi_t), s_new)
+            lo[todo], hi[todo] = lo_t, hi_t
+            todo = todo[~done]
+            if todo.size == 0:
                 break
-        B = 1.0 - s / s_star
-        aB = np.abs(B)
-        dg_ds = 1.0 + prm.h0 * dp * prm.a * aB ** (prm.a - 1.0) / s_star
-        dg_du = -(prm.h0 * dp * np.sign(B) * aB**prm.a + prm.h0 * dp * prm.a * aB ** (prm.a - 1.0) * prm.n * s / s_star)
+            sub = self.take(todo)
+        _, dg_ds, dg_du = self._g(s, s_star, dp)
         return s, -dg_du / dg_ds
 
     def residual(self, u: np.ndarray, s_guess: np.ndarray):
         """psi(u), d psi/du (total), d psi/d q_tr and s(u)."""
         prm = self.prm
         s, ds_du = self.hardening(u, s_guess)
-        q = self.q_tr - 3.0 * self.G * np.exp(u)
+        e = np.exp(u)
+        q = self.q_tr - 3.0 * self.G * e
         x = prm.xi * q / s
         psi = prm.m * (u - self.lnc) - _lnsinh(x)
         ct = _coth(x)
-        dx_du = prm.xi * (-3.0 * self.G * np.exp(u) / s - q / s**2 * ds_du)
+        dx_du = prm.xi * (-3.0 * self.G * e / s - q / s**2 * ds_du)
         dpsi_du = prm.m - ct * dx_du
         dpsi_dq = -ct * prm.xi / s
         return psi, dpsi_du, dpsi_dq, s
 
 
 def _solve_local(loc: _Local, maxit: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Safeguarded Newton for psi(u) = 0; returns u, s and h = d Delta p / d q_tr."""
+    """Safeguarded Newton for psi(u) = 0; returns u, s and h = d Delta p / d q_tr.
+
+    Only points not yet converged are iterated (the set shrinks each pass)."""
     prm = loc.prm
     hi = np.log(loc.q_tr / (3.0 * loc.G))  # Delta p = q_tr / 3G makes q = 0: psi = +inf there
     lo = np.full_like(hi, -np.inf)
     # Explicit estimate (q = q_tr, s = s_n) as start, kept inside the bracket.
     u = np.minimum(loc.lnc + _lnsinh(prm.xi * loc.q_tr / loc.s_n) / prm.m, hi - _LN2)
     s = loc.s_n.copy()
+    todo = np.arange(u.size)
+    sub = loc
     for _ in range(maxit):
-        psi, dpsi, _, s = loc.residual(u, s)
-        lo = np.where(psi < 0, u, lo)
-        hi = np.where(psi > 0, u, hi)
+        ut = u[todo]
+        psi, dpsi, _, s[todo] = sub.residual(ut, s[todo])
+        lo_t = np.where(psi < 0, ut, lo[todo])
+        hi_t = np.where(psi > 0, ut, hi[todo])
         step = -psi / dpsi
-        conv = (dpsi > 0) & (np.abs(step) <= 1e-13 * np.maximum(1.0, np.abs(u)))
-        u_new = u + step
-        bad = ~conv & (~np.isfinite(u_new) | (u_new <= lo) | (u_new >= hi) | (dpsi <= 0))
-        mid = np.where(np.isfinite(lo), 0.5 * (lo + hi), hi - 2.0)
-        u = np.where(bad, mid, u_new)
-        if np.all(conv):
+        conv = (dpsi > 0) & (np.abs(step) <= 1e-13 * np.maximum(1.0, np.abs(ut)))
+        u_new = ut + step
+        bad = ~conv & (~np.isfinite(u_new) | (u_new <= lo_t) | (u_new >= hi_t) | (dpsi <= 0))
+        mid = np.where(np.isfinite(lo_t), 0.5 * (lo_t + hi_t), hi_t - 2.0)
+        u[todo] = np.where(bad, mid, u_new)
+        lo[todo], hi[todo] = lo_t, hi_t
+        todo = todo[~conv]
+        if todo.size == 0:
             break
+        sub = loc.take(todo)
     else:
-        raise SolverError(f"Anand local Newton did not converge at {int(np.sum(~conv))} quadrature points "
+        raise SolverError(f"Anand local Newton did not converge at {todo.size} quadrature points "
                           f"(|psi| up to {float(np.max(np.abs(psi))):.3g})")
+    # Final evaluation at the converged u: s(u) and the exact local linearisation for the tangent.
     psi, dpsi, dpsi_dq, s = loc.residual(u, s)
     h = -np.exp(u) * dpsi_dq / dpsi
     return u, s, h
@@ -175,7 +199,7 @@ class Anand(Model):
             dp[act], s_new[act], h[act] = np.exp(u), s_a, h_a
         deps_p = (np.sqrt(1.5) * dp)[:, None] * n_hat * ENG
         eps_p_new = eps_p + deps_p
-        sigma = np.einsum("nij,nj->ni", isotropic_stiffness_matrix(lam, G), eps - eps_p_new)
+        sigma = _iso_apply(lam, G, eps - eps_p_new)
         theta = np.where(act, 1.5 * dp / np.maximum(q_tr, 1e-300), 0.0)
         D = radial_return_tangent(lam, G, n_hat, theta, h)
         # Trapezoidal inelastic work (sigma_n+1 : d eps_p alone would be q_n+1 dp).

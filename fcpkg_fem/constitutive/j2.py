@@ -27,12 +27,23 @@ from fcpkg_fem.materials.model import J2Params, Material
 _TINY = 1e-300
 
 
+def _iso_into(D: np.ndarray, K: np.ndarray, twoG: np.ndarray) -> np.ndarray:
+    """D += K 1x1 + twoG DEV in place (small temporaries only: this runs on every quadrature point)."""
+    D[:, :3, :3] += (K - twoG / 3.0)[:, None, None]
+    i3 = np.arange(3)
+    D[:, i3, i3] += twoG[:, None]
+    D[:, i3 + 3, i3 + 3] += 0.5 * twoG[:, None]
+    return D
+
+
 def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, theta: np.ndarray,
                           h: np.ndarray) -> np.ndarray:
     """Algorithmic tangent of a radial-return update with a deviatoric, coaxial flow.
 
         D = K 1x1 + 2G DEV - 4G^2 theta (DEV - n n) - 6 G^2 h n n,   K = lam + 2G/3 (bulk modulus),
+
     where theta = (3/2) dp / q_tr, n the unit flow direction (stress-like Voigt) and h = d dp / d q_tr.
+    n . de (Voigt dot product with an engineering-shear strain) equals the tensor contraction n : de.
 
     Args:
         lam, G: (n,) Lame constants (Pa). n_hat: (n, 6) unit deviatoric direction (tensor norm 1).
@@ -41,20 +52,23 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
     Returns:
         (n, 6, 6) Pa, for engineering-shear strain increments.
     """
-    D = isotropic_stiffness_matrix(lam, G)
-    nn = n_hat[:, :, None] * n_hat[:, None, :]
-    # n . de_eng equals the tensor contraction n : de (shear entries of n multiply engineering gammas).
-    D -= (4.0 * G**2 * theta)[:, None, None] * (DEV - nn)
-    D -= (6.0 * G**2 * h)[:, None, None] * nn
-    return D
+    c_nn = 4.0 * G**2 * theta - 6.0 * G**2 * h
+    D = (c_nn[:, None] * n_hat)[:, :, None] * n_hat[:, None, :]
+    return _iso_into(D, lam + 2.0 * G / 3.0, 2.0 * G - 4.0 * G**2 * theta)
 
 
 def isotropic_stiffness_matrix(lam: np.ndarray, G: np.ndarray) -> np.ndarray:
     """(n, 6, 6) isotropic Voigt stiffness K 1x1 + 2G DEV (= lam 1x1 + 2G I_sym), engineering shear."""
-    D = np.zeros(lam.shape + (6, 6))
-    D[:, :3, :3] = (lam + 2.0 * G / 3.0)[:, None, None]
-    D += 2.0 * G[:, None, None] * DEV
-    return D
+    return _iso_into(np.zeros(lam.shape + (6, 6)), lam + 2.0 * G / 3.0, 2.0 * G)
+
+
+def _iso_apply(lam: np.ndarray, G: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """C e = lam tr(e) 1 + 2G e_normal, G gamma (isotropic), for engineering-shear strains e (n, 6)."""
+    out = np.empty_like(e)
+    tr = e[:, :3].sum(axis=1)
+    out[:, :3] = (lam * tr)[:, None] + 2.0 * G[:, None] * e[:, :3]
+    out[:, 3:] = G[:, None] * e[:, 3:]
+    return out
 
 
 @register("j2")
@@ -99,8 +113,7 @@ class J2(Model):
         deps_p = (np.sqrt(1.5) * dp)[:, None] * n_hat * ENG
         eps_p_new = eps_p + deps_p
         beta_new = beta + (np.sqrt(2.0 / 3.0) * Hk * dp)[:, None] * n_hat
-        C = isotropic_stiffness_matrix(lam, G)
-        sigma = np.einsum("nij,nj->ni", C, eps - eps_p_new)
+        sigma = _iso_apply(lam, G, eps - eps_p_new)
         theta = np.where(plastic, 1.5 * dp / np.maximum(q_tr, _TINY), 0.0)
         h = np.where(plastic, 1.0 / (3.0 * G + Hi + Hk), 0.0)
         D = radial_return_tangent(lam, G, n_hat, theta, h)
