@@ -1,16 +1,18 @@
-"""J2 (von Mises) plasticity with temperature-dependent yield and linear isotropic + kinematic hardening.
+"""J2 (von Mises) plasticity: temperature-dependent yield, linear (+ optional tabulated) isotropic and linear
+kinematic hardening.
 
 Total form: sigma = C(T1) (eps - eps_p), isotropic C from the material's E(T), nu(T) at the end temperature.
 Return mapping (radial return, backward Euler; Simo & Taylor 1985, Simo & Hughes 1998 ch. 3):
 
     xi_tr = dev(C(T1)(eps - eps_p_n)) - beta_n,   q_tr = sqrt(3/2) |xi_tr|,   n = xi_tr / |xi_tr|
-    f_tr  = q_tr - sigma_y(T1) - H_iso(T1) p_n
-    f_tr <= 0: elastic step;   else  dp = f_tr / (3G + H_iso + H_kin)
+    f_tr  = q_tr - sigma_y(T1) - H_iso(T1) p_n - R(p_n)
+    f_tr <= 0: elastic step;   else  dp = f_tr / (3G + H_iso + H_kin)   (R = 0), or, with a tabulated
+    piecewise-linear R(p), the exact root of the piecewise-linear f_tr - (3G + H_iso + H_kin) dp - (R(p_n + dp) - R(p_n))
     d eps_p = sqrt(3/2) dp n (tensor),   beta += sqrt(2/3) H_kin dp n,   p += dp
 
 Consistent (algorithmic) tangent, engineering-shear Voigt (DEV = deviatoric projector):
 
-    D = C - (6 G^2 dp / q_tr) (I_dev - n n) - (6 G^2 / (3G + H)) n n,   H = H_iso + H_kin
+    D = C - (6 G^2 dp / q_tr) (I_dev - n n) - (6 G^2 / (3G + H)) n n,   H = H_iso + H_kin + R'(p_n+1)
     (:func:`radial_return_tangent`; elastic points get D = C).
 
 State: eps, sigma (Pa), eps_p (engineering shear), beta (stress-like Voigt, Pa), p (-),
@@ -71,6 +73,35 @@ def _iso_apply(lam: np.ndarray, G: np.ndarray, e: np.ndarray) -> np.ndarray:
     return out
 
 
+def _piecewise_return(f_tr: np.ndarray, p_n: np.ndarray, a: np.ndarray, R) -> tuple[np.ndarray, np.ndarray]:
+    """Exact return for a piecewise-linear hardening curve R(p).
+
+    f(dp) = f_tr - a dp - (R(p_n + dp) - R(p_n)) is piecewise linear and decreasing; walk the breakpoints above
+    p_n until f changes sign, then solve on that segment. Returns dp and the slope R' of the segment (for the
+    tangent; 0 beyond the last point). Points with f_tr <= 0 get dp <= 0 (the caller masks them).
+    """
+    lo = np.zeros_like(p_n)
+    f_lo = f_tr.copy()
+    R_lo = R(p_n)
+    dp = np.full_like(p_n, np.nan)
+    slope = np.zeros_like(p_n)
+    for Pk, Rk in zip(R.T_C, R.values):
+        ahead = np.isnan(dp) & (Pk > p_n + lo)
+        if not np.any(ahead):
+            continue
+        d = Pk - p_n
+        r = (Rk - R_lo) / np.where(ahead, d - lo, 1.0)
+        f_k = f_lo - (a + r) * (d - lo)
+        hit = ahead & (f_k <= 0)
+        dp = np.where(hit, lo + f_lo / (a + r), dp)
+        slope = np.where(hit, r, slope)
+        move = ahead & ~hit
+        lo, f_lo, R_lo = np.where(move, d, lo), np.where(move, f_k, f_lo), np.where(move, Rk, R_lo)
+    rest = np.isnan(dp)
+    dp = np.where(rest, lo + f_lo / a, dp)  # beyond the last point: no further isotropic hardening from R
+    return dp, slope
+
+
 @register("j2")
 class J2(Model):
     """J2 plasticity; parameters in ``material.extra['j2']`` (:class:`~fcpkg_fem.materials.model.J2Params`)."""
@@ -105,17 +136,23 @@ class J2(Model):
         xi_tr = s_tr - beta
         nrm = tensor_norm(xi_tr)
         q_tr = np.sqrt(1.5) * nrm
-        f_tr = q_tr - (sy + Hi * p)
+        R = prm.hardening_curve
+        f_tr = q_tr - (sy + Hi * p + (R(p) if R is not None else 0.0))
         # Relative tolerance keeps points exactly on the yield surface (after a converged step) elastic.
         plastic = f_tr > 1e-12 * sy
-        dp = np.where(plastic, f_tr / (3.0 * G + Hi + Hk), 0.0)
+        if R is None:
+            slope = np.zeros_like(p)
+            dp = np.where(plastic, f_tr / (3.0 * G + Hi + Hk), 0.0)
+        else:
+            dp, slope = _piecewise_return(f_tr, p, 3.0 * G + Hi + Hk, R)
+            dp = np.where(plastic, dp, 0.0)
         n_hat = xi_tr / np.maximum(nrm, _TINY)[:, None]
         deps_p = (np.sqrt(1.5) * dp)[:, None] * n_hat * ENG
         eps_p_new = eps_p + deps_p
         beta_new = beta + (np.sqrt(2.0 / 3.0) * Hk * dp)[:, None] * n_hat
         sigma = _iso_apply(lam, G, eps - eps_p_new)
         theta = np.where(plastic, 1.5 * dp / np.maximum(q_tr, _TINY), 0.0)
-        h = np.where(plastic, 1.0 / (3.0 * G + Hi + Hk), 0.0)
+        h = np.where(plastic, 1.0 / (3.0 * G + Hi + Hk + slope), 0.0)
         D = radial_return_tangent(lam, G, n_hat, theta, h)
         # Trapezoidal plastic work (exact along a linear-hardening step that starts on the yield surface).
         w = state["w"] + 0.5 * np.einsum("ni,ni->n", state["sigma"] + sigma, deps_p)

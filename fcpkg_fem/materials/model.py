@@ -583,21 +583,25 @@ class PronyParams:
 class J2Params:
     """J2 (von Mises) plasticity constants, temperature-dependent tables in Pa.
 
-    Yield: sqrt(3/2) |s - beta| <= sigma_y(T) + H_iso(T) p, with p the accumulated equivalent plastic strain and
-    beta the back stress, d beta = (2/3) H_kin(T) d eps_p (linear Prager kinematic hardening; for von Mises
-    this coincides with linear Ziegler). Under monotonic uniaxial stress:
-    sigma = sigma_y + (H_iso + H_kin) eps_p, i.e. a bilinear curve with tangent E (H_iso + H_kin)/(E + H_iso + H_kin).
+    Yield: sqrt(3/2) |s - beta| <= sigma_y(T) + H_iso(T) p + R(p), with p the accumulated equivalent plastic
+    strain and beta the back stress, d beta = (2/3) H_kin(T) d eps_p (linear Prager kinematic hardening; for von
+    Mises this coincides with linear Ziegler). Under monotonic uniaxial stress:
+    sigma = sigma_y + (H_iso + H_kin) eps_p + R(eps_p), bilinear with tangent E H/(E + H) when R = 0.
 
     Attributes:
         sigma_y: initial yield stress (Pa) vs T (degC), > 0.
         H_iso: linear isotropic hardening modulus (Pa) vs T, >= 0.
         H_kin: linear kinematic hardening modulus (Pa) vs T, >= 0.
+        hardening_curve: optional tabulated isotropic hardening R(p) (Pa), a Table whose abscissa is the
+            equivalent plastic strain p (-), starting at p = 0 with R = 0, non-decreasing, constant (no further
+            hardening) beyond its last point; independent of temperature.
         source: where the numbers come from.
     """
 
     sigma_y: Table
     H_iso: Table = 0.0  # type: ignore[assignment]
     H_kin: Table = 0.0  # type: ignore[assignment]
+    hardening_curve: Table | None = None
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -607,6 +611,12 @@ class J2Params:
             raise ValueError(f"sigma_y must be > 0 Pa, got {self.sigma_y.values.tolist()}")
         if np.any(self.H_iso.values < 0) or np.any(self.H_kin.values < 0):
             raise ValueError("hardening moduli H_iso, H_kin must be >= 0 Pa")
+        R = self.hardening_curve
+        if R is not None:
+            if R.T_C[0] != 0.0 or R.values[0] != 0.0:
+                raise ValueError(f"hardening_curve must start at p = 0 with R = 0, got ({R.T_C[0]}, {R.values[0]})")
+            if np.any(np.diff(R.T_C) <= 0) or np.any(np.diff(R.values) < 0):
+                raise ValueError("hardening_curve: plastic strains must increase strictly and R must not decrease")
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,33 @@ def test_j2_cyclic_kinematic_loop_closed_form():
     np.testing.assert_allclose(per_cycle, 2 * sy * dep, rtol=1e-9)  # loop area, exact with trapezoids
 
 
+def test_j2_tabulated_hardening_curve():
+    """Piecewise-linear R(p) (0, 0), (0.01, 50 MPa), (0.03, 70 MPa), flat after: under monotonic uniaxial stress
+    sigma = sigma_y + R(eps - sigma/E) holds exactly, also when one step crosses several breakpoints; the
+    tangent agrees with finite differences inside a segment."""
+    R = Table((0.0, 0.01, 0.03), (0.0, 50 * MPa, 70 * MPa))
+    mat = get("copper").with_overrides(extra={"j2": J2Params(Table.constant(200 * MPa), hardening_curve=R)})
+    model = make_model("j2", mat)
+    E = mat.elastic.E(25.0)
+    st = model.init_state(1)
+    guess = np.zeros((1, 6))
+    for e in [0.001, 0.005, 0.012, 0.02, 0.05, 0.06]:  # 0.005 -> 0.05: steps across breakpoints and past the end
+        sig, st, guess = uniaxial_stress_step(model, st, e, 25.0, 25.0, 1.0, guess)
+        s = sig[0, 0]
+        expect = min(E * e, 200 * MPa + R(e - s / E)) if e > 0.0015 else E * e
+        np.testing.assert_allclose(s, expect, rtol=1e-9)  # exact piecewise-linear return: round-off only
+    assert sig[0, 0] == pytest.approx(270 * MPa, rel=1e-9)  # flat beyond the last point
+    rng = np.random.default_rng(5)
+    st = model.init_state(4)
+    eps = rng.normal(size=(4, 6)) * 4e-3
+    _, _, st = model.update(eps, 25.0, 25.0, 1.0, st)
+    eps2 = eps * 1.3
+    _, D, new = model.update(eps2, 25.0, 25.0, 1.0, st)
+    assert np.all((new["p"] > 0) & (np.abs(new["p"] - 0.01) > 1e-4) & (np.abs(new["p"] - 0.03) > 1e-4))
+    err = np.abs(D - fd_tangent(model, eps2, 25.0, 25.0, 1.0, st)).max() / np.abs(D).max()
+    assert err < 1e-5  # central differences, smooth inside a segment
+
+
 def test_j2_temperature_dependent_yield():
     """The yield stress is read at the end temperature: at 150 C the table gives 0.6 sigma_y(-50 C)."""
     model = make_model("j2", j2_copper())
