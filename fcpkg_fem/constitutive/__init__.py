@@ -5,7 +5,7 @@ Registered models: ``elastic``, ``viscoelastic`` (Prony + WLF/Arrhenius), ``j2``
 (viscoplastic solder). Build one with :func:`make_model` (name, Material). See docs/models.md.
 """
 
-from fcpkg_fem.constitutive.base import MODELS, Model, make_model, model_names, register
+from fcpkg_fem.constitutive.base import MODELS, LocalSolveError, Model, make_model, model_names, register
 from fcpkg_fem.constitutive import elastic as _elastic  # noqa: F401  (registers 'elastic')
 from fcpkg_fem.constitutive import viscoelastic as _viscoelastic  # noqa: F401  (registers 'viscoelastic')
 from fcpkg_fem.constitutive import j2 as _j2  # noqa: F401  (registers 'j2')
@@ -17,6 +17,7 @@ from fcpkg_fem.constitutive.viscoelastic import Viscoelastic, cure_strain, fit_r
 
 __all__ = [
     "MODELS",
+    "LocalSolveError",
     "Model",
     "make_model",
     "model_names",

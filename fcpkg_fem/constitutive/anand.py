@@ -34,9 +34,17 @@ import math
 
 import numpy as np
 
-from fcpkg_fem.constitutive.base import DEV, ENG, Model, isotropic_of, missing_params, register, tensor_norm
+from fcpkg_fem.constitutive.base import (
+    DEV,
+    ENG,
+    LocalSolveError,
+    Model,
+    isotropic_of,
+    missing_params,
+    register,
+    tensor_norm,
+)
 from fcpkg_fem.constitutive.j2 import _iso_apply, radial_return_tangent
-from fcpkg_fem.errors import SolverError
 from fcpkg_fem.materials.model import AnandParams, Material
 
 _LN2 = math.log(2.0)
@@ -147,8 +155,8 @@ def _solve_local(loc: _Local, maxit: int = 200) -> tuple[np.ndarray, np.ndarray,
             break
         sub = loc.take(todo)
     else:
-        raise SolverError(f"Anand local Newton did not converge at {todo.size} quadrature points "
-                          f"(|psi| up to {float(np.max(np.abs(psi))):.3g})")
+        raise LocalSolveError(f"Anand local Newton did not converge at {todo.size} quadrature points "
+                              f"(|psi| up to {float(np.max(np.abs(psi))):.3g})", todo)
     # Final evaluation at the converged u: s(u) and the exact local linearisation for the tangent.
     psi, dpsi, dpsi_dq, s = loc.residual(u, s)
     h = -np.exp(u) * dpsi_dq / dpsi
@@ -195,7 +203,10 @@ class Anand(Model):
         if np.any(act):
             lnc = math.log(dt) + math.log(prm.A) - prm.Q_R / (T1[act] + 273.15)
             loc = _Local(prm, q_tr[act], s_n[act], G[act], lnc)
-            u, s_a, h_a = _solve_local(loc)
+            try:
+                u, s_a, h_a = _solve_local(loc)
+            except LocalSolveError as exc:  # report indices among all n points, not among the flowing ones
+                raise LocalSolveError(str(exc), np.flatnonzero(act)[exc.points]) from None
             dp[act], s_new[act], h[act] = np.exp(u), s_a, h_a
         deps_p = (np.sqrt(1.5) * dp)[:, None] * n_hat * ENG
         eps_p_new = eps_p + deps_p

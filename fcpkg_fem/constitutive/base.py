@@ -16,10 +16,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from fcpkg_fem.errors import InputError, closest
+from fcpkg_fem.errors import InputError, SolverError, closest
 from fcpkg_fem.materials.model import Isotropic, Material
 
-__all__ = ["Model", "MODELS", "register", "make_model", "model_names"]
+__all__ = ["Model", "MODELS", "register", "make_model", "model_names", "LocalSolveError"]
+
+
+class LocalSolveError(SolverError):
+    """A model's local (quadrature-point) iteration failed; ``points`` holds the indices (into the update's n
+    points) that did not converge, so the caller can cut the increment back and report where."""
+
+    def __init__(self, message: str, points: np.ndarray):
+        super().__init__(message)
+        self.points = np.asarray(points)
 
 MODELS: dict[str, type] = {}
 """Registry: model name -> class (each class has ``from_material(material)``)."""

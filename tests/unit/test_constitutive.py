@@ -567,3 +567,19 @@ def test_anand_thermal_cycle_work_stabilises_and_converges_in_dt():
     assert abs(w15[3] / w15[2] - 1) < 1e-4 and abs(w30[3] / w30[2] - 1) < 1e-4  # stabilised from cycle 3
     assert abs(w30[3] / w15[3] - 1) < 0.01  # halving the increments: < 1 % (measured 0.74 %)
     np.testing.assert_allclose(w30[3], 0.24815e6, rtol=1e-3)  # pinned: measured value, guards regressions
+
+
+def test_anand_local_failure_names_the_points(monkeypatch):
+    """A local iteration that cannot converge (here: one Newton pass allowed) raises LocalSolveError with the
+    indices of the failing points among all n, so the global solver can cut back and say where."""
+    import fcpkg_fem.constitutive.anand as anand_mod
+    from fcpkg_fem.constitutive import LocalSolveError
+
+    solve = anand_mod._solve_local
+    monkeypatch.setattr(anand_mod, "_solve_local", lambda loc, maxit=200: solve(loc, maxit=1))
+    model = make_model("anand", get("sac305"))
+    eps = np.zeros((4, 6))
+    eps[[1, 3], 5] = 1e-3  # points 0 and 2 carry no deviatoric stress: elastic, never iterated
+    with pytest.raises(LocalSolveError) as exc:
+        model.update(eps, 25.0, 25.0, 1.0, model.init_state(4))
+    assert exc.value.points.tolist() == [1, 3] and exc.value.exit_code == 4
