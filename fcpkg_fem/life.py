@@ -87,8 +87,8 @@ def darveaux(dW: float, crack_length_m: float, constants: DarveauxConstants = DA
     N_grow = (a / INCH) / dadN_in
     Nf = N0 + N_grow
     assumptions = [
-        f"dW is the per-cycle increment of inelastic work density volume-averaged over the {c.layer_thickness_m * 1e6:.4g} "
-        "um thick element layer at the pad interface (the layer the constants were fitted with)",
+        "dW is the per-cycle increment of inelastic work density volume-averaged over the "
+        f"{c.layer_thickness_m * 1e6:.4g} um thick element layer at the pad interface (the layer the constants were fitted with)",
         "stabilised cycle; constant crack growth rate across the joint",
         f"constants fitted for {c.solder}",
         UNCERTAINTY,

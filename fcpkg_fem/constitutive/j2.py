@@ -7,7 +7,7 @@ Return mapping (radial return, backward Euler; Simo & Taylor 1985, Simo & Hughes
     xi_tr = dev(C(T1)(eps - eps_p_n)) - beta_n,   q_tr = sqrt(3/2) |xi_tr|,   n = xi_tr / |xi_tr|
     f_tr  = q_tr - sigma_y(T1) - H_iso(T1) p_n - R(p_n)
     f_tr <= 0: elastic step;   else  dp = f_tr / (3G + H_iso + H_kin)   (R = 0), or, with a tabulated
-    piecewise-linear R(p), the exact root of the piecewise-linear f_tr - (3G + H_iso + H_kin) dp - (R(p_n + dp) - R(p_n))
+    piecewise-linear R(p), the exact root of f_tr - (3G + H_iso + H_kin) dp - (R(p_n + dp) - R(p_n)) = 0
     d eps_p = sqrt(3/2) dp n (tensor),   beta += sqrt(2/3) H_kin dp n,   p += dp
 
 Consistent (algorithmic) tangent, engineering-shear Voigt (DEV = deviatoric projector):
