@@ -316,6 +316,32 @@ def test_anand_steady_state_equals_closed_form():
     assert np.all(np.abs(sig / closed - 1) < 1e-3)  # tighter than required: tells a drift early
 
 
+@pytest.mark.parametrize("material", ["sac305", "snpb"])
+def test_anand_steady_state_is_the_exact_fixed_point(material):
+    """Started on the steady state (s = s*, uniaxial stress sigma_sat, any plastic strain), one implicit step at
+    the same strain rate stays there: sigma = sigma_sat and s = s* to round-off, for any dt (the backward-Euler
+    fixed point is the closed form exactly)."""
+    mat = get(material)
+    a = mat.extra["anand"]
+    model = make_model("anand", mat)
+    T = np.array([-40.0, 25.0, 125.0])
+    rate = 1e-4
+    E, nu = mat.elastic.E(T), mat.elastic.nu(T)
+    sig_sat = a.steady_state_stress(rate, T)
+    z = rate / a.A * np.exp(a.Q_R / (T + 273.15))
+    for dt in (1e-2, 10.0, 1e3):
+        st = model.init_state(3)
+        P = 0.05
+        st["eps_p"][:, :3] = np.array([P, -P / 2, -P / 2])
+        st["eps"][:, :3] = st["eps_p"][:, :3] + np.stack([sig_sat / E, -nu * sig_sat / E, -nu * sig_sat / E], 1)
+        st["sigma"][:, 0] = sig_sat
+        st["s"] = a.s_hat * z**a.n
+        sig, new, _ = uniaxial_stress_step(model, st, st["eps"][:, 0] + rate * dt, T, T, dt, st["eps"].copy())
+        np.testing.assert_allclose(sig[:, 0], sig_sat, rtol=1e-9)  # local solve converged to 1e-13 in ln(dp)
+        np.testing.assert_allclose(new["s"], st["s"], rtol=1e-9)
+        np.testing.assert_allclose(new["p"], rate * dt, rtol=1e-9)
+
+
 def test_anand_saturation_vs_measured_at_25C():
     """The model's saturation stress lies within 5 % of the measured 40.5 MPa at 25 C (42.07 MPa: +3.9 %)."""
     sig, _, _ = _anand_saturation()
