@@ -16,9 +16,9 @@ from typing import Sequence
 from fcpkg_fem import __version__
 from fcpkg_fem.errors import FcpkgError
 
-from . import check, mesh, run
+from . import batch, check, mesh, regress, run
 
-SUBCOMMANDS = (run, check, mesh)
+SUBCOMMANDS = (run, check, mesh, batch, regress)
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fcpkg",
         description="Thermo-mechanical finite elements for stacked flip-chip packages (docs/cli.md).",
         epilog="exit codes: 0 ok, 1 internal error, 2 bad input, 3 geometry/mesh failure, 4 solver failure, "
-               "130 interrupted",
+               "5 batch: some cases failed, 6 regress: outside tolerance, 130 interrupted",
     )
     parser.add_argument("--version", action="version", version=f"fcpkg-fem {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
