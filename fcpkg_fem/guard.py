@@ -176,11 +176,14 @@ def available_memory() -> Memory | None:
 # ------------------------------------------------------------------------------------------------ estimate
 
 
-# Calibration constants (see docs/robustness.md for the measurements they come from).
-CELLS_PER_AREA = 1.0
-"""Footprint quads per (area / local size^2)."""
-CELLS_PER_DISK_SEGMENT = 1.0
-"""Footprint quads per segment of a disk outline (cells inside a disk and along its edge)."""
+# Calibration constants, fitted by tests/robustness/calibrate_estimate.py on real meshes (docs/robustness.md).
+CELLS_PER_AREA = 0.995
+"""Footprint quads per unit of integral(1 / h^2 dA), h the mesher's size field."""
+CELLS_PER_SEGMENT = 2.30
+"""Footprint quads per segment of an outline (disk, rectangle side, domain side), as gmsh divides it."""
+CELLS_PER_GRADING = 2.01
+"""Footprint quads per outline segment and per unit of ln(2 h / segment length): the rings of small cells that
+grade from an outline's short segments up to the mesher's element size 2 h around it."""
 NODES_PER_CELL = 1.0
 """Footprint points per footprint quad."""
 MEMORY_BASE = 300e6
@@ -224,78 +227,177 @@ def format_bytes(n: float) -> str:
     return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
+@dataclass
+class FootprintTerms:
+    """What the footprint cell count is predicted from, per z-slab of the geometry.
+
+    Each term is a density on a sampling grid, summed over the grid points covered by some part in a slab:
+    ``area`` = integral of 1 / h^2 (h: the mesher's size field); ``segments``: the segments gmsh puts on every
+    outline, each outline's count spread evenly over a band around it (a disk and a ring of ``feature_size``
+    around it; a feature_size-wide band along a rectangle's sides); ``grading``: the same, weighted by
+    ln(2 h / segment length).
+
+    Attributes:
+        slabs: (n_slabs, 3) the three terms per slab; full: (3,) over the whole modelled domain.
+        grid_spacing: sampling grid spacing, m. n_outlines: outlines in the modelled domain (with the domain).
+    """
+
+    slabs: np.ndarray
+    full: np.ndarray
+    grid_spacing: float
+    n_outlines: int
+
+    @staticmethod
+    def cells(terms: np.ndarray) -> np.ndarray:
+        """Predicted footprint quads from (..., 3) terms."""
+        return terms @ np.array([CELLS_PER_AREA, CELLS_PER_SEGMENT, CELLS_PER_GRADING])
+
+
+def _size_field(x: np.ndarray, y: np.ndarray, tree, cen: np.ndarray, r_mesh: np.ndarray, size: float,
+                feat: float) -> np.ndarray:
+    """The mesher's Threshold size field (mesh/footprint.py) at points (m): feature_size within feature_size/2
+    of a disk outline, growing linearly to size over 2 (size - feature_size)."""
+    if tree is None:
+        return np.full(np.shape(x), size)
+    k = min(8, len(cen))
+    dist, idx = tree.query(np.column_stack([np.ravel(x), np.ravel(y)]), k=k)
+    dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
+    d_out = np.min(np.abs(dist - r_mesh[idx]), axis=1)
+    d0, d1 = 0.5 * feat, 0.5 * feat + 2.0 * (size - feat)
+    t = np.clip((d_out - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
+    return (feat + t * (size - feat)).reshape(np.shape(x))
+
+
+def _rect_sides(r: Any, dom: tuple[float, float, float, float], is_domain: bool) -> list[tuple[float, float, float]]:
+    """(length, x_mid, y_mid) of the sides of rectangle ``r`` that are curves of the footprint, clipped to the
+    domain; a side on the domain boundary belongs to the domain's own outline (``is_domain`` keeps them)."""
+    bx0, by0, bx1, by1 = r.bbox
+    cx0, cy0, cx1, cy1 = max(bx0, dom[0]), max(by0, dom[1]), min(bx1, dom[2]), min(by1, dom[3])
+    if cx1 <= cx0 or cy1 <= cy0:
+        return []
+    eps = 1e-12
+    out = []
+    for x, lo, hi, edge in ((bx0, cy0, cy1, dom[0]), (bx1, cy0, cy1, dom[2])):
+        if cx0 - eps <= x <= cx1 + eps and (is_domain or abs(x - edge) > eps):
+            out.append((hi - lo, x, 0.5 * (lo + hi)))
+    for y, lo, hi, edge in ((by0, cx0, cx1, dom[1]), (by1, cx0, cx1, dom[3])):
+        if cy0 - eps <= y <= cy1 + eps and (is_domain or abs(y - edge) > eps):
+            out.append((hi - lo, 0.5 * (lo + hi), y))
+    return out
+
+
+def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -> FootprintTerms:
+    """Sample the footprint of ``geom`` on a grid finer than its smallest outline (no gmsh); see the class."""
+    from .geometry.model import Shape
+    from .mesh.footprint import _circle_segments, _equal_area_factor, footprint_shapes
+
+    dom = geom.domain
+    x0, y0, x1, y1 = dom
+    shapes = footprint_shapes(geom)
+    disks = [s for s in shapes if s.kind == "disk"]
+    rects = [s for s in shapes if s.kind == "rect"]
+    nseg = np.array([_circle_segments(d.a, feat, circle_segments) for d in disks], dtype=float)
+    r_mesh = np.array([d.a * _equal_area_factor(int(n)) for d, n in zip(disks, nseg)])
+    cen = np.array([[d.cx, d.cy] for d in disks]).reshape(-1, 2)
+    tree = None
+    if disks:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(cen)
+
+    # sampling grid: cell centres, spacing below the smallest outline and the feature size
+    small = [0.25 * feat, 0.25 * size]
+    small += [0.5 * float(r_mesh.min())] if disks else []
+    small += [0.5 * min(max(r.a, 1e-9), max(r.b, 1e-9)) for r in rects]
+    area = (x1 - x0) * (y1 - y0)
+    g = max(min(small), math.sqrt(area / 4e6))  # at most ~4 million samples
+    nx, ny = max(1, int(math.ceil((x1 - x0) / g))), max(1, int(math.ceil((y1 - y0) / g)))
+    gx, gy = (x1 - x0) / nx, (y1 - y0) / ny
+    xs = x0 + (np.arange(nx) + 0.5) * gx
+    ys = y0 + (np.arange(ny) + 0.5) * gy
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    X, Y = X.ravel(), Y.ravel()
+    h = _size_field(X, Y, tree, cen, r_mesh, size, feat)
+    dens = np.zeros((len(X), 3))
+    dens[:, 0] = area / (nx * ny) / h**2
+
+    # disks: n transfinite segments of length s; spread over the disk and a feature_size ring around it
+    if disks:
+        seg_len = 2.0 * np.pi * r_mesh / nseg
+        w = np.column_stack([nseg, nseg * np.log(np.maximum(2.0 * feat / seg_len, 1.0))])
+        w *= _domain_fraction(disks, dom)[:, None]
+        k = min(8, len(disks))
+        dist, idx = tree.query(np.column_stack([X, Y]), k=k)
+        dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
+        inside = dist <= (r_mesh + feat)[idx]
+        pts, which = np.nonzero(inside)
+        owner = idx[pts, which]
+        count = np.bincount(owner, minlength=len(disks)).astype(float)
+        share = w / np.maximum(count, 1.0)[:, None]
+        np.add.at(dens[:, 1:], pts, share[owner])
+
+    # rectangles (and the domain itself): segments of each side at the local size, band along the sides
+    outline = Shape.rect(0.5 * (x0 + x1), 0.5 * (y0 + y1), x1 - x0, y1 - y0)
+    for r, is_domain in [(outline, True)] + [(r, False) for r in rects]:
+        sides = _rect_sides(r, dom, is_domain)
+        if not sides:
+            continue
+        L = np.array([s[0] for s in sides])
+        hs = _size_field(np.array([s[1] for s in sides]), np.array([s[2] for s in sides]), tree, cen, r_mesh,
+                         size, feat)
+        segs = np.maximum(1.0, np.ceil(L / (2.0 * hs)))
+        shortest = min(max(min(r.a, r.b), 1e-12), float((L / segs).min()))
+        wr = np.array([segs.sum(), float((segs * np.log(np.maximum(2.0 * hs / shortest, 1.0))).sum())])
+        bx0, by0, bx1, by1 = r.bbox
+        i0, i1 = np.searchsorted(xs, [bx0 - feat, bx1 + feat])
+        j0, j1 = np.searchsorted(ys, [by0 - feat, by1 + feat])
+        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        flat = (ii * ny + jj).ravel()
+        px, py = X[flat], Y[flat]
+        # distance to the rectangle's boundary (inside or outside)
+        dx = np.abs(px - r.cx) - 0.5 * r.a
+        dy = np.abs(py - r.cy) - 0.5 * r.b
+        outside = np.hypot(np.maximum(dx, 0.0), np.maximum(dy, 0.0))
+        d = np.where((dx <= 0) & (dy <= 0), -np.maximum(dx, dy), outside)
+        band = flat[d <= 0.5 * feat]
+        if len(band):
+            dens[band, 1:] += wr / len(band)
+
+    zp = geom.z_planes
+    mids = 0.5 * (zp[:-1] + zp[1:])
+    masks: dict = {}
+    slabs = np.zeros((len(mids), 3))
+    for s, zm in enumerate(mids):
+        mask = np.zeros(X.shape, dtype=bool)
+        for p in geom.prisms:
+            if p.z0 < zm < p.z1:
+                if p.shape not in masks:
+                    masks[p.shape] = p.shape.contains(X, Y)
+                mask |= masks[p.shape]
+        slabs[s] = dens[mask].sum(axis=0)
+    return FootprintTerms(slabs=slabs, full=dens.sum(axis=0), grid_spacing=g, n_outlines=len(shapes) + 1)
+
+
 def estimate(case: Any) -> Estimate:
     """Elements, nodes, dofs and peak memory of ``case`` (validated), without meshing.
 
-    The footprint is sampled on a grid finer than the smallest outline; the number of footprint quads in a
-    region is ``CELLS_PER_AREA * integral(1 / h(x, y)^2)`` over it, with ``h`` the mesher's own size field
-    (``mesh.feature_size`` at bump/via/ball outlines, growing to ``mesh.size`` away from them), plus
-    ``CELLS_PER_DISK_SEGMENT`` per segment of every disk outline. The element layers are exactly those the
-    sweep makes (:func:`fcpkg_fem.mesh.swept.slab_layers`), and each layer holds the footprint cells covered
-    by a part in that slab.
+    Footprint quads of a region = ``CELLS_PER_AREA * integral(1 / h^2 dA)`` over it, with ``h`` the mesher's own
+    size field (``mesh.feature_size`` at bump/via/ball outlines, growing to ``mesh.size`` away from them),
+    + for every outline (disk, rectangle, the domain) of n segments as gmsh divides it, the shortest of length s,
+    ``n * (CELLS_PER_SEGMENT + CELLS_PER_GRADING * ln(2 h / s))``: the outline's own cells and the rings that
+    grade from short segments up to gmsh's element size (see :class:`FootprintTerms`). The element layers are
+    exactly those the sweep makes (:func:`fcpkg_fem.mesh.swept.slab_layers`), and each layer holds the cells of
+    the footprint covered by some part in its slab. Measured error: docs/robustness.md.
     """
     from .geometry.build import build_geometry
-    from .mesh.footprint import _circle_segments, _equal_area_factor, footprint_shapes
     from .mesh.swept import slab_layers
     from .solve.linear import DIRECT_LIMIT, pardiso_available
 
     mc = case.mesh
     geom = build_geometry(case)
-    size, feat = float(mc.size), float(mc.feature_size)
-    x0, y0, x1, y1 = geom.domain
-    shapes = footprint_shapes(geom)
-    disks = [s for s in shapes if s.kind == "disk"]
-    nseg = np.array([_circle_segments(d.a, feat, mc.circle_segments) for d in disks], dtype=float)
-    r_mesh = np.array([d.a * _equal_area_factor(int(n)) for d, n in zip(disks, nseg)])
-
-    # sampling grid: cell centres, spacing below the smallest disk radius and the feature size
-    r_min = float(r_mesh.min()) if len(disks) else size
-    g = min(0.25 * feat, 0.5 * r_min, 0.25 * size)
-    area = (x1 - x0) * (y1 - y0)
-    g = max(g, math.sqrt(area / 4e6))  # at most ~4 million samples
-    nx, ny = max(1, int(math.ceil((x1 - x0) / g))), max(1, int(math.ceil((y1 - y0) / g)))
-    xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
-    ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
-    X, Y = np.meshgrid(xs, ys, indexing="ij")
-    X, Y = X.ravel(), Y.ravel()
-    dA = area / (nx * ny)
-    h = np.full(X.shape, size)
-    in_disk = np.zeros(X.shape, dtype=bool)
-    if disks:
-        from scipy.spatial import cKDTree
-
-        cen = np.array([[d.cx, d.cy] for d in disks])
-        k = min(8, len(disks))
-        dist, idx = cKDTree(cen).query(np.column_stack([X, Y]), k=k)
-        dist, idx = dist.reshape(len(X), k), idx.reshape(len(X), k)
-        d_out = np.min(np.abs(dist - r_mesh[idx]), axis=1)  # distance to the nearest meshed outline
-        in_disk = np.any(dist <= r_mesh[idx], axis=1)
-        d0, d1 = 0.5 * feat, 0.5 * feat + 2.0 * (size - feat)
-        t = np.clip((d_out - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
-        h = feat + t * (size - feat)
-    density = CELLS_PER_AREA * dA / h**2  # footprint cells per sample point
-    disk_cells = CELLS_PER_DISK_SEGMENT * nseg * _domain_fraction(disks, geom.domain)
-
-    # per slab: cells covered by some prism
-    zp = geom.z_planes
-    mids = 0.5 * (zp[:-1] + zp[1:])
-    shape_masks: dict = {}
-    slab_cells = np.zeros(len(mids))
-    for s, zm in enumerate(mids):
-        covering = [p for p in geom.prisms if p.z0 < zm < p.z1]
-        mask = np.zeros(X.shape, dtype=bool)
-        dmask = np.zeros(len(disks), dtype=bool)
-        for p in covering:
-            key = p.shape
-            if key not in shape_masks:
-                shape_masks[key] = p.shape.contains(X, Y)
-            mask |= shape_masks[key]
-        if disks:
-            dcen = np.array([[d.cx, d.cy] for d in disks])
-            for p in covering:
-                dmask |= p.shape.contains(dcen[:, 0], dcen[:, 1])
-        slab_cells[s] = float(np.sum(density[mask])) + float(np.sum(disk_cells[dmask]))
-    z_levels, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    terms = footprint_terms(geom, float(mc.size), float(mc.feature_size), int(mc.circle_segments))
+    slab_cells = terms.cells(terms.slabs)
+    _, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
     layer_cells = slab_cells[slab_of_layer]
     elements = float(layer_cells.sum())
     # node levels: each level carries the points of the larger of the element layers below and above it
@@ -312,10 +414,11 @@ def estimate(case: Any) -> Estimate:
     if solver == "auto":
         solver = "direct" if dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
     memory = MEMORY_BASE + MEMORY_PER_DOF[mc.element] * dofs * (DIRECT_FILL if solver == "direct" else 1.0)
-    return Estimate(footprint_cells=int(round(slab_cells.max() if len(slab_cells) else 0)),
+    return Estimate(footprint_cells=int(round(float(terms.cells(terms.full)))),
                     element_layers=int(len(slab_of_layer)), elements=int(round(elements)), nodes=int(round(nodes)),
                     dofs=int(round(dofs)), memory=int(memory), element=mc.element, solver=solver,
-                    details={"grid_spacing_m": g, "disks": len(disks), "slab_cells": slab_cells.tolist()})
+                    details={"grid_spacing_m": terms.grid_spacing, "outlines": terms.n_outlines,
+                             "terms": terms.full.tolist()})
 
 
 def _domain_fraction(disks: list, dom: tuple[float, float, float, float]) -> np.ndarray:
