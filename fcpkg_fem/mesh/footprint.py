@@ -130,8 +130,8 @@ def _checked(geom: Geometry, fp: Footprint) -> Footprint:
     x0, y0, x1, y1 = geom.domain
     dom = (x1 - x0) * (y1 - y0)
     if abs(area - dom) > 1e-9 * dom:
-        raise MeshError(f"footprint: the 2D mesh covers {area * 1e6:.6f} mm2 of a {dom * 1e6:.6f} mm2 domain "
-                        "(folded elements)")
+        raise MeshError(f"footprint: the 2D mesh folds over itself{_fold_parts(geom, fp)} (it covers "
+                        f"{area * 1e6:.6f} mm2 of a {dom * 1e6:.6f} mm2 domain)")
     return fp
 
 
@@ -166,7 +166,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         try:
             _, out_map = occ.fragment([(2, box)], tools)
         except Exception as exc:  # gmsh raises a bare Exception with its own text
-            raise MeshError(f"footprint: gmsh could not intersect the {len(shapes)} part outlines ({exc})") from exc
+            raise MeshError(f"footprint: the part outlines could not be intersected ({_all_parts(geom, shapes)}); "
+                            f"look for parts whose outlines nearly touch or coincide\n  detail: gmsh: {exc}") from exc
         occ.synchronize()
         # which outline each fragment lies in, straight from the fragment map (input 0 is the domain box)
         in_box = {t for _, t in out_map[0]}
@@ -226,7 +227,9 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         try:
             gmsh.model.mesh.generate(2)
         except Exception as exc:
-            raise MeshError(f"footprint: 2D meshing failed ({exc}); try a larger mesh.feature_size") from exc
+            raise MeshError(f"footprint: 2D meshing failed at {_gmsh_error_parts(geom, shapes, exc)}; "
+                            "these parts may be too close together or too small for mesh.feature_size: try "
+                            f"another mesh.feature_size or move them apart\n  detail: gmsh: {exc}") from exc
 
         tags, coords, _ = gmsh.model.mesh.getNodes()
         pts = coords.reshape(-1, 3)[:, :2] / _MM
@@ -378,3 +381,119 @@ def _is_curved(tag: int) -> bool:
     import gmsh
 
     return gmsh.model.getType(1, tag) in ("Circle", "Ellipse", "BSpline", "Bezier", "TrimmedCurve")
+
+
+# ---- error translation: name the parts behind a gmsh failure, not gmsh's entity numbers ----------------------
+
+_MAX_NAMED = 6  # parts named in one message; the rest are counted
+
+
+def _outline_dist(s: Shape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Distance (m) from points (m) to the outline (boundary) of ``s``."""
+    if s.kind == "disk":
+        return np.abs(np.hypot(x - s.cx, y - s.cy) - s.a)
+    dx = np.abs(x - s.cx) - 0.5 * s.a
+    dy = np.abs(y - s.cy) - 0.5 * s.b
+    outside = np.hypot(np.maximum(dx, 0.0), np.maximum(dy, 0.0))
+    return np.where((dx <= 0) & (dy <= 0), -np.maximum(dx, dy), outside)
+
+
+def _name_parts(geom: Geometry, shapes: list[Shape]) -> str:
+    """'bumps.die1 (items 56, 57), chip.die1' for the prisms whose outline is one of ``shapes`` (smallest first)."""
+    keys = {shape_key(s) for s in shapes}
+    by_region: dict[str, list[int]] = {}
+    area: dict[str, float] = {}
+    for p in geom.prisms:
+        if shape_key(p.shape) in keys:
+            by_region.setdefault(p.region, [])
+            if p.item >= 0 and p.item not in by_region[p.region]:
+                by_region[p.region].append(p.item)
+            area[p.region] = min(area.get(p.region, np.inf), p.shape.area)
+    names = []
+    for region in sorted(by_region, key=lambda r: area[r]):
+        items = sorted(by_region[region])
+        if items:
+            shown = ", ".join(str(i) for i in items[:_MAX_NAMED])
+            more = f" and {len(items) - _MAX_NAMED} more" if len(items) > _MAX_NAMED else ""
+            names.append(f"{region} (item{'s' if len(items) > 1 else ''} {shown}{more})")
+        else:
+            names.append(region)
+    if len(names) > _MAX_NAMED:
+        names = names[:_MAX_NAMED] + [f"{len(names) - _MAX_NAMED} more parts"]
+    return ", ".join(names) if names else "no part outline (the space between parts)"
+
+
+def _parts_near(geom: Geometry, shapes: list[Shape], x: np.ndarray, y: np.ndarray, reach: float) -> list[Shape]:
+    """The outlines passing within ``reach`` (m) of any of the points (m)."""
+    x, y = np.atleast_1d(x), np.atleast_1d(y)
+    return [s for s in shapes if _outline_dist(s, x, y).min() <= reach]
+
+
+def _where(x: np.ndarray, y: np.ndarray) -> str:
+    return f"({np.mean(x) * 1e3:.3f}, {np.mean(y) * 1e3:.3f}) mm"
+
+
+def _fold_parts(geom: Geometry, fp: Footprint) -> str:
+    """' near (x, y) mm, at the outlines of <parts>' for the quads of a folded footprint, or ''.
+
+    Every quad is counter-clockwise, so in a mesh that tiles the domain once each inner edge is walked once in
+    each direction; an edge walked twice the same way lies where the mesh folds over itself.
+    """
+    try:
+        q = fp.quads
+        e = np.stack([q, np.roll(q, -1, axis=1)], axis=-1).reshape(-1, 2)
+        _, inv, cnt = np.unique(e, axis=0, return_inverse=True, return_counts=True)
+        bad = np.unique(np.nonzero(np.isin(inv.ravel(), np.nonzero(cnt > 1)[0]))[0] // 4)
+        if not len(bad):
+            return ""
+        corners = fp.points[q[bad]]  # (n_bad, 4, 2)
+        centres = corners.mean(axis=1)
+        reach = float(np.linalg.norm(corners[:, 2] - corners[:, 0], axis=1).max())  # a folded quad's diagonal
+        # name the parts at the first fold (the quads within a few diagonals of the first folded quad)
+        first = np.linalg.norm(centres - centres[0], axis=1) <= 3.0 * reach
+        pts = corners[first].reshape(-1, 2)
+        shapes = list(fp.shapes) or footprint_shapes(geom)
+        near = _parts_near(geom, shapes, pts[:, 0], pts[:, 1], max(reach, 1e-9))
+        others = int((~first).sum())
+        where = f" near {_where(pts[:, 0], pts[:, 1])}" + (f" (and {others} more folded cells elsewhere)"
+                                                           if others else "")
+        return f"{where}, at the outlines of {_name_parts(geom, near)}"
+    except Exception:  # noqa: BLE001 - naming is a courtesy; never hide the real error behind a failure here
+        return ""
+
+
+def _all_parts(geom: Geometry, shapes: list[Shape]) -> str:
+    """'<n> outlines: <parts>' for a failure that cannot be placed."""
+    return f"{len(shapes)} outlines: {_name_parts(geom, shapes)}"
+
+
+def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception) -> str:
+    """The parts whose outlines bound the gmsh entities named in gmsh's message (``curve 12``, ``surface 3``),
+    with where they are; all parts when the message names no entity. Call while the gmsh model still exists."""
+    import re
+
+    import gmsh
+
+    try:
+        found = []
+        for kind, tag in re.findall(r"\b(curve|surface|line|face)\s+(\d+)", str(exc), flags=re.I):
+            dim = 1 if kind.lower() in ("curve", "line") else 2
+            tags = [int(tag)]
+            if dim == 2:  # a surface: its boundary curves locate it better than its bounding box
+                tags = [abs(t) for _, t in gmsh.model.getBoundary([(2, int(tag))], oriented=False)] or tags
+                dim = 1
+            for t in tags:
+                lo, hi = gmsh.model.getParametrizationBounds(dim, t)
+                xyz = np.asarray(gmsh.model.getValue(dim, t, list(np.linspace(lo[0], hi[0], 9)))).reshape(-1, 3)
+                found.append(xyz[:, :2] / _MM)
+        if found:
+            pts = np.vstack(found)
+            tiny = 1e-9 * max(geom.domain[2] - geom.domain[0], geom.domain[3] - geom.domain[1])
+            # disks are meshed as circles up to 1.26x their radius (_equal_area_factor); rectangles exactly
+            near = [sh for sh in shapes if _outline_dist(sh, pts[:, 0], pts[:, 1]).min()
+                    <= (0.26 * sh.a if sh.kind == "disk" else tiny)]
+            if near:
+                return f"the outlines of {_name_parts(geom, near)} near {_where(pts[:, 0], pts[:, 1])}"
+    except Exception:  # noqa: BLE001 - the entity may not exist any more; fall back to naming every part
+        pass
+    return f"one of the part outlines ({_all_parts(geom, shapes)})"
