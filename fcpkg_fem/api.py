@@ -195,8 +195,11 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     }
     if process is not None:
         summary["process"] = process
+        if rec.life:
+            summary["life"] = {"note": LIFE_NOTE, "steps": rec.life}
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
-                       cell_region=pmesh.cell_region, fields=fields, faces=faces, history=history)
+                       cell_region=pmesh.cell_region, fields=fields, faces=faces, history=history,
+                       newton=rec.newton if process is not None else [])
     timing["total"] = time.perf_counter() - t_start
     summary["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
     summary["peak_memory_MB"] = round(_peak_memory_mb(), 1)
@@ -221,6 +224,14 @@ WARPAGE_CONVENTION = (
     "saddle takes the sign of its mean curvature. corner_minus_center_um = mean of the four corners minus the "
     "centre of the plane-removed surface, displacement measured along +z (not view-dependent). Curvatures are "
     "second derivatives of the +z displacement from a quadratic fit."
+)
+
+
+LIFE_NOTE = (
+    "Life estimates are derived figures with large uncertainty (factor 2 or more): each names its constants, their "
+    "source and assumptions. dW is the per-cycle increment of the inelastic work density over the last complete "
+    "cycle, averaged over the element layer at the joint's pad interface (Darveaux; layer thickness recorded) or "
+    "over the joint (Syed)."
 )
 
 

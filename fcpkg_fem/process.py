@@ -92,7 +92,7 @@ def package_size(case) -> tuple[float, float]:
 
 
 def _profile(step, T0: float, case, field_path: str):
-    from .loads import profiles as lp
+    from . import loads as lp
 
     kind = step.kind
     if kind == "hold":
@@ -117,7 +117,7 @@ def _profile(step, T0: float, case, field_path: str):
                   allow_nonstandard=step.allow_nonstandard)
         opt = {"end_C": step.end, "ramp_up_K_per_s": step.ramp_up, "ramp_down_K_per_s": step.ramp_down,
                "preheat_time_s": step.preheat_time, "time_above_liquidus_s": step.time_above_liquidus,
-               "time_near_peak_s": step.time_near_peak, "dwell_s": step.dwell}
+               "time_near_peak_s": step.time_near_peak, "pass_dwell_s": step.dwell}
         kw.update({k: v for k, v in opt.items() if v is not None})
         return lp.reflow_profile(**kw)
     if kind == "thermal_cycle":
@@ -151,7 +151,7 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
         InputError: unknown regions in ``births``, a region born twice, a profile that breaks its standard (unless
             allowed), a table that does not start at the current temperature.
     """
-    from .loads import profiles as lp
+    from . import loads as lp
 
     steps = case.load.steps or ()
     max_dT = case.solver.max_temperature_increment if max_dT is None else max_dT

@@ -60,7 +60,9 @@ class RunResult:
         cell_region: (n_cells,) region index of each cell.
         fields: one FieldSet per output time (same order as ``summary["outputs"]``).
         faces: one dict per output time: face key (``"bottom"``, ``"top"``) -> FaceSample.
-        history: one flat row per output time for the CSV history (column name -> number).
+        history: one flat row per output time (per increment in a process history) for history.csv.
+        newton: per increment of a process history: step, time, Newton iterations, cut-backs and the relative
+            residual after each iteration (empty otherwise).
         out_dir: folder the writers write into (None: nothing written yet).
     """
 
@@ -72,6 +74,7 @@ class RunResult:
     fields: list[FieldSet] = field(default_factory=list)
     faces: list[dict[str, FaceSample]] = field(default_factory=list)
     history: list[dict[str, float]] = field(default_factory=list)
+    newton: list[dict[str, Any]] = field(default_factory=list)
     out_dir: Path | None = None
 
     @property

@@ -82,8 +82,15 @@ def warpage_curve_figure(result: RunResult):
     handles = []
     for k, face in enumerate(faces):
         colour = _FACE_COLOURS.get(face, f"C{k + 2}")
+        dense = _dense_curve(result, face)
+        if dense is not None:  # a process history: every increment, lines styled by heating/cooling branch
+            _draw_branches(ax, *dense, colour)
+            handles.append(Line2D([], [], color=colour, ls="-", label=f"{face} (every increment)"))
         pts = [(o.get("temperature_C"), _warp(o, face)["signed_um"], output_index(result, i))
                for i, o in enumerate(result.outputs) if _warp(o, face) is not None and o.get("temperature_C") is not None]
+        if dense is not None:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], ls="none", marker="o", ms=3, color=colour, zorder=3)
+            continue
         if not pts:
             continue
         t = np.array([p[0] for p in pts], dtype=float)
@@ -117,6 +124,28 @@ def warpage_curve_figure(result: RunResult):
              fontsize=7, ha="left", va="bottom")
     fig.get_layout_engine().set(rect=(0, 0.12, 1, 0.88))
     return fig
+
+
+def _dense_curve(result: RunResult, face: str):
+    """(T, w, branch) arrays from the per-increment history rows of a process history, or None."""
+    rows = [r for r in result.history if "branch" in r and f"warpage_{face}_signed_um" in r]
+    if len(rows) < 2:
+        return None
+    return (np.array([r["temperature_C"] for r in rows], float),
+            np.array([r[f"warpage_{face}_signed_um"] for r in rows], float), [r["branch"] for r in rows])
+
+
+def _draw_branches(ax, T, w, branch, colour) -> None:
+    """Polylines through the increments: solid while heating, dashed while cooling, dotted in holds (the JEDEC
+    reflow curve). ``branch[i]`` names the increment that ends at row i."""
+    style = {"heating": "-", "cooling": "--", "hold": ":"}
+    i = 1
+    while i < len(T):
+        j = i
+        while j + 1 < len(T) and branch[j + 1] == branch[i]:
+            j += 1
+        ax.plot(T[i - 1:j + 1], w[i - 1:j + 1], ls=style.get(branch[i], "-"), color=colour, lw=1.2)
+        i = j + 1
 
 
 def map_selection(result: RunResult) -> list[tuple[str, int]]:

@@ -199,8 +199,10 @@ class HistorySolver:
             try:
                 s, Dm, st = model.update(em.reshape(-1, 6), np.repeat(T0[idx], nq), np.repeat(T1[idx], nq), dt,
                                          self.mstate[r])
-            except FloatingPointError as exc:
-                raise _LocalFailure(r, str(exc)) from exc
+            except (FloatingPointError, SolverError) as exc:  # e.g. constitutive.LocalSolveError: cut back
+                pts = getattr(exc, "points", None)
+                els = None if pts is None else idx[np.unique(np.asarray(pts) // nq)]
+                raise _LocalFailure(r, str(exc), els) from exc
             s = s.reshape(n, nq, 6)
             Dm = Dm.reshape(n, nq, 6, 6)
             if not b.all():
@@ -227,6 +229,8 @@ class HistorySolver:
         p = self.p
         N = p.ndofs
         r = np.zeros(N)
+        r_unc = np.zeros(N)  # uncondensed: with r_a it measures equilibrium
+        ra_sq = 0.0
         rabs = np.zeros(N)
         pat = p.pattern
         data = np.zeros(pat.nnz) if with_matrix else None
@@ -238,18 +242,22 @@ class HistorySolver:
             sw = s * ch.dx[:, :, None]
             fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
             fabs = np.einsum("eqil,eqi->el", np.abs(B), np.abs(sw))
-            Ke = _btdb(B, D[e], B, ch.dx) if (with_matrix or self.incompatible) else None
+            np.add.at(r_unc, ch.dofs.ravel(), fe.ravel())
+            Ke = _btdb(B, D[e], B, ch.dx) if with_matrix else None
             if self.incompatible:
                 Ba = ch.B_inc
                 ra = np.einsum("eqia,eqi,eq->ea", Ba, s, ch.dx)
+                ra_sq += float(np.sum(ra * ra))
                 Kua = _btdb(B, D[e], Ba, ch.dx)
                 Kaa = _btdb(Ba, D[e], Ba, ch.dx)
-                X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), ra[:, :, None]], axis=2))
-                Kinv_Kau, Kinv_ra = X[:, :, :-1], X[:, :, -1]
-                fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
                 if with_matrix:
+                    X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), ra[:, :, None]], axis=2))
+                    Kinv_Kau, Kinv_ra = X[:, :, :-1], X[:, :, -1]
                     Ke = Ke - np.matmul(Kua, Kinv_Kau)
-                recover.append((Kinv_Kau, Kinv_ra))
+                    recover.append((Kinv_Kau, Kinv_ra))
+                else:
+                    Kinv_ra = np.linalg.solve(Kaa, ra[:, :, None])[:, :, 0]
+                fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
             np.add.at(r, ch.dofs.ravel(), fe.ravel())
             np.add.at(rabs, ch.dofs.ravel(), fabs.ravel())
             if with_matrix:
@@ -260,6 +268,7 @@ class HistorySolver:
 
             K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
         self.timing["assemble"] += time.perf_counter() - t0
+        self._rnorm = float(np.sqrt(np.sum(r_unc[self.p.I] ** 2) + ra_sq))
         return r, K, float(np.linalg.norm(rabs[self.p.I])), recover
 
     def _alpha_step(self, du: np.ndarray, recover) -> np.ndarray | None:
@@ -312,42 +321,43 @@ class HistorySolver:
         except _LocalFailure as lf:
             raise _NewtonFailure(str(lf)) from None
         r, K, fscale, recover = self._assemble(sig, D)
-        rn = float(np.linalg.norm(r[I]))
+        rn = self._rnorm
         st.residuals.append(rn / max(fscale, 1e-300))
         du_norm = np.inf
         for it in range(1, ns.max_iterations + 1):
             if self._converged(rn, fscale, du_norm, u, u_start, it):
                 break
+            if K is None:  # the residual was evaluated alone: the tangent at this point is needed now
+                r, K, fscale, recover = self._assemble(sig, D)
             t0 = time.perf_counter()
-            KI = K[I][:, I]
-            duI, lst = self.p.solver.solve(KI, -r[I])
+            duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
             self.timing["solve"] += time.perf_counter() - t0
             st.linear_iterations.append(lst.iterations)
             st.method = lst.method
             du = np.zeros_like(u)
             du[I] = duI
             da = self._alpha_step(du, recover)
-            eta = 1.0
+            eta, ok = 1.0, False
             for _ls in range(5 if ns.line_search else 1):
                 u_try = u + eta * du
                 a_try = None if alpha is None else alpha + eta * da
                 try:
                     eps = self._strains(u_try, a_try)
-                    sig, D, trial = self._response(eps, T0, T1, dt)
+                    s_try, D_try, tr_try = self._response(eps, T0, T1, dt)
                     ok = True
                 except _LocalFailure:
                     ok = False
                 if ok:
-                    r_try, K_try, fscale_try, rec_try = self._assemble(sig, D)
-                    rn_try = float(np.linalg.norm(r_try[I]))
+                    # residual alone (cheap); the tangent is assembled only if another iteration is needed
+                    r_try, _, fs_try, _ = self._assemble(s_try, D_try, with_matrix=False)
+                    rn_try = self._rnorm
                     if rn_try <= rn or not ns.line_search or self.linear:
                         break
                 eta *= 0.5
-            else:
-                if not ok:
-                    raise _NewtonFailure("the material update failed along the whole line search")
-            u, alpha = u_try, a_try
-            r, K, fscale, recover, rn = r_try, K_try, fscale_try, rec_try, rn_try
+            if not ok:
+                raise _NewtonFailure("the material update failed along the whole line search")
+            u, alpha, sig, D, trial = u_try, a_try, s_try, D_try, tr_try
+            r, K, fscale, rn = r_try, None, fs_try, rn_try
             du_norm = eta * float(np.linalg.norm(du))
             st.iterations = it
             st.residuals.append(rn / max(fscale, 1e-300))

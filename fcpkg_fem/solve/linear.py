@@ -31,6 +31,9 @@ def pardiso_available() -> bool:
     return importlib.util.find_spec("pypardiso") is not None
 
 
+NEARBY_MAXITER = 30  # CG iterations allowed with an older factorization as preconditioner before refactorizing
+
+
 @dataclass
 class LinearStats:
     method: str
@@ -88,8 +91,12 @@ class LinearSolver:
             return "pardiso" if pardiso_available() else "amg"
         return self.method
 
-    def solve(self, K: sp.csr_matrix, f: np.ndarray, x0: np.ndarray | None = None, reuse: bool = False):
-        """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU)."""
+    def solve(self, K: sp.csr_matrix, f: np.ndarray, x0: np.ndarray | None = None, reuse: bool = False,
+              nearby: bool = False):
+        """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU).
+        ``nearby``: K is close to the last factorized matrix (the next increment or Newton iteration of a
+        history): first try CG preconditioned by that factorization, and factorize K only if it needs more than
+        ``NEARBY_MAXITER`` iterations."""
         n = K.shape[0]
         method = self._choose(n)
         if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
@@ -97,6 +104,10 @@ class LinearSolver:
         if method == "pardiso":
             return self._pardiso(K, f)
         if method == "direct":
+            if nearby and not reuse and self._lu is not None and self._lu.shape == K.shape:
+                u, its, res, ok = self._pcg_lu(K, f)
+                if ok:
+                    return u, LinearStats("CG preconditioned by an earlier SuperLU factorization", its, res)
             if not (reuse and self._lu is not None):
                 try:
                     # symmetric mode with minimum-degree ordering on A^T + A: 2.5x faster and 40 % less fill
@@ -128,6 +139,19 @@ class LinearSolver:
                 f"target {self.rtol:.0e}); try solver.linear: direct for this size, or check for unsupported parts"
             )
         return u, LinearStats(AMG_NAME, its, res)
+
+    def _pcg_lu(self, K, f):
+        lu = self._lu
+        M = spl.LinearOperator(K.shape, matvec=lu.solve, dtype=float)
+        it = [0]
+
+        def count(_):
+            it[0] += 1
+
+        fnorm = max(np.linalg.norm(f), 1e-300)
+        u, info = spl.cg(K, f, rtol=self.rtol, atol=0.0, maxiter=NEARBY_MAXITER, M=M, callback=count)
+        res = float(np.linalg.norm(K @ u - f) / fnorm)
+        return u, it[0], res, info == 0 and res <= 10 * self.rtol
 
     def _pardiso(self, K, f):
         try:

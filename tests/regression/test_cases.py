@@ -151,7 +151,8 @@ def stacked_run(request):
     hot, cold = HOT, COLD
     overrides = COARSE_MESH + coarse_pattern(base) + [
         f"load.stress_free_temperature={T0}", "load.stress_free_by_material={}", "load.stress_free_by_region={}",
-        f"load.temperatures=[{T0}, {hot}, {cold}]", "load.history=null"]
+        f"load.temperatures=[{T0}, {hot}, {cold}]", "load.history=null", "load.steps=null",
+        "load.initial_temperature=null", "models={}"]
     case = api.load_case(request.param, overrides=overrides)
     result = api.run(case, write=False)
     return case, {o["temperature_C"]: o for o in result.outputs}, (hot, cold)
