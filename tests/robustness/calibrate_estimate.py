@@ -3,6 +3,7 @@
     python tests/robustness/calibrate_estimate.py            # mesh counts: fit, then the estimate's error
     python tests/robustness/calibrate_estimate.py --use-fit  # the error with the constants just fitted
     python tests/robustness/calibrate_estimate.py --memory   # also peak memory of real runs (minutes)
+    python tests/robustness/calibrate_estimate.py --memory-only
 
 Mesh counts: every case in ``SPECS`` is meshed for real (gmsh footprint + sweep, no cache); the footprint terms of
 guard.footprint_terms are fitted to the real footprint quad counts by non-negative least squares, and the
@@ -49,15 +50,13 @@ SPECS = [
 ]
 
 MEMORY_SPECS = [
-    ("reference", ["mesh.size=2 mm", "mesh.feature_size=300 um", "solver.linear=amg"]),
-    ("reference", ["mesh.size=1 mm", "mesh.feature_size=150 um", "solver.linear=amg", "load.temperatures=[125]"]),
-    ("reference", ["mesh.size=2 mm", "mesh.feature_size=300 um", "solver.linear=direct",
-                   "load.temperatures=[125]"]),
-    ("reference", ["mesh.size=1.5 mm", "mesh.feature_size=200 um", "mesh.element=hex20", "solver.linear=amg",
-                   "load.temperatures=[125]"]),
-    ("tab_traces", ["solver.linear=direct"]),
-    ("tab_traces", ["mesh.element=hex20", "solver.linear=amg", "load.temperatures=[125]"]),
-    ("laminate_bimetal", ["mesh.size=0.1 mm", "solver.linear=amg"]),
+    ("mini", ["solver.linear=direct"]),
+    ("mini", ["mesh.element=hex20", "solver.linear=amg"]),
+    ("laminate_bimetal", ["mesh.size=0.2 mm", "solver.linear=direct"]),
+    ("laminate_bimetal", ["mesh.size=0.1 mm", "mesh.element=hex8i", "solver.linear=amg"]),
+    ("laminate_bimetal", ["mesh.size=0.1 mm", "mesh.element=hex8i", "solver.linear=direct"]),
+    ("tab_traces", ["solver.linear=amg", "load.temperatures=[125]"]),
+    ("reference", ["mesh.size=2 mm", "mesh.feature_size=300 um", "solver.linear=amg", "load.temperatures=[125]"]),
 ]
 
 
@@ -126,21 +125,31 @@ def compare(rows: list[dict]) -> None:
         print(f"{q}: error {v.min():+.1%} .. {v.max():+.1%}, mean |error| {np.abs(v).mean():.1%} over {len(v)} meshes")
 
 
+def _case_source(name: str):
+    """A shipped case file, or the robustness tests' small package ``mini`` (a dict)."""
+    if name == "mini":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from robust_cases import mini_package
+
+        return mini_package()
+    return str(ROOT / "cases" / f"{name}.yaml")
+
+
 def memory_table() -> None:
     from fcpkg_fem import api, guard
 
     code = ("import json, sys, resource; from fcpkg_fem import api; "
-            "c = api.load_case(sys.argv[1], overrides=json.loads(sys.argv[2])); "
+            "c = api.load_case(json.loads(sys.argv[1]), overrides=json.loads(sys.argv[2])); "
             "r = api.run(c, write=False, force=True); "
             "print(json.dumps({'dofs': r.summary['mesh']['dofs'], 'method': r.summary['solver']['method'], "
             "'peak': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "
             "'total_s': r.summary['timing_s']['total']}))")
     print(f"{'case':<12} {'overrides':<100} {'dofs':>8} {'est dofs':>8} {'peak MB':>8} {'est MB':>8} {'error':>7}")
     for name, ov in MEMORY_SPECS:
-        path = ROOT / "cases" / f"{name}.yaml"
-        e = guard.estimate(api.load_case(path, overrides=ov))
+        source = _case_source(name)
+        e = guard.estimate(api.load_case(source, overrides=ov))
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(ov)], capture_output=True,
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(source), json.dumps(ov)], capture_output=True,
                              text=True, check=True)
         m = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{name:<12} {' '.join(ov):<100} {m['dofs']:>8} {e.dofs:>8} {m['peak'] / 1e6:>8.0f} "
@@ -151,6 +160,9 @@ def memory_table() -> None:
 if __name__ == "__main__":
     from fcpkg_fem import guard
 
+    if sys.argv[1:] == ["--memory-only"]:
+        memory_table()
+        sys.exit(0)
     rows = mesh_table()
     coef = fit(rows)
     print("fitted CELLS_PER_AREA, CELLS_PER_SEGMENT, CELLS_PER_GRADING =", np.round(coef, 3).tolist())

@@ -1,0 +1,132 @@
+"""A case cannot write outside the folder the run is launched from, nor run code (issue 6, acceptance 4).
+
+Specified (docs/robustness.md): ``output.dir`` must resolve inside the current directory: an absolute path, a
+``..`` that climbs out and a symlink that leads out are refused as bad input naming ``output.dir`` (exit 2) before
+anything is created (no run folder, no mesh cache); ``--out`` on the command line is the user's choice and is
+not confined. A case with a YAML object tag is refused and runs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from robust_cases import fcpkg, laminate, tree, write_case
+
+from fcpkg_fem import api
+from fcpkg_fem.cli import main as cli_main
+from fcpkg_fem.errors import InputError
+from fcpkg_fem.guard import confine, path_problem
+
+QUICK = ["--set", "output.vtu=false", "--set", "output.plots=false", "--set", "output.report=false"]
+
+
+@pytest.fixture
+def site(tmp_path):
+    """``work/`` (where runs are launched, holding the case and a symlink ``link`` to ``outside/``)."""
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    (work / "link").symlink_to(outside, target_is_directory=True)
+    write_case(laminate(), work / "case.yaml")
+    return work, outside
+
+
+@pytest.mark.parametrize("given, why", [
+    ("../escape", "climbs out"),
+    ("runs/../../escape", "climbs out"),
+    ("/tmp/fcpkg_confinement_escape", "absolute path"),
+    ("~/fcpkg_escape", "starts with '~'"),
+    ("link/run", "symbolic link"),
+])
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_output_dir_outside_is_refused_and_nothing_is_created(site, given, why, command, monkeypatch, capsys):
+    """In-process (cli.main, as the command runs it) for speed; the subprocess test below covers one for real."""
+    work, outside = site
+    monkeypatch.chdir(work)
+    before = tree(work)
+    code = cli_main.main([command, "case.yaml", "--set", f"output.dir={given}"])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err.startswith("error: ")
+    assert "output.dir" in err and why in err
+    assert "Traceback" not in err and out == ""
+    assert tree(work) == before  # no run folder, no mesh cache
+    assert tree(outside) == []
+    assert not Path("/tmp/fcpkg_confinement_escape").exists()
+
+
+def test_symlink_out_is_refused_by_the_command(site):
+    work, outside = site
+    before = tree(work)
+    r = fcpkg("run", "case.yaml", "--set", "output.dir=link/run", cwd=work)
+    assert r.returncode == 2, r.stderr
+    assert "output.dir" in r.stderr and "symbolic link" in r.stderr and "Traceback" not in r.stderr
+    assert tree(work) == before and tree(outside) == []
+
+
+def test_output_dir_inside_is_used_and_out_option_is_trusted(site, tmp_path):
+    work, outside = site
+    r = fcpkg("run", "case.yaml", "--set", "output.dir=results/a/../b", *QUICK, "--quiet", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "results" / "b" / "summary.json").is_file()
+    assert "results in results/b/" in r.stdout
+    # the same folder through --out: the user's own choice, even outside the launch folder
+    r = fcpkg("run", "case.yaml", "--out", outside / "mine", *QUICK, "--quiet", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert (outside / "mine" / "summary.json").is_file()
+
+
+def test_api_run_confines_output_dir_to_the_current_directory(site, monkeypatch):
+    work, outside = site
+    monkeypatch.chdir(work)
+    case = api.load_case(laminate(), overrides=["output.dir=link/run", "output.vtu=false", "output.plots=false",
+                                                "output.report=false"])  # the text is fine, the link is not
+    before = tree(work)
+    with pytest.raises(InputError) as exc:
+        api.run(case)
+    assert [p.field for p in exc.value.problems] == ["output.dir"]
+    assert tree(work) == before and tree(outside) == []
+    # a folder chosen by the caller is trusted
+    result = api.run(case, out_dir=outside / "chosen")
+    assert json.loads((outside / "chosen" / "summary.json").read_text())["case"]["name"] == case.name
+    assert result.out_dir == outside / "chosen"
+
+
+def test_yaml_object_tag_is_refused_and_runs_nothing(tmp_path, monkeypatch, capsys):
+    text = (Path(write_case(laminate(), tmp_path / "base.yaml")).read_text()
+            + 'evil: !!python/object/apply:os.system ["touch pwned"]\n')
+    (tmp_path / "tagged.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    for command in ("run", "check", "mesh"):
+        assert cli_main.main([command, "tagged.yaml"]) == 2
+        err = capsys.readouterr().err
+        assert "tags are not allowed" in err and "Traceback" not in err
+        assert tree(tmp_path) == before  # no pwned file, no run folder, no mesh cache
+
+
+@pytest.mark.parametrize("path, ok", [
+    ("runs/x", True), ("a/../b", True), ("./x", True), ("a/..", True),
+    ("..", False), ("a/../../b", False), ("/abs", False), ("~", False), ("", False), ("a\x00b", False),
+])
+def test_path_problem_judges_the_text(path, ok):
+    assert (path_problem(path) is None) == ok
+
+
+def test_confine_resolves_inside_and_refuses_links_out(tmp_path, monkeypatch):
+    base, out = tmp_path / "base", tmp_path / "out"
+    base.mkdir()
+    out.mkdir()
+    (base / "in_link").symlink_to(base / "real", target_is_directory=True)  # a link that stays inside
+    (base / "out_link").symlink_to(out, target_is_directory=True)
+    assert confine("a/b", base, "f") == base.resolve() / "a" / "b"
+    assert confine("in_link/x", base, "f") == base.resolve() / "real" / "x"
+    with pytest.raises(InputError) as exc:
+        confine("out_link/x", base, "materials.x.file")
+    assert exc.value.problems[0].field == "materials.x.file"
+    assert str(out.resolve()) in exc.value.problems[0].message
+    # a relative base (e.g. a case file's folder given relative to the current directory)
+    monkeypatch.chdir(tmp_path)
+    assert confine("a", "base", "f") == base.resolve() / "a"
