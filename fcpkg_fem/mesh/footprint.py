@@ -227,7 +227,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         try:
             gmsh.model.mesh.generate(2)
         except Exception as exc:
-            raise MeshError(f"footprint: 2D meshing failed at {_gmsh_error_parts(geom, shapes, exc)}; "
+            raise MeshError(f"footprint: 2D meshing failed at {_gmsh_error_parts(geom, shapes, exc, feature_size, circle_segments)}; "
                             "these parts may be too close together or too small for mesh.feature_size: try "
                             f"another mesh.feature_size or move them apart\n  detail: gmsh: {exc}") from exc
 
@@ -467,9 +467,11 @@ def _all_parts(geom: Geometry, shapes: list[Shape]) -> str:
     return f"{len(shapes)} outlines: {_name_parts(geom, shapes)}"
 
 
-def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception) -> str:
+def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception, feature_size: float,
+                      circle_segments: int) -> str:
     """The parts whose outlines bound the gmsh entities named in gmsh's message (``curve 12``, ``surface 3``),
-    with where they are; all parts when the message names no entity. Call while the gmsh model still exists."""
+    with where they are; all parts when the message names no entity. Call while the gmsh model still exists;
+    ``feature_size`` and ``circle_segments`` as the disks were meshed with (their polygon radius)."""
     import re
 
     import gmsh
@@ -489,9 +491,10 @@ def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception) -> st
         if found:
             pts = np.vstack(found)
             tiny = 1e-9 * max(geom.domain[2] - geom.domain[0], geom.domain[3] - geom.domain[1])
-            # disks are meshed as circles up to 1.26x their radius (_equal_area_factor); rectangles exactly
-            near = [sh for sh in shapes if _outline_dist(sh, pts[:, 0], pts[:, 1]).min()
-                    <= (0.26 * sh.a if sh.kind == "disk" else tiny)]
+            # disks were given to gmsh at their equal-area polygon's radius (as in _mesh_footprint)
+            meshed = [Shape.disk(sh.cx, sh.cy, sh.a * _equal_area_factor(
+                _circle_segments(sh.a, feature_size, circle_segments))) if sh.kind == "disk" else sh for sh in shapes]
+            near = [sh for sh, m in zip(shapes, meshed) if _outline_dist(m, pts[:, 0], pts[:, 1]).min() <= tiny]
             if near:
                 return f"the outlines of {_name_parts(geom, near)} near {_where(pts[:, 0], pts[:, 1])}"
     except Exception:  # noqa: BLE001 - the entity may not exist any more; fall back to naming every part
