@@ -672,11 +672,13 @@ class Load(_Model):
     stress_free_by_region: dict[str, Temperature] = Field(default_factory=dict)
     temperatures: Temperatures | None = None
     history: History | None = None
-    steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
+    steps: tuple[Step, ...] | None = None
     initial_temperature: Temperature | None = None
 
     @model_validator(mode="after")
     def _one_mode(self) -> "Load":
+        if self.steps is not None and not self.steps:
+            raise _fail("give at least one step", [("steps", "give at least one step")])
         given = [m for m in LOAD_MODES if getattr(self, m) is not None]
         if len(given) != 1:
             what = "none" if not given else " and ".join(given)
@@ -1303,6 +1305,11 @@ def _check_models(case: Case, regions: set[str]) -> list[Problem]:
     kinds = {rn.kind(r) for r in regions}
     mats = set(_region_materials(case).values())
     out = []
+    inelastic = sorted(k for k, v in case.models.items() if v != "elastic")
+    if inelastic and case.load.mode != "steps":
+        out.append(Problem(f"models.{inelastic[0]}", f"inelastic models ({', '.join(inelastic)}) are integrated along "
+                                                     "a process history: give load.steps instead of "
+                                                     f"load.{case.load.mode}, or use 'elastic'"))
     for key in case.models:
         if key not in regions and key not in kinds and key not in mats:
             choices = sorted(regions | kinds | mats)

@@ -130,12 +130,34 @@ def _profile(step, T0: float, case, field_path: str):
     raise AssertionError(kind)
 
 
+# profile builder keyword -> the step's case key (None: the step as a whole)
+_KEYS = {"peak_C": "peak", "package_thickness_m": "package_thickness", "ramp_up_K_per_s": "ramp_up",
+         "ramp_down_K_per_s": "ramp_down", "preheat_time_s": "preheat_time",
+         "time_above_liquidus_s": "time_above_liquidus", "time_near_peak_s": "time_near_peak", "pass_dwell_s": "dwell",
+         "end_C": "end", "T_min_C": "T_min", "T_max_C": "T_max", "soak_s": "soak", "ramp_K_per_s": "rate",
+         "cycles_per_hour": "cycles_per_hour", "cycles": "cycles", "passes": "passes", "alloy": "alloy",
+         "condition": "condition", "rate_K_per_s": "rate", "duration_s": "duration", "T1_C": "to",
+         "T_C": "temperature", "time_s": "time", "temperature_C": "temperatures", "start_C": None, "T0_C": None}
+
+
 def _prefixed(err: InputError, field_path: str) -> list[Problem]:
-    """Problems of a profile builder (which names its own keyword arguments) under the step's field path."""
+    """Problems of a profile builder (which names its own keyword arguments) under the step's case keys."""
     out = []
     for p in err.problems:
-        f = p.field or ""
-        out.append(Problem(f if f.startswith(field_path) else f"{field_path}" + (f".{f}" if f else ""), p.message))
+        if str(p.field or "").startswith(field_path):
+            out.append(p)
+            continue
+        parts = [x for x in str(p.field or "").replace("[", ".").replace("]", "").split(".") if x]
+        key = next((x for x in reversed(parts) if x in _KEYS), None)
+        msg = p.message
+        if key is None or _KEYS[key] is None:
+            f = field_path
+            if key in ("start_C", "T0_C"):
+                msg += " (the step starts at the temperature the previous step ended at)"
+        else:
+            tail = parts[parts.index(key) + 1:]
+            f = ".".join([field_path, _KEYS[key], *tail])
+        out.append(Problem(f, msg))
     return out
 
 

@@ -230,7 +230,8 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     faces = post.pop("_faces", {})
     out = {"index": len(rec.outputs) if report else None, "time_s": float(t), "temperature_C": float(T_oven),
            "step": step_name, "branch": branch, "segment": segment, **post,
-           "max_temperature_difference_C": float(spread)}
+           "max_temperature_difference_C": float(spread),
+           "package_mean_temperature_C": float(np.dot(hs.T, problem.volumes) / problem.volumes.sum())}
     out.update(inelastic_items(ctx, hs))
     from .api import _history_row
 
@@ -238,6 +239,7 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     row["step"] = step_name
     row["branch"] = branch
     row["max_temperature_difference_C"] = float(spread)
+    row["package_mean_temperature_C"] = out["package_mean_temperature_C"]
     row["increment"] = len(rec.history)
     row.pop("index", None)
     rec.history.append(row)

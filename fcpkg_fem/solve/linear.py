@@ -78,11 +78,12 @@ class LinearSolver:
         self._ml_shape = None
         self._fresh_its = 0
         self._lu = None
+        self._nearby_its = 0
 
     def reset(self) -> None:
         """Forget the cached factorization and AMG hierarchy (a later solve starts fresh, as after a restart)."""
         self._ml = self._ml_shape = self._lu = None
-        self._fresh_its = 0
+        self._fresh_its = self._nearby_its = 0
 
     def _choose(self, n: int) -> str:
         if self.method == "auto":
@@ -104,10 +105,15 @@ class LinearSolver:
         if method == "pardiso":
             return self._pardiso(K, f)
         if method == "direct":
-            if nearby and not reuse and self._lu is not None and self._lu.shape == K.shape:
+            # an older factorization preconditions CG for a nearby matrix, until the matrix has drifted so far
+            # that CG needed more than half the allowed iterations: then factorize afresh (cheaper than failing)
+            if nearby and not reuse and self._lu is not None and self._lu.shape == K.shape and \
+                    self._nearby_its <= NEARBY_MAXITER // 2:
                 u, its, res, ok = self._pcg_lu(K, f)
+                self._nearby_its = its if ok else NEARBY_MAXITER
                 if ok:
                     return u, LinearStats("CG preconditioned by an earlier SuperLU factorization", its, res)
+            self._nearby_its = 0
             if not (reuse and self._lu is not None):
                 try:
                     # symmetric mode with minimum-degree ordering on A^T + A: 2.5x faster and 40 % less fill
