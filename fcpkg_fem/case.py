@@ -834,6 +834,7 @@ class Case(_Model):
     models: dict[str, Literal["elastic", "viscoelastic", "j2", "anand"]] = Field(default_factory=dict)
 
     _materials: dict = PrivateAttr(default_factory=dict)
+    _raw: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _structure(self) -> "Case":
@@ -856,6 +857,10 @@ class Case(_Model):
     def region_materials(self) -> dict[str, str]:
         """Every region name of the case -> its material name (names from geometry/names.py)."""
         return _region_materials(self)
+
+    def input_dict(self) -> dict:
+        """The case as read (after overrides, before validation): ``load_case(case.input_dict())`` rebuilds it."""
+        return copy.deepcopy(self._raw)
 
     def region_names(self) -> list[str]:
         return list(self.region_materials())
@@ -1148,6 +1153,7 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
         raise InputError(_dedupe(problems))
     assert case is not None
     case._materials = dict(materials or {})
+    case._raw = copy.deepcopy(raw)
     return case
 
 

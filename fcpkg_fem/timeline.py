@@ -336,6 +336,36 @@ def load_checkpoint(out_dir, case, hs):
     return int(meta["step_index"]), rec, T_nodes, float(meta["time_s"])
 
 
+CASE_INPUT = "case.input.json"  # in the checkpoint folder: the case as read, to resume it from the folder alone
+
+
+def _write_case_input(case, out_dir) -> None:
+    from .io.atomic import atomic_write_text
+
+    d = _ckpt(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(d / CASE_INPUT, json.dumps(case.input_dict(), indent=1) + "\n")
+
+
+def resume_case(out_dir):
+    """The case a run folder's checkpoint belongs to (for ``fcpkg run --resume DIR``).
+
+    Raises:
+        InputError: the folder has no checkpoint of a process history.
+    """
+    from .case import load_case
+
+    p = _ckpt(out_dir) / CASE_INPUT
+    if not p.exists():
+        raise InputError([Problem("--resume", f"{out_dir} holds no checkpoint of a process history "
+                                              f"({p} is missing); run the case without --resume")])
+    try:
+        raw = json.loads(p.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError([Problem("--resume", f"cannot read {p}: {exc}")]) from None
+    return load_case(raw)
+
+
 # ------------------------------------------------------------------------------------------- the run
 def make_models(case, pmesh) -> dict:
     """Region -> constitutive model instance from ``case.models`` (elastic regions get None: the default)."""
@@ -391,6 +421,8 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         say(f"resume: steps 1-{done + 1} restored from {Path(ckpt_dir) / 'checkpoint'}")
     else:
         rec = Record()
+        if ckpt_dir is not None:
+            _write_case_input(case, ckpt_dir)
         hs.set_temperature(T0)
         if thermal is not None:
             T_nodes = thermal.initial(T0)

@@ -104,7 +104,9 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
     assert (tmp_path / "cut" / "checkpoint" / "record.json").exists()
     assert not (tmp_path / "cut" / "summary.json").exists()
     monkeypatch.setattr(history.HistorySolver, "birth", real_birth)
-    resumed = api.run(case, out_dir=tmp_path / "cut", write=True, resume=True)
+    again = timeline.resume_case(tmp_path / "cut")  # the folder alone says which case to resume
+    assert again.hash() == case.hash()
+    resumed = api.run(again, out_dir=tmp_path / "cut", write=True, resume=True)
     assert len(resumed.outputs) == len(full.outputs)
     for a, b in zip(full.outputs, resumed.outputs):
         assert a["warpage"] == b["warpage"]  # bitwise: same arithmetic after the step boundary
