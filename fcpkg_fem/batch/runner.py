@@ -42,6 +42,14 @@ MESH_CACHE = "mesh_cache"
 
 Progress = Callable[[str], None] | None
 
+class BatchUsageError(InputError):
+    """A bad batch argument (workers, scheduler): exit code 2 like any input error, without the "invalid case"
+    heading (the case files are fine)."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
 # gmsh keeps one global model per process and is not thread-safe: a Dask worker started with several threads runs
 # its cases one at a time (start workers with --nthreads 1 to use every core; docs/batch.md).
 _RUN_LOCK = threading.Lock()
@@ -265,12 +273,37 @@ def run_batch(items: Any, out_dir: str | os.PathLike, *, workers: int | None = N
             no scheduler at ``scheduler``.
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError.single("workers", f"expected a whole number >= 1, got {workers!r}")
+        raise BatchUsageError.single("workers", f"expected a whole number >= 1, got {workers!r}")
     if scheduler is not None and client is not None:
-        raise InputError.single("scheduler", "give a scheduler address or a client, not both")
+        raise BatchUsageError.single("scheduler", "give a scheduler address or a client, not both")
     t_start = time.perf_counter()
     say = progress or (lambda _msg: None)
     variants = expand(items, overrides)
+    own_client = client is None and scheduler is not None
+    if own_client:  # connect before anything is written: a wrong address is a usage error, not a batch state
+        client = _connect(scheduler)
+    try:
+        return _run(variants, out_dir, workers, client, mesh_cache, say, t_start)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _connect(scheduler: str) -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise BatchUsageError.single("scheduler", "running on a Dask cluster needs the 'distributed' package: "
+                                     "pip install 'fcpkg-fem[cluster]'") from None
+    try:
+        return distributed.Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise BatchUsageError.single("scheduler", f"cannot connect to a Dask scheduler at {scheduler!r}: "
+                                                  f"{err}") from None
+
+
+def _run(variants: list[Variant], out_dir, workers: int | None, client: Any, mesh_cache, say: Callable[[str], None],
+         t_start: float) -> BatchResult:
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(mesh_cache).resolve() if mesh_cache is not None else out_dir / MESH_CACHE
@@ -291,8 +324,8 @@ def run_batch(items: Any, out_dir: str | os.PathLike, *, workers: int | None = N
             for v in todo:
                 (out_dir / v.folder).mkdir(exist_ok=True)
                 atomic_write_text(out_dir / v.folder / VARIANT, json.dumps(_describe(v), indent=2) + "\n")
-            where = _run_tasks(todo, out_dir, cache, workers, scheduler, client, say, result, t_start,
-                               len(skipped), len(invalid))
+            where = _run_tasks(todo, out_dir, cache, workers, client, say, result, t_start, len(skipped),
+                               len(invalid))
         else:
             where = "nothing to run"
         say(f"batch done: {len(result.ran)} run, {len(skipped)} already finished, {len(invalid)} invalid "
@@ -305,8 +338,8 @@ def run_batch(items: Any, out_dir: str | os.PathLike, *, workers: int | None = N
     return result
 
 
-def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | None, scheduler: str | None,
-               client: Any, say: Callable[[str], None], result: BatchResult, t_start: float, n_skipped: int,
+def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | None, client: Any,
+               say: Callable[[str], None], result: BatchResult, t_start: float, n_skipped: int,
                n_invalid: int) -> str:
     tasks = {v.folder: _task(v, out_dir, cache) for v in todo}
     total = len(tasks)
@@ -326,7 +359,7 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
             f"{_fmt_s(el)}, ETA {_fmt_s(eta)}")
 
     head = f"batch: {total} to run, {n_skipped} already finished, {n_invalid} invalid; "
-    if scheduler is None and client is None:
+    if client is None:
         n = min(workers or default_workers(), total)
         where = f"local pool of {n} process{'es' if n > 1 else ''}"
         say(head + where)
@@ -344,36 +377,22 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
         return where
+    import distributed  # a client was given or connected: the package is there
+
+    n_workers = len(client.scheduler_info().get("workers", {}))
+    where = f"Dask cluster {client.scheduler.address} ({n_workers} workers)"
+    say(head + where)
+    names = list(tasks)
+    futs = client.map(run_case, [tasks[n] for n in names], pure=False, retries=0)
+    by_key = {f.key: n for f, n in zip(futs, names)}
     try:
-        import distributed
-    except ImportError:
-        raise InputError.single("scheduler", "running on a Dask cluster needs the 'distributed' package: "
-                                "pip install 'fcpkg-fem[cluster]'") from None
-    own = client is None
-    if own:
-        try:
-            client = distributed.Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as err:
-            raise InputError.single("scheduler", f"cannot connect to a Dask scheduler at {scheduler!r}: "
-                                                 f"{err}") from None
-    try:
-        n_workers = len(client.scheduler_info().get("workers", {}))
-        where = f"Dask cluster {client.scheduler.address} ({n_workers} workers)"
-        say(head + where)
-        names = list(tasks)
-        futs = client.map(run_case, [tasks[n] for n in names], pure=False, retries=0)
-        by_key = {f.key: n for f, n in zip(futs, names)}
-        try:
-            for fut in distributed.as_completed(futs):
-                try:
-                    rec = fut.result()
-                except Exception as err:  # noqa: BLE001 - e.g. KilledWorker: the worker died running it
-                    rec = _failure_record(err, time.perf_counter())
-                finish(by_key[fut.key], rec)
-        except BaseException:
-            client.cancel(futs)
-            raise
-        return where
-    finally:
-        if own:
-            client.close()
+        for fut in distributed.as_completed(futs):
+            try:
+                rec = fut.result()
+            except Exception as err:  # noqa: BLE001 - e.g. KilledWorker: the worker died running it
+                rec = _failure_record(err, time.perf_counter())
+            finish(by_key[fut.key], rec)
+    except BaseException:
+        client.cancel(futs)
+        raise
+    return where

@@ -42,12 +42,11 @@ def _num(v, fmt: str) -> str:
 
 
 def results_table(rows: list[dict]) -> str:
-    """One line per case: status, extreme warpage of both faces, peak adhesive/encapsulant stress, folder."""
-    body = [[r["status"], _num(r.get("warpage_bottom_extreme_um"), "+.2f"), _num(r.get("warpage_top_extreme_um"),
-                                                                               "+.2f"),
-             _num(r.get("adhesive_von_mises_max_MPa"), ".2f"), _num(r.get("encapsulant_von_mises_max_MPa"), ".2f"),
-             r["folder"]] for r in rows]
-    return table(["status", "bottom um", "top um", "adhesive vM MPa", "encapsulant vM MPa", "folder"], body)
+    """One line per case: folder, status, extreme warpage of both faces, peak adhesive/encapsulant stress."""
+    body = [[r["folder"], r["status"], _num(r.get("warpage_bottom_extreme_um"), "+.2f"),
+             _num(r.get("warpage_top_extreme_um"), "+.2f"), _num(r.get("adhesive_von_mises_max_MPa"), ".2f"),
+             _num(r.get("encapsulant_von_mises_max_MPa"), ".2f")] for r in rows]
+    return table(["folder", "status", "bottom um", "top um", "adhesive vM MPa", "encapsulant vM MPa"], body)
 
 
 def cmd(args: argparse.Namespace) -> int:
@@ -58,10 +57,6 @@ def cmd(args: argparse.Namespace) -> int:
         if not quiet:
             print(f"[{time.perf_counter() - t0:7.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    if args.workers is not None and args.workers < 1:
-        from fcpkg_fem.errors import InputError
-
-        raise InputError.single("--workers", f"expected a whole number >= 1, got {args.workers}")
     res = run_batch(args.items, args.out, workers=args.workers, scheduler=args.scheduler, overrides=args.overrides,
                     progress=progress, mesh_cache=args.mesh_cache)
     print(results_table(res.rows))
