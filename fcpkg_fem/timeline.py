@@ -170,12 +170,16 @@ def life_estimates(pmesh, volumes: np.ndarray, step, marks: list[tuple[float, di
         upper = bool(dW_hi[k] >= dW_lo[k])
         layer_t = float(w1[region]["t_upper"][k] if upper else w1[region]["t_lower"][k])
         xy = pmesh.items[region][k]
+        side = "upper" if upper else "lower"
+        series = [float(b[1][region][side][k] - a[1][region][side][k]) * 1e-6 for a, b in zip(marks[:-1], marks[1:])]
         entry = {
-            "cycle_window_s": [t0, t1], "cycles_per_hour": per_hour, "mean_temperature_C": T_mean,
+            "cycle_window_s": [t0, t1], "complete_cycles": len(marks) - 1, "cycles_per_hour": per_hour,
+            "mean_temperature_C": T_mean,
             "critical": {"id": k, "x_mm": round(float(xy[0]) * 1e3, 6), "y_mm": round(float(xy[1]) * 1e3, 6),
                          "interface": "upper" if upper else "lower",
                          "dW_layer_MJ_m3": float(dW_layer[k]) * 1e-6, "dW_volume_MJ_m3": float(dW_vol[k]) * 1e-6,
-                         "d_eq_inelastic_strain": float(d_eq[k]), "layer_thickness_um": layer_t * 1e6},
+                         "d_eq_inelastic_strain": float(d_eq[k]), "layer_thickness_um": layer_t * 1e6,
+                         "dW_layer_per_cycle_MJ_m3": series},
             "per_joint": [{"id": i, "dW_layer_MJ_m3": float(dW_layer[i]) * 1e-6,
                            "dW_volume_MJ_m3": float(dW_vol[i]) * 1e-6, "d_eq_inelastic_strain": float(d_eq[i])}
                           for i in range(len(dW_layer)) if np.isfinite(dW_layer[i])],

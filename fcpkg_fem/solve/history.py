@@ -97,6 +97,9 @@ def _btdb(Ba: np.ndarray, D: np.ndarray, Bb: np.ndarray, dx: np.ndarray) -> np.n
     return np.matmul(Bw.reshape(n, nq * 6, la).transpose(0, 2, 1), DB.reshape(n, nq * 6, lb))
 
 
+B_CACHE_BYTES = 1.5e9
+
+
 class HistorySolver:
     """Incremental thermo-mechanical solver on a :class:`~fcpkg_fem.solve.mechanical.MechanicalProblem`.
 
@@ -139,6 +142,13 @@ class HistorySolver:
             self.T_birth[idx] = T_b
         self._sig = None  # stresses and strains of the committed state (for output)
         self._eps = None
+        # strain-displacement matrices are rebuilt from the shape gradients on every use unless they fit in
+        # B_CACHE_BYTES: kept, they halve the element work of each Newton iteration
+        nbytes = sum(ch.grads.shape[0] * ch.grads.shape[1] * 6 * (3 * ch.grads.shape[2] + 9 * (ch.grads_inc is not None))
+                     for ch in problem.chunks) * 8
+        self._Bcache = None
+        if nbytes <= B_CACHE_BYTES:
+            self._Bcache = [(ch.B, ch.B_inc if ch.grads_inc is not None else None) for ch in problem.chunks]
 
     # ------------------------------------------------------------------ state
     def set_temperature(self, T_el) -> None:
@@ -165,12 +175,19 @@ class HistorySolver:
         return done
 
     # ------------------------------------------------------------------ element level
+    def _B(self, k: int, ch):
+        """(B, B_inc or None) of chunk ``k``."""
+        if self._Bcache is not None:
+            return self._Bcache[k]
+        return ch.B, (ch.B_inc if ch.grads_inc is not None else None)
+
     def _strains(self, u: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
         eps = np.empty((self.nel, self.nq, 6))
-        for ch in self.p.chunks:
-            e = np.einsum("eqil,el->eqi", ch.B, u[ch.dofs])
+        for k, ch in enumerate(self.p.chunks):
+            B, Ba = self._B(k, ch)
+            e = np.einsum("eqil,el->eqi", B, u[ch.dofs])
             if alpha is not None:
-                e += np.einsum("eqia,ea->eqi", ch.B_inc, alpha[ch.elements])
+                e += np.einsum("eqia,ea->eqi", Ba, alpha[ch.elements])
             eps[ch.elements] = e
         return eps
 
@@ -237,7 +254,7 @@ class HistorySolver:
         recover = []
         for k, ch in enumerate(p.chunks):
             e = ch.elements
-            B = ch.B
+            B, Ba = self._B(k, ch)
             s = sig[e]
             sw = s * ch.dx[:, :, None]
             fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
@@ -245,7 +262,6 @@ class HistorySolver:
             np.add.at(r_unc, ch.dofs.ravel(), fe.ravel())
             Ke = _btdb(B, D[e], B, ch.dx) if with_matrix else None
             if self.incompatible:
-                Ba = ch.B_inc
                 ra = np.einsum("eqia,eqi,eq->ea", Ba, s, ch.dx)
                 ra_sq += float(np.sum(ra * ra))
                 Kua = _btdb(B, D[e], Ba, ch.dx)

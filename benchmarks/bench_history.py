@@ -1,0 +1,125 @@
+"""Benchmark: the process-history cases (reflow, cycling) with their nonlinear models, one fresh process per run.
+
+    python benchmarks/bench_history.py                          # reference_reflow (uniform, transient), cycling
+    python benchmarks/bench_history.py --case reference_cycling --set "mesh.size=2 mm"
+    python benchmarks/bench_history.py --coarse                 # the regression tests' coarse mesh and arrays
+
+Each run calls ``fcpkg_fem.api.run(case, write=False)`` in its own subprocess (so ``peak_memory_MB`` is that
+run's) and reports: unknowns, elements, increments, Newton iterations (total, largest per increment, cut-backs),
+linear iterations, seconds per phase (mesh, thermal, assemble = element and material work, solve, post) and the
+wall time, plus the headline numbers (final warpage of both faces, and for cycling the critical joint's dW per
+cycle and its Darveaux life). The table is printed and written to ``benchmarks/results/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+RUNS = [
+    ("reference_reflow", []),
+    ("reference_reflow", ["thermal.mode=transient"]),
+    ("reference_cycling", []),
+]
+
+
+def coarse_overrides(case_path: Path) -> list[str]:
+    """The regression tests' coarse mesh and thinned arrays (tests/regression/test_cases.py)."""
+    sys.path.insert(0, str(ROOT / "tests" / "regression"))
+    from test_cases import COARSE_MESH, coarse_pattern  # noqa: E402
+
+    from fcpkg_fem import api
+
+    return COARSE_MESH + coarse_pattern(api.load_case(case_path))
+
+
+def child(case: str, overrides: list[str]) -> None:
+    from fcpkg_fem import api
+
+    t0 = time.perf_counter()
+    c = api.load_case(ROOT / "cases" / f"{case}.yaml", overrides=overrides)
+    r = api.run(c, write=False)
+    s = r.summary
+    nw = s["process"]["newton"]
+    life = s.get("life", {}).get("steps", {})
+    crit = {}
+    for step, regions in life.items():
+        for region, e in regions.items():
+            if region.startswith("bumps"):
+                d = e["estimates"].get("darveaux", {})
+                crit[region] = {"dW_MJ_m3": e["critical"]["dW_layer_MJ_m3"], "id": e["critical"]["id"],
+                                "darveaux_cycles": d.get("cycles")}
+    last = s["outputs"][-1]["warpage"]
+    print(json.dumps({
+        "case": case, "overrides": overrides, "dofs": s["mesh"]["dofs"], "elements": s["mesh"]["elements"],
+        "increments": nw["increments"], "newton_total": nw["iterations_total"], "newton_max": nw["iterations_max"],
+        "cutbacks": nw["cutbacks"], "linear_iterations": int(sum(s["solver"]["iterations"])),
+        "timing_s": s["timing_s"], "wall_s": time.perf_counter() - t0, "peak_memory_MB": s["peak_memory_MB"],
+        "warpage_bottom_um": last["bottom"]["signed_um"], "warpage_top_um": last["top"]["signed_um"],
+        "critical_bumps": crit,
+    }))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--case", action="append", help="case name in cases/ (repeatable); default: the RUNS list")
+    ap.add_argument("--set", action="append", default=[], help="extra override for every run")
+    ap.add_argument("--coarse", action="store_true", help="the regression tests' coarse mesh and arrays")
+    ap.add_argument("--timeout", type=float, default=7200.0)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        child(a.child[0], json.loads(a.child[1]))
+        return 0
+    runs = [(c, []) for c in a.case] if a.case else RUNS
+    rows = []
+    for case, extra in runs:
+        ov = (coarse_overrides(ROOT / "cases" / f"{case}.yaml") if a.coarse else []) + extra + a.set
+        t0 = time.time()
+        p = subprocess.run([sys.executable, __file__, "--child", case, json.dumps(ov)], capture_output=True,
+                           text=True, timeout=a.timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if p.returncode != 0:
+            print(f"{case} {extra}: failed after {time.time() - t0:.0f} s\n{p.stderr[-2000:]}")
+            continue
+        row = json.loads(p.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(_table([row], header=len(rows) == 1))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {"date": stamp, "machine": platform.platform(), "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(), "rows": rows}
+    (RESULTS / f"history-{stamp}.json").write_text(json.dumps(meta, indent=1))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
+def _table(rows, header=True) -> str:
+    cols = ["case", "thermal", "dofs", "incr", "newton", "max", "cut", "mesh", "thermal_s", "assemble", "solve",
+            "post", "wall", "MB"]
+    out = []
+    if header:
+        out.append(" | ".join(cols))
+    for r in rows:
+        t = r["timing_s"]
+        thermal = "transient" if any("transient" in o for o in r["overrides"]) else "uniform"
+        out.append(" | ".join(str(x) for x in (
+            r["case"], thermal, r["dofs"], r["increments"], r["newton_total"], r["newton_max"], r["cutbacks"],
+            t.get("mesh"), t.get("thermal", 0.0), t.get("assemble"), t.get("solve"), t.get("post"),
+            round(r["wall_s"], 1), r["peak_memory_MB"])))
+        out.append(f"    final warpage bottom {r['warpage_bottom_um']:+.3f} um, top {r['warpage_top_um']:+.3f} um;"
+                   f" critical bumps {r['critical_bumps']}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
