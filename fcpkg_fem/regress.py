@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -182,7 +183,8 @@ def load_golden(path: str | Path) -> Golden:
                                                          f", got {v!r}"))
             if not isinstance(spec.get("why"), str) or not spec["why"].strip():
                 problems.append(Problem(f"{qw}.why", "is required: the reason for this tolerance"))
-        cases.append(GoldenCase(str(name), str(case), path.parent / str(case), dict(set_), dict(qs)))
+        cases.append(GoldenCase(str(name), str(case), Path(os.path.normpath(path.parent / str(case))), dict(set_),
+                                dict(qs)))
     if problems:
         raise InputError(problems)
     return Golden(path, raw, cases)
