@@ -77,7 +77,7 @@ INELASTIC_KINDS = ("bumps", "balls", "vias", "traces")
 
 def inelastic_items(ctx, hs) -> dict:
     """Per bump/ball/via volume averages of the inelastic results (empty when every model is elastic)."""
-    if hs.linear:
+    if not hs.has_inelastic:
         return {}
     from .geometry import names as rn
 
@@ -252,7 +252,7 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
         T_pt = np.full(m.nvertices, float(T_oven)) if T_nodes is None else np.asarray(T_nodes, float)
         cell = {"stress_MPa": st.stress * 1e-6, "von_mises_MPa": ctx.von_mises * 1e-6, "strain": st.strain,
                 "mech_strain": ctx.mech_strain, "born": hs.born.astype(float)}
-        if not hs.linear:
+        if hs.has_inelastic:
             f = hs.inelastic_fields()
             cell["eq_inelastic_strain"] = f["eq_inelastic_strain"]
             cell["inelastic_work_MJ_m3"] = f["inelastic_work_J_m3"] * 1e-6
@@ -442,12 +442,14 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
             born = hs.birth(step.births)
             say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")
         report = set(np.round(step.report_times, 9))
-        marks_t = set(np.round(cycle_marks(step), 9)) if (step.kind == "thermal_cycle" and not hs.linear) else set()
+        marks_t = set(np.round(cycle_marks(step), 9)) if (step.kind == "thermal_cycle" and hs.has_inelastic) else set()
         marks = []
         t_prev = step.t_start
         T_prev_oven = float(step.temperature(step.t_start))
         n = len(step.increments)
         say(f"step '{step.name}' ({step.kind}): {n} increments, {step.t_start:g}..{step.t_end:g} s")
+        t_step = time.perf_counter()
+        n_rows = len(rec.newton)
         for k, t in enumerate(step.increments):
             T_oven = float(step.temperature(t))
             dt = float(t - t_prev)
@@ -475,6 +477,11 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
             if round(float(t), 9) in marks_t or (marks_t and k == n - 1):
                 marks.append((float(t), joint_work(pmesh, hs)))
             t_prev, T_prev_oven = t, T_oven
+        done = rec.newton[n_rows:]
+        say(f"step '{step.name}' done in {time.perf_counter() - t_step:.1f} s: "
+            f"{sum(d['newton_iterations'] for d in done)} Newton iterations (at most "
+            f"{max((d['newton_iterations'] for d in done), default=0)} per increment), "
+            f"{sum(1 for d in done if d['cutbacks'])} increments cut back")
         if marks:
             # the last complete cycle runs between the last two cycle starts (the step's end closes no cycle)
             starts = [m for m in marks if round(m[0], 9) in marks_t]

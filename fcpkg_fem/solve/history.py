@@ -124,7 +124,7 @@ class HistorySolver:
         self.region_material = {r: problem.materials[pm.region_material[r]] for r in pm.region_names}
         models = dict(models or {})
         self.models = {r: models.get(r) or ElasticPoint(self.region_material[r]) for r in pm.region_names}
-        self.linear = not any(getattr(m, "inelastic", False) for m in self.models.values())
+        self._inelastic_regions = [r for r, m in self.models.items() if getattr(m, "inelastic", False)]
         # the committed state
         self.u = np.zeros(problem.ndofs)
         self.alpha = np.zeros((self.nel, 9)) if self.incompatible else None
@@ -149,6 +149,16 @@ class HistorySolver:
         self._Bcache = None
         if nbytes <= B_CACHE_BYTES:
             self._Bcache = [(ch.B, ch.B_inc if ch.grads_inc is not None else None) for ch in problem.chunks]
+
+    @property
+    def linear(self) -> bool:
+        """True while no born region has an inelastic model (one Newton iteration solves an increment exactly)."""
+        return not any(self.born[self.region_elements[r]].any() for r in self._inelastic_regions)
+
+    @property
+    def has_inelastic(self) -> bool:
+        """True when some region has an inelastic model (born or not)."""
+        return bool(self._inelastic_regions)
 
     # ------------------------------------------------------------------ state
     def set_temperature(self, T_el) -> None:
