@@ -186,12 +186,29 @@ CELLS_PER_GRADING = 2.01
 grade from an outline's short segments up to the mesher's element size 2 h around it."""
 NODES_PER_CELL = 1.0
 """Footprint points per footprint quad."""
-MEMORY_BASE = 300e6
-"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh libraries)."""
-MEMORY_PER_DOF = {"hex8": 11e3, "hex8i": 11e3, "hex20": 11e3}
-"""Peak bytes per unknown with an iterative (AMG) solve, by element type."""
-DIRECT_FILL = 1.0
-"""Extra factor for a direct (SuperLU) solve."""
+MEMORY_BASE = 330e6
+"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): a 9k-dof run peaked at 354 MB."""
+MEMORY_ITERATIVE = (840e6, 1.25)
+"""Peak bytes above the base with AMG-CG, for hex8/hex8i: ``a * (dofs / 1e5) ** b``. Measured 457, 840 and 1834 MB
+above the base at 62.6k, 100k and 191k dofs (laminate, TAB, reference cases)."""
+MEMORY_DIRECT = (2450e6, 1.6)
+"""The same for a direct SuperLU solve (fill-in grows faster): 178 and 1158 MB above the base at 19.5k and 62.6k."""
+MEMORY_HEX20 = {"amg": 2.5, "direct": 2.0}
+"""hex20 over hex8i at equal dofs (denser rows: 3 x 81 couplings instead of 3 x 27): measured 1450 MB at 75k dofs
+with AMG, 1550 MB at 49.6k direct."""
+MEMORY_PARDISO = 1.3
+"""MKL PARDISO over AMG-CG at equal dofs, from the README's measurement of the reference case (3.1 GB at 209k)."""
+
+
+def memory_model(dofs: float, element: str, solver: str) -> float:
+    """Predicted peak bytes of ``api.run`` for a mesh of ``dofs`` unknowns (see the constants above)."""
+    a, b = MEMORY_DIRECT if solver == "direct" else MEMORY_ITERATIVE
+    excess = a * (max(dofs, 0.0) / 1e5) ** b
+    if element == "hex20":
+        excess *= MEMORY_HEX20["direct" if solver == "direct" else "amg"]
+    if solver == "pardiso":
+        excess *= MEMORY_PARDISO
+    return MEMORY_BASE + excess
 
 
 @dataclass
@@ -310,8 +327,9 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
     small += [0.5 * float(r_mesh.min())] if disks else []
     small += [0.5 * min(max(r.a, 1e-9), max(r.b, 1e-9)) for r in rects]
     area = (x1 - x0) * (y1 - y0)
-    g = max(min(small), math.sqrt(area / 4e6))  # at most ~4 million samples
-    nx, ny = max(1, int(math.ceil((x1 - x0) / g))), max(1, int(math.ceil((y1 - y0) / g)))
+    g = max(min(small), math.sqrt(area / 1e6))  # at most ~1 million samples (~0.2 GB of work arrays)
+    # and at most 1000 along a side (a strip-like domain); coarser sampling only blurs the size field
+    nx, ny = (max(1, min(1000, int(math.ceil(w / g)))) for w in (x1 - x0, y1 - y0))
     gx, gy = (x1 - x0) / nx, (y1 - y0) / ny
     xs = x0 + (np.arange(nx) + 0.5) * gx
     ys = y0 + (np.arange(ny) + 0.5) * gy
@@ -390,20 +408,19 @@ def estimate(case: Any) -> Estimate:
     the footprint covered by some part in its slab. Measured error: docs/robustness.md.
     """
     from .geometry.build import build_geometry
-    from .mesh.swept import slab_layers
     from .solve.linear import DIRECT_LIMIT, pardiso_available
 
     mc = case.mesh
     geom = build_geometry(case)
     terms = footprint_terms(geom, float(mc.size), float(mc.feature_size), int(mc.circle_segments))
     slab_cells = terms.cells(terms.slabs)
-    _, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
-    layer_cells = slab_cells[slab_of_layer]
-    elements = float(layer_cells.sum())
-    # node levels: each level carries the points of the larger of the element layers below and above it
-    below = np.concatenate([[0.0], layer_cells])
-    above = np.concatenate([layer_cells, [0.0]])
-    nodes = NODES_PER_CELL * float(np.maximum(below, above).sum())
+    per_slab = layers_per_slab(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    n_layers = float(per_slab.sum())
+    elements = float(np.dot(per_slab, slab_cells))
+    # node levels: each level carries the points of the larger of the element layers below and above it;
+    # inside a slab both are the slab's own cells, between slabs the larger of the two
+    padded = np.concatenate([[0.0], slab_cells, [0.0]])
+    nodes = NODES_PER_CELL * float(np.dot(per_slab - 1.0, slab_cells) + np.maximum(padded[:-1], padded[1:]).sum())
     if mc.element == "hex20":
         # edges: ~2 in-plane edges per footprint point on each level, 1 vertical per point per layer
         edges = 2.0 * nodes + NODES_PER_CELL * elements
@@ -413,12 +430,29 @@ def estimate(case: Any) -> Estimate:
     solver = case.solver.linear
     if solver == "auto":
         solver = "direct" if dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
-    memory = MEMORY_BASE + MEMORY_PER_DOF[mc.element] * dofs * (DIRECT_FILL if solver == "direct" else 1.0)
+    memory = memory_model(dofs, mc.element, solver)
     return Estimate(footprint_cells=int(round(float(terms.cells(terms.full)))),
-                    element_layers=int(len(slab_of_layer)), elements=int(round(elements)), nodes=int(round(nodes)),
-                    dofs=int(round(dofs)), memory=int(memory), element=mc.element, solver=solver,
+                    element_layers=int(min(n_layers, 2**62)), elements=int(min(round(elements), 2**62)),
+                    nodes=int(min(round(nodes), 2**62)),
+                    dofs=int(min(round(dofs), 2**62)), memory=int(min(memory, 2**62)), element=mc.element, solver=solver,
                     details={"grid_spacing_m": terms.grid_spacing, "outlines": terms.n_outlines,
                              "terms": terms.full.tolist()})
+
+
+def layers_per_slab(geom: Any, max_layer_thickness: float, min_elements: int) -> np.ndarray:
+    """(n_slabs,) element layers of each z-slab, as :func:`fcpkg_fem.mesh.swept.slab_layers` makes them, counted
+    without building the levels (floats: an absurd case may ask for more layers than an array could hold)."""
+    zp = geom.z_planes
+    out = np.zeros(max(len(zp) - 1, 0))
+    for s in range(len(zp) - 1):
+        za, zb = zp[s], zp[s + 1]
+        zm = 0.5 * (za + zb)
+        n = max(float(min_elements), float(np.ceil((zb - za) / max_layer_thickness - 1e-9)))
+        for p in geom.prisms:
+            if p.z0 <= zm <= p.z1 and p.region in geom.layer_elements:
+                n = max(n, float(geom.layer_elements[p.region]))
+        out[s] = n
+    return out
 
 
 def _domain_fraction(disks: list, dom: tuple[float, float, float, float]) -> np.ndarray:

@@ -62,3 +62,20 @@ def fcpkg(*args, cwd: Path, env: dict | None = None, timeout: float = 300) -> su
 def tree(folder: Path) -> list[str]:
     """Every path under ``folder`` (relative, sorted), to show that nothing was created."""
     return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*"))
+
+
+def micro_package() -> dict:
+    """A stacked package reduced to its minimum: 3 x 3 mm carriers, one die on each with four explicit bumps,
+    no interconnect, no balls; a run takes about a second."""
+    raw = mini_package()
+    p = raw["package"]
+    for side, die in (("bottom", "1.6 mm"), ("top", "1.4 mm")):
+        p["carriers"][side]["size"] = ["3 mm", "3 mm"]
+        chip = p["carriers"][side]["chips"][0]
+        chip["size"] = [die, die]
+        chip["bumps"] = {"material": "sac305", "diameter": "80 um", "standoff": "60 um", "pattern": "explicit",
+                         "positions": [[x, y] for x in ("-0.5 mm", "0.5 mm") for y in ("-0.5 mm", "0.5 mm")]}
+    p["interconnect"] = {"kind": "none"}
+    del p["top_balls"]
+    raw["name"] = "micro"
+    return raw

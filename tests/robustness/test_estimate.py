@@ -69,6 +69,32 @@ def test_estimate_needs_no_gmsh(monkeypatch):
     assert est.elements > 0 and abs(est.dofs - 3 * est.nodes) <= 3  # hex8i: 3 unknowns per node (both rounded)
 
 
+@pytest.mark.parametrize("overrides", [[], ["mesh.max_layer_thickness=50 um", "mesh.min_elements_per_layer=2"],
+                                       ["mesh.layer_elements={adhesive: 3, chip.die1: 4}"]])
+def test_layer_count_is_the_sweeps(overrides):
+    """guard.layers_per_slab counts what mesh.swept.slab_layers builds, slab by slab."""
+    import numpy as np
+
+    from fcpkg_fem.geometry.build import build_geometry
+    from fcpkg_fem.mesh.swept import slab_layers
+
+    case = api.load_case(mini_package(), overrides=overrides)
+    geom = build_geometry(case)
+    mc = case.mesh
+    _, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    counts = guard.layers_per_slab(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    assert np.array_equal(np.bincount(slab_of_layer, minlength=len(counts)), counts)
+    assert guard.estimate(case).element_layers == len(slab_of_layer)
+
+
+def test_absurd_case_gets_an_absurd_estimate_not_an_error():
+    """A 1e30 mm layer (which validation lets through) must give a huge estimate, not build 1e33 levels."""
+    raw = laminate()
+    raw["laminate"]["layers"][0]["thickness"] = "1e30 mm"
+    est = guard.estimate(api.load_case(raw))
+    assert est.element_layers > 1e18 and est.memory > 1e18
+
+
 def test_hex20_has_about_four_times_the_unknowns_of_hex8i():
     """Same mesh: hex20 adds a midside node on every edge, ~3 edges per node in a hex mesh."""
     e8 = guard.estimate(api.load_case(mini_package()))
