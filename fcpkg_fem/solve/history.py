@@ -184,6 +184,14 @@ class HistorySolver:
         self._sig = None
         return done
 
+    SOFT_T_C = 25.0  # temperature of the placeholder stiffness of unborn parts, degC
+
+    def _soft_C(self, region: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_soft_cache", {})
+        if region not in cache:
+            cache[region] = self.soft * self.region_material[region].stiffness(np.array([self.SOFT_T_C]))[0]
+        return cache[region]
+
     # ------------------------------------------------------------------ element level
     def _B(self, k: int, ch):
         """(B, B_inc or None) of chunk ``k``."""
@@ -234,7 +242,9 @@ class HistorySolver:
             Dm = Dm.reshape(n, nq, 6, 6)
             if not b.all():
                 ub = idx[~b]
-                Cs = self.soft * self.region_material[r].stiffness(T1[ub])  # (m, 6, 6)
+                # at a fixed temperature: the placeholder stiffness of an unborn part must not change the matrix
+                # from increment to increment (its stress is discarded anyway)
+                Cs = np.broadcast_to(self._soft_C(r), (len(ub), 6, 6))
                 s[~b] = np.einsum("mij,mqj->mqi", Cs, eps[ub])
                 Dm[~b] = Cs[:, None]
                 keep = np.repeat(~b, nq)
