@@ -28,7 +28,9 @@ element): ``properties="explicit"`` uses the start-of-step field T^n (one linear
 ``properties="picard"`` iterates with the properties at the theta-weighted field theta T^{n+1} + (1-theta) T^n until
 the temperature changes by less than ``picard_tol_K`` between iterations. Matrices are not assembled again when
 properties change: the element matrices of unit coefficients are stored once and re-weighted (every form is linear
-in its coefficient), and the factorization is reused while dt, theta and the properties stay the same.
+in its coefficient). A factorization is reused while dt, theta and the properties stay the same, and serves as
+the preconditioner of conjugate gradients when they change (see :class:`_ScalarSolver`). docs/thermal.md has the
+measured accuracy and cost.
 """
 
 from __future__ import annotations
@@ -94,8 +96,9 @@ class _ScalarSolver:
     matrix changes (another dt, temperature-dependent properties), conjugate gradients preconditioned by the kept
     factorization are tried first: the old matrix is a close approximation of the new one, so CG needs a handful of
     iterations (0.2 s each on the 71k-node reference mesh, against ~10 s for a new factorization), down to the
-    relative residual the direct solve itself reached, bounded to [1e-12, ``rtol``]. If CG has not converged in ``lu_reuse_its`` iterations, the matrix is factorized anew. Otherwise (``amg``, or ``auto`` above
-    the limit) the project's :class:`LinearSolver`.
+    relative residual the direct solve itself reached, bounded to [1e-12, ``rtol``]. If CG has not converged in
+    ``lu_reuse_its`` iterations, the matrix is factorized anew. Otherwise (``amg``, or ``auto`` above the limit)
+    the project's :class:`LinearSolver` (``factorized`` then means: a new matrix was handed to it).
     """
 
     def __init__(self, method: str, rtol: float, lu_reuse_its: int):
@@ -108,7 +111,8 @@ class _ScalarSolver:
         self._other = LinearSolver(method, rtol)
         self.factorizations = 0
 
-    def solve(self, A: sp.csr_matrix, b: np.ndarray, x0: np.ndarray, token: int) -> tuple[np.ndarray, LinearStats, bool]:
+    def solve(self, A: sp.csr_matrix, b: np.ndarray, x0: np.ndarray,
+              token: int) -> tuple[np.ndarray, LinearStats, bool]:
         """(x, stats, factorized); ``token`` identifies the matrix (equal tokens: the same matrix)."""
         n = A.shape[0]
         if not (self.method == "direct" or (self.method == "auto" and n <= DIRECT_LIMIT)):
