@@ -54,6 +54,7 @@ from .linear import DIRECT_LIMIT, LinearSolver, LinearStats
 SURFACE_GROUPS = ("bottom", "top", "sides")
 MASS_KINDS = ("consistent", "lumped")
 PROPERTY_MODES = ("explicit", "picard")
+LINEAR_METHODS = ("auto", "direct", "amg", "pardiso")
 
 Ambient = float | Mapping[str, float]
 Source = Mapping[str, float] | Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None
@@ -214,7 +215,7 @@ class ThermalProblem:
         self.pmesh = pmesh
         self.materials = materials
         self.field = field
-        self._check_options(h_W_per_m2K, theta, mass, properties, picard_tol_K, picard_max)
+        self._check_options(h_W_per_m2K, theta, mass, properties, picard_tol_K, picard_max, linear)
         self.h = {g: float(h_W_per_m2K.get(g, 0.0)) for g in SURFACE_GROUPS}
         self.theta = float(theta)
         self.mass = mass
@@ -289,8 +290,10 @@ class ThermalProblem:
     # checks
     # ---------------------------------------------------------------------------------------------------------
 
-    def _check_options(self, h, theta, mass, properties, picard_tol_K, picard_max) -> None:
+    def _check_options(self, h, theta, mass, properties, picard_tol_K, picard_max, linear) -> None:
         probs = []
+        if linear not in LINEAR_METHODS:
+            probs.append(Problem("solver.linear", f"{linear!r} is not one of {', '.join(LINEAR_METHODS)}"))
         for g, v in dict(h).items():
             if g not in SURFACE_GROUPS:
                 probs.append(Problem(f"{self.field}.{g}", f"unknown surface group {g!r}; known: "

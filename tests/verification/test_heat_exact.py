@@ -581,6 +581,8 @@ def test_input_errors(coarse_reference):
     assert "bottom, top, sides" in e.value.problems[0].message
     with pytest.raises(InputError, match="theta"):
         ThermalProblem(pm, mats, {"top": 10.0}, theta=0.3)
+    with pytest.raises(InputError, match="solver.linear: 'lu' is not one of auto, direct, amg, pardiso"):
+        ThermalProblem(pm, mats, {"top": 10.0}, linear="lu")
     bare = {n: m.with_overrides(k=None) if n == "emc" else m for n, m in mats.items()}
     with pytest.raises(InputError) as e:
         ThermalProblem(pm, bare, {"top": 10.0})
