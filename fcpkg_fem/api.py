@@ -29,7 +29,7 @@ from .result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, FieldSet, RunResult
 from .solve.mechanical import MechanicalProblem
 
 Progress = Callable[[str], None] | None
-MESHER_VERSION = "6"  # bump when the footprint mesher's output changes for the same input
+MESHER_VERSION = "7"  # bump when the footprint mesher's output changes for the same input
 
 
 def load_case(source, overrides=()):

@@ -88,8 +88,8 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         progress: optional callable(str) for progress messages.
         circle_segments: least number of straight segments on a disk outline (more where feature_size asks).
         full_quad: blossom full-quad recombination with every curve given an even number of segments (about
-            3x fewer quads at features); if gmsh fails that way, or with False, the mixed mesh is split into
-            quads instead.
+            3x fewer quads at features); if gmsh fails that way, or with False, gmsh's triangles are paired
+            into convex quads here and everything is split into quads instead (see :func:`_pair_triangles`).
 
     Returns:
         The footprint mesh. Deterministic for the same input (single-threaded gmsh, fixed options).
@@ -100,8 +100,8 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         except MeshError:
             if progress:
                 progress("footprint: full-quad meshing failed; splitting a mixed mesh instead")
-    # gmsh can fold elements where a coarse size field meets small disks (seen on the reference layout at
-    # 1 mm / 150 um); a folded footprint is detected by its area and meshed again with other settings
+    # a folded footprint is detected by its area and meshed again with other settings (a safety net: since
+    # gmsh no longer recombines on this path, see _pair_triangles, no layout tried has needed it)
     for k, (algorithm, smoothing) in enumerate(_RETRIES):
         fp = _mesh_footprint(geom, 2.0 * size, 2.0 * feature_size, progress, False, circle_segments,
                              algorithm, smoothing)
@@ -189,6 +189,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         _fix_circle_segments(shapes, feature_size, circle_segments, even=full_quad)
         if full_quad:
             _fix_straight_segments(shapes, size, feature_size)
+        else:
+            _structured_rectangles(size)
         gmsh.option.setNumber("Mesh.MeshSizeMax", size * _MM)
         gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * feature_size * _MM)
         gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
@@ -213,13 +215,18 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
             gmsh.model.mesh.field.setString(f_const, "F", f"{size * _MM}")
             gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
         gmsh.option.setNumber("Mesh.Algorithm", algorithm)  # 8: frontal-Delaunay for quads
-        gmsh.option.setNumber("Mesh.RecombineAll", 1)
-        # blossom recombination leaves a few triangles; _split_to_quads then splits every element into quads
-        # (all-quad for any boundary, where full-quad recombination needs an even number of segments round
-        # every face). The split halves edge lengths, so the size field asks for twice the target size.
-        # gmsh's own subdivision is not used: it snaps new boundary nodes onto the circles, which inverts
-        # quads when a circle has few segments; our split keeps them on the chords.
-        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3 if full_quad else 1)
+        # Split path: gmsh only triangulates; _pair_triangles merges neighbours into convex quads and
+        # _split_to_quads splits every element into quads (all-quad for any boundary, where full-quad
+        # recombination needs an even number of segments round every face). The split halves edge lengths,
+        # so the size field asks for twice the target size. gmsh's own recombination is not used here: next
+        # to a disk whose segments are much shorter than the local size (mesh.circle_segments 8 on the
+        # reference layout, or 4 at 1 mm / 150 um) it joins three consecutive outline nodes of the disk into
+        # an inverted triangle that covers part of the hole (blossom and simple recombination both, seen
+        # with gmsh 4.15; the triangulation before recombination is valid), and the mesh folds. Nor is its
+        # subdivision: it snaps new boundary nodes onto the circles, which inverts quads when a circle has
+        # few segments; our split keeps them on the chords.
+        gmsh.option.setNumber("Mesh.RecombineAll", 1 if full_quad else 0)
+        gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3)  # blossom full-quad (full_quad only)
         gmsh.option.setNumber("Mesh.Smoothing", smoothing)
         gmsh.option.setNumber("Mesh.RandomSeed", 1)
         if progress:
@@ -253,6 +260,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         if full_quad:
             quad_entity = ent_q
         else:
+            merged, tris, ent_m, ent_t = _pair_triangles(pts, tris, ent_t)
+            quads, ent_q = np.vstack([quads, merged]), np.concatenate([ent_q, ent_m]).astype(np.int64)
             pts, quads = _split_to_quads(pts, tris, quads)
             quad_entity = np.concatenate([np.tile(ent_q, 4), np.tile(ent_t, 3)])  # order of _split_to_quads
     finally:
@@ -311,6 +320,100 @@ def _split_to_quads(pts: np.ndarray, tris: np.ndarray, quads: np.ndarray) -> tup
     for k in range(3):
         out.append(np.stack([tris[:, k], et[:, k], ct, et[:, k - 1]], axis=1))
     return new_pts, np.vstack(out)
+
+
+# least corner sine (scaled Jacobian) of a quad made of two triangles: 0.3 keeps every corner of the merged
+# quad between 17 and 163 degrees; more pairs (fewer cells) than 0.5, with the same worst cells on the
+# reference layout
+_PAIR_MIN_QUALITY = 0.3
+
+
+def _corner_quality(p: np.ndarray) -> np.ndarray:
+    """Scaled Jacobian (sine of the corner angle; <= 0 at a reflex or degenerate corner) at every corner.
+
+    Args:
+        p: (n, k, 2) counter-clockwise polygons.
+
+    Returns:
+        (n, k).
+    """
+    e1 = np.roll(p, -1, axis=1) - p
+    e0 = np.roll(p, 1, axis=1) - p
+    cross = e1[..., 0] * e0[..., 1] - e1[..., 1] * e0[..., 0]
+    return cross / np.maximum(np.linalg.norm(e1, axis=2) * np.linalg.norm(e0, axis=2), 1e-300)
+
+
+def _pair_triangles(pts: np.ndarray, tris: np.ndarray, ent: np.ndarray,
+                    min_quality: float = _PAIR_MIN_QUALITY) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge pairs of triangles that share an edge (and a gmsh surface) into convex quads, best pair first.
+
+    A merged quad is kept only if each of its corners has a sine of at least ``min_quality``, so it is convex
+    and, being the union of two valid triangles, never inverted: the result folds only if the triangulation
+    does. Greedy matching (deterministic: candidates sorted by quality, ties by edge order).
+
+    Args:
+        pts: (n_points, 2); tris: (n_tris, 3) point indices; ent: (n_tris,) gmsh surface of each triangle.
+
+    Returns:
+        (quads (n_q, 4) counter-clockwise, unpaired triangles (n_t, 3) counter-clockwise, surface of each quad,
+        surface of each unpaired triangle).
+    """
+    ent = np.asarray(ent, dtype=np.int64)
+    if len(tris) == 0:
+        return np.zeros((0, 4), np.int64), tris, np.zeros(0, np.int64), ent
+    p = pts[tris]
+    area2 = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 1, 1] - p[:, 0, 1]) * (p[:, 2, 0] - p[:, 0, 0])
+    tris = np.where((area2 < 0)[:, None], tris[:, [0, 2, 1]], tris)
+    nt = len(tris)
+    # half-edge 3 t + k runs u -> v in triangle t, opposite its vertex w
+    u, v, w = tris.ravel(), np.roll(tris, -1, axis=1).ravel(), np.roll(tris, -2, axis=1).ravel()
+    tri_of = np.repeat(np.arange(nt), 3)
+    key = np.minimum(u, v) * (len(pts) + 1) + np.maximum(u, v)
+    order = np.argsort(key, kind="stable")
+    twin = np.nonzero(key[order][1:] == key[order][:-1])[0]
+    h1, h2 = order[twin], order[twin + 1]
+    same = ent[tri_of[h1]] == ent[tri_of[h2]]  # a quad must lie in one fragment (region membership)
+    h1, h2 = h1[same], h2[same]
+    # h1 runs u -> v, h2 runs v -> u: the union is u, w(h2), v, w(h1), counter-clockwise
+    cand = np.stack([u[h1], w[h2], v[h1], w[h1]], axis=1)
+    q = _corner_quality(pts[cand]).min(axis=1)
+    good = np.nonzero(q >= min_quality)[0]
+    good = good[np.argsort(-q[good], kind="stable")]
+    paired = np.zeros(nt, dtype=bool)
+    take = []
+    for i in good:
+        a, b = tri_of[h1[i]], tri_of[h2[i]]
+        if not (paired[a] or paired[b]):
+            paired[a] = paired[b] = True
+            take.append(i)
+    take = np.asarray(take, dtype=np.int64)
+    return cand[take], tris[~paired], ent[tri_of[h1[take]]], ent[~paired]
+
+
+def _structured_rectangles(size: float) -> None:
+    """Mesh every fragment that is a plain rectangle (four straight sides, no hole) as a structured grid of
+    quads (transfinite), e.g. a laminate plate or a trace's footprint: the triangulation and pairing would
+    give it distorted cells. A side of length L gets ceil(L / size) segments, a function of L alone, so that
+    opposite sides agree and a side shared by two rectangles is asked for one count."""
+    import gmsh
+
+    for _, tag in gmsh.model.getEntities(2):
+        sides = [abs(t) for _, t in gmsh.model.getBoundary([(2, tag)], oriented=False)]
+        if len(sides) != 4 or any(_is_curved(c) for c in sides):
+            continue
+        ends = []
+        for c in sides:
+            lo, hi = gmsh.model.getParametrizationBounds(1, c)
+            ends.append(np.asarray(gmsh.model.getValue(1, c, [lo[0], hi[0]])).reshape(2, 3)[:, :2])
+        corners = np.vstack(ends)
+        box = np.ptp(corners[:, 0]) * np.ptp(corners[:, 1])
+        if abs(gmsh.model.occ.getMass(2, tag) - box) > 1e-9 * box:  # a quadrilateral, but not a rectangle
+            continue
+        for c, e in zip(sides, ends):
+            n = max(1, int(np.ceil(np.linalg.norm(e[1] - e[0]) / (size * _MM) - 1e-9)))
+            gmsh.model.mesh.setTransfiniteCurve(c, n + 1)
+        gmsh.model.mesh.setTransfiniteSurface(tag)
+        gmsh.model.mesh.setRecombine(2, tag)
 
 
 def _local_size(x: np.ndarray, y: np.ndarray, disks: list[Shape], size: float, feature_size: float) -> np.ndarray:
