@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from fcpkg_fem.errors import FcpkgError, InputError, Problem
 from fcpkg_fem.io.atomic import atomic_write_text
@@ -354,7 +354,8 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
             _write_failure(out_dir / name, tasks[name]["hash"], rec)
         el = time.perf_counter() - t_start
         eta = el / done * (total - done)
-        tail = "" if rec["status"] == "ok" else f": {rec['error_type']}: {rec['error'].splitlines()[0][:200]}"
+        first_line = (rec.get("error") or "").splitlines()[:1] or [""]
+        tail = "" if rec["status"] == "ok" else f": {rec['error_type']}: {first_line[0][:200]}"
         say(f"[{done}/{total}] {rec['status']:<6} {name} ({rec['wall_time_s']:.1f} s){tail} | elapsed "
             f"{_fmt_s(el)}, ETA {_fmt_s(eta)}")
 

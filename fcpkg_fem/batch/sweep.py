@@ -437,8 +437,8 @@ def load_sweep(path: str | os.PathLike, raw: dict | None = None, extra_overrides
     design = raw.get("design", "full_factorial")
     if design not in DESIGNS:
         hint = closest(str(design), DESIGNS)
-        problems.append(Problem(f"{w}design", f"unknown design {design!r}" + (f"; did you mean '{hint}'?" if hint
-                                                                               else "") + f" (known: {', '.join(DESIGNS)})"))
+        msg = f"unknown design {design!r}" + (f"; did you mean '{hint}'?" if hint else "")
+        problems.append(Problem(f"{w}design", f"{msg} (known: {', '.join(DESIGNS)})"))
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem(f"{w}name", f"expected text, got {name!r}"))
@@ -555,7 +555,8 @@ def variants_of(sweep: Sweep, extra_overrides: Sequence[str] = ()) -> list[Varia
     for i, point in enumerate(sweep.points()):
         params = tuple((a.label, a.path, v) for a, v in zip(sweep.axes, point))
         overrides = (*sweep.fixed, *extra_overrides, *(f"{a.path}={flow_text(v)}" for a, v in zip(sweep.axes, point)))
-        out.append(Variant(str(sweep.path), sweep.name, i, params, copy.deepcopy(sweep.base_raw), overrides).validate())
+        raw = copy.deepcopy(sweep.base_raw)
+        out.append(Variant(str(sweep.path), sweep.name, i, params, raw, overrides).validate())
     return out
 
 
