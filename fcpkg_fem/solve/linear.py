@@ -12,6 +12,7 @@ residual 1e-14; AMG-CG 24-70 s (40-180 iterations: thin soft layers at moduli co
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ def pardiso_available() -> bool:
     return importlib.util.find_spec("pypardiso") is not None
 
 
-NEARBY_MAXITER = 30  # CG iterations allowed with an older factorization as preconditioner before refactorizing
+NEARBY_MAXITER = 200  # most CG iterations with an older factorization as preconditioner before refactorizing
 
 
 @dataclass
@@ -97,7 +98,8 @@ class LinearSolver:
         """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU).
         ``nearby``: K is close to the last factorized matrix (the next increment or Newton iteration of a
         history): first try CG preconditioned by that factorization, and factorize K only if it needs more than
-        ``NEARBY_MAXITER`` iterations."""
+        half the iterations that cost as much as a new factorization (measured: on a 23k-unknown package SuperLU took
+        16 s to factorize and 0.16 s per solve, so CG may take up to ~50 preconditioned iterations)."""
         n = K.shape[0]
         method = self._choose(n)
         if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
@@ -108,8 +110,8 @@ class LinearSolver:
             # an older factorization preconditions CG for a nearby matrix, until the matrix has drifted so far
             # that CG needed more than half the allowed iterations: then factorize afresh (cheaper than failing)
             if nearby and not reuse and self._lu is not None and self._lu.shape == K.shape and \
-                    self._nearby_its <= NEARBY_MAXITER // 2:
-                u, its, res, ok = self._pcg_lu(K, f)
+                    self._nearby_its <= self._nearby_budget() // 2:
+                u, its, res, ok = self._pcg_lu(K, f, self._nearby_budget())
                 self._nearby_its = its if ok else NEARBY_MAXITER
                 if ok:
                     return u, LinearStats("CG preconditioned by an earlier SuperLU factorization", its, res)
@@ -118,8 +120,15 @@ class LinearSolver:
                 try:
                     # symmetric mode with minimum-degree ordering on A^T + A: 2.5x faster and 40 % less fill
                     # than the default COLAMD on a 70k-dof package (8.8 s vs 22 s)
+                    t_f = time.perf_counter()
                     self._lu = spl.splu(K.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                                         options={"SymmetricMode": True})
+                    self._t_factor = time.perf_counter() - t_f
+                    t_s = time.perf_counter()
+                    u = self._lu.solve(f)
+                    self._t_lusolve = time.perf_counter() - t_s
+                    res = float(np.linalg.norm(K @ u - f) / max(np.linalg.norm(f), 1e-300))
+                    return u, LinearStats("direct (SuperLU)", 0, res)
                 except RuntimeError as exc:
                     raise SolverError(f"direct solver: the stiffness matrix is singular ({exc}); "
                                       "a part may be unconnected or unsupported") from exc
@@ -146,7 +155,14 @@ class LinearSolver:
             )
         return u, LinearStats(AMG_NAME, its, res)
 
-    def _pcg_lu(self, K, f):
+    def _nearby_budget(self) -> int:
+        """CG iterations with the old factorization that together cost about one new factorization."""
+        t_f, t_s = getattr(self, "_t_factor", None), getattr(self, "_t_lusolve", None)
+        if not t_f or not t_s:
+            return 30
+        return int(np.clip(t_f / (1.3 * t_s), 10, NEARBY_MAXITER))  # 1.3: a CG step is a solve plus a product
+
+    def _pcg_lu(self, K, f, maxiter: int = 30):
         lu = self._lu
         M = spl.LinearOperator(K.shape, matvec=lu.solve, dtype=float)
         it = [0]
@@ -157,7 +173,7 @@ class LinearSolver:
         fnorm = max(np.linalg.norm(f), 1e-300)
         # an exact preconditioner converges in one step and CG's next ratio is 0/0: not an error
         with np.errstate(invalid="ignore", divide="ignore"):
-            u, info = spl.cg(K, f, rtol=self.rtol, atol=0.0, maxiter=NEARBY_MAXITER, M=M, callback=count)
+            u, info = spl.cg(K, f, rtol=self.rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
         if not np.all(np.isfinite(u)):
             u = lu.solve(f)
         res = float(np.linalg.norm(K @ u - f) / fnorm)
