@@ -230,6 +230,12 @@ class HistorySolver:
             n = len(idx)
             model = self.models[r]
             b = self.born[idx]
+            if not b.any():  # wholly unborn: the placeholder stiffness only, the model state stays as it is
+                Cs = self._soft_C(r)
+                sig[idx] = np.einsum("ij,mqj->mqi", Cs, eps[idx])
+                D[idx] = Cs
+                trial[r] = self.mstate[r]
+                continue
             em = eps[idx] - self.eps_birth[idx] - eth[idx][:, None, :]
             try:
                 s, Dm, st = model.update(em.reshape(-1, 6), np.repeat(T0[idx], nq), np.repeat(T1[idx], nq), dt,
