@@ -293,6 +293,7 @@ class Variant:
     overrides: tuple[str, ...]
     case: Any = None
     problems: list[Problem] = field(default_factory=list)
+    _hash: str | None = field(default=None, repr=False)
 
     @property
     def valid(self) -> bool:
