@@ -212,6 +212,8 @@ def _range_values(spec: dict, where: str, continuous: bool) -> tuple[list[Any], 
         num = spec["num"]
         if isinstance(num, bool) or not isinstance(num, int) or num < 1:
             raise InputError.single(f"{where}.num", f"expected a whole number >= 1, got {num!r}")
+        if num > MAX_VARIANTS:
+            raise InputError.single(f"{where}.num", f"{num} values; at most {MAX_VARIANTS} are allowed")
         xs = [start] if num == 1 else [start + (stop - start) * i / (num - 1) for i in range(num)]
         integer = integer and (num == 1 or (stop - start) % (num - 1) == 0)
     else:
