@@ -497,7 +497,8 @@ def load_sweep(path: str | os.PathLike, raw: dict | None = None, extra_overrides
     _check_axes(axes, design, w)
     _check_paths(base_raw, fixed, list(extra_overrides), axes, w)
     sweep = Sweep(path, name, base_path, base_raw, tuple(fixed), design, tuple(axes), samples, seed)
-    n = len(sweep.points()) if design != "latin_hypercube" else samples
+    counts = [len(a.values) for a in axes]
+    n = {"full_factorial": math.prod(counts), "zip": counts[0]}.get(design, samples)  # before building them
     if n > MAX_VARIANTS:
         raise InputError.single(f"{w}axes", f"the sweep expands to {n} variants; at most {MAX_VARIANTS} are allowed")
     return sweep
