@@ -177,15 +177,15 @@ def available_memory() -> Memory | None:
 
 
 # Calibration constants, fitted by tests/robustness/calibrate_estimate.py on real meshes (docs/robustness.md).
-CELLS_PER_AREA = 0.995
+CELLS_PER_AREA = 1.578
 """Footprint quads per unit of integral(1 / h^2 dA), h the mesher's size field."""
-CELLS_PER_SEGMENT = 2.30
+CELLS_PER_SEGMENT = 2.326
 """Footprint quads per segment of an outline (disk, rectangle side, domain side), as gmsh divides it."""
-CELLS_PER_GRADING = 2.01
+CELLS_PER_GRADING = 1.702
 """Footprint quads per outline segment and per unit of ln(2 h / segment length): the rings of small cells that
 grade from an outline's short segments up to the mesher's element size 2 h around it."""
-NODES_PER_CELL = 1.0
-"""Footprint points per footprint quad."""
+NODES_PER_CELL = 1.015
+"""Footprint points per footprint quad (median over the calibration meshes of a package)."""
 MEMORY_BASE = 330e6
 """Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): a 9k-dof run peaked at 354 MB."""
 MEMORY_ITERATIVE = (840e6, 1.25)
@@ -255,19 +255,23 @@ class FootprintTerms:
     ln(2 h / segment length).
 
     Attributes:
-        slabs: (n_slabs, 3) the three terms per slab; full: (3,) over the whole modelled domain.
+        slabs: (n_slabs, 4) the terms per slab; full: (4,) over the whole modelled domain. The fourth term is
+            an exact count, used instead of the others when the footprint is one plain rectangle (a laminate),
+            which the mesher makes a structured grid.
         grid_spacing: sampling grid spacing, m. n_outlines: outlines in the modelled domain (with the domain).
+        points_per_cell: footprint points per quad (exact for a structured rectangle).
     """
 
     slabs: np.ndarray
     full: np.ndarray
     grid_spacing: float
     n_outlines: int
+    points_per_cell: float = NODES_PER_CELL
 
     @staticmethod
     def cells(terms: np.ndarray) -> np.ndarray:
-        """Predicted footprint quads from (..., 3) terms."""
-        return terms @ np.array([CELLS_PER_AREA, CELLS_PER_SEGMENT, CELLS_PER_GRADING])
+        """Predicted footprint quads from (..., 4) terms (the fourth is an exact count, see footprint_terms)."""
+        return terms @ np.array([CELLS_PER_AREA, CELLS_PER_SEGMENT, CELLS_PER_GRADING, 1.0])
 
 
 def _size_field(x: np.ndarray, y: np.ndarray, tree, cen: np.ndarray, r_mesh: np.ndarray, size: float,
@@ -283,6 +287,10 @@ def _size_field(x: np.ndarray, y: np.ndarray, tree, cen: np.ndarray, r_mesh: np.
     d0, d1 = 0.5 * feat, 0.5 * feat + 2.0 * (size - feat)
     t = np.clip((d_out - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
     return (feat + t * (size - feat)).reshape(np.shape(x))
+
+
+def _clipped(box: tuple, dom: tuple) -> tuple:
+    return (max(box[0], dom[0]), max(box[1], dom[1]), min(box[2], dom[2]), min(box[3], dom[3]))
 
 
 def _rect_sides(r: Any, dom: tuple[float, float, float, float], is_domain: bool) -> list[tuple[float, float, float]]:
@@ -336,13 +344,22 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     X, Y = X.ravel(), Y.ravel()
     h = _size_field(X, Y, tree, cen, r_mesh, size, feat)
-    dens = np.zeros((len(X), 3))
-    dens[:, 0] = area / (nx * ny) / h**2
+    points_per_cell = NODES_PER_CELL
+    dens = np.zeros((len(X), 4))
+    dom_box = (x0, y0, x1, y1)
+    if not disks and all(_clipped(r.bbox, dom) == dom_box for r in rects):
+        # one plain rectangle (a laminate): the mesher makes it a structured grid at 2 size, split in four
+        mx, my = (math.ceil(w / (2 * size) - 1e-9) for w in (x1 - x0, y1 - y0))
+        dens[:, 3] = 4.0 * mx * my / len(X)
+        points_per_cell = (2 * mx + 1) * (2 * my + 1) / (4.0 * mx * my)
+        rects = []
+    else:
+        dens[:, 0] = area / (nx * ny) / h**2
 
     # disks: n transfinite segments of length s; spread over the disk and a feature_size ring around it
     if disks:
         seg_len = 2.0 * np.pi * r_mesh / nseg
-        w = np.column_stack([nseg, nseg * np.log(np.maximum(2.0 * feat / seg_len, 1.0))])
+        w = np.column_stack([nseg, nseg * np.log(np.maximum(2.0 * feat / seg_len, 1.0)), np.zeros(len(nseg))])
         w *= _domain_fraction(disks, dom)[:, None]
         k = min(8, len(disks))
         dist, idx = tree.query(np.column_stack([X, Y]), k=k)
@@ -356,7 +373,7 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
 
     # rectangles (and the domain itself): segments of each side at the local size, band along the sides
     outline = Shape.rect(0.5 * (x0 + x1), 0.5 * (y0 + y1), x1 - x0, y1 - y0)
-    for r, is_domain in [(outline, True)] + [(r, False) for r in rects]:
+    for r, is_domain in ([(outline, True)] if dens[:, 3].sum() == 0 else []) + [(r, False) for r in rects]:
         sides = _rect_sides(r, dom, is_domain)
         if not sides:
             continue
@@ -365,7 +382,7 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
                          size, feat)
         segs = np.maximum(1.0, np.ceil(L / (2.0 * hs)))
         shortest = min(max(min(r.a, r.b), 1e-12), float((L / segs).min()))
-        wr = np.array([segs.sum(), float((segs * np.log(np.maximum(2.0 * hs / shortest, 1.0))).sum())])
+        wr = np.array([segs.sum(), float((segs * np.log(np.maximum(2.0 * hs / shortest, 1.0))).sum()), 0.0])
         bx0, by0, bx1, by1 = r.bbox
         i0, i1 = np.searchsorted(xs, [bx0 - feat, bx1 + feat])
         j0, j1 = np.searchsorted(ys, [by0 - feat, by1 + feat])
@@ -384,7 +401,7 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
     zp = geom.z_planes
     mids = 0.5 * (zp[:-1] + zp[1:])
     masks: dict = {}
-    slabs = np.zeros((len(mids), 3))
+    slabs = np.zeros((len(mids), 4))
     for s, zm in enumerate(mids):
         mask = np.zeros(X.shape, dtype=bool)
         for p in geom.prisms:
@@ -393,7 +410,8 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
                     masks[p.shape] = p.shape.contains(X, Y)
                 mask |= masks[p.shape]
         slabs[s] = dens[mask].sum(axis=0)
-    return FootprintTerms(slabs=slabs, full=dens.sum(axis=0), grid_spacing=g, n_outlines=len(shapes) + 1)
+    return FootprintTerms(slabs=slabs, full=dens.sum(axis=0), grid_spacing=g, n_outlines=len(shapes) + 1,
+                          points_per_cell=points_per_cell)
 
 
 def estimate(case: Any) -> Estimate:
@@ -420,10 +438,10 @@ def estimate(case: Any) -> Estimate:
     # node levels: each level carries the points of the larger of the element layers below and above it;
     # inside a slab both are the slab's own cells, between slabs the larger of the two
     padded = np.concatenate([[0.0], slab_cells, [0.0]])
-    nodes = NODES_PER_CELL * float(np.dot(per_slab - 1.0, slab_cells) + np.maximum(padded[:-1], padded[1:]).sum())
+    nodes = terms.points_per_cell * float(np.dot(per_slab - 1.0, slab_cells) + np.maximum(padded[:-1], padded[1:]).sum())
     if mc.element == "hex20":
         # edges: ~2 in-plane edges per footprint point on each level, 1 vertical per point per layer
-        edges = 2.0 * nodes + NODES_PER_CELL * elements
+        edges = 2.0 * nodes + terms.points_per_cell * elements
         dofs = 3.0 * (nodes + edges)
     else:
         dofs = 3.0 * nodes

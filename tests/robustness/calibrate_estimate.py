@@ -97,21 +97,24 @@ def mesh_table() -> list[dict]:
 
 
 def fit(rows: list[dict]) -> np.ndarray:
-    """Non-negative least squares of the footprint quad counts on the three terms, in relative error."""
+    """Non-negative least squares of the footprint quad counts on the three terms, in relative error (rows whose
+    count is exact, the fourth term, are left out)."""
     from scipy.optimize import nnls
 
-    A = np.array([r["terms"] for r in rows])
+    rows = [r for r in rows if r["terms"][3] == 0]
+    A = np.array([r["terms"][:3] for r in rows])
     b = np.array([r["footprint"] for r in rows], dtype=float)
     coef, _ = nnls(A / b[:, None], np.ones(len(b)))
     return coef
 
 
 def leave_one_out(rows: list[dict]) -> np.ndarray:
-    """Relative error of each row's footprint count predicted by a fit to the other rows."""
+    """Relative error of each fitted row's footprint count predicted by a fit to the other rows."""
+    rows = [r for r in rows if r["terms"][3] == 0]
     out = []
     for i, r in enumerate(rows):
         coef = fit(rows[:i] + rows[i + 1:])
-        out.append(float(np.dot(r["terms"], coef)) / r["footprint"] - 1.0)
+        out.append(float(np.dot(r["terms"][:3], coef)) / r["footprint"] - 1.0)
     return np.asarray(out)
 
 

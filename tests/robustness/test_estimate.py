@@ -1,11 +1,11 @@
 """The size estimate before meshing, and the refusal of a case too large for the machine (issue 6, item 2).
 
 Specified (docs/robustness.md): :func:`fcpkg_fem.guard.estimate` predicts elements, nodes and dofs from the layout
-without gmsh; fitted on 18 real meshes (tests/robustness/calibrate_estimate.py) it was within -17 % .. +15 % of
-them, and within -15 % .. +3 % on the held-out meshes below, so these tests allow 20 %. A case whose estimated
-memory exceeds the available memory (``FCPKG_MEMORY_LIMIT``, else /proc/meminfo, else os.sysconf) is refused
-with exit 2 naming ``mesh.size``, the estimate and the fields that coarsen it, before anything is meshed or
-created, unless ``--force`` / ``force=True``.
+without gmsh; against the 20 real meshes of tests/robustness/calibrate_estimate.py (17 fitted, 3 plain laminates
+counted exactly) it was within -22 % .. +26 %, and within -15 % .. +3 % on the held-out meshes below, so these
+tests allow 25 %. A case whose estimated memory exceeds the available memory (``FCPKG_MEMORY_LIMIT``, else
+/proc/meminfo, else os.sysconf) is refused with exit 2 naming ``mesh.size``, the estimate and the fields that
+coarsen it, before anything is meshed or created, unless ``--force`` / ``force=True``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from fcpkg_fem.cli import main as cli_main
 from fcpkg_fem.cli.mesh import dofs_estimate
 from fcpkg_fem.errors import InputError
 
-# the estimate's stated accuracy: 17 % was the largest error over the calibration meshes, 15 % over held-out ones
-TOLERANCE = 0.20
+# the estimate's stated accuracy (docs/robustness.md): errors of -22 % .. +26 % over the calibration meshes,
+# -15 % .. +3 % over the held-out ones (footprint mesher of fa84806: triangles paired into quads)
+TOLERANCE = 0.25
 
 
 def _real(case) -> dict:
