@@ -78,12 +78,27 @@ def summary_lines(case, source: str) -> list[str]:
     sf = [f"{ld['stress_free_temperature']:g} degC"]
     sf += [f"{k} {v:g} degC" for k, v in {**ld["stress_free_by_material"], **ld["stress_free_by_region"]}.items()]
     out.append(f"stress-free: {sf[0]}" + (f" (except {', '.join(sf[1:])})" if len(sf) > 1 else ""))
-    if ld.get("history"):
-        h = ld["history"]
-        outs = [f"t={t:g} s: {T:g} degC" for t, T in zip(h["time"], h["temperature"])]
+    if ld.get("steps"):
+        from fcpkg_fem.process import plan
+
+        steps = plan(case)
+        out.append(f"steps:      {len(steps)}, {steps[-1].t_end:g} s, "
+                   f"{sum(len(s.increments) for s in steps)} mechanical increments, "
+                   f"{sum(len(s.report_times) for s in steps) + 1} outputs")
+        for s in steps:
+            born = f"; born: {', '.join(s.births)}" if s.births else ""
+            out.append(f"  {s.name:<18} {s.kind:<13} {s.t_start:>9g}..{s.t_end:<9g} s, "
+                       f"{len(s.increments)} increments{born}")
+        models = {k: v for k, v in (d.get("models") or {}).items() if v != "elastic"}
+        if models:
+            out.append("models:     " + ", ".join(f"{k} {v}" for k, v in models.items()))
     else:
-        outs = [f"{T:g} degC" for T in ld["temperatures"]]
-    out.append(f"outputs:    {len(outs)}: {', '.join(outs)}")
+        if ld.get("history"):
+            h = ld["history"]
+            outs = [f"t={t:g} s: {T:g} degC" for t, T in zip(h["time"], h["temperature"])]
+        else:
+            outs = [f"{T:g} degC" for T in ld["temperatures"]]
+        out.append(f"outputs:    {len(outs)}: {', '.join(outs)}")
     files = [k for k in ("csv", "vtu", "plots", "report") if d["output"][k]]
     out.append(f"writes:     summary.json + {', '.join(files) or 'nothing else'} -> "
                f"{d['output']['dir'] or 'runs/' + d['name']} (unless --out)")
