@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fcpkg_fem import api
+from fcpkg_fem.errors import InputError
 
 from .common import Progress, add_case_args, add_force_arg, add_mesh_cache_arg, load, table
 
@@ -16,6 +17,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                                    "run folder (docs/outputs.md). Progress goes to stderr, the results table to "
                                    "stdout.")
     add_case_args(p)
+    next(a for a in p._actions if a.dest == "case").nargs = "?"  # optional with --resume DIR (the checkpoint has it)
+    p.add_argument("--resume", metavar="DIR", help="continue the stopped process-history run in DIR from its last "
+                   "completed step (docs/process.md); CASE may be omitted: the checkpoint holds it")
     p.add_argument("--out", metavar="DIR", help="run folder, anywhere you choose (default: the case's output.dir, "
                    "which must lie inside the current directory, else runs/<case name>)")
     add_mesh_cache_arg(p)
@@ -64,6 +68,10 @@ def results_table(summary: dict) -> str:
 
 
 def cmd(args: argparse.Namespace) -> int:
+    if args.resume:
+        return _resume(args)
+    if args.case is None:
+        raise InputError.single("CASE", "give a case file (or --resume DIR to continue a stopped run)")
     case = load(args)
     progress = Progress(args.quiet)
     # --out is the user's own choice (trusted); without it api.run confines the case's output.dir to the
@@ -82,4 +90,24 @@ def cmd(args: argparse.Namespace) -> int:
           + (", report.html" if "report" in files else "")
           + (", fields.pvd (ParaView)" if "vtu" in files else "")
           + (", history.csv" if "csv" in files else ""))
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """``fcpkg run [CASE] --resume DIR``: continue from DIR's checkpoint; the case is DIR's own unless given."""
+    from fcpkg_fem.timeline import resume_case
+
+    out_dir = Path(args.resume)
+    if args.out and Path(args.out).resolve() != out_dir.resolve():
+        raise InputError.single("--out", f"--resume writes into its own folder {out_dir}; leave --out out")
+    if not out_dir.is_dir():
+        raise InputError.single("--resume", f"{out_dir} is not a run folder")
+    case = load(args) if args.case else resume_case(out_dir)
+    progress = Progress(args.quiet)
+    result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
+                     force=args.force, resume=True)
+    s = result.summary
+    print(f"case '{case.name}' (resumed): {s['mesh']['dofs']} dofs, {s['timing_s'].get('total', 0):.1f} s")
+    print(results_table(s))
+    print(f"results in {shown_path(out_dir)}/")
     return 0
