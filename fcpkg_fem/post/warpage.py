@@ -4,6 +4,11 @@ Each face is viewed from outside the package: carrier 1's bottom (terminal side)
 (stacking side) from above. The least-squares plane is removed; coplanarity is the peak-to-valley of what
 remains; the signed value is +coplanarity when the face is convex (bulges towards the viewer) and -coplanarity
 when concave, as JESD22-B112 / JEITA ED-7306 name them. A symmetry-cut model is mirrored to the full face first.
+
+Shape, from the curvatures k1, k2 of a quadratic fit (as seen by the viewer): ``flat`` below 1 nm peak-to-valley;
+``saddle`` when they have opposite signs and the smaller is more than a quarter of the larger; else ``convex`` or
+``concave`` by the sign of k1 + k2. A saddle's signed value takes the sign of its mean curvature k1 + k2 as seen by
+the viewer, and + when that vanishes (|k1 + k2| <= 1e-6 max |k|, a balanced saddle: round-off must not pick it).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ FACES = {
 }
 
 FLAT_UM = 1e-3  # below 1 nm peak-to-valley a face is called flat (round-off level for these sizes)
+BALANCED = 1e-6  # |k1 + k2| <= BALANCED max |k|: a saddle with no mean curvature (fit round-off is ~1e-12 here)
 
 
 def face_vertices(mesh, facets: np.ndarray) -> np.ndarray:
@@ -72,7 +78,7 @@ def warpage_metrics(x: np.ndarray, y: np.ndarray, w: np.ndarray, view: int, outl
         shape, sign = "flat", 0.0
     elif kv[0] * kv[1] < 0 and min(abs(kv[0]), abs(kv[1])) > 0.25 * max(abs(kv[0]), abs(kv[1])):
         shape = "saddle"
-        sign = 1.0 if kv.sum() >= 0 else -1.0
+        sign = 1.0 if kv.sum() >= -BALANCED * np.abs(kv).max() else -1.0
     else:
         shape = "convex" if kv.sum() > 0 else "concave"
         sign = 1.0 if shape == "convex" else -1.0
@@ -103,32 +109,84 @@ def warpage(ctx) -> dict:
         metrics, d = warpage_metrics(x, y, w, view, g.outline)
         out[key] = {"face": surf, "view": text, **metrics}
         samples[key] = FaceSample(x=x, y=y, w=w, w_detrended=d)
-    out["pop_gap"] = _pop_gap(ctx, samples.get("top"))
+    out["pop_gap"] = _pop_gap(ctx)
     return {"warpage": out, "_faces": samples}
 
 
-def _pop_gap(ctx, top: FaceSample | None):
-    """Gap a flat stacked package would see, seated on the highest of this package's top balls.
+def ball_gaps(ctx) -> tuple[np.ndarray, np.ndarray] | None:
+    """The gap each top ball would see under a flat stacked package seated on the highest balls.
 
-    The stacked package rests on the ball tops that stand highest after warpage; every other ball top is then
-    short of it by (highest - its own) detrended height. min_gap = nominal ball height (seating balls),
-    max_gap = nominal + the largest shortfall (the ball most at risk of a non-wet open).
+    Each ball rises with its pad: h_k is the mean +z displacement of the pad's outline on carrier 2's top face
+    (the vertices the ball shares with the free face; a pad cut by a symmetry plane is mirrored whole first, and a
+    ball outside a cut model is its mirror image). For a pad meshed as a regular polygon that mean is the value
+    at the pad centre for a linear field, and differs from it by the same amount for every pad of one size under
+    a quadratic field, so differences between balls are exact for both; the face vertex nearest the centre is off
+    by the slope times the pad radius. The least-squares plane through the ball heights over the ball centres is
+    removed (a stacked package tilts with this one), and the flat package rests on the highest ball:
+    gap_k = height + max_j h_j - h_k.
+
+    Returns:
+        (centres (n, 2) in m, full-package coordinates, as ``pmesh.items``; gaps (n,) in m), or None without top
+        balls.
     """
-    if top is None or ctx.case is None or ctx.case.structure != "stacked_flipchip":
+    case = ctx.case
+    if case is None or case.structure != "stacked_flipchip" or getattr(case.package, "top_balls", None) is None:
         return None
-    balls = getattr(ctx.case.package, "top_balls", None)
-    if balls is None:
+    pm = ctx.pmesh
+    m = pm.mesh
+    g = pm.geometry
+    centres = pm.items.get(N.TOP_BALLS)
+    if centres is None or len(centres) == 0 or N.TOP_BALLS not in pm.region_names or N.CARRIER2_TOP not in m.boundaries:
         return None
-    items = ctx.pmesh.items.get(N.TOP_BALLS)
-    if items is None or len(items) == 0:
+    on_face = np.zeros(m.p.shape[1], dtype=bool)
+    on_face[face_vertices(m, m.boundaries[N.CARRIER2_TOP])] = True
+    sel = np.nonzero(pm.cell_region == pm.region_names.index(N.TOP_BALLS))[0]
+    modelled = {}
+    for k in np.unique(pm.cell_item[sel]):
+        v = np.unique(m.t[:, sel[pm.cell_item[sel] == k]])
+        v = v[on_face[v]]  # the pad outline
+        if len(v) == 0:
+            continue
+        cx, cy = centres[k]
+        reach = float(np.hypot(m.p[0, v] - cx, m.p[1, v] - cy).max()) * (1.0 + 1e-9)
+        x, y, w = mirror_full(m.p[0, v], m.p[1, v], ctx.vertex_u[v, 2], g.symmetry)
+        own = np.hypot(x - cx, y - cy) <= reach  # mirror images of an uncut pad belong to other balls
+        modelled[int(k)] = float(w[own].mean())
+    # a ball outside a cut model has the height of its mirror image inside
+    x0, y0 = g.domain[0], g.domain[1]
+    image = np.array(centres, dtype=float)
+    if g.symmetry in ("half", "quarter"):
+        image[:, 0] = x0 + np.abs(image[:, 0] - x0)
+    if g.symmetry == "quarter":
+        image[:, 1] = y0 + np.abs(image[:, 1] - y0)
+    ids = np.array(sorted(modelled))
+    h = np.full(len(centres), np.nan)
+    for k, (ix, iy) in enumerate(image):
+        d = np.hypot(centres[ids, 0] - ix, centres[ids, 1] - iy)
+        if len(ids) and d.min() <= 1e-9:
+            h[k] = modelled[int(ids[np.argmin(d)])]
+    ok = np.isfinite(h)
+    if not ok.any():
         return None
-    idx = [int(np.argmin((top.x - bx) ** 2 + (top.y - by) ** 2)) for bx, by in items]
-    hb = top.w_detrended[idx]
-    short = float(hb.max() - hb.min())
-    worst = items[int(np.argmin(hb))]
+    A = np.c_[np.ones(len(centres)), centres[:, 0], centres[:, 1]]
+    plane = np.linalg.lstsq(A[ok], h[ok], rcond=None)[0]
+    hb = h - A @ plane
+    gaps = case.package.top_balls.height + np.nanmax(hb) - hb
+    return centres[ok], gaps[ok]
+
+
+def _pop_gap(ctx):
+    """``nominal_um`` (ball height), ``min_gap_um`` (at the seating balls), ``max_gap_um`` and ``max_gap_at_mm``
+    (the ball most at risk of a non-wet open) over every top ball; see :func:`ball_gaps`. None without top balls."""
+    r = ball_gaps(ctx)
+    if r is None:
+        return None
+    centres, gaps = r
+    height = ctx.case.package.top_balls.height
+    k = int(np.argmax(gaps))
     return {
-        "nominal_um": round(balls.height * 1e6, 6),
-        "min_gap_um": round(balls.height * 1e6, 6),
-        "max_gap_um": round((balls.height + short) * 1e6, 6),
-        "max_gap_at_mm": mm(worst),
+        "nominal_um": round(height * 1e6, 6),
+        "min_gap_um": round(float(gaps.min()) * 1e6, 6),
+        "max_gap_um": round(float(gaps[k]) * 1e6, 6),
+        "max_gap_at_mm": mm(centres[k]),
     }
