@@ -438,7 +438,8 @@ def estimate(case: Any) -> Estimate:
     # node levels: each level carries the points of the larger of the element layers below and above it;
     # inside a slab both are the slab's own cells, between slabs the larger of the two
     padded = np.concatenate([[0.0], slab_cells, [0.0]])
-    nodes = terms.points_per_cell * float(np.dot(per_slab - 1.0, slab_cells) + np.maximum(padded[:-1], padded[1:]).sum())
+    levels = float(np.dot(per_slab - 1.0, slab_cells) + np.maximum(padded[:-1], padded[1:]).sum())
+    nodes = terms.points_per_cell * levels
     if mc.element == "hex20":
         # edges: ~2 in-plane edges per footprint point on each level, 1 vertical per point per layer
         edges = 2.0 * nodes + terms.points_per_cell * elements
@@ -452,7 +453,8 @@ def estimate(case: Any) -> Estimate:
     return Estimate(footprint_cells=int(round(float(terms.cells(terms.full)))),
                     element_layers=int(min(n_layers, 2**62)), elements=int(min(round(elements), 2**62)),
                     nodes=int(min(round(nodes), 2**62)),
-                    dofs=int(min(round(dofs), 2**62)), memory=int(min(memory, 2**62)), element=mc.element, solver=solver,
+                    dofs=int(min(round(dofs), 2**62)), memory=int(min(memory, 2**62)), element=mc.element,
+                    solver=solver,
                     details={"grid_spacing_m": terms.grid_spacing, "outlines": terms.n_outlines,
                              "terms": terms.full.tolist()})
 

@@ -112,8 +112,8 @@ def size_lines(case, est: "guard.Estimate", mem: "guard.Memory | None") -> list[
         out.append("memory:     available memory unknown on this machine; not checked")
     else:
         verdict = "fits" if est.memory <= mem.available else "DOES NOT FIT (fcpkg run refuses it without --force)"
-        out.append(f"memory:     ~{guard.format_bytes(est.memory)} needed, {guard.format_bytes(mem.available)} available "
-                   f"({mem.source}): {verdict}")
+        out.append(f"memory:     ~{guard.format_bytes(est.memory)} needed, "
+                   f"{guard.format_bytes(mem.available)} available ({mem.source}): {verdict}")
     return out
 
 

@@ -234,7 +234,8 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         try:
             gmsh.model.mesh.generate(2)
         except Exception as exc:
-            raise MeshError(f"footprint: 2D meshing failed at {_gmsh_error_parts(geom, shapes, exc, feature_size, circle_segments)}; "
+            where = _gmsh_error_parts(geom, shapes, exc, feature_size, circle_segments)
+            raise MeshError(f"footprint: 2D meshing failed at {where}; "
                             "these parts may be too close together or too small for mesh.feature_size: try "
                             f"another mesh.feature_size or move them apart\n  detail: gmsh: {exc}") from exc
 

@@ -110,7 +110,7 @@ def mutate(raw: dict, data, kinds=KINDS) -> str:
         del parent[path[-1]]
     elif kind == "weird":
         path, _ = data.draw(st.sampled_from([p for p in paths if not isinstance(p[1], (dict, list))] or paths))
-        _set(raw, path, data.draw(st.sampled_from(WEIRD)))
+        _set(raw, path, copy.deepcopy(data.draw(st.sampled_from(WEIRD))))  # never share WEIRD's lists
     elif kind == "unit":
         cands = [p for p in paths if isinstance(p[1], str) and len(p[1].split()) == 2]
         if not cands:
