@@ -1390,10 +1390,33 @@ def _array_field(spec: Any, base: str, bad: np.ndarray, rings: np.ndarray | None
     return f"{base}.edge_offset"
 
 
+MAX_ARRAY_ITEMS = 200_000
+"""Most items (bumps, vias, balls) in one array: far above any real package (the reference has ~400 per die), low
+enough that a mistyped pitch is refused before the array is built."""
+
+
+def _array_count_bound(spec: Any, size: Sequence[float]) -> float:
+    """An upper bound of the number of items of a full or peripheral array, computed without building it."""
+    pitch = getattr(spec, "pitch", None)
+    if spec.pattern not in ("full_array", "peripheral") or not pitch or pitch <= 0:
+        return 0.0
+    per_line = [max(float(s), 0.0) / pitch + 1.0 for s in size]
+    if spec.pattern == "full_array":
+        return per_line[0] * per_line[1]
+    return float(spec.rows) * 2.0 * (per_line[0] + per_line[1])
+
+
 def _check_array_fit(spec: Any, base: str, what: str, region: str, size: Sequence[float],
                      center: Sequence[float]) -> list[Problem]:
-    """Rows fit, items do not overlap each other (arrays), and do not repeat (explicit)."""
+    """At most MAX_ARRAY_ITEMS items, rows fit, items do not overlap each other (arrays), and do not repeat
+    (explicit)."""
     out = []
+    n = _array_count_bound(spec, size)
+    if n > MAX_ARRAY_ITEMS:
+        field = f"{base}.rows" if spec.pattern == "peripheral" and spec.rows > MAX_ARRAY_ITEMS else f"{base}.pitch"
+        return [Problem(field, f"this {spec.pattern} {what} array in {region} ({_mm(size[0])} x {_mm(size[1])}) "
+                               f"would hold about {n:.3g} {what}s; at most {MAX_ARRAY_ITEMS} per array "
+                               f"(a larger pitch or fewer rows)")]
     if spec.pattern == "peripheral":
         for k in range(spec.rows):
             h = min(size) / 2 - spec.edge_offset - k * spec.pitch

@@ -166,21 +166,10 @@ def mutated(data, bases: dict, kinds=KINDS) -> tuple[dict, list[str]]:
 # ------------------------------------------------------------------------------------------------ outcomes
 
 
-def _known_array_bug(err: BaseException) -> bool:
-    """KNOWN BUG (reported; see test_huge_array_is_refused_cleanly): a bump/via/ball array whose size over pitch
-    is astronomically large (a 1e30 mm die, a 1e-30 mm pitch) makes the case's cross checks build the array and
-    numpy raise ValueError. Remove this filter when that test passes (it is a strict xfail: it will say so)."""
-    return isinstance(err, ValueError) and "Maximum allowed size exceeded" in str(err)
-
-
 def load_or_refuse(raw: dict):
     """The validated case, or None when refused cleanly; any other exception propagates (a test failure)."""
     try:
         return api.load_case(raw)
-    except ValueError as err:
-        if _known_array_bug(err):
-            return None
-        raise
     except InputError as err:
         assert err.problems
         for p in err.problems:
@@ -210,10 +199,10 @@ def check_mutation(data, bases, kinds=KINDS):
     return raw, case, done
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="known bug: array counts are not bounded before the "
-                   "cross checks build the arrays (layout.centred_grid); needs a limit in case.py")
 @pytest.mark.parametrize("field, value", [("size", ["1e30 mm", "2.4 mm"]), ("bumps.pitch", "1e-30 mm")])
 def test_huge_array_is_refused_cleanly(field, value):
+    """A mistyped die size or pitch that would make an astronomically large array is refused before the array is
+    built (case.MAX_ARRAY_ITEMS), naming the array's field."""
     raw = mini_package()
     chip = raw["package"]["carriers"]["bottom"]["chips"][0]
     if field == "size":
@@ -257,8 +246,6 @@ def test_command_line_never_shows_a_traceback(data, tmp_path_factory, capsys):
     code = cli_main.main(["check", str(folder / "case.yaml")])
     out, err = capsys.readouterr()
     event(f"exit {code}")
-    if code == 1 and "Maximum allowed size exceeded" in err:
-        return  # the known bug of _known_array_bug
     assert code in (0, 2), (done, err)
     assert "Traceback" not in err and "internal error" not in err, (done, err)
     assert ("ok: the case is valid" in out) == (code == 0)
