@@ -94,12 +94,18 @@ class LinearSolver:
         return self.method
 
     def solve(self, K: sp.csr_matrix, f: np.ndarray, x0: np.ndarray | None = None, reuse: bool = False,
-              nearby: bool = False):
+              nearby: bool = False, rtol: float | None = None):
         """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU).
         ``nearby``: K is close to the last factorized matrix (the next increment or Newton iteration of a
         history): first try CG preconditioned by that factorization, and factorize K only if it needs more than
         half the iterations that cost as much as a new factorization (measured: on a 23k-unknown package SuperLU took
         16 s to factorize and 0.16 s per solve, so CG may take up to ~50 preconditioned iterations)."""
+        if rtol is not None and rtol != self.rtol:  # an inexact Newton step asks for less accuracy
+            saved, self.rtol = self.rtol, max(float(rtol), self.rtol)
+            try:
+                return self.solve(K, f, x0, reuse, nearby)
+            finally:
+                self.rtol = saved
         n = K.shape[0]
         method = self._choose(n)
         if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
