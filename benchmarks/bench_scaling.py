@@ -8,15 +8,16 @@ Two ladders, because the full reference case cannot go below ~185k dofs (its ~23
 each keep a minimum number of footprint cells, whatever mesh.size says):
 
 * ``reduced``: cases/reference.yaml with its interconnect reduced (no vias, no top balls, one bump row per die
-  at 1 mm pitch; as tests/verification/test_reference_convergence.py), ~47k to ~1M dofs;
-* ``full``: the case as shipped (every feature), ~200k to ~1M dofs.
+  at 1 mm pitch; as tests/verification/test_reference_convergence.py), ~41k to ~0.93M dofs;
+* ``full``: the case as shipped (every feature), ~217k to ~1.05M dofs.
 
-Each size runs ``api.run(case, write=False)`` at one temperature (-40 degC) in a fresh process through
-bench_reference.py's child (so ``peak MB`` is that run's own ru_maxrss) with 2 threads. Phases are the API's
-(``mesh`` = geometry + footprint + sweep, ``assemble`` = element geometry + stiffness and load, ``solve`` =
-condensation + linear solve, ``post`` = stresses and post-processors). The exponent of each phase is the
-least-squares slope of log(time) against log(dofs) over the sizes that ran; it is printed with the table and
-written to benchmarks/results/ (git-ignored) as text and JSON.
+Each size runs ``api.run(case, write=False, force=True)`` at one temperature (-40 degC) in a fresh process (so
+``peak MB`` is that run's own ru_maxrss, under an address-space cap) with 2 threads and one linear
+solver for every size (``--linear``, default AMG-CG; the case's ``auto`` would switch algorithm at 80k dofs).
+Phases are the API's (``mesh`` = geometry + footprint + sweep, ``assemble`` = element geometry + stiffness
+and load, ``solve`` = condensation + linear solve, ``post`` = stresses and post-processors). The exponent of
+each phase is the least-squares slope of log(time) against log(dofs) over the sizes that ran; it is printed
+with the table and written to benchmarks/results/ (git-ignored) as text and JSON.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from bench_reference import machine, revision, run_size  # noqa: E402
+from bench_reference import machine, revision  # noqa: E402
 
 RESULTS = HERE / "results"
 REDUCED = [
@@ -40,6 +43,9 @@ REDUCED = [
     *[f"package.carriers.{c}.chips.0.bumps.{k}" for c in ("bottom", "top") for k in ("rows=1", "pitch=1 mm")],
 ]
 COMMON = ["mesh.element=hex8i", "load.temperatures=[-40 degC]"]
+# One solver over the whole ladder, so that the fitted exponent describes one algorithm: the case's ``auto``
+# switches from SuperLU to AMG-CG at 80k dofs (measured: 17.6 s SuperLU at 41k against 12.7 s AMG at 91k).
+DEFAULT_LINEAR = "amg"
 
 
 def sizes(size_mm: float, feature_um: float, layer_um: float) -> list[str]:
@@ -50,19 +56,56 @@ def sizes(size_mm: float, feature_um: float, layer_um: float) -> list[str]:
 # (size, feature_size, max_layer_thickness); hex8i dofs on the current mesher in the comments
 LADDERS = {
     "reduced": [REDUCED + sizes(*s) for s in [
-        (1.2, 135, 600),   # 47k
-        (0.4, 50, 200),    # 87k
-        (0.2, 22.5, 100),  # 179k
-        (0.12, 15, 60),    # 403k
-        (0.08, 10, 40),    # ~1M
+        (1.2, 135, 600),   # 41k
+        (0.4, 50, 200),    # 91k
+        (0.2, 22.5, 100),  # 186k
+        (0.12, 15, 60),    # 402k
+        (0.08, 10, 40),    # 927k
     ]],
     "full": [sizes(*s) for s in [
-        (1.6, 180, 800),   # 201k
-        (0.4, 45, 200),    # 537k
-        (0.3, 30, 120),    # 963k
+        (1.6, 180, 800),   # 217k
+        (0.4, 45, 200),    # 562k
+        (0.3, 30, 120),    # 1.05M
     ]],
 }
 PHASES = ("mesh", "assemble", "solve", "post", "total")
+
+
+def child(overrides: list[str], max_memory_gb: float) -> None:
+    """One size in this process (``api.run(write=False, force=True)``); prints its numbers as one JSON line.
+
+    ``force``: the pre-run memory guard's estimate is deliberately conservative (it refused the full ladder's
+    largest mesh, 1.05M dofs, at an estimated 23.8 GB; the reduced ladder's 0.93M dofs ran in 8.7 GB), so the
+    address-space cap below is the safety net here instead.
+    """
+    import resource
+
+    limit = int(max_memory_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from fcpkg_fem import api
+
+    case = api.load_case(ROOT / "cases" / "reference.yaml", overrides=overrides)
+    s = api.run(case, write=False, force=True).summary
+    print(json.dumps({
+        "overrides": overrides, "dofs": s["mesh"]["dofs"], "elements": s["mesh"]["elements"],
+        "element": s["mesh"]["element"], "timing_s": s["timing_s"], "peak_memory_MB": s["peak_memory_MB"],
+        "solver": s["solver"]["method"], "iterations": s["solver"]["iterations"],
+    }), flush=True)
+
+
+def run_size(overrides: list[str], timeout: float, max_memory_gb: float) -> dict:
+    """One size in a fresh interpreter; its numbers or ``{"overrides", "error"}``."""
+    cmd = [sys.executable, __file__, "--child", json.dumps(overrides), "--max-memory-gb", str(max_memory_gb)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"overrides": overrides, "error": f"stopped after {timeout:.0f} s"}
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
+        if "MemoryError" in tail[0]:
+            tail = [f"MemoryError (over the {max_memory_gb:g} GB cap)"]
+        return {"overrides": overrides, "error": f"exit {p.returncode}: {tail[0][:120]}"}
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def fit_exponent(dofs: list[float], times: list[float]) -> float | None:
@@ -112,20 +155,29 @@ def table(ladder: str, rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--skip", type=int, default=0, help="skip the first N sizes of each ladder")
     ap.add_argument("--ladder", action="append", choices=list(LADDERS), default=[],
                     help="ladder to run (repeatable); default: both")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per size; a size over it stops its ladder")
+    ap.add_argument("--linear", choices=["auto", "amg", "direct", "pardiso"], default=DEFAULT_LINEAR,
+                    help=f"linear solver for every size (default {DEFAULT_LINEAR}: one algorithm over the ladder)")
     ap.add_argument("--max-memory-gb", type=float, default=14.0, help="address-space cap of each run (GB)")
     args = ap.parse_args(argv)
+    if args.child is not None:
+        child(json.loads(args.child), args.max_memory_gb)
+        return 0
     os.environ.update({"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"})
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
-    head = (f"reference case scaling (hex8i, -40 degC), {stamp}\nmachine: {machine()}\ncode: {revision()}\n")
+    head = (f"reference case scaling (hex8i, -40 degC, solver.linear={args.linear}), {stamp}\n"
+            f"machine: {machine()}\ncode: {revision()}\n")
     print(head, flush=True)
     results, texts = {}, []
     for ladder in args.ladder or list(LADDERS):
         rows = []
-        for overrides in LADDERS[ladder]:
-            row = run_size(list(overrides) + COMMON, args.timeout, args.max_memory_gb)
+        for overrides in LADDERS[ladder][args.skip:]:
+            row = run_size(list(overrides) + COMMON + [f"solver.linear={args.linear}"], args.timeout,
+                           args.max_memory_gb)
             rows.append(row)
             print(table(ladder, [row]).splitlines()[2], flush=True)
             if "error" in row:
