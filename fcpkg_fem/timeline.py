@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, SolverError
 from .post import PostContext, run_post
 from .result import FaceSample, FieldSet
 
@@ -93,7 +93,8 @@ def inelastic_items(ctx, hs) -> dict:
             if not len(els):
                 continue
             v = vol[els].sum()
-            rows.append({"id": k,
+            xy = pm.items[region][k]
+            rows.append({"id": k, "x_mm": round(float(xy[0]) * 1e3, 6), "y_mm": round(float(xy[1]) * 1e3, 6),
                          "eq_inelastic_strain": float(np.dot(f["eq_inelastic_strain"][els], vol[els]) / v),
                          "inelastic_work_MJ_m3": float(np.dot(f["inelastic_work_J_m3"][els], vol[els]) / v * 1e-6)})
         if rows:
@@ -300,6 +301,22 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
     atomic_write_text(d / "record.json", json.dumps(meta) + "\n")
 
 
+def _save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception) -> None:
+    """``checkpoint/last_converged.npz`` (solver state of the last converged increment) and ``failure.json``."""
+    from .io.atomic import atomic_path, atomic_write_text
+
+    d = _ckpt(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    arrays = hs.state_arrays()
+    if T_nodes is not None:
+        arrays["thermal:T_nodes"] = np.asarray(T_nodes)
+    with atomic_path(d / "last_converged.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    atomic_write_text(d / "failure.json", json.dumps({"step": step_name, "time_s": hs.time, "error": str(err)},
+                                                     indent=1) + "\n")
+
+
 def load_checkpoint(out_dir, case, hs):
     """Restore a checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time) or None."""
     d = _ckpt(out_dir)
@@ -463,7 +480,12 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
             else:
                 T_el = T_oven
             t0 = time.perf_counter()
-            st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})")
+            try:
+                st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})")
+            except SolverError as err:
+                if ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
+                    _save_failure(ckpt_dir, hs, T_nodes, step.name, err)  # the last completed step)
+                raise
             _add_timing(timing, hs, t0)
             rec.iterations.append(int(sum(st.linear_iterations)))
             if st.method:

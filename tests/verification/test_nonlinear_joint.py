@@ -71,3 +71,23 @@ def test_halving_the_increments_changes_results_by_less_than_one_percent(capsys)
         print("\n10 K:", a, "\n 5 K:", b)
     for k in a:
         assert b[k] == pytest.approx(a[k], rel=0.01), k
+
+
+def test_newton_failure_names_step_and_keeps_the_last_converged_state(tmp_path):
+    """With one Newton iteration allowed and no cut-back the first creeping increment cannot converge: the run
+    stops with a SolverError (exit 4) naming the step, time and place, and the last converged state is on disk."""
+    from fcpkg_fem.errors import SolverError
+
+    c = joint_case(10.0)
+    raw = c.input_dict()
+    raw["solver"]["newton"] = {"max_iterations": 1, "max_cutbacks": 0}
+    case = api.load_case(raw)
+    with pytest.raises(SolverError) as exc:
+        api.run(case, out_dir=tmp_path / "run")
+    msg = str(exc.value)
+    assert "step 'ramp1'" in msg and "Newton did not converge" in msg and "layer." in msg, msg
+    assert exc.value.exit_code == 4
+    ck = tmp_path / "run" / "checkpoint"
+    assert (ck / "last_converged.npz").exists() and (ck / "failure.json").exists()
+    assert (ck / "record.json").exists()  # the first step completed: a resume point
+    assert not (tmp_path / "run" / "summary.json").exists()

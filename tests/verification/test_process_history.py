@@ -175,3 +175,30 @@ def test_back_at_the_birth_state_the_package_is_stress_free():
     assert cold > 10.0  # MPa: the mismatch stress at 25 degC is real
     # tolerance: the stress the soft (1e-6) unborn layer exerted at birth is not in b's reference: ~1e-6 relative
     assert back <= 1e-5 * cold
+
+
+def test_transient_heat_lags_the_oven_and_tends_to_uniform_with_strong_convection():
+    """Transient thermal in a history: with a finite film coefficient the package mean temperature lags a heating
+    oven and a temperature difference across the package is reported; with a very large h the package follows the
+    oven and the warpage tends to the uniform-temperature run's."""
+    def run(thermal):
+        c = laminate_case([("a", "silicon", 300), ("b", "emc", 600)], element="hex8i", mesh_size_mm=2.0,
+                          min_elements_per_layer=2, size_mm=(8.0, 8.0))
+        c["load"] = {"stress_free_temperature": "25 degC", "steps": [
+            {"kind": "ramp", "to": "125 degC", "rate": "1 K/s", "output": "end"}]}
+        if thermal:
+            c["thermal"] = thermal
+        return api.run(api.load_case(c), write=False)
+
+    uni = run(None).outputs[-1]
+    slow = run({"mode": "transient", "h": {"bottom": 20, "top": 20, "sides": 20}}).outputs[-1]
+    fast = run({"mode": "transient", "h": {"bottom": 1e6, "top": 1e6, "sides": 1e6}}).outputs[-1]
+    assert uni["max_temperature_difference_C"] == 0.0
+    # h = 20 W/m2K on a 0.9 mm plate: time constant rho c L / h ~ 1.6e6 * 0.45e-3 / 20 ~ 36 s, so after a 100 s
+    # ramp at 1 K/s the package trails the oven by roughly 30 K
+    assert 10.0 < slow["temperature_C"] - slow["package_mean_temperature_C"] < 60.0
+    assert slow["max_temperature_difference_C"] > 0.0
+    assert abs(fast["temperature_C"] - fast["package_mean_temperature_C"]) < 0.5
+    w_uni = uni["warpage"]["bottom"]["signed_um"]
+    assert fast["warpage"]["bottom"]["signed_um"] == pytest.approx(w_uni, rel=2e-2)
+    assert abs(slow["warpage"]["bottom"]["signed_um"]) < abs(w_uni)
