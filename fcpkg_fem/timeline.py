@@ -268,18 +268,30 @@ def _ckpt(out_dir) -> Path:
     return Path(out_dir) / "checkpoint"
 
 
-def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float) -> None:
-    """Write the state after step ``step_index`` (atomic files; record.json last marks it complete)."""
-    from .io.atomic import atomic_path, atomic_write_text
+def _savez(path: Path, arrays: dict) -> None:
+    from .io.atomic import atomic_path
 
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+def _write_state(out_dir, name: str, hs, T_nodes) -> Path:
+    """The solver state (and nodal temperatures) as ``checkpoint/<name>``, atomically; returns the folder."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
     arrays = hs.state_arrays()
     if T_nodes is not None:
         arrays["thermal:T_nodes"] = np.asarray(T_nodes)
-    with atomic_path(d / "state.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    _savez(d / name, arrays)
+    return d
+
+
+def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float) -> None:
+    """Write the state after step ``step_index`` (atomic files; record.json last marks it complete)."""
+    from .io.atomic import atomic_write_text
+
+    d = _write_state(out_dir, "state.npz", hs, T_nodes)
     fa = {}
     for k, fs in enumerate(rec.fields):
         for name, v in fs.point_data.items():
@@ -290,9 +302,7 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
         for key, s in faces.items():
             for attr in ("x", "y", "w", "w_detrended"):
                 fa[f"{k}:face:{key}:{attr}"] = getattr(s, attr)
-    with atomic_path(d / "fields.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **fa)
+    _savez(d / "fields.npz", fa)
     meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
             "outputs": _json_safe(rec.outputs), "history": _json_safe(rec.history), "iterations": rec.iterations,
             "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
@@ -303,16 +313,9 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
 
 def _save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception) -> None:
     """``checkpoint/last_converged.npz`` (solver state of the last converged increment) and ``failure.json``."""
-    from .io.atomic import atomic_path, atomic_write_text
+    from .io.atomic import atomic_write_text
 
-    d = _ckpt(out_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    arrays = hs.state_arrays()
-    if T_nodes is not None:
-        arrays["thermal:T_nodes"] = np.asarray(T_nodes)
-    with atomic_path(d / "last_converged.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    d = _write_state(out_dir, "last_converged.npz", hs, T_nodes)
     atomic_write_text(d / "failure.json", json.dumps({"step": step_name, "time_s": hs.time, "error": str(err)},
                                                      indent=1) + "\n")
 
