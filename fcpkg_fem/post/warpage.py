@@ -183,7 +183,11 @@ def _pop_gap(ctx):
         return None
     centres, gaps = r
     height = ctx.case.package.top_balls.height
-    k = int(np.argmax(gaps))
+    # of balls with the same largest gap (mirror images in a cut model), name one inside the modelled part
+    x0, y0 = ctx.pmesh.geometry.domain[:2]
+    tied = np.nonzero(gaps >= gaps.max() - 1e-12)[0]  # 1e-6 um
+    inside = tied[(centres[tied, 0] >= x0 - 1e-12) & (centres[tied, 1] >= y0 - 1e-12)]
+    k = int(inside[0] if len(inside) else tied[0])
     return {
         "nominal_um": round(height * 1e6, 6),
         "min_gap_um": round(float(gaps.min()) * 1e6, 6),

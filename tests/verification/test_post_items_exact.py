@@ -45,7 +45,8 @@ slope from the bowl. The gap ball k sees under a flat package seated on the high
 
     gap_k = height + max_j (c |c_j|^2) - c |c_k|^2      (c > 0: seated on the outer balls; c < 0: on the inner),
 
-asserted to 1e-9 um (round-off of sums of ~1 um terms).
+asserted to 1e-9 um (round-off of sums of ~1 um terms). In a quarter model the pads on the symmetry planes are
+mirrored whole and the balls outside the quarter take their mirror image's height: the same exact gaps.
 """
 
 from __future__ import annotations
@@ -301,3 +302,19 @@ def test_pop_gap_of_each_ball(c):
     assert gap["max_gap_um"] == pytest.approx(exact.max() * 1e6, abs=1e-6)
     worst = np.nonzero(np.isclose(exact, exact.max(), rtol=0, atol=1e-15))[0]  # ties: equally far from the centre
     assert any(gap["max_gap_at_mm"] == pytest.approx(list(pos[k] * 1e3), abs=1e-6) for k in worst)
+
+
+def test_pop_gap_in_a_quarter_model():
+    """Quarter model, u_z = c (x^2 + y^2): the balls on the symmetry planes have half pads (mirrored whole), the
+    balls outside the quarter take their mirror image's height; every gap is the exact one, and the ball named
+    for the largest gap lies in the modelled quarter."""
+    case, pmesh, problem = _setup("quarter", "hex8i")
+    ctx = PostContext.of(pmesh, problem, prescribed(problem, lambda x, y, z: (_z(x), _z(x), C * (x**2 + y**2))), case)
+    centres, gaps = ball_gaps(ctx)
+    pos = np.array(VIAS) * 1e-3
+    np.testing.assert_allclose(centres, pos, atol=1e-12)
+    r2 = (pos**2).sum(axis=1)
+    np.testing.assert_allclose(gaps, BALL_HEIGHT + (C * r2).max() - C * r2, rtol=0, atol=1e-15)
+    gap = run_post(ctx, ["warpage"])["warpage"]["pop_gap"]
+    x, y = gap["max_gap_at_mm"]
+    assert x >= 0 and y >= 0 and x * y == 0  # a mid-edge ball (nearest the centre) of the modelled quarter
