@@ -193,9 +193,12 @@ def run_ccx(ccx: str, workdir: Path, job: str, timeout: float, max_memory_gb: fl
     p.returncode = os.waitstatus_to_exitcode(status)
     text = (workdir / f"{job}.ccx.log").read_text(errors="replace")
     if p.returncode != 0 or "Job finished" not in text:
-        err = [ln.strip() for ln in text.splitlines() if "ERROR" in ln or "rror" in ln][:2]
-        return {"error": f"ccx exit {p.returncode}: {' '.join(err)[:160] or text.strip()[-160:]}",
-                "ccx_peak_MB": round(ru.ru_maxrss / 1024, 1)}
+        peak = ru.ru_maxrss / 1024
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        err = [ln for ln in lines if "ERROR" in ln][:1] or lines[-1:] or ["no output"]
+        near_cap = " (at the address-space cap: out of memory)" if peak > 0.95 * max_memory_gb * 1024 else ""
+        return {"error": f"ccx exit {p.returncode} after {time.perf_counter() - t0:.0f} s, peak {peak:,.0f} MB"
+                         f"{near_cap}; last output: {err[0][:100]}", "ccx_peak_MB": round(peak, 1)}
     neq = re.search(r"number of equations\s+(\d+)", text)
     nnz_low = re.search(r"number of nonzero lower triangular matrix elements\s+(\d+)", text)
     total = re.search(r"Total CalculiX Time:\s*([0-9.Ee+-]+)", text)
