@@ -219,7 +219,8 @@ def run_point(name: str, ccx: str, workdir: Path, timeout: float, max_memory_gb:
         cmd += ["--linear", linear]
     t0 = time.perf_counter()
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env={**os.environ, **THREADS})
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                           env={**os.environ, **THREADS})
     except subprocess.TimeoutExpired:
         return {"point": name, "error": f"fcpkg-fem stopped after {timeout:.0f} s"}
     if p.returncode != 0:
@@ -273,7 +274,8 @@ def table(rows: list[dict]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--workdir", default=None, help="folder for the decks and ccx output (default: a results subfolder)")
+    ap.add_argument("--workdir", default=None,
+                    help="folder for the decks and ccx output (default: a results subfolder)")
     ap.add_argument("--point", action="append", default=[], choices=list(POINTS),
                     help="point to run (repeatable); default: " + ", ".join(DEFAULT))
     ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per solver per point")
