@@ -518,6 +518,20 @@ class Laminate(_Model):
 # ----------------------------------------------------------------------------------------------- load
 
 
+def _table_problems(time: Sequence[float], temps: Sequence[float], temp_key: str) -> list[tuple[str, str]]:
+    """(sub-path, message) problems of a time-temperature table: equal lengths, >= 2 points, increasing time."""
+    probs = []
+    if len(time) != len(temps):
+        probs.append((temp_key, f"has {len(temps)} values but time has {len(time)}; give one temperature per time"))
+    if len(time) < 2:
+        probs.append(("time", "needs at least two points"))
+    for k in range(1, len(time)):
+        if not time[k] > time[k - 1]:
+            probs.append((f"time.{k}", f"times must increase strictly; {time[k]:g} s follows {time[k - 1]:g} s"))
+            break
+    return probs
+
+
 class History(_Model):
     """A uniform temperature-time table (linear between points). time in s (strictly increasing), T in degC."""
 
@@ -526,17 +540,7 @@ class History(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> "History":
-        probs = []
-        if len(self.time) != len(self.temperature):
-            probs.append(("temperature", f"has {len(self.temperature)} values but time has {len(self.time)}; "
-                                         "give one temperature per time"))
-        if len(self.time) < 2:
-            probs.append(("time", "needs at least two points"))
-        for k in range(1, len(self.time)):
-            if not self.time[k] > self.time[k - 1]:
-                probs.append((f"time.{k}", f"times must increase strictly; {self.time[k]:g} s follows "
-                                          f"{self.time[k - 1]:g} s"))
-                break
+        probs = _table_problems(self.time, self.temperature, "temperature")
         if probs:
             raise _fail(probs[0][1], probs)
         return self
@@ -634,20 +638,10 @@ class Step(_Model):
             if self.rate is not None and self.cycles_per_hour is not None:
                 probs.append(("rate", "give at most one of rate and cycles_per_hour"))
         if self.kind == "table" and self.time is not None and self.temperatures is not None:
-            if len(self.time) != len(self.temperatures):
-                probs.append(("temperatures", f"has {len(self.temperatures)} values but time has "
-                                              f"{len(self.time)}; give one temperature per time"))
-            elif len(self.time) < 2:
-                probs.append(("time", "needs at least two points"))
-            elif self.time[0] != 0.0:
+            probs += _table_problems(self.time, self.temperatures, "temperatures")
+            if self.time[0] != 0.0:
                 probs.append(("time.0", f"a step's table starts at 0 s (time from the step's start), got "
                                         f"{self.time[0]:g} s"))
-            else:
-                for k in range(1, len(self.time)):
-                    if not self.time[k] > self.time[k - 1]:
-                        probs.append((f"time.{k}", f"times must increase strictly; {self.time[k]:g} s follows "
-                                                   f"{self.time[k - 1]:g} s"))
-                        break
         if probs:
             raise _fail(probs[0][1], probs)
         return self

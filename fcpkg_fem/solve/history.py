@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..constitutive import make_model
 from ..errors import SolverError
-from ..physics.elasticity import strain_displacement
 
 # Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
 
@@ -56,24 +56,6 @@ class NewtonSettings:
     rtol_increment: float = 1e-5
     max_cutbacks: int = 6
     line_search: bool = True
-
-
-class ElasticPoint:
-    """Linear elasticity at quadrature points in the constitutive contract of :mod:`fcpkg_fem.constitutive`:
-    ``update(eps, T0, T1, dt, state) -> (sigma, D, state)`` with sigma = C(T1) eps (total form)."""
-
-    name = "elastic"
-    inelastic = False
-
-    def __init__(self, material):
-        self.material = material
-
-    def init_state(self, n: int) -> dict:
-        return {}
-
-    def update(self, eps, T0, T1, dt, state):
-        C = self.material.stiffness(T1)
-        return np.einsum("nij,nj->ni", C, eps), C, {}
 
 
 @dataclass
@@ -105,7 +87,8 @@ class HistorySolver:
 
     Args:
         problem: the MechanicalProblem (mesh, chunks, sparsity pattern, constraints, linear solver).
-        models: region name -> constitutive model (default :class:`ElasticPoint` of the region's material).
+        models: region name -> constitutive model (default: the registered ``elastic`` model of the region's
+            material, sigma = C(T) eps, the linear solver's total form).
         born_at_start: region name -> birth temperature (degC) of the regions present from the start; every other
             region is unborn until :meth:`birth`.
         newton: :class:`NewtonSettings`; soft: stiffness factor of unborn elements.
@@ -117,13 +100,14 @@ class HistorySolver:
         pm = problem.pmesh
         self.newton = newton or NewtonSettings()
         self.soft = soft
+        self._soft_cache: dict[str, np.ndarray] = {}  # region -> placeholder stiffness of its unborn elements
         self.nel = pm.n_elements
         self.nq = problem.chunks[0].dx.shape[1]
         self.incompatible = problem.chunks[0].grads_inc is not None
         self.region_elements = {r: np.nonzero(pm.cell_region == i)[0] for i, r in enumerate(pm.region_names)}
         self.region_material = {r: problem.materials[pm.region_material[r]] for r in pm.region_names}
         models = dict(models or {})
-        self.models = {r: models.get(r) or ElasticPoint(self.region_material[r]) for r in pm.region_names}
+        self.models = {r: models.get(r) or make_model("elastic", self.region_material[r]) for r in pm.region_names}
         self._inelastic_regions = [r for r, m in self.models.items() if getattr(m, "inelastic", False)]
         # the committed state
         self.u = np.zeros(problem.ndofs)
@@ -187,10 +171,10 @@ class HistorySolver:
     SOFT_T_C = 25.0  # temperature of the placeholder stiffness of unborn parts, degC
 
     def _soft_C(self, region: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_soft_cache", {})
-        if region not in cache:
-            cache[region] = self.soft * self.region_material[region].stiffness(np.array([self.SOFT_T_C]))[0]
-        return cache[region]
+        if region not in self._soft_cache:
+            C = self.region_material[region].stiffness(np.array([self.SOFT_T_C]))[0]
+            self._soft_cache[region] = self.soft * C
+        return self._soft_cache[region]
 
     # ------------------------------------------------------------------ element level
     def _B(self, k: int, ch):
