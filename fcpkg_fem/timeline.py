@@ -39,6 +39,8 @@ class Record:
     methods: set = field(default_factory=set)
     newton: list = field(default_factory=list)  # per increment: step, time, Newton iterations, cut-backs
     life: dict = field(default_factory=dict)  # thermal_cycle step name -> per region cyclic results and life
+    plan: list = field(default_factory=list)  # the PlannedSteps run
+    seen: tuple = (0.0, 0.0)  # solver seconds (assemble + material, solve) already added to the run's timing
 
 
 def _json_safe(x):
@@ -392,20 +394,16 @@ def resume_case(out_dir):
 
 # ------------------------------------------------------------------------------------------- the run
 def make_models(case, pmesh) -> dict:
-    """Region -> constitutive model instance from ``case.models`` (elastic regions get None: the default)."""
+    """Region -> constitutive model instance for the regions ``case.models`` makes inelastic (the others take
+    the history solver's default, the registered elastic model)."""
     from .case import region_models
+    from .constitutive import make_model
 
-    names = region_models(case)
     out = {}
-    for region, name in names.items():
-        if name == "elastic":
-            continue
-        from .constitutive import make_model
-
+    for region, name in region_models(case).items():
         mat_name = pmesh.region_material.get(region)
-        if mat_name is None:
-            continue
-        out[region] = make_model(name, case.materials_resolved[mat_name])
+        if name != "elastic" and mat_name is not None:
+            out[region] = make_model(name, case.materials_resolved[mat_name])
     return out
 
 
@@ -451,7 +449,7 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         if thermal is not None:
             T_nodes = thermal.initial(T0)
         hs.advance(T0, 0.0, label="initial state")
-        _add_timing(timing, hs)
+        _add_timing(timing, hs, rec)
         t0 = time.perf_counter()
         record(rec, hs, ctx_args, 0.0, T0, "initial", "hold", "initial", 0.0, True, T_nodes)
         timing["post"] = timing.get("post", 0.0) + time.perf_counter() - t0
@@ -487,7 +485,7 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
                 if ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
                     _save_failure(ckpt_dir, hs, T_nodes, step.name, err)  # the last completed step)
                 raise
-            _add_timing(timing, hs)
+            _add_timing(timing, hs, rec)
             rec.iterations.append(int(sum(st.linear_iterations)))
             if st.method:
                 rec.methods.add(st.method)
@@ -515,10 +513,9 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     return rec
 
 
-def _add_timing(timing: dict, hs) -> None:
+def _add_timing(timing: dict, hs, rec: Record) -> None:
     """Add the solver's assembly (element and material work) and solve seconds since the last call to ``timing``."""
     a, s = hs.timing["assemble"] + hs.timing["material"], hs.timing["solve"]
-    prev = getattr(hs, "_timing_seen", (0.0, 0.0))
-    timing["assemble"] = timing.get("assemble", 0.0) + (a - prev[0])
-    timing["solve"] = timing.get("solve", 0.0) + (s - prev[1])
-    hs._timing_seen = (a, s)
+    timing["assemble"] = timing.get("assemble", 0.0) + (a - rec.seen[0])
+    timing["solve"] = timing.get("solve", 0.0) + (s - rec.seen[1])
+    rec.seen = (a, s)
