@@ -48,7 +48,9 @@ def child(case: str, overrides: list[str]) -> None:
 
     t0 = time.perf_counter()
     c = api.load_case(ROOT / "cases" / f"{case}.yaml", overrides=overrides)
-    r = api.run(c, write=False)
+    # progress (one line per step, with its seconds) to stderr: the parent keeps it as the run's log
+    r = api.run(c, write=False,
+                progress=lambda m: print(f"[{time.perf_counter() - t0:8.1f}s] {m}", file=sys.stderr, flush=True))
     s = r.summary
     nw = s["process"]["newton"]
     life = s.get("life", {}).get("steps", {})
@@ -88,6 +90,9 @@ def main(argv=None) -> int:
         t0 = time.time()
         p = subprocess.run([sys.executable, __file__, "--child", case, json.dumps(ov)], capture_output=True,
                            text=True, timeout=a.timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        tag = "-".join([case] + [o.split("=")[-1].replace(" ", "") for o in extra + a.set])
+        (RESULTS / f"history-{tag}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log").write_text(p.stderr)
         if p.returncode != 0:
             print(f"{case} {extra}: failed after {time.time() - t0:.0f} s\n{p.stderr[-2000:]}")
             continue

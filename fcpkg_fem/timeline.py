@@ -231,7 +231,7 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
            spread: float, report: bool, T_nodes=None) -> dict:
     """Post-process the committed state of ``hs`` into ``rec``; returns the output entry."""
     pmesh, problem, case = ctx_args
-    st = hs.snapshot()
+    st = hs.snapshot(extend=report)  # fields show unborn parts moving with the package
     ctx = PostContext.of(pmesh, problem, st, case)
     post = run_post(ctx)
     faces = post.pop("_faces", {})

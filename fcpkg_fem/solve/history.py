@@ -11,9 +11,16 @@ So a part is born stress-free with the deformation the rest of the package has a
 strain is referenced to its birth temperature with the material's own CTE semantics (secant or instantaneous,
 see :meth:`Material.thermal_strain`).
 
-A part that is not born yet carries a "soft" stiffness ``soft * C(T)`` with no thermal strain, only so that its
-nodes stay determined; its stress is discarded at birth (the usual element-birth technique: ANSYS EKILL/EALIVE,
-Abaqus *MODEL CHANGE with strain-free reactivation).
+A part that is not born yet is not in the system at all: its elements are neither assembled nor solved for, and
+only the dofs that some born element touches are unknowns (the usual element-birth technique, as ANSYS EKILL/EALIVE
+or Abaqus *MODEL CHANGE with strain-free reactivation, but without their small placeholder stiffness, whose
+contrast of ~1e6 stalls iterative solvers). A born body that is not yet joined to the supports (a die before its
+bumps solidify) keeps the rigid-body motions its constraints leave free; those are fixed by holding a statically
+determinate set of its dofs (chosen by pivoted QR of the free rigid modes, a 3-2-1 set in general) at their current
+values, which adds no stress. The dofs that only unborn elements touch follow the born part as the elastic
+extension of its displacement (the limit of a vanishing placeholder stiffness, computed at birth and for field
+output), so a part is born with the deformation the package has around it; its interior values do not change the
+later solution, because its strain at birth is its reference.
 
 Equilibrium: the internal force r(u) = sum over elements of B^T sigma dV must vanish at the free dofs (there is no
 external load: temperature is the only driver). Full Newton with the models' consistent tangents D; for hex8i the
@@ -34,6 +41,7 @@ import numpy as np
 
 from ..constitutive import make_model
 from ..errors import SolverError
+from .linear import rigid_body_modes
 
 # Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
 
@@ -45,7 +53,8 @@ class NewtonSettings:
     Attributes:
         max_iterations: iterations per increment before it is cut back.
         rtol_residual: converged when |r_free| <= rtol_residual * f_scale (f_scale = norm of the nodal sums of the
-            absolute element internal forces: the size of the forces in balance).
+            absolute element internal forces, the size of the forces in balance, or the out-of-balance the
+            increment started with if larger).
         rtol_increment: ... and |du| <= rtol_increment * |u_end - u_start| of the increment.
         max_cutbacks: halvings of a failing increment before giving up.
         line_search: backtrack (halve the step, up to 4 times) while the residual grows.
@@ -91,16 +100,14 @@ class HistorySolver:
             material, sigma = C(T) eps, the linear solver's total form).
         born_at_start: region name -> birth temperature (degC) of the regions present from the start; every other
             region is unborn until :meth:`birth`.
-        newton: :class:`NewtonSettings`; soft: stiffness factor of unborn elements.
+        newton: :class:`NewtonSettings`.
     """
 
     def __init__(self, problem, models: dict | None = None, born_at_start: dict[str, float] | None = None,
-                 newton: NewtonSettings | None = None, soft: float = 1e-6):
+                 newton: NewtonSettings | None = None):
         self.p = problem
         pm = problem.pmesh
         self.newton = newton or NewtonSettings()
-        self.soft = soft
-        self._soft_cache: dict[str, np.ndarray] = {}  # region -> placeholder stiffness of its unborn elements
         self.nel = pm.n_elements
         self.nq = problem.chunks[0].dx.shape[1]
         self.incompatible = problem.chunks[0].grads_inc is not None
@@ -133,6 +140,17 @@ class HistorySolver:
         self._Bcache = None
         if nbytes <= B_CACHE_BYTES:
             self._Bcache = [(ch.B, ch.B_inc if ch.grads_inc is not None else None) for ch in problem.chunks]
+        # dof map: element -> global dofs, dof -> component (local dofs are interleaved x, y, z per node)
+        nl = problem.chunks[0].dofs.shape[1]
+        self._el_dofs = np.empty((self.nel, nl), dtype=np.int64)
+        for ch in problem.chunks:
+            self._el_dofs[ch.elements] = ch.dofs
+        self._comp = np.zeros(problem.ndofs, dtype=np.int64)
+        self._comp[self._el_dofs.ravel()] = np.tile(np.arange(nl) % 3, self.nel)
+        self._dirichlet = np.zeros(problem.ndofs, dtype=bool)
+        self._dirichlet[problem.D] = True
+        self._ext = None  # cached extension operator into the unborn part (see extend_unborn)
+        self._topology()
 
     @property
     def linear(self) -> bool:
@@ -153,6 +171,9 @@ class HistorySolver:
         """Activate ``regions`` now: stress-free at the current temperature with the current strain.
 
         Returns the regions newly born (a region already born is left alone)."""
+        if not any(not self.born[self.region_elements[r]].all() for r in regions):
+            return []
+        self.extend_unborn()
         eps = self._strains(self.u, self.alpha)
         T = self.T if T_el is None else np.broadcast_to(np.asarray(T_el, float), (self.nel,))
         done = []
@@ -166,15 +187,140 @@ class HistorySolver:
             self.mstate[r] = self.models[r].init_state(len(idx) * self.nq)
             done.append(r)
         self._sig = None
+        self._topology()
         return done
 
-    SOFT_T_C = 25.0  # temperature of the placeholder stiffness of unborn parts, degC
+    # ------------------------------------------------------------------ what is in the system
+    def _topology(self) -> None:
+        """Born elements per chunk, the free dofs and the held dofs of floating bodies, after a birth or restore."""
+        p = self.p
+        self._chunk_sel = []  # per chunk: None (all born), or the born elements' positions in the chunk
+        for ch in p.chunks:
+            b = self.born[ch.elements]
+            self._chunk_sel.append(None if b.all() else np.nonzero(b)[0])
+        active = np.zeros(p.ndofs, dtype=bool)
+        active[self._el_dofs[self.born].ravel()] = True
+        self.held = self._floating_pins(np.nonzero(self.born)[0], self._dirichlet)
+        free = active & ~self._dirichlet
+        free[self.held] = False
+        self.free = np.nonzero(free)[0]
+        # the AMG near-null space: rigid-body modes of the free dofs (rebuilt with the set, so the hierarchy too)
+        p.solver.near_null = self._modes(self.free)
+        p.solver.reset()
+        self._ext = None
 
-    def _soft_C(self, region: str) -> np.ndarray:
-        if region not in self._soft_cache:
-            C = self.region_material[region].stiffness(np.array([self.SOFT_T_C]))[0]
-            self._soft_cache[region] = self.soft * C
-        return self._soft_cache[region]
+    def _modes(self, dofs: np.ndarray) -> np.ndarray:
+        return rigid_body_modes(self.p.basis.doflocs[:, dofs].T, self._comp[dofs])
+
+    def _floating_pins(self, elements: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Dofs to hold so that no connected body of ``elements`` keeps a rigid-body motion.
+
+        Args:
+            elements: element indices forming the bodies (connected through shared vertices).
+            held: (n_dofs,) bool, dofs already prescribed.
+        Returns:
+            the dofs to hold in addition: per body, as many as the rigid modes ``held`` leaves free, chosen by QR
+            with column pivoting on those modes (far apart and independent: a 3-2-1 set when all six are free).
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        if len(elements) == 0:
+            return np.zeros(0, dtype=np.int64)
+        t = self.p.pmesh.mesh.t[:, elements]
+        nv = self.p.pmesh.mesh.nvertices
+        rows = np.broadcast_to(t[0], t[1:].shape).ravel()
+        g = coo_matrix((np.ones(rows.size), (rows, t[1:].ravel())), shape=(nv, nv))
+        _, label = connected_components(g, directed=False)
+        body = label[t[0]]
+        order = np.argsort(body, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(body[order]) != 0])
+        pins = []
+        for els in np.split(elements[order], starts[1:]):
+            dofs = np.unique(self._el_dofs[els])
+            R = self._modes(dofs)
+            h = held[dofs]
+            if h.any():
+                A = R[h]
+                if len(A) < 6:  # a square (6, 6) system, so vt spans all six modes
+                    A = np.vstack([A, np.zeros((6 - len(A), 6))])
+                _, sv, vt = np.linalg.svd(A, full_matrices=False)
+                rank = int(np.sum(sv > 1e-8 * max(sv.max(), 1.0)))
+                N = vt[rank:].T  # (6, k): the rigid modes the held dofs allow
+            else:
+                N = np.eye(6)
+            k = N.shape[1]
+            if k == 0:
+                continue
+            from scipy.linalg import qr
+
+            cand = dofs[~h]
+            _, _, piv = qr((R[~h] @ N).T, mode="economic", pivoting=True)
+            pins.append(cand[piv[:k]])
+        return np.sort(np.concatenate(pins)) if pins else np.zeros(0, dtype=np.int64)
+
+    def extend_unborn(self) -> None:
+        """Give the dofs only unborn elements touch the displacement of the elastic extension of the born part.
+
+        Minimises the elastic energy (stiffness of each unborn region at 25 degC, no thermal strain) of the unborn
+        elements with the born dofs held: the state a vanishing placeholder stiffness would give. Incompatible
+        modes of unborn elements are condensed likewise. Costs one linear solve on the unborn part (its matrix and
+        preconditioner are kept until the next birth); done at birth and for field output, not every increment.
+        """
+        unborn = np.nonzero(~self.born)[0]
+        if len(unborn) == 0:
+            return
+        import scipy.sparse as sp
+
+        from .linear import LinearSolver
+
+        N = self.p.ndofs
+        if self._ext is None:
+            fixed = self._dirichlet.copy()
+            fixed[self._el_dofs[self.born].ravel()] = True
+            pins = self._floating_pins(unborn, fixed)
+            touched = np.zeros(N, dtype=bool)
+            touched[self._el_dofs[unborn].ravel()] = True
+            touched &= ~fixed
+            touched[pins] = False
+            U = np.nonzero(touched)[0]
+            data = np.zeros(self.p.pattern.nnz)
+            recov = []
+            for k, ch in enumerate(self.p.chunks):
+                sel = np.nonzero(~self.born[ch.elements])[0]
+                if len(sel) == 0:
+                    continue
+                e = ch.elements[sel]
+                C = np.empty((len(sel), 6, 6))
+                for r in np.unique(self.p.pmesh.cell_region[e]):
+                    mat = self.region_material[self.p.pmesh.region_names[r]]
+                    C[self.p.pmesh.cell_region[e] == r] = mat.stiffness(np.array([25.0]))[0]
+                D = np.broadcast_to(C[:, None], (len(sel), self.nq, 6, 6))
+                B, Ba = self._B(k, ch)
+                B, Ba, dx = B[sel], None if Ba is None else Ba[sel], ch.dx[sel]
+                Ke = _btdb(B, D, B, dx)
+                if Ba is not None:
+                    Kua = _btdb(B, D, Ba, dx)
+                    X = np.linalg.solve(_btdb(Ba, D, Ba, dx), Kua.transpose(0, 2, 1))
+                    Ke = Ke - np.matmul(Kua, X)
+                    recov.append((e, ch.dofs[sel], X))
+                pos = self.p.pattern.pos[k].reshape(len(ch.elements), -1)[sel].ravel()
+                data += np.bincount(pos, Ke.ravel(), minlength=self.p.pattern.nnz)
+            pat = self.p.pattern
+            K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
+            solver = LinearSolver("auto", self.p.solver.rtol, near_null=self._modes(U))
+            self._ext = (U, K, K[U][:, U], solver, recov)
+        U, K, KUU, solver, recov = self._ext
+        if len(U):
+            u0 = self.u.copy()
+            u0[U] = 0.0
+            f = -(K @ u0)[U]
+            x, _ = solver.solve(KUU, f, reuse=True)  # the same matrix until the next birth
+            self.u[U] = x
+        if self.alpha is not None:
+            for e, dofs, X in recov:
+                self.alpha[e] = -np.einsum("eal,el->ea", X, self.u[dofs])
+        self._sig = None
 
     # ------------------------------------------------------------------ element level
     def _B(self, k: int, ch):
@@ -214,10 +360,9 @@ class HistorySolver:
             n = len(idx)
             model = self.models[r]
             b = self.born[idx]
-            if not b.any():  # wholly unborn: the placeholder stiffness only, the model state stays as it is
-                Cs = self._soft_C(r)
-                sig[idx] = np.einsum("ij,mqj->mqi", Cs, eps[idx])
-                D[idx] = Cs
+            if not b.any():  # wholly unborn: not in the system; the model state stays as it is
+                sig[idx] = 0.0
+                D[idx] = 0.0
                 trial[r] = self.mstate[r]
                 continue
             em = eps[idx] - self.eps_birth[idx] - eth[idx][:, None, :]
@@ -230,13 +375,9 @@ class HistorySolver:
                 raise _LocalFailure(r, str(exc), els) from exc
             s = s.reshape(n, nq, 6)
             Dm = Dm.reshape(n, nq, 6, 6)
-            if not b.all():
-                ub = idx[~b]
-                # at a fixed temperature: the placeholder stiffness of an unborn part must not change the matrix
-                # from increment to increment (its stress is discarded anyway)
-                Cs = np.broadcast_to(self._soft_C(r), (len(ub), 6, 6))
-                s[~b] = np.einsum("mij,mqj->mqi", Cs, eps[ub])
-                Dm[~b] = Cs[:, None]
+            if not b.all():  # partly born (not reached through the case file, but the state must stay right)
+                s[~b] = 0.0
+                Dm[~b] = 0.0
                 keep = np.repeat(~b, nq)
                 st = {k: np.where(keep.reshape((-1,) + (1,) * (v.ndim - 1)), self.mstate[r][k], v)
                       for k, v in st.items()}
@@ -263,46 +404,53 @@ class HistorySolver:
         data = np.zeros(pat.nnz) if with_matrix else None
         recover = []
         for k, ch in enumerate(p.chunks):
-            e = ch.elements
+            sel = self._chunk_sel[k]
             B, Ba = self._B(k, ch)
+            e, dofs, dx, pos = ch.elements, ch.dofs, ch.dx, pat.pos[k]
+            if sel is not None:  # only born elements are in the system
+                if len(sel) == 0:
+                    continue
+                e, dofs, dx, B = e[sel], dofs[sel], dx[sel], B[sel]
+                Ba = None if Ba is None else Ba[sel]
+                pos = pos.reshape(len(ch.elements), -1)[sel].ravel()
             s = sig[e]
-            sw = s * ch.dx[:, :, None]
+            sw = s * dx[:, :, None]
             fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
             fabs = np.einsum("eqil,eqi->el", np.abs(B), np.abs(sw))
-            np.add.at(r_unc, ch.dofs.ravel(), fe.ravel())
-            Ke = _btdb(B, D[e], B, ch.dx) if with_matrix else None
+            np.add.at(r_unc, dofs.ravel(), fe.ravel())
+            Ke = _btdb(B, D[e], B, dx) if with_matrix else None
             if self.incompatible:
-                ra = np.einsum("eqia,eqi,eq->ea", Ba, s, ch.dx)
+                ra = np.einsum("eqia,eqi,eq->ea", Ba, s, dx)
                 ra_sq += float(np.sum(ra * ra))
-                Kua = _btdb(B, D[e], Ba, ch.dx)
-                Kaa = _btdb(Ba, D[e], Ba, ch.dx)
+                Kua = _btdb(B, D[e], Ba, dx)
+                Kaa = _btdb(Ba, D[e], Ba, dx)
                 if with_matrix:
                     X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), ra[:, :, None]], axis=2))
                     Kinv_Kau, Kinv_ra = X[:, :, :-1], X[:, :, -1]
                     Ke = Ke - np.matmul(Kua, Kinv_Kau)
-                    recover.append((Kinv_Kau, Kinv_ra))
+                    recover.append((e, dofs, Kinv_Kau, Kinv_ra))
                 else:
                     Kinv_ra = np.linalg.solve(Kaa, ra[:, :, None])[:, :, 0]
                 fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
-            np.add.at(r, ch.dofs.ravel(), fe.ravel())
-            np.add.at(rabs, ch.dofs.ravel(), fabs.ravel())
+            np.add.at(r, dofs.ravel(), fe.ravel())
+            np.add.at(rabs, dofs.ravel(), fabs.ravel())
             if with_matrix:
-                data += np.bincount(pat.pos[k], Ke.ravel(), minlength=pat.nnz)
+                data += np.bincount(pos, Ke.ravel(), minlength=pat.nnz)
         K = None
         if with_matrix:
             import scipy.sparse as sp
 
             K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
         self.timing["assemble"] += time.perf_counter() - t0
-        self._rnorm = float(np.sqrt(np.sum(r_unc[self.p.I] ** 2) + ra_sq))
-        return r, K, float(np.linalg.norm(rabs[self.p.I])), recover
+        self._rnorm = float(np.sqrt(np.sum(r_unc[self.free] ** 2) + ra_sq))
+        return r, K, float(np.linalg.norm(rabs[self.free])), recover
 
     def _alpha_step(self, du: np.ndarray, recover) -> np.ndarray | None:
         if not self.incompatible:
             return None
-        da = np.empty((self.nel, 9))
-        for ch, (Kinv_Kau, Kinv_ra) in zip(self.p.chunks, recover):
-            da[ch.elements] = -(Kinv_ra + np.einsum("eal,el->ea", Kinv_Kau, du[ch.dofs]))
+        da = np.zeros((self.nel, 9))  # unborn elements: not in the system, their modes stay
+        for e, dofs, Kinv_Kau, Kinv_ra in recover:
+            da[e] = -(Kinv_ra + np.einsum("eal,el->ea", Kinv_Kau, du[dofs]))
         return da
 
     # ------------------------------------------------------------------ increments
@@ -338,7 +486,7 @@ class HistorySolver:
     def _newton(self, T0, T1, dt) -> IncrementStats:
         ns = self.newton
         u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
-        I = self.p.I
+        I = self.free
         st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
         u_start = self.u
         try:
@@ -348,6 +496,10 @@ class HistorySolver:
             raise _NewtonFailure(str(lf)) from None
         r, K, fscale, recover = self._assemble(sig, D)
         rn = self._rnorm
+        # the force scale is at least the out-of-balance the increment starts with (its load): a state that ends
+        # stress-free (free expansion of a floating body) has no internal forces to measure the residual against
+        f0 = rn
+        fscale = max(fscale, f0)
         st.residuals.append(rn / max(fscale, 1e-300))
         du_norm = np.inf
         for it in range(1, ns.max_iterations + 1):
@@ -355,6 +507,7 @@ class HistorySolver:
                 break
             if K is None:  # the residual was evaluated alone: the tangent at this point is needed now
                 r, K, fscale, recover = self._assemble(sig, D)
+                fscale = max(fscale, f0)
             t0 = time.perf_counter()
             # full-accuracy linear solves: an inexact-Newton forcing term (rtol up to 1e-2 early on) was tried on
             # the coarse reference_cycling and took more Newton iterations (60 vs 51 on join_cool) for the same
@@ -386,7 +539,7 @@ class HistorySolver:
             if not ok:
                 raise _NewtonFailure("the material update failed along the whole line search")
             u, alpha, sig, D, trial = u_try, a_try, s_try, D_try, tr_try
-            r, K, fscale, rn = r_try, None, fs_try, rn_try
+            r, K, fscale, rn = r_try, None, max(fs_try, f0), rn_try
             du_norm = eta * float(np.linalg.norm(du))
             st.iterations = it
             st.residuals.append(rn / max(fscale, 1e-300))
@@ -418,7 +571,7 @@ class HistorySolver:
         """Region and position of the node with the largest out-of-balance force."""
         p = self.p
         rr = np.zeros_like(r)
-        rr[p.I] = r[p.I]
+        rr[self.free] = r[self.free]
         nodal = np.linalg.norm(rr[p.basis.nodal_dofs], axis=0)
         v = int(np.argmax(nodal))
         m = p.pmesh.mesh
@@ -428,13 +581,18 @@ class HistorySolver:
         return f"at ({x[0]:.3f}, {x[1]:.3f}, {x[2]:.3f}) mm in {', '.join(regions)}"
 
     # ------------------------------------------------------------------ output
-    def snapshot(self):
+    def snapshot(self, extend: bool = False):
         """The committed state as a :class:`~fcpkg_fem.solve.mechanical.MechanicalState` for post-processing.
 
         ``eth`` holds the reference strain of each element (thermal strain from birth plus the strain at birth),
-        so ``strain - eth`` is the mechanical strain, as post-processors expect."""
+        so ``strain - eth`` is the mechanical strain, as post-processors expect; an unborn element has zero stress
+        and zero mechanical strain. ``extend``: first move the unborn part with the package
+        (:meth:`extend_unborn`, one linear solve: for field output)."""
         from .linear import LinearStats
         from .mechanical import MechanicalState
+
+        if extend:
+            self.extend_unborn()
 
         if self._sig is None:
             eps = self._strains(self.u, self.alpha)
@@ -449,10 +607,12 @@ class HistorySolver:
             return np.einsum("eqi,eq->ei", a, w) / vol[:, None]
 
         ref = self.thermal_strain(self.T) + avg(self.eps_birth)
+        eps_avg = avg(self._eps)
+        ref[~self.born] = eps_avg[~self.born]
         last = self.stats[-1] if self.stats else None
         stats = LinearStats(last.method if last else "none", int(sum(last.linear_iterations)) if last else 0, 0.0)
         T_out = float(self.T[0]) if np.all(self.T == self.T[0]) else self.T.copy()
-        return MechanicalState(T_out, self.u.copy(), avg(self._sig), avg(self._eps), self._sig, self._eps, ref,
+        return MechanicalState(T_out, self.u.copy(), avg(self._sig), eps_avg, self._sig, self._eps, ref,
                                stats)
 
     def inelastic_fields(self) -> dict[str, np.ndarray]:
@@ -496,6 +656,7 @@ class HistorySolver:
         for r in self.mstate:
             self.mstate[r] = {k: np.array(arrays[f"m:{r}:{k}"]) for k in self.mstate[r]}
         self._sig = None
+        self._topology()
 
 
 class _LocalFailure(Exception):
