@@ -88,11 +88,13 @@ def main(argv=None) -> int:
     for case, extra in runs:
         ov = (coarse_overrides(ROOT / "cases" / f"{case}.yaml") if a.coarse else []) + extra + a.set
         t0 = time.time()
-        p = subprocess.run([sys.executable, __file__, "--child", case, json.dumps(ov)], capture_output=True,
-                           text=True, timeout=a.timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         RESULTS.mkdir(parents=True, exist_ok=True)
         tag = "-".join([case] + [o.split("=")[-1].replace(" ", "") for o in extra + a.set])
-        (RESULTS / f"history-{tag}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log").write_text(p.stderr)
+        log = RESULTS / f"history-{tag}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log"
+        with open(log, "w") as err:  # the child's progress lines, as they come (a long run can be watched)
+            p = subprocess.run([sys.executable, __file__, "--child", case, json.dumps(ov)], stdout=subprocess.PIPE,
+                               stderr=err, text=True, timeout=a.timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        p.stderr = log.read_text()
         if p.returncode != 0:
             print(f"{case} {extra}: failed after {time.time() - t0:.0f} s\n{p.stderr[-2000:]}")
             continue
