@@ -550,7 +550,7 @@ LOAD_MODES = ("temperatures", "history", "steps")
 """The alternative load descriptions; exactly one is given."""
 
 STEP_KINDS = ("hold", "ramp", "table", "reflow", "thermal_cycle")
-_STEP_COMMON = {"name", "kind", "births", "output"}
+_STEP_COMMON = {"name", "kind", "births", "cure", "output"}
 STEP_FIELDS = {
     "hold": {"temperature", "duration"},
     "ramp": {"to", "rate", "duration"},
@@ -573,6 +573,10 @@ class Step(_Model):
         kind: ``hold`` | ``ramp`` | ``table`` | ``reflow`` (IPC/JEDEC J-STD-020) | ``thermal_cycle`` (JESD22-A104).
         births: regions born at the start of the step: region names (``bumps.die1``) or kinds (``bumps``,
             ``adhesive``, ``encapsulant``, ``vias``, ``traces``, ``balls``, ``chip``, ``carrier``).
+        cure: regions (names or kinds) whose cure shrinkage develops during this step: the material's
+            ``cure_shrinkage`` (dV/V) grows linearly in time from none at the step's start to all of it at its end,
+            as an isotropic chemical strain -(dV/V)/3 added to the thermal strain. Each region cures in one step,
+            born at or before it.
         output: which times are reported: ``end`` of the step, every ``breakpoints`` of its profile (default), or
             every mechanical ``increments``.
         temperature: hold temperature, degC (default: the current temperature); duration: s.
@@ -590,6 +594,7 @@ class Step(_Model):
     name: Ident | None = None
     kind: Literal["hold", "ramp", "table", "reflow", "thermal_cycle"]
     births: tuple[str, ...] = ()
+    cure: tuple[str, ...] = ()
     output: Literal["end", "breakpoints", "increments"] = "breakpoints"
     temperature: Temperature | None = None
     duration: PosTime | None = None
@@ -1137,6 +1142,7 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
         except InputError as err:
             problems.extend(err.problems)
     if case is not None:
+        case._materials = dict(materials or {})  # the cross checks (the process plan) read them
         if materials is not None:
             problems.extend(_check_material_names(_material_uses(case), materials))
         problems.extend(_cross_checks(case))

@@ -23,6 +23,7 @@ class PlannedStep:
         index, name, kind: position in ``load.steps``, name (given or ``<kind><index>``), kind.
         t_start: absolute start time in s; profile: its temperature profile in step time (s from the start).
         births: regions born at the start of the step.
+        cures: regions whose cure shrinkage develops through the step (linearly in time, all of it by the end).
         increments: (n,) absolute end times of the mechanical increments, s (every report time included).
         report_times: (m,) absolute times whose full results are reported, s.
         violations: limits of the standard the profile breaks (accepted with ``allow_nonstandard``).
@@ -37,6 +38,7 @@ class PlannedStep:
     increments: np.ndarray
     report_times: np.ndarray
     violations: list = field(default_factory=list)
+    cures: tuple[str, ...] = ()
 
     @property
     def t_end(self) -> float:
@@ -166,6 +168,26 @@ def initial_temperature(case) -> float:
     return ld.stress_free_temperature if ld.initial_temperature is None else ld.initial_temperature
 
 
+def _cure_problems(case, cures, born_by, born_later, cured_by, name, field_path) -> list[Problem]:
+    """Each cured region is born by now, cures once, and its material has a cure shrinkage."""
+    out = []
+    mats = case.materials_resolved
+    region_mat = case.region_materials()
+    for r in cures:
+        if r in born_later and r not in born_by:
+            out.append(Problem(field_path, f"region '{r}' cannot cure before it is born; add it to the 'births' "
+                                            f"of this step or an earlier one"))
+        if r in cured_by:
+            out.append(Problem(field_path, f"region '{r}' already cures in step '{cured_by[r]}'; a region cures in "
+                                            f"one step"))
+        cured_by.setdefault(r, name)
+        m = region_mat[r]
+        if m in mats and mats[m].extra.get("cure_shrinkage") is None:  # (an unknown name is reported elsewhere)
+            out.append(Problem(field_path, f"region '{r}': its material '{m}' has no cure shrinkage; give "
+                                            f"materials.{m}.cure_shrinkage (dV/V over a full cure, e.g. 0.003)"))
+    return out
+
+
 def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list[PlannedStep]:
     """The process plan of a case with ``load.steps``.
 
@@ -184,6 +206,8 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
     out: list[PlannedStep] = []
     problems: list[Problem] = []
     born_by: dict[str, str] = {}
+    born_later = {r for st in steps for r in resolve_births(st.births, regions, "")[0]}
+    cured_by: dict[str, str] = {}
     for k, step in enumerate(steps):
         path = f"load.steps.{k}"
         name = step.name or f"{step.kind}{k}"
@@ -193,6 +217,8 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
             if r in born_by:
                 problems.append(Problem(f"{path}.births", f"region '{r}' is already born in step '{born_by[r]}'"))
             born_by.setdefault(r, name)
+        cures, probs = resolve_births(step.cure, regions, f"{path}.cure")
+        problems += probs + _cure_problems(case, cures, born_by, born_later, cured_by, name, f"{path}.cure")
         try:
             prof = _profile(step, T0, case, path)
         except InputError as err:
@@ -212,7 +238,7 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
             rep = inc
         out.append(PlannedStep(index=k, name=name, kind=step.kind, t_start=t0, profile=prof, births=tuple(births),
                                increments=t0 + inc, report_times=t0 + np.asarray(rep, float),
-                               violations=list(getattr(prof, "violations", []) or [])))
+                               violations=list(getattr(prof, "violations", []) or []), cures=tuple(cures)))
         t0 += float(times[-1])
         T0 = float(prof.temperature_C[-1])
     names = [s.name for s in out]

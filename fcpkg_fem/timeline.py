@@ -458,6 +458,13 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         if step.births:
             born = hs.birth(step.births)
             say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")
+        chem0, chem_full = hs.eps_chem.copy(), None
+        if step.cures:  # cure shrinkage grows linearly through the step: all of it by the step's end
+            chem_full = np.zeros(hs.nel)
+            for r in step.cures:
+                cs = hs.region_material[r].extra["cure_shrinkage"]
+                chem_full[hs.region_elements[r]] = cs.strain(1.0)[0, 0]
+            say(f"step '{step.name}': cure shrinkage of {', '.join(step.cures)}")
         report = set(np.round(step.report_times, 9))
         marks_t = set(np.round(cycle_marks(step), 9)) if (step.kind == "thermal_cycle" and hs.has_inelastic) else set()
         marks = []
@@ -480,7 +487,9 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
             else:
                 T_el = T_oven
             try:
-                st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})")
+                chem = None if chem_full is None else \
+                    chem0 + chem_full * (float(t) - step.t_start) / max(step.t_end - step.t_start, 1e-300)
+                st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem)
             except SolverError as err:
                 if ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
                     _save_failure(ckpt_dir, hs, T_nodes, step.name, err)  # the last completed step)

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from fcpkg_fem.errors import InputError, Problem, closest
 from fcpkg_fem.materials import library
-from fcpkg_fem.materials.model import CTE, Isotropic, Material, Orthotropic, Table, _ORTHO_KEYS
+from fcpkg_fem.materials.model import CTE, CureShrinkage, Isotropic, Material, Orthotropic, Table, _ORTHO_KEYS
 from fcpkg_fem.units import describe, parse_list, parse_quantity
 
 __all__ = ["resolve_materials", "PROPERTY_KINDS", "ENTRY_KEYS"]
@@ -43,7 +43,7 @@ ENTRY_KEYS = (
     "base", "description", "source", "notes",
     "E", "nu", "orthotropic",
     "cte", "cte_xy", "cte_z", "cte_kind", "cte_reference_temperature",
-    "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg",
+    "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg", "cure_shrinkage",
 )
 """Every key a ``materials.<name>`` entry accepts."""
 
@@ -330,15 +330,29 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector) -> Material
         cp = _parse_table(raw["specific_heat"], "specific_heat", f"{field}.specific_heat", out)
         sources["cp"] = src
 
+    # --- cure shrinkage: total volumetric shrinkage dV/V over a full cure (a plain fraction, 0.003 = 0.3 %) ----
+    extra = {}
+    if "cure_shrinkage" in raw:
+        f_cs = f"{field}.cure_shrinkage"
+        v = out.run(parse_quantity, raw["cure_shrinkage"], "dimensionless", f_cs)
+        if v is not None and not 0.0 <= v < 0.2:
+            out.add(f_cs, f"{raw['cure_shrinkage']!r} is not a volumetric cure shrinkage; give dV/V as a fraction "
+                          "between 0 and 0.2 (0.003 for 0.3 %)")
+        elif v is not None:
+            extra["cure_shrinkage"] = CureShrinkage(v, src)
+            sources["cure_shrinkage"] = src
+
     if len(out.problems) > n_before or elastic is None or cte is None:
         return None
     try:
         if base is None:
             return Material(
                 name=name, elastic=elastic, cte=cte, k=k, rho=rho, cp=cp, description=description or "",
-                Tg=Tg, sources={**sources, "all": src}, notes=notes or "",
+                Tg=Tg, sources={**sources, "all": src}, notes=notes or "", extra=extra,
             )
         changes: dict[str, Any] = {"name": name, "elastic": elastic, "cte": cte, "k": k, "rho": rho, "cp": cp}
+        if extra:
+            changes["extra"] = extra
         if description is not None:
             changes["description"] = description
         if notes is not None:

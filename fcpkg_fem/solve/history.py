@@ -123,6 +123,7 @@ class HistorySolver:
         self.eps_birth = np.zeros((self.nel, self.nq, 6))
         self.T_birth = np.zeros(self.nel)
         self.T = np.zeros(self.nel)  # element temperatures, degC
+        self.eps_chem = np.zeros(self.nel)  # chemical (cure shrinkage) normal strain of each element, committed
         self.time = 0.0
         self.mstate = {r: self.models[r].init_state(len(e) * self.nq) for r, e in self.region_elements.items()}
         self.stats: list[IncrementStats] = []
@@ -339,22 +340,25 @@ class HistorySolver:
             eps[ch.elements] = e
         return eps
 
-    def thermal_strain(self, T_el: np.ndarray) -> np.ndarray:
-        """(n_el, 6) thermal strain of each element at ``T_el`` from its birth temperature (zero if unborn)."""
+    def thermal_strain(self, T_el: np.ndarray, chem: np.ndarray | None = None) -> np.ndarray:
+        """(n_el, 6) eigenstrain of each element at ``T_el``: thermal strain from its birth temperature plus the
+        chemical strain ``chem`` (n_el,) (default: the committed one) on the normal components; zero if unborn."""
+        chem = self.eps_chem if chem is None else chem
         eth = np.zeros((self.nel, 6))
         for r, idx in self.region_elements.items():
             b = idx[self.born[idx]]
             if len(b):
-                eth[b, :3] = self.region_material[r].thermal_strain(T_el[b], self.T_birth[b])
+                eth[b, :3] = self.region_material[r].thermal_strain(T_el[b], self.T_birth[b]) + chem[b, None]
         return eth
 
-    def _response(self, eps, T0, T1, dt):
-        """Stress (n_el, q, 6), tangent (n_el, q, 6, 6) and trial model states at the end of the increment."""
+    def _response(self, eps, T0, T1, dt, chem1=None):
+        """Stress (n_el, q, 6), tangent (n_el, q, 6, 6) and trial model states at the end of the increment
+        (element temperatures T1 and chemical strain chem1 then)."""
         t0 = time.perf_counter()
         nq = self.nq
         sig = np.empty((self.nel, nq, 6))
         D = np.empty((self.nel, nq, 6, 6))
-        eth = self.thermal_strain(T1)
+        eth = self.thermal_strain(T1, chem1)
         trial = {}
         for r, idx in self.region_elements.items():
             n = len(idx)
@@ -454,21 +458,25 @@ class HistorySolver:
         return da
 
     # ------------------------------------------------------------------ increments
-    def advance(self, T_end, dt: float, label: str = "") -> IncrementStats:
+    def advance(self, T_end, dt: float, label: str = "", chem_end=None) -> IncrementStats:
         """Advance the committed state by ``dt`` seconds to element temperatures ``T_end`` (scalar or (n_el,)).
 
-        Temperature varies linearly in time within the increment. Cuts the increment in halves on failure.
+        ``chem_end``: chemical (cure shrinkage) normal strain of each element at the end, (n_el,) (default:
+        unchanged). Temperature and chemical strain vary linearly in time within the increment. Cuts the
+        increment in halves on failure.
 
         Raises:
             SolverError: the increment failed after ``max_cutbacks`` halvings (the committed state is the last
                 converged one).
         """
         T_end = np.broadcast_to(np.asarray(T_end, float), (self.nel,)).copy()
-        return self._advance(self.T.copy(), T_end, float(dt), label, 0)
+        c1 = self.eps_chem.copy() if chem_end is None else np.broadcast_to(np.asarray(chem_end, float),
+                                                                             (self.nel,)).copy()
+        return self._advance(self.T.copy(), T_end, self.eps_chem.copy(), c1, float(dt), label, 0)
 
-    def _advance(self, T0, T1, dt, label, depth) -> IncrementStats:
+    def _advance(self, T0, T1, c0, c1, dt, label, depth) -> IncrementStats:
         try:
-            st = self._newton(T0, T1, dt)
+            st = self._newton(T0, T1, c1, dt)
             st.cutbacks = depth
             self.stats.append(st)
             return st
@@ -479,11 +487,11 @@ class HistorySolver:
                     f"(T {T1.min():.4g}..{T1.max():.4g} degC) after {depth} halvings of the increment: {fail}. "
                     "The last converged state is kept."
                 ) from None
-            Tm = 0.5 * (T0 + T1)
-            self._advance(T0, Tm, 0.5 * dt, label, depth + 1)
-            return self._advance(Tm, T1, 0.5 * dt, label, depth + 1)
+            Tm, cm = 0.5 * (T0 + T1), 0.5 * (c0 + c1)
+            self._advance(T0, Tm, c0, cm, 0.5 * dt, label, depth + 1)
+            return self._advance(Tm, T1, cm, c1, 0.5 * dt, label, depth + 1)
 
-    def _newton(self, T0, T1, dt) -> IncrementStats:
+    def _newton(self, T0, T1, c1, dt) -> IncrementStats:
         ns = self.newton
         u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
         I = self.free
@@ -491,7 +499,7 @@ class HistorySolver:
         u_start = self.u
         try:
             eps = self._strains(u, alpha)
-            sig, D, trial = self._response(eps, T0, T1, dt)
+            sig, D, trial = self._response(eps, T0, T1, dt, c1)
         except _LocalFailure as lf:
             raise _NewtonFailure(str(lf)) from None
         r, K, fscale, recover = self._assemble(sig, D)
@@ -525,7 +533,7 @@ class HistorySolver:
                 a_try = None if alpha is None else alpha + eta * da
                 try:
                     eps = self._strains(u_try, a_try)
-                    s_try, D_try, tr_try = self._response(eps, T0, T1, dt)
+                    s_try, D_try, tr_try = self._response(eps, T0, T1, dt, c1)
                     ok = True
                 except _LocalFailure:
                     ok = False
@@ -552,6 +560,7 @@ class HistorySolver:
         self.u, self.alpha = u, alpha
         self.mstate.update(trial)
         self.T = T1.copy()
+        self.eps_chem = c1.copy()
         self.time += dt
         self._sig, self._eps = sig, eps
         return st
@@ -635,7 +644,7 @@ class HistorySolver:
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to continue from the committed state, as named arrays (for np.savez)."""
         out = {"u": self.u, "born": self.born, "eps_birth": self.eps_birth, "T_birth": self.T_birth, "T": self.T,
-               "time": np.array(self.time)}
+               "eps_chem": self.eps_chem, "time": np.array(self.time)}
         if self.alpha is not None:
             out["alpha"] = self.alpha
         for r, st in self.mstate.items():
@@ -650,6 +659,7 @@ class HistorySolver:
         self.eps_birth = np.array(arrays["eps_birth"])
         self.T_birth = np.array(arrays["T_birth"])
         self.T = np.array(arrays["T"])
+        self.eps_chem = np.array(arrays["eps_chem"]) if "eps_chem" in arrays else np.zeros(self.nel)
         self.time = float(arrays["time"])
         if self.alpha is not None:
             self.alpha = np.array(arrays["alpha"])
