@@ -3,8 +3,9 @@
 ``amg``: conjugate gradients preconditioned by pyamg smoothed aggregation with the six rigid-body modes as
 near-null space (DESIGN.md section 5: ~1.6 s where SuperLU took 120 s at 100k dof); ``direct``: SuperLU,
 kept for small systems and as a fall-back check; ``pardiso``: MKL PARDISO's symmetric positive-definite
-factorization through the optional ``pypardiso`` package (``pip install 'fcpkg-fem[pardiso]'``, x86-64 only).
-``auto`` picks direct below ``DIRECT_LIMIT`` dofs, else pardiso when it is installed, else amg.
+factorization through ``pypardiso`` (a dependency on x86-64; elsewhere absent). ``auto`` picks direct below
+``DIRECT_LIMIT`` dofs, else pardiso when it is installed, else amg. The factorization (SuperLU or PARDISO) is kept:
+a process history's next increment or Newton iteration first tries CG preconditioned by it (``nearby``).
 
 Measured on the shipped reference case (209,208 dofs, 2 cores): pardiso 11-14 s per temperature, peak 3-4 GB,
 residual 1e-14; AMG-CG 24-70 s (40-180 iterations: thin soft layers at moduli contrast up to 6e4).
