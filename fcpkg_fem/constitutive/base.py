@@ -110,12 +110,17 @@ def missing_params(material: Material, key: str, what: str) -> InputError:
 class Model:
     """Base class of the quadrature-point models (see the module docstring for the contract).
 
-    Subclasses set ``inelastic`` and implement ``from_material``, ``init_state``, ``update`` and, if inelastic,
+    Subclasses set ``inelastic`` and ``fixed_tangent`` and implement ``from_material``, ``init_state``,
+    ``update`` and, if inelastic,
     ``inelastic_strain``, ``equivalent_inelastic_strain``, ``inelastic_work``.
     """
 
     name: str = ""
     inelastic: bool = False
+    # True when the tangent D depends only on T0, T1, dt and the committed state, not on the trial strain (the
+    # update is then linear in the strain: one Newton iteration solves an increment, and the history solver keeps
+    # the element matrices through the increment)
+    fixed_tangent: bool = False
 
     @classmethod
     def from_material(cls, material: Material) -> "Model":  # pragma: no cover - abstract

@@ -16,6 +16,7 @@ class Elastic(Model):
     """sigma = material.stiffness(T1) @ eps; D = material.stiffness(T1); no inelastic state."""
 
     inelastic = False
+    fixed_tangent = True  # D depends on T0, T1, dt and the committed state only: linear in the strain
 
     def __init__(self, material: Material):
         self.material = material

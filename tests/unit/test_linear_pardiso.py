@@ -41,3 +41,23 @@ def test_auto_without_pardiso_uses_superlu_for_small_systems():
     u, st = LinearSolver("auto").solve(A, b)
     assert st.method.startswith("direct")
     assert np.linalg.norm(A @ u - b) <= 1e-12 * np.linalg.norm(b)
+
+
+@pytest.mark.skipif(not pardiso_available(), reason="pypardiso (optional extra 'pardiso') not installed")
+def test_pardiso_refactorization_keeps_the_analysis_only_for_the_same_pattern():
+    """A kept solver refactorizes a matrix of the same pattern with the old ordering (PARDISO phase 22) and one of
+    another pattern from scratch; both solutions equal SuperLU's to 1e-10 (round-off, cond ~1e2)."""
+    A, b = _spd()
+    ls = LinearSolver("pardiso")
+    ls.solve(A, b)
+    same = (1.5 * A + 0.3 * sp.identity(A.shape[0])).tocsr()  # new values on the same entries
+    n = A.shape[0]
+    other = (A + 0.01 * (sp.eye(n, k=2) + sp.eye(n, k=-2))).tocsr()  # two new diagonals: a new pattern
+    for M in (same, other):
+        first = ls._lu._ps if M is same else None
+        u, s = ls.solve(M, b)
+        if M is same:
+            assert ls._lu._ps is first  # the solver (and its analysis) was kept
+        ref, _ = LinearSolver("direct").solve(M, b)
+        assert s.method.startswith("pardiso")
+        assert np.abs(u - ref).max() <= 1e-10 * np.abs(ref).max()
