@@ -455,6 +455,7 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         timing["post"] = timing.get("post", 0.0) + time.perf_counter() - t0
     for step in steps[first:]:
         problem.solver.reset()  # same arithmetic whether or not the run was resumed at this boundary
+        hs.new_step()
         if step.births:
             born = hs.birth(step.births)
             say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")

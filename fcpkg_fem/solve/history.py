@@ -215,6 +215,7 @@ class HistorySolver:
                     parts.append((flag, np.nonzero(m)[0]))
             self._parts.append(parts)
         self._fixed = None
+        self._last = None  # a birth changes the unknowns: no predictor across it
         active = np.zeros(p.ndofs, dtype=bool)
         active[self._el_dofs[self.born].ravel()] = True
         self.held = self._floating_pins(np.nonzero(self.born)[0], self._dirichlet)
@@ -534,10 +535,22 @@ class HistorySolver:
         u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
         I = self.free
         st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
-        u_start = self.u
+        u_start, a_start = self.u, self.alpha
+        dT = float(np.mean(T1 - T0))
+        pred = self._predictor(dT)
         try:
-            eps = self._strains(u, alpha)
-            sig, D, trial = self._response(eps, T0, T1, dt, c1)
+            if pred is not None:  # start from the previous increment's change, scaled to this one's temperature step
+                try:
+                    u = u_start + pred[0]
+                    alpha = None if a_start is None else a_start + pred[1]
+                    eps = self._strains(u, alpha)
+                    sig, D, trial = self._response(eps, T0, T1, dt, c1)
+                except _LocalFailure:
+                    pred = None
+                    u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
+            if pred is None:
+                eps = self._strains(u, alpha)
+                sig, D, trial = self._response(eps, T0, T1, dt, c1)
         except _LocalFailure as lf:
             raise _NewtonFailure(str(lf)) from None
         r, K, fscale, recover = self._assemble(sig, D)
@@ -596,6 +609,7 @@ class HistorySolver:
                 raise _NewtonFailure(f"residual {rn / max(fscale, 1e-300):.2e} of the force scale after "
                                      f"{ns.max_iterations} iterations; largest out-of-balance {worst}")
         # commit
+        self._last = (u - u_start, None if alpha is None else alpha - a_start, dT)
         self.u, self.alpha = u, alpha
         self.mstate.update(trial)
         self.T = T1.copy()
@@ -603,6 +617,21 @@ class HistorySolver:
         self.time += dt
         self._sig, self._eps = sig, eps
         return st
+
+    def new_step(self) -> None:
+        """Forget the last increment's change (no predictor across a step boundary, so a resumed run repeats the
+        uninterrupted one's arithmetic)."""
+        self._last = None
+
+    def _predictor(self, dT: float):
+        """(du, dalpha) to start an increment of mean temperature step ``dT`` from: the last increment's change
+        times dT / dT_last, in the same direction only, and only while some born model is nonlinear (a linear
+        increment is solved in one step from anywhere)."""
+        last = getattr(self, "_last", None)
+        if last is None or self.linear or abs(last[2]) < 1e-12 or dT * last[2] <= 0.0:
+            return None
+        f = dT / last[2]
+        return f * last[0], None if last[1] is None else f * last[1]
 
     def _converged(self, rn, fscale, du_norm, u, u_start, it) -> bool:
         ns = self.newton
