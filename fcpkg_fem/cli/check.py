@@ -87,8 +87,9 @@ def summary_lines(case, source: str) -> list[str]:
                    f"{sum(len(s.report_times) for s in steps) + 1} outputs")
         for s in steps:
             born = f"; born: {', '.join(s.births)}" if s.births else ""
+            cure = f"; cure: {', '.join(s.cures)}" if s.cures else ""
             out.append(f"  {s.name:<18} {s.kind:<13} {s.t_start:>9g}..{s.t_end:<9g} s, "
-                       f"{len(s.increments)} increments{born}")
+                       f"{len(s.increments)} increments{born}{cure}")
         models = {k: v for k, v in (d.get("models") or {}).items() if v != "elastic"}
         if models:
             out.append("models:     " + ", ".join(f"{k} {v}" for k, v in models.items()))
