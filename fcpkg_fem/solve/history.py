@@ -572,7 +572,11 @@ class HistorySolver:
             # the coarse reference_cycling and took more Newton iterations (60 vs 51 on join_cool) for the same
             # time, and one increment cut back; one capped at 1e-3 kept the iteration counts but hid Newton's
             # quadratic rate behind the linear tolerance; so every Newton step is solved to solver.rtol
-            duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
+            try:
+                duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
+            except SolverError as exc:  # e.g. a tangent that is not positive definite: a smaller increment may do
+                self.p.solver.reset()
+                raise _NewtonFailure(f"linear solve failed: {exc}") from None
             self.timing["solve"] += time.perf_counter() - t0
             st.linear_iterations.append(lst.iterations)
             st.method = lst.method

@@ -203,3 +203,31 @@ def test_transient_heat_lags_the_oven_and_tends_to_uniform_with_strong_convectio
     w_uni = uni["warpage"]["bottom"]["signed_um"]
     assert fast["warpage"]["bottom"]["signed_um"] == pytest.approx(w_uni, rel=2e-2)
     assert abs(slow["warpage"]["bottom"]["signed_um"]) < abs(w_uni)
+
+
+def test_a_failing_linear_solve_cuts_the_increment_back(monkeypatch):
+    """A linear solver failure inside Newton (seen: PARDISO error -4 on a tangent that was not positive definite)
+    halves the increment like any other Newton failure, instead of ending the run; the result is the same."""
+    case = api.load_case(_birth_case())
+    pm, prob = problem_of(case)
+    ref = HistorySolver(prob, born_at_start={"layer.a": 25.0, "layer.b": 25.0})
+    ref.set_temperature(25.0)
+    ref.advance(100.0, 75.0)
+    _, prob2 = problem_of(case)
+    hs = HistorySolver(prob2, born_at_start={"layer.a": 25.0, "layer.b": 25.0})
+    hs.set_temperature(25.0)
+    real, calls = prob2.solver.solve, []
+
+    def flaky(*args, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            from fcpkg_fem.errors import SolverError
+
+            raise SolverError("simulated factorization failure")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(prob2.solver, "solve", flaky)
+    st = hs.advance(100.0, 75.0)
+    assert st.cutbacks == 1 and len(hs.stats) == 2  # two halves
+    # tolerance: CG steps converged to rtol 1e-8 per increment (linear elasticity: the path does not matter)
+    assert np.abs(hs.u - ref.u).max() <= 1e-7 * np.abs(ref.u).max()
