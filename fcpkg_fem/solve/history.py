@@ -532,27 +532,25 @@ class HistorySolver:
     def _newton(self, T0, T1, c1, dt) -> IncrementStats:
         ns = self.newton
         self._fixed = None  # the fixed tangents belong to this increment's temperatures and time step
-        u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
         I = self.free
         st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
         u_start, a_start = self.u, self.alpha
         dT = float(np.mean(T1 - T0))
+        # start from the previous increment's change scaled to this one's temperature step, if there is one and
+        # the material update accepts it; else from the committed state
+        starts = [(self.u, self.alpha)]
         pred = self._predictor(dT)
-        try:
-            if pred is not None:  # start from the previous increment's change, scaled to this one's temperature step
-                try:
-                    u = u_start + pred[0]
-                    alpha = None if a_start is None else a_start + pred[1]
-                    eps = self._strains(u, alpha)
-                    sig, D, trial = self._response(eps, T0, T1, dt, c1)
-                except _LocalFailure:
-                    pred = None
-                    u, alpha = self.u.copy(), None if self.alpha is None else self.alpha.copy()
-            if pred is None:
+        if pred is not None:
+            starts.insert(0, (u_start + pred[0], None if a_start is None else a_start + pred[1]))
+        for k, (u, alpha) in enumerate(starts):
+            try:
                 eps = self._strains(u, alpha)
                 sig, D, trial = self._response(eps, T0, T1, dt, c1)
-        except _LocalFailure as lf:
-            raise _NewtonFailure(str(lf)) from None
+                break
+            except _LocalFailure as lf:
+                if k == len(starts) - 1:
+                    raise _NewtonFailure(str(lf)) from None
+        u, alpha = u.copy(), None if alpha is None else alpha.copy()
         r, K, fscale, recover = self._assemble(sig, D)
         rn = self._rnorm
         # the force scale is at least the out-of-balance the increment starts with (its load): a state that ends
@@ -631,7 +629,7 @@ class HistorySolver:
         """(du, dalpha) to start an increment of mean temperature step ``dT`` from: the last increment's change
         times dT / dT_last, in the same direction only, and only while some born model is nonlinear (a linear
         increment is solved in one step from anywhere)."""
-        last = getattr(self, "_last", None)
+        last = self._last
         if last is None or self.linear or abs(last[2]) < 1e-12 or dT * last[2] <= 0.0:
             return None
         f = dT / last[2]
