@@ -4,7 +4,8 @@
     python benchmarks/bench_history.py --case reference_cycling --set "mesh.size=2 mm"
     python benchmarks/bench_history.py --coarse                 # the regression tests' coarse mesh and arrays
 
-Each run calls ``fcpkg_fem.api.run(case, write=False)`` in its own subprocess (so ``peak_memory_MB`` is that
+Each run calls ``fcpkg_fem.api.run(case, write=False)`` (with ``--out``: written, checkpointed, resumable) in its own
+subprocess (so ``peak_memory_MB`` is that
 run's) and reports: unknowns, elements, increments, Newton iterations (total, largest per increment, cut-backs),
 linear iterations, seconds per phase (mesh, thermal, assemble = element and material work, solve, post) and the
 wall time, plus the headline numbers (final warpage of both faces, and for cycling the critical joint's dW per
@@ -43,13 +44,13 @@ def coarse_overrides(case_path: Path) -> list[str]:
     return COARSE_MESH + coarse_pattern(api.load_case(case_path))
 
 
-def child(case: str, overrides: list[str]) -> None:
+def child(case: str, overrides: list[str], out: str | None = None, resume: bool = False) -> None:
     from fcpkg_fem import api
 
     t0 = time.perf_counter()
     c = api.load_case(ROOT / "cases" / f"{case}.yaml", overrides=overrides)
     # progress (one line per step, with its seconds) to stderr: the parent keeps it as the run's log
-    r = api.run(c, write=False,
+    r = api.run(c, out_dir=out, write=out is not None, resume=resume, force=True,
                 progress=lambda m: print(f"[{time.perf_counter() - t0:8.1f}s] {m}", file=sys.stderr, flush=True))
     s = r.summary
     nw = s["process"]["newton"]
@@ -78,10 +79,14 @@ def main(argv=None) -> int:
     ap.add_argument("--set", action="append", default=[], help="extra override for every run")
     ap.add_argument("--coarse", action="store_true", help="the regression tests' coarse mesh and arrays")
     ap.add_argument("--timeout", type=float, default=7200.0)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--out", help="write each run's outputs and checkpoints under OUT/<run tag> (default: no "
+                    "output files; a failed run then cannot be resumed or inspected)")
+    ap.add_argument("--resume", action="store_true", help="with --out: continue each run from its last completed "
+                    "step (the wall time then covers the remaining steps only)")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
-        child(a.child[0], json.loads(a.child[1]))
+        child(a.child[0], json.loads(a.child[1]), a.child[2] or None, a.child[3] == "1")
         return 0
     runs = [(c, []) for c in a.case] if a.case else RUNS
     rows = []
@@ -92,8 +97,10 @@ def main(argv=None) -> int:
         tag = "-".join([case] + [o.split("=")[-1].replace(" ", "") for o in extra + a.set])
         log = RESULTS / f"history-{tag}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log"
         with open(log, "w") as err:  # the child's progress lines, as they come (a long run can be watched)
-            p = subprocess.run([sys.executable, __file__, "--child", case, json.dumps(ov)], stdout=subprocess.PIPE,
-                               stderr=err, text=True, timeout=a.timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            out = str(Path(a.out).resolve() / tag) if a.out else ""
+            cmd = [sys.executable, __file__, "--child", case, json.dumps(ov), out, "1" if a.resume else "0"]
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=a.timeout,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
         p.stderr = log.read_text()
         if p.returncode != 0:
             print(f"{case} {extra}: failed after {time.time() - t0:.0f} s\n{p.stderr[-2000:]}")

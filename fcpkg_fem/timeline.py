@@ -491,6 +491,9 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
                 chem = None if chem_full is None else \
                     chem0 + chem_full * (float(t) - step.t_start) / max(step.t_end - step.t_start, 1e-300)
                 st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem)
+                for ev in hs.events:
+                    say(f"step '{step.name}': {ev}")
+                hs.events.clear()
             except SolverError as err:
                 if ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
                     _save_failure(ckpt_dir, hs, T_nodes, step.name, err)  # the last completed step)

@@ -38,6 +38,10 @@ def _iso_into(D: np.ndarray, K: np.ndarray, twoG: np.ndarray) -> np.ndarray:
     return D
 
 
+#: Smallest deviatoric tangent modulus kept, as a fraction of the elastic 2G (see radial_return_tangent).
+TANGENT_FLOOR = 1e-6
+
+
 def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, theta: np.ndarray,
                           h: np.ndarray) -> np.ndarray:
     """Algorithmic tangent of a radial-return update with a deviatoric, coaxial flow.
@@ -47,6 +51,14 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
     where theta = (3/2) dp / q_tr, n the unit flow direction (stress-like Voigt) and h = d dp / d q_tr.
     n . de (Voigt dot product with an engineering-shear strain) equals the tensor contraction n : de.
 
+    Its two deviatoric moduli, 2G (1 - 2G theta) across the flow direction and 2G (1 - 3G h) along it, vanish when
+    the deviatoric stress relaxes completely within the increment: Anand solder above its melting point (peak
+    reflow, 260 degC). A free-standing solder ball then has shear modes of zero stiffness, and the global tangent
+    is singular (PARDISO's Cholesky failed with MKL error -4 on reference_reflow at 259.9 degC). Both moduli are
+    therefore kept at least ``TANGENT_FLOOR`` * 2G. That changes the tangent only where it has fallen a million
+    times below the elastic one; the stress, the residual and the converged answer are untouched, since a point
+    this soft carries almost no deviatoric stress.
+
     Args:
         lam, G: (n,) Lame constants (Pa). n_hat: (n, 6) unit deviatoric direction (tensor norm 1).
         theta: (n,) (3/2) dp / q_tr (1/Pa). h: (n,) d dp / d q_tr (1/Pa).
@@ -54,9 +66,11 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
     Returns:
         (n, 6, 6) Pa, for engineering-shear strain increments.
     """
-    c_nn = 4.0 * G**2 * theta - 6.0 * G**2 * h
-    D = (c_nn[:, None] * n_hat)[:, :, None] * n_hat[:, None, :]
-    return _iso_into(D, lam + 2.0 * G / 3.0, 2.0 * G - 4.0 * G**2 * theta)
+    floor = TANGENT_FLOOR * 2.0 * G
+    across = np.maximum(2.0 * G - 4.0 * G**2 * theta, floor)
+    along = np.maximum(2.0 * G - 6.0 * G**2 * h, floor)
+    D = ((along - across)[:, None] * n_hat)[:, :, None] * n_hat[:, None, :]
+    return _iso_into(D, lam + 2.0 * G / 3.0, across)
 
 
 def isotropic_stiffness_matrix(lam: np.ndarray, G: np.ndarray) -> np.ndarray:

@@ -224,7 +224,11 @@ def _sac305() -> Material:
         k=_const(58.0),
         rho=_const(7380.0),
         cp=_const(230.0),
+        solidus=217.0,
         sources={
+            "solidus": "217 C: the SAC solidification temperature at which bumps are born in the process history "
+                       "(issue 3 and " + SRC_DESIGN + "; J-STD-020's Pb-free liquidus TL is also 217 C); "
+                       "unverified against an alloy datasheet (SAC305 is commonly quoted 217-220 C)",
             "E": "unverified: 43-50 GPa T-dependent (" + SRC_DESIGN + "), assumed linear 50 GPa at -55 C to 43 GPa "
                  "at 125 C, extrapolated to 39.4 GPa at 217 C; the NIST review (Clech, 'Review and Analysis of "
                  "Lead-Free Solder Material Properties', 2004, Fig. 34/Table 15) shows such a linear decrease",
@@ -253,7 +257,9 @@ def _snpb() -> Material:
         k=_const(50.0),
         rho=_const(8410.0),
         cp=_const(176.0),
+        solidus=179.0,
         sources={
+            "solidus": "unverified: 179 C, the melting point commonly quoted for 62Sn36Pb2Ag (eutectic)",
             "E": SRC_TOPLINE + ": Sn63/Pb37 30 GPa (used for 62Sn36Pb2Ag; unverified for the Ag-bearing alloy)",
             "nu": "unverified: 0.40, a value commonly used for near-eutectic SnPb",
             "cte": SRC_TOPLINE + ": Sn63/Pb37 24.0 ppm/C (used for 62Sn36Pb2Ag)",

@@ -668,6 +668,9 @@ class Material:
         rho: density table, kg/m^3; None if not given.
         cp: specific heat table, J/(kg K); None if not given.
         Tg: glass transition temperature (degC), or None.
+        solidus: melting (solidus) temperature of a solder (degC), or None. In a process history a born part of
+            this material melts above it (it carries nothing) and solidifies again, stress-free, when it cools
+            back through it (docs/process.md).
         sources: property name (``E``, ``nu``, ``cte``, ``k``, ``rho``, ``cp``, ``Tg``, ``anand``, ...) -> source text.
         notes: free text (caveats, what the numbers represent).
         extra: parameters of nonlinear models, by model name (e.g. ``"anand"`` -> :class:`AnandParams`,
@@ -682,6 +685,7 @@ class Material:
     cp: Table | None = None
     description: str = ""
     Tg: float | None = None
+    solidus: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)

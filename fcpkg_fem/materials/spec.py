@@ -44,6 +44,7 @@ ENTRY_KEYS = (
     "E", "nu", "orthotropic",
     "cte", "cte_xy", "cte_z", "cte_kind", "cte_reference_temperature",
     "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg", "cure_shrinkage",
+    "solidus",
 )
 """Every key a ``materials.<name>`` entry accepts."""
 
@@ -190,6 +191,10 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector) -> Material
     if Tg_given:
         Tg = out.run(parse_quantity, raw["Tg"], "temperature", f"{field}.Tg")
         sources["Tg"] = src
+    solidus_changes: dict[str, Any] = {}
+    if "solidus" in raw:
+        solidus_changes["solidus"] = out.run(parse_quantity, raw["solidus"], "temperature", f"{field}.solidus")
+        sources["solidus"] = src
 
     # --- elastic -------------------------------------------------------------------------------------------
     elastic = base.elastic if base is not None else None
@@ -348,9 +353,10 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector) -> Material
         if base is None:
             return Material(
                 name=name, elastic=elastic, cte=cte, k=k, rho=rho, cp=cp, description=description or "",
-                Tg=Tg, sources={**sources, "all": src}, notes=notes or "", extra=extra,
+                Tg=Tg, sources={**sources, "all": src}, notes=notes or "", extra=extra, **solidus_changes,
             )
-        changes: dict[str, Any] = {"name": name, "elastic": elastic, "cte": cte, "k": k, "rho": rho, "cp": cp}
+        changes: dict[str, Any] = {"name": name, "elastic": elastic, "cte": cte, "k": k, "rho": rho, "cp": cp,
+                                   **solidus_changes}
         if extra:
             changes["extra"] = extra
         if description is not None:

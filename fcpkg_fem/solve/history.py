@@ -22,6 +22,14 @@ extension of its displacement (the limit of a vanishing placeholder stiffness, c
 output), so a part is born with the deformation the package has around it; its interior values do not change the
 later solution, because its strain at birth is its reference.
 
+Solder melts. A born element whose material has a ``solidus`` (SAC305 217 degC) dies for every increment whose
+temperature exceeds the solidus anywhere in it (its stress is released, its state forgotten) and is born again,
+stress-free at the solidus with the deformation the package has then, for the first increment that stays at or
+below it: a reflow re-melts the bumps and balls and they solidify again on the way down, as they do in the
+oven. An increment whose mean solder temperature crosses a solidus is split there, so with a uniform temperature
+the solder dies and revives exactly at its solidus. (Viscoplastic models are not fit for a liquid: Anand's rate
+at 250 degC lets a free-standing ball flow without bound, and its tangent loses all shear stiffness.)
+
 Equilibrium: the internal force r(u) = sum over elements of B^T sigma dV must vanish at the free dofs (there is no
 external load: temperature is the only driver). Full Newton with the models' consistent tangents D; for hex8i the
 nine incompatible modes alpha of each element are internal unknowns condensed at every iteration and updated from
@@ -133,6 +141,14 @@ class HistorySolver:
             idx = self.region_elements[region]
             self.born[idx] = True
             self.T_birth[idx] = T_b
+        # solder: elements melt above their material's solidus and solidify again below it
+        self.solidus = np.full(self.nel, np.inf)
+        for r, idx in self.region_elements.items():
+            ts = getattr(self.region_material[r], "solidus", None)
+            if ts is not None:
+                self.solidus[idx] = ts
+        self.molten = np.zeros(self.nel, dtype=bool)
+        self.events: list[str] = []  # melting and solidification, for progress messages (the caller drains it)
         self._sig = None  # stresses and strains of the committed state (for output)
         self._eps = None
         # strain-displacement matrices are rebuilt from the shape gradients on every use unless they fit in
@@ -386,22 +402,29 @@ class HistorySolver:
                 D[idx] = 0.0
                 trial[r] = self.mstate[r]
                 continue
-            em = eps[idx] - self.eps_birth[idx] - eth[idx][:, None, :]
+            # partly born (some of a solder's elements molten): only the born points are updated, since the strain
+            # of an unborn point means nothing to its model
+            q = None if b.all() else np.repeat(b, nq)
+            bi = idx if q is None else idx[b]
+            em = eps[bi] - self.eps_birth[bi] - eth[bi][:, None, :]
+            state = self.mstate[r] if q is None else {k: v[q] for k, v in self.mstate[r].items()}
             try:
-                s, Dm, st = model.update(em.reshape(-1, 6), np.repeat(T0[idx], nq), np.repeat(T1[idx], nq), dt,
-                                         self.mstate[r])
+                s, Dm, st = model.update(em.reshape(-1, 6), np.repeat(T0[bi], nq), np.repeat(T1[bi], nq), dt,
+                                         state)
             except (FloatingPointError, SolverError) as exc:  # e.g. constitutive.LocalSolveError: cut back
                 pts = getattr(exc, "points", None)
-                els = None if pts is None else idx[np.unique(np.asarray(pts) // nq)]
+                els = None if pts is None else bi[np.unique(np.asarray(pts) // nq)]
                 raise _LocalFailure(r, str(exc), els) from exc
-            s = s.reshape(n, nq, 6)
-            Dm = Dm.reshape(n, nq, 6, 6)
-            if not b.all():  # partly born (not reached through the case file, but the state must stay right)
-                s[~b] = 0.0
-                Dm[~b] = 0.0
-                keep = np.repeat(~b, nq)
-                st = {k: np.where(keep.reshape((-1,) + (1,) * (v.ndim - 1)), self.mstate[r][k], v)
-                      for k, v in st.items()}
+            s = s.reshape(len(bi), nq, 6)
+            Dm = Dm.reshape(len(bi), nq, 6, 6)
+            if q is not None:
+                s_all, D_all = np.zeros((n, nq, 6)), np.zeros((n, nq, 6, 6))
+                s_all[b], D_all[b] = s, Dm
+                s, Dm = s_all, D_all
+                full = {k: v.copy() for k, v in self.mstate[r].items()}
+                for k in full:
+                    full[k][q] = st[k]
+                st = full
             if not (np.all(np.isfinite(s)) and np.all(np.isfinite(Dm))):
                 bad = np.nonzero(~np.isfinite(s).all(axis=(1, 2)))[0]
                 raise _LocalFailure(r, f"the {model.name} update gave non-finite stress at {len(bad)} elements",
@@ -510,7 +533,63 @@ class HistorySolver:
         T_end = np.broadcast_to(np.asarray(T_end, float), (self.nel,)).copy()
         c1 = self.eps_chem.copy() if chem_end is None else np.broadcast_to(np.asarray(chem_end, float),
                                                                              (self.nel,)).copy()
-        return self._advance(self.T.copy(), T_end, self.eps_chem.copy(), c1, float(dt), label, 0)
+        T0, c0 = self.T.copy(), self.eps_chem.copy()
+        f = self._solidus_crossing(T0, T_end) if dt > 0 else None
+        if f is not None:  # end the first part exactly at the solidus, then go on in the other phase
+            first = self.advance(T0 + f * (T_end - T0), f * dt, label, c0 + f * (c1 - c0))
+            second = self.advance(T_end, (1.0 - f) * dt, label, c1)
+            return IncrementStats(second.t_end, first.iterations + second.iterations,
+                                  max(first.cutbacks, second.cutbacks), first.residuals + second.residuals,
+                                  first.linear_iterations + second.linear_iterations, second.method or first.method)
+        self._phase_change(T0, T_end)
+        return self._advance(T0, T_end, c0, c1, float(dt), label, 0)
+
+    def _solidus_crossing(self, T0: np.ndarray, T1: np.ndarray) -> float | None:
+        """Fraction in (0, 1) of the increment at which the mean temperature of some solder crosses its solidus
+        (the first such), or None."""
+        sol = (self.born | self.molten) & np.isfinite(self.solidus)
+        best = None
+        for ts in np.unique(self.solidus[sol]):
+            sel = sol & (self.solidus == ts)
+            a, b = float(np.mean(T0[sel])), float(np.mean(T1[sel]))
+            if (a - ts) * (b - ts) < 0.0:
+                f = (ts - a) / (b - a)
+                if 1e-9 < f < 1.0 - 1e-9 and (best is None or f < best):
+                    best = f
+        return best
+
+    def _phase_change(self, T0: np.ndarray, T1: np.ndarray) -> None:
+        """Melt born solder elements that exceed their solidus during the increment T0 -> T1; solidify molten ones
+        that stay at or below it (born stress-free at the solidus with the current deformation)."""
+        hot = np.maximum(T0, T1) > self.solidus
+        melt = self.born & hot
+        freeze = self.molten & ~hot
+        if not (melt.any() or freeze.any()):
+            return
+        if freeze.any():
+            self.extend_unborn()
+            eps = self._strains(self.u, self.alpha)
+            self.eps_birth[freeze] = eps[freeze]
+            self.T_birth[freeze] = self.solidus[freeze]
+        self.born[melt], self.molten[melt] = False, True
+        self.born[freeze], self.molten[freeze] = True, False
+        changed = melt | freeze
+        for r, idx in self.region_elements.items():
+            m = changed[idx]
+            if not m.any():
+                continue
+            q = np.repeat(m, self.nq)
+            fresh = self.models[r].init_state(int(q.sum()))
+            st = {k: v.copy() for k, v in self.mstate[r].items()}
+            for k in st:
+                st[k][q] = fresh[k]
+            self.mstate[r] = st
+            for what, n in (("melted", int(melt[idx].sum())), ("solidified", int(freeze[idx].sum()))):
+                if n:
+                    self.events.append(f"t = {self.time:.6g} s: {r} {what} ({n} elements, solidus "
+                                       f"{float(np.min(self.solidus[idx])):.4g} degC)")
+        self._sig = None
+        self._topology()
 
     def _advance(self, T0, T1, c0, c1, dt, label, depth) -> IncrementStats:
         try:
@@ -714,7 +793,7 @@ class HistorySolver:
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to continue from the committed state, as named arrays (for np.savez)."""
         out = {"u": self.u, "born": self.born, "eps_birth": self.eps_birth, "T_birth": self.T_birth, "T": self.T,
-               "eps_chem": self.eps_chem, "time": np.array(self.time)}
+               "eps_chem": self.eps_chem, "time": np.array(self.time), "molten": self.molten}
         if self.alpha is not None:
             out["alpha"] = self.alpha
         for r, st in self.mstate.items():
@@ -730,6 +809,7 @@ class HistorySolver:
         self.T_birth = np.array(arrays["T_birth"])
         self.T = np.array(arrays["T"])
         self.eps_chem = np.array(arrays["eps_chem"]) if "eps_chem" in arrays else np.zeros(self.nel)
+        self.molten = np.array(arrays["molten"]) if "molten" in arrays else np.zeros(self.nel, dtype=bool)
         self.time = float(arrays["time"])
         if self.alpha is not None:
             self.alpha = np.array(arrays["alpha"])

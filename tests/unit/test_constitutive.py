@@ -157,6 +157,32 @@ def test_consistent_tangent_matches_central_differences(name, model, scale):
         assert np.any(dp == 0) and np.any(dp > 0)
 
 
+def test_radial_return_tangent_keeps_a_floor_of_shear_stiffness():
+    """When the flow absorbs the whole deviatoric trial stress (theta -> 1/(2G), h -> 1/(3G): a perfectly relaxing
+    point), both deviatoric moduli of the algorithmic tangent vanish; they are kept at TANGENT_FLOOR * 2G, so the
+    tangent stays positive definite, and above the floor the tangent is the exact formula."""
+    from fcpkg_fem.constitutive.j2 import TANGENT_FLOOR, isotropic_stiffness_matrix, radial_return_tangent
+
+    G, lam = np.array([10e9, 10e9]), np.array([20e9, 20e9])
+    n = np.zeros((2, 6))
+    n[:, 0], n[:, 1] = np.sqrt(0.5), -np.sqrt(0.5)  # unit deviatoric direction
+    theta = np.array([1.0 / (2.0 * G[0]), 0.25 / (2.0 * G[0])])
+    h = np.array([1.0 / (3.0 * G[0]), 0.25 / (3.0 * G[0])])
+    D = radial_return_tangent(lam, G, n, theta, h)
+    K = lam + 2.0 * G / 3.0
+    w = np.linalg.eigvalsh(D[0])
+    # eigenvalues: 3K (volumetric) and the floor mu = 1e-6 * 2G in all five deviatoric modes, including the flow
+    # direction: mu on the two normal ones, mu / 2 on the three shears (engineering-shear Voigt)
+    mu = TANGENT_FLOOR * 2.0 * G[0]
+    assert np.allclose(np.sort(w)[:5] / mu, [0.5, 0.5, 0.5, 1.0, 1.0], rtol=1e-6, atol=0.0)
+    assert np.max(w) == pytest.approx(3.0 * K[0], rel=1e-12)
+    # a point above the floor: 2G (1 - 2G theta) = 1.5 G across the flow, 2G (1 - 3G h) = 1.5 G along it
+    C = isotropic_stiffness_matrix(lam[1:], G[1:])[0]
+    expect = C - 0.5 * G[1] * (np.diag([1, 1, 1, 0.5, 0.5, 0.5]) - np.ones((6, 6)) * np.r_[[1] * 3, [0] * 3]
+                               [:, None] * np.r_[[1] * 3, [0] * 3][None, :] / 3.0)
+    assert np.abs(D[1] - expect).max() <= 1e-12 * np.abs(C).max()
+
+
 def test_elastic_equals_linear_total_form():
     """sigma = C(T1) eps with the material's own stiffness (orthotropic here), bit for bit; D = C(T1)."""
     mat = get("silicon_110")

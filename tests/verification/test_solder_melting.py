@@ -1,0 +1,67 @@
+"""Solder melts above its solidus and solidifies again, stress-free, on the way down (process histories).
+
+Exact expectation: a substrate a (stress-free at 25 degC) carries a solder layer b whose material has a solidus
+T_s. Heated past T_s, b melts: it carries nothing and a expands freely, without stress. Cooling back through T_s,
+b is born again stress-free at T_s with a's free deformation, and the pair is cooled to 25 degC. The eigenstrain
+mismatch is then (alpha_b - alpha_a) (25 - T_s), so the stresses equal the simple-mode solve with both layers
+stress-free at T_s (the argument of test_process_history's birth test). T_s = 203 degC is chosen so that no
+increment ends on it: the increments that cross it must be split there for the equality to hold (re-born at the
+start of the crossing increment, 10 K above, the stress would be about 5 % off).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from vhelpers import iso, laminate_case
+
+from fcpkg_fem import api
+from fcpkg_fem.errors import InputError
+from fcpkg_fem.materials import get
+
+T_S = 203.0
+MATS = {"sub": iso(100, 0.3, 3), "solder": {**iso(30, 0.35, 20), "solidus": f"{T_S} degC"}}
+
+
+def _laminate(**kw):
+    return laminate_case([("a", "sub", 300), ("b", "solder", 200)], materials=MATS, element="hex8i",
+                         mesh_size_mm=1.0, min_elements_per_layer=2, **kw)
+
+
+def _reflow_case():
+    c = _laminate()
+    c["load"] = {"stress_free_temperature": "25 degC", "steps": [
+        {"name": "heat", "kind": "ramp", "to": "250 degC", "rate": "1 K/s", "output": "end"},
+        {"name": "cool", "kind": "ramp", "to": "25 degC", "rate": "1 K/s"}]}
+    c["solver"]["max_temperature_increment"] = "10 K"
+    return c
+
+
+def test_molten_solder_is_reborn_stress_free_at_its_solidus():
+    said = []
+    r = api.run(api.load_case(_reflow_case()), write=False, progress=said.append)
+    events = [m for m in said if "melted" in m or "solidified" in m]
+    assert len(events) == 2 and "layer.b melted" in events[0] and "layer.b solidified" in events[1], said
+    # at 250 degC the solder is liquid: nothing restrains the substrate, which expands freely
+    hot = next(o for o in r.outputs if o["step"] == "heat")
+    assert hot["temperature_C"] == 250.0
+    i_hot = r.outputs.index(hot)
+    assert np.abs(r.fields[i_hot].cell_data["stress_MPa"]).max() <= 1e-9
+    # back at 25 degC: both layers as if stress-free at the solidus
+    rs = api.run(api.load_case(_laminate(T_sf=T_S, T=25.0)), write=False)
+    sb, ss = r.fields[-1].cell_data["stress_MPa"], rs.fields[0].cell_data["stress_MPa"]
+    # tolerance: the same as the birth test (history CG steps converged to rtol 1e-8, measured a few 1e-10)
+    assert np.abs(sb - ss).max() <= 2e-9 * np.abs(ss).max()
+    wb = r.outputs[-1]["warpage"]["bottom"]["signed_um"]
+    assert wb == pytest.approx(rs.outputs[0]["warpage"]["bottom"]["signed_um"], rel=2e-9)
+
+
+def test_solidus_from_the_library_and_the_case_file():
+    assert get("sac305").solidus == 217.0 and "solidus" in get("sac305").sources
+    assert get("snpb").solidus == 179.0 and get("copper").solidus is None
+    case = api.load_case(_reflow_case())
+    assert case.materials_resolved["solder"].solidus == T_S
+    bad = _reflow_case()
+    bad["materials"]["solder"]["solidus"] = "hot"
+    with pytest.raises(InputError, match=r"materials\.solder\.solidus"):
+        api.load_case(bad)
