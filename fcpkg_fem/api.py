@@ -245,7 +245,10 @@ def _process_summary(rec) -> dict:
                       "standard": getattr(p, "standard", None),
                       "parameters": {k: (float(v) if isinstance(v, (int, float, np.floating)) else v)
                                      for k, v in (getattr(p, "parameters", None) or {}).items()},
-                      "violations": [str(getattr(v, "message", v)) for v in s.violations]})
+                      "violations": [str(getattr(v, "message", v)) for v in s.violations],
+                      # solder melting and solidification in this step (docs/process.md)
+                      "phase_changes": [{k: v for k, v in e.items() if k != "step"} for e in rec.events
+                                        if e["step"] == s.name]})
     its = [n["newton_iterations"] for n in rec.newton]
     return {"steps": steps,
             "newton": {"increments": len(rec.newton), "iterations_total": int(sum(its)),

@@ -40,6 +40,7 @@ class Record:
     newton: list = field(default_factory=list)  # per increment: step, time, Newton iterations, cut-backs
     life: dict = field(default_factory=dict)  # thermal_cycle step name -> per region cyclic results and life
     plan: list = field(default_factory=list)  # the PlannedSteps run
+    events: list = field(default_factory=list)  # solder melting and solidification: step, time_s, region, change, ..
     seen: tuple = (0.0, 0.0)  # solver seconds (assemble + material, solve) already added to the run's timing
 
 
@@ -308,7 +309,7 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
     meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
             "outputs": _json_safe(rec.outputs), "history": _json_safe(rec.history), "iterations": rec.iterations,
             "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
-            "life": _json_safe(rec.life),
+            "life": _json_safe(rec.life), "events": _json_safe(rec.events),
             "face_keys": [sorted(f) for f in rec.faces]}
     atomic_write_text(d / "record.json", json.dumps(meta) + "\n")
 
@@ -342,7 +343,8 @@ def load_checkpoint(out_dir, case, hs):
     T_nodes = arrays.pop("thermal:T_nodes", None)
     hs.restore(arrays)
     rec = Record(outputs=meta["outputs"], history=meta["history"], iterations=meta["iterations"],
-                 methods=set(meta["methods"]), newton=meta["newton"], life=meta.get("life", {}))
+                 methods=set(meta["methods"]), newton=meta["newton"], life=meta.get("life", {}),
+                 events=meta.get("events", []))
     with np.load(d / "fields.npz", allow_pickle=False) as z:
         for k in range(meta["n_fields"]):
             fs = FieldSet()
@@ -492,7 +494,9 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
                     chem0 + chem_full * (float(t) - step.t_start) / max(step.t_end - step.t_start, 1e-300)
                 st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem)
                 for ev in hs.events:
-                    say(f"step '{step.name}': {ev}")
+                    say(f"step '{step.name}': t = {ev['time_s']:.6g} s: {ev['region']} {ev['change']} "
+                        f"({ev['elements']} elements, solidus {ev['solidus_C']:.4g} degC)")
+                    rec.events.append({"step": step.name, **ev})
                 hs.events.clear()
             except SolverError as err:
                 if ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays

@@ -148,7 +148,9 @@ class HistorySolver:
             if ts is not None:
                 self.solidus[idx] = ts
         self.molten = np.zeros(self.nel, dtype=bool)
-        self.events: list[str] = []  # melting and solidification, for progress messages (the caller drains it)
+        # melting and solidification since the caller last drained the list: dicts with time_s, region, change
+        # ("melted" | "solidified"), elements, solidus_C
+        self.events: list[dict] = []
         self._sig = None  # stresses and strains of the committed state (for output)
         self._eps = None
         # strain-displacement matrices are rebuilt from the shape gradients on every use unless they fit in
@@ -586,8 +588,8 @@ class HistorySolver:
             self.mstate[r] = st
             for what, n in (("melted", int(melt[idx].sum())), ("solidified", int(freeze[idx].sum()))):
                 if n:
-                    self.events.append(f"t = {self.time:.6g} s: {r} {what} ({n} elements, solidus "
-                                       f"{float(np.min(self.solidus[idx])):.4g} degC)")
+                    self.events.append({"time_s": self.time, "region": r, "change": what, "elements": n,
+                                        "solidus_C": float(np.min(self.solidus[idx]))})
         self._sig = None
         self._topology()
 

@@ -11,6 +11,8 @@ start of the crossing increment, 10 K above, the stress would be about 5 % off).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from vhelpers import iso, laminate_case
@@ -24,7 +26,7 @@ MATS = {"sub": iso(100, 0.3, 3), "solder": {**iso(30, 0.35, 20), "solidus": f"{T
 
 
 def _laminate(**kw):
-    return laminate_case([("a", "sub", 300), ("b", "solder", 200)], materials=MATS, element="hex8i",
+    return laminate_case([("a", "sub", 300), ("b", "solder", 200)], materials=copy.deepcopy(MATS), element="hex8i",
                          mesh_size_mm=1.0, min_elements_per_layer=2, **kw)
 
 
@@ -42,6 +44,12 @@ def test_molten_solder_is_reborn_stress_free_at_its_solidus():
     r = api.run(api.load_case(_reflow_case()), write=False, progress=said.append)
     events = [m for m in said if "melted" in m or "solidified" in m]
     assert len(events) == 2 and "layer.b melted" in events[0] and "layer.b solidified" in events[1], said
+    # the summary lists them per step, at the time the solder crossed its solidus (1 K/s from 25 degC)
+    steps = {s["name"]: s for s in r.summary["process"]["steps"]}
+    (melt,), (freeze,) = steps["heat"]["phase_changes"], steps["cool"]["phase_changes"]
+    assert (melt["region"], melt["change"], melt["solidus_C"]) == ("layer.b", "melted", T_S)
+    assert melt["time_s"] == pytest.approx(T_S - 25.0, rel=1e-12)
+    assert freeze["change"] == "solidified" and freeze["time_s"] == pytest.approx(225.0 + 250.0 - T_S, rel=1e-12)
     # at 250 degC the solder is liquid: nothing restrains the substrate, which expands freely
     hot = next(o for o in r.outputs if o["step"] == "heat")
     assert hot["temperature_C"] == 250.0
@@ -65,3 +73,32 @@ def test_solidus_from_the_library_and_the_case_file():
     bad["materials"]["solder"]["solidus"] = "hot"
     with pytest.raises(InputError, match=r"materials\.solder\.solidus"):
         api.load_case(bad)
+
+
+def test_resume_while_the_solder_is_molten(tmp_path, monkeypatch):
+    """The checkpoint after 'heat' (250 degC) holds the molten solder; resuming from it repeats the uninterrupted
+    run (solidification included) to round-off."""
+    from fcpkg_fem.solve import history
+
+    case = api.load_case(_reflow_case())
+    full = api.run(case, out_dir=tmp_path / "full", write=True)
+    real = history.HistorySolver.new_step
+    calls = []
+
+    def stop_at_second_step(self):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(self)
+
+    monkeypatch.setattr(history.HistorySolver, "new_step", stop_at_second_step)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(case, out_dir=tmp_path / "cut", write=True)
+    monkeypatch.setattr(history.HistorySolver, "new_step", real)
+    with np.load(tmp_path / "cut" / "checkpoint" / "state.npz") as z:
+        assert z["molten"].any()
+    resumed = api.run(case, out_dir=tmp_path / "cut", write=True, resume=True)
+    assert resumed.summary["process"]["steps"] == full.summary["process"]["steps"]
+    a, b = full.fields[-1].cell_data["stress_MPa"], resumed.fields[-1].cell_data["stress_MPa"]
+    # round-off: the same arithmetic after the step boundary (see test_process_history's resume test)
+    assert np.abs(a - b).max() <= 1e-12 * np.abs(a).max()
