@@ -344,7 +344,9 @@ class HistorySolver:
                 data += np.bincount(pos, Ke.ravel(), minlength=self.p.pattern.nnz)
             pat = self.p.pattern
             K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
-            solver = LinearSolver("auto", self.p.solver.rtol, near_null=self._modes(U))
+            # no dofs of their own when every node of the unborn elements is shared with born ones (molten bumps
+            # between carriers and dies): only their incompatible modes follow then
+            solver = LinearSolver("auto", self.p.solver.rtol, near_null=self._modes(U)) if len(U) else None
             self._ext = (U, K, K[U][:, U], solver, recov)
         U, K, KUU, solver, recov = self._ext
         if len(U):
