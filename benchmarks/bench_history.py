@@ -78,7 +78,8 @@ def main(argv=None) -> int:
     ap.add_argument("--case", action="append", help="case name in cases/ (repeatable); default: the RUNS list")
     ap.add_argument("--set", action="append", default=[], help="extra override for every run")
     ap.add_argument("--coarse", action="store_true", help="the regression tests' coarse mesh and arrays")
-    ap.add_argument("--timeout", type=float, default=7200.0)
+    ap.add_argument("--timeout", type=float, default=43200.0, help="seconds per run (default 12 h: a cycling run "
+                    "at the default mesh takes over 2 h on 2 cores)")
     ap.add_argument("--out", help="write each run's outputs and checkpoints under OUT/<run tag> (default: no "
                     "output files; a failed run then cannot be resumed or inspected)")
     ap.add_argument("--resume", action="store_true", help="with --out: continue each run from its last completed "
