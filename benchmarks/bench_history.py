@@ -50,7 +50,7 @@ def child(case: str, overrides: list[str], out: str | None = None, resume: bool 
     t0 = time.perf_counter()
     c = api.load_case(ROOT / "cases" / f"{case}.yaml", overrides=overrides)
     # progress (one line per step, with its seconds) to stderr: the parent keeps it as the run's log
-    r = api.run(c, out_dir=out, write=out is not None, resume=resume, force=True,
+    r = api.run(c, out_dir=out, write=out is not None, resume=resume,
                 progress=lambda m: print(f"[{time.perf_counter() - t0:8.1f}s] {m}", file=sys.stderr, flush=True))
     s = r.summary
     nw = s["process"]["newton"]

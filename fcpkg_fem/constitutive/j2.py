@@ -52,12 +52,13 @@ def radial_return_tangent(lam: np.ndarray, G: np.ndarray, n_hat: np.ndarray, the
     n . de (Voigt dot product with an engineering-shear strain) equals the tensor contraction n : de.
 
     Its two deviatoric moduli, 2G (1 - 2G theta) across the flow direction and 2G (1 - 3G h) along it, vanish when
-    the deviatoric stress relaxes completely within the increment: Anand solder above its melting point (peak
-    reflow, 260 degC). A free-standing solder ball then has shear modes of zero stiffness, and the global tangent
-    is singular (PARDISO's Cholesky failed with MKL error -4 on reference_reflow at 259.9 degC). Both moduli are
-    therefore kept at least ``TANGENT_FLOOR`` * 2G. That changes the tangent only where it has fallen a million
-    times below the elastic one; the stress, the residual and the converged answer are untouched, since a point
-    this soft carries almost no deviatoric stress.
+    the flow absorbs the whole deviatoric trial stress within the increment (an Anand point flowing without bound,
+    as the free-standing balls of reference_reflow did at 250-260 degC before solder melting was modelled). A part
+    with no other stiffness then has zero-stiffness shear modes and the global tangent is singular (PARDISO's
+    Cholesky stops with MKL error -4). Both moduli are therefore kept at least ``TANGENT_FLOOR`` * 2G: the tangent
+    stays positive definite, and it changes only where it has fallen a million times below the elastic one, so
+    the stress, the residual and the converged answer are untouched. (The floor alone did not save that reflow:
+    the balls kept flowing and the tangent became too ill-conditioned for an accurate solve; melting did.)
 
     Args:
         lam, G: (n,) Lame constants (Pa). n_hat: (n, 6) unit deviatoric direction (tensor norm 1).

@@ -195,24 +195,44 @@ class HistorySolver:
         """Activate ``regions`` now: stress-free at the current temperature with the current strain.
 
         Returns the regions newly born (a region already born is left alone)."""
-        if not any(not self.born[self.region_elements[r]].all() for r in regions):
+        done = [r for r in regions if not self.born[self.region_elements[r]].all()]
+        if not done:
             return []
-        self.extend_unborn()
-        eps = self._strains(self.u, self.alpha)
+        els = np.zeros(self.nel, dtype=bool)
+        for r in done:
+            els[self.region_elements[r]] = True
         T = self.T if T_el is None else np.broadcast_to(np.asarray(T_el, float), (self.nel,))
-        done = []
-        for r in regions:
-            idx = self.region_elements[r]
-            if self.born[idx].all():
-                continue
-            self.born[idx] = True
-            self.eps_birth[idx] = eps[idx]
-            self.T_birth[idx] = T[idx]
-            self.mstate[r] = self.models[r].init_state(len(idx) * self.nq)
-            done.append(r)
-        self._sig = None
+        self._activate(els, T)
         self._topology()
         return done
+
+    def _activate(self, els: np.ndarray, T_ref: np.ndarray) -> None:
+        """Make the elements ``els`` (bool mask, n_el) born now, stress-free with the strain they have at this
+        moment (the unborn part first follows the package by elastic extension), thermal strain referenced to
+        ``T_ref`` (n_el, degC), fresh model state. The caller rebuilds the topology."""
+        self.extend_unborn()
+        eps = self._strains(self.u, self.alpha)
+        self.eps_birth[els] = eps[els]
+        self.T_birth[els] = T_ref[els]
+        self.born[els], self.molten[els] = True, False
+        self._reset_state(els)
+
+    def _reset_state(self, els: np.ndarray) -> None:
+        """Fresh model state (``init_state``) at the quadrature points of the elements ``els`` (bool mask)."""
+        for r, idx in self.region_elements.items():
+            m = els[idx]
+            if not m.any():
+                continue
+            if m.all():
+                self.mstate[r] = self.models[r].init_state(len(idx) * self.nq)
+                continue
+            q = np.repeat(m, self.nq)
+            fresh = self.models[r].init_state(int(q.sum()))
+            st = {k: v.copy() for k, v in self.mstate[r].items()}
+            for k in st:
+                st[k][q] = fresh[k]
+            self.mstate[r] = st
+        self._sig = None
 
     # ------------------------------------------------------------------ what is in the system
     def _topology(self) -> None:
@@ -570,29 +590,15 @@ class HistorySolver:
         freeze = self.molten & ~hot
         if not (melt.any() or freeze.any()):
             return
-        if freeze.any():
-            self.extend_unborn()
-            eps = self._strains(self.u, self.alpha)
-            self.eps_birth[freeze] = eps[freeze]
-            self.T_birth[freeze] = self.solidus[freeze]
-        self.born[melt], self.molten[melt] = False, True
-        self.born[freeze], self.molten[freeze] = True, False
-        changed = melt | freeze
         for r, idx in self.region_elements.items():
-            m = changed[idx]
-            if not m.any():
-                continue
-            q = np.repeat(m, self.nq)
-            fresh = self.models[r].init_state(int(q.sum()))
-            st = {k: v.copy() for k, v in self.mstate[r].items()}
-            for k in st:
-                st[k][q] = fresh[k]
-            self.mstate[r] = st
             for what, n in (("melted", int(melt[idx].sum())), ("solidified", int(freeze[idx].sum()))):
                 if n:
                     self.events.append({"time_s": self.time, "region": r, "change": what, "elements": n,
                                         "solidus_C": float(np.min(self.solidus[idx]))})
-        self._sig = None
+        if freeze.any():  # born again, stress-free at the solidus
+            self._activate(freeze, self.solidus)
+        self.born[melt], self.molten[melt] = False, True
+        self._reset_state(melt)
         self._topology()
 
     def _advance(self, T0, T1, c0, c1, dt, label, depth) -> IncrementStats:
