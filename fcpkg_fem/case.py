@@ -775,11 +775,13 @@ class Solver(_Model):
 
 class Newton(_Model):
     """Global Newton controls (process history and inelastic models): iterations per increment, relative
-    residual and correction tolerances, halvings of a failing increment, line search."""
+    residual and correction tolerances (the correction estimated from the residuals' reduction, or computed: one
+    more iteration), halvings of a failing increment, line search."""
 
     max_iterations: Annotated[int, Field(strict=True, ge=1, le=200)] = 25
     rtol_residual: Rtol = 1e-6
     rtol_increment: Rtol = 1e-5
+    correction: Literal["estimated", "computed"] = "estimated"
     max_cutbacks: Annotated[int, Field(strict=True, ge=0, le=20)] = 6
     line_search: StrictBool = True
 

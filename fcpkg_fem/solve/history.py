@@ -64,6 +64,10 @@ class NewtonSettings:
             absolute element internal forces, the size of the forces in balance, or the out-of-balance the
             increment started with if larger).
         rtol_increment: ... and |du| <= rtol_increment * |u_end - u_start| of the increment.
+        correction: which |du| that test takes. ``estimated``: from the second Newton step on, the next
+            correction estimated from the last full step as |du_k| r_k / r_(k-1) (Newton's corrections shrink like
+            its residuals); this saves the iteration that would only confirm convergence. ``computed``: the last
+            correction actually computed (one more iteration).
         max_cutbacks: halvings of a failing increment before giving up.
         line_search: backtrack (halve the step, up to 4 times) while the residual grows.
     """
@@ -71,6 +75,7 @@ class NewtonSettings:
     max_iterations: int = 25
     rtol_residual: float = 1e-6
     rtol_increment: float = 1e-5
+    correction: str = "estimated"
     max_cutbacks: int = 6
     line_search: bool = True
 
@@ -690,8 +695,14 @@ class HistorySolver:
             if not ok:
                 raise _NewtonFailure("the material update failed along the whole line search")
             u, alpha, sig, D, trial = u_try, a_try, s_try, D_try, tr_try
-            r, K, fscale, rn = r_try, None, max(fs_try, f0), rn_try
             du_norm = eta * float(np.linalg.norm(du))
+            if ns.correction == "estimated" and it >= 2 and eta == 1.0 and rn_try < rn:
+                # after a full Newton step the next correction is about this one times the residual's reduction
+                # (K du_(k+1) = -r_k, K du_k = -r_(k-1)): the iteration that would only confirm it is skipped.
+                # Not after the first step: the increment's load and the residual left in the solder differ too much
+                # in kind for their ratio to scale the correction
+                du_norm *= rn_try / rn
+            r, K, fscale, rn = r_try, None, max(fs_try, f0), rn_try
             st.iterations = it
             st.residuals.append(rn / max(fscale, 1e-300))
         else:
