@@ -699,8 +699,8 @@ class HistorySolver:
             if ns.correction == "estimated" and it >= 2 and eta == 1.0 and rn_try < rn:
                 # after a full Newton step the next correction is about this one times the residual's reduction
                 # (K du_(k+1) = -r_k, K du_k = -r_(k-1)): the iteration that would only confirm it is skipped.
-                # Not after the first step: the increment's load and the residual left in the solder differ too much
-                # in kind for their ratio to scale the correction
+                # Not after the first step: the increment's load (spread over the package) and the residual it
+                # leaves (mostly in the nonlinear solder) need not be scaled alike by the tangent's inverse
                 du_norm *= rn_try / rn
             r, K, fscale, rn = r_try, None, max(fs_try, f0), rn_try
             st.iterations = it
