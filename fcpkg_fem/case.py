@@ -762,17 +762,6 @@ class Output(_Model):
         return data
 
 
-class Solver(_Model):
-    """Linear solver: ``auto`` | ``amg`` (pyamg + CG) | ``direct`` (SuperLU) | ``pardiso`` (optional MKL PARDISO);
-    ``rtol`` relative residual tolerance of CG."""
-
-    linear: Literal["auto", "amg", "direct", "pardiso"] = "auto"
-    rtol: Rtol = 1e-8
-    max_temperature_increment: PosTempDiff = 10.0
-    max_time_increment: PosTime | None = None
-    newton: "Newton" = Field(default_factory=lambda: Newton())
-
-
 class Newton(_Model):
     """Global Newton controls (process history and inelastic models): iterations per increment, relative
     residual and correction tolerances (the correction estimated from the residuals' reduction, or computed: one
@@ -784,6 +773,17 @@ class Newton(_Model):
     correction: Literal["estimated", "computed"] = "estimated"
     max_cutbacks: Annotated[int, Field(strict=True, ge=0, le=20)] = 6
     line_search: StrictBool = True
+
+
+class Solver(_Model):
+    """Linear solver: ``auto`` | ``amg`` (pyamg + CG) | ``direct`` (SuperLU) | ``pardiso`` (optional MKL PARDISO);
+    ``rtol`` relative residual tolerance of CG."""
+
+    linear: Literal["auto", "amg", "direct", "pardiso"] = "auto"
+    rtol: Rtol = 1e-8
+    max_temperature_increment: PosTempDiff = 10.0
+    max_time_increment: PosTime | None = None
+    newton: Newton = Field(default_factory=Newton)
 
 
 THERMAL_GROUPS = ("bottom", "top", "sides")

@@ -129,6 +129,17 @@ def test_bad_overrides(override, field, words):
     assert words in exc.value.problems[0].message
 
 
+def test_newton_overrides():
+    """Every ``solver.newton`` key can be set by an override (a forward reference once hid the whole section from
+    the override paths), and a bad value names the field and what is allowed."""
+    c = load_case(REF, ["solver.newton.max_iterations=10", "solver.newton.correction=computed"])
+    assert c.solver.newton.max_iterations == 10 and c.solver.newton.correction == "computed"
+    with pytest.raises(InputError) as exc:
+        load_case(REF, ["solver.newton.correction=exact"])
+    assert fields(exc.value) == ["solver.newton.correction"]
+    assert "'estimated', 'computed'" in exc.value.problems[0].message
+
+
 def test_override_value_then_validated():
     with pytest.raises(InputError) as exc:
         load_case(REF, ["mesh.size=-1 mm"])
