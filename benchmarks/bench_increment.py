@@ -95,12 +95,13 @@ def main(argv=None) -> int:
     print(f"birth of {', '.join(second.births)}: {time.perf_counter() - t1:.1f} s, {len(hs.free):,} free, "
           f"{len(hs.held)} held", flush=True)
     t1, n0, its0 = time.perf_counter(), len(events), len(hs.stats)
-    run(second, second.increments[:a.cool], second.name)
+    timed = second.increments[:a.cool]
+    run(second, timed, second.name)
     kinds = {}
     for kind, sec, _ in events[n0:]:
         n, tot = kinds.get(kind, (0, 0.0))
         kinds[kind] = (n + 1, tot + sec)
-    print(f"{second.name}: {a.cool} increments in {time.perf_counter() - t1:.1f} s, "
+    print(f"{second.name}: {len(timed)} increments in {time.perf_counter() - t1:.1f} s, "
           f"{sum(st.iterations for st in hs.stats[its0:])} Newton iterations; "
           + "; ".join(f"{k}: {n} in {tot:.1f} s" for k, (n, tot) in sorted(kinds.items())), flush=True)
     return 0

@@ -79,6 +79,12 @@ class NewtonSettings:
     max_cutbacks: int = 6
     line_search: bool = True
 
+    def __post_init__(self) -> None:
+        # a script building the settings directly skips the case validation: a misspelt mode must not act as one
+        if self.correction not in ("estimated", "computed"):
+            raise ValueError(f"NewtonSettings.correction: {self.correction!r} is not allowed; allowed: 'estimated', "
+                             "'computed'")
+
 
 @dataclass
 class IncrementStats:

@@ -111,3 +111,12 @@ def test_estimated_correction_saves_iterations_without_changing_results(capsys):
     assert its["estimated"] < 0.95 * its["computed"]
     for k in a:
         assert a[k] == pytest.approx(b[k], rel=1e-5), k
+
+
+def test_newton_settings_refuse_an_unknown_correction_mode():
+    """Scripts that build the settings directly get the case file's check: a misspelt mode is an error, not the
+    other mode."""
+    from fcpkg_fem.solve.history import NewtonSettings
+
+    with pytest.raises(ValueError, match="'estimated', 'computed'"):
+        NewtonSettings(correction="estimate")
