@@ -10,6 +10,7 @@ API: :func:`builtin_names`, :func:`get`.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from typing import Callable
 
@@ -244,6 +245,34 @@ def _sac305() -> Material:
     )
 
 
+SAC305_MEASURED_SATURATION = {"T_C": (25.0, 50.0, 100.0, 125.0), "strain_rate": 1e-3,
+                              "stress": (40.5 * MPa, 33.5 * MPa, 24.0 * MPa, 21.5 * MPa)}
+"""Saturation stresses of non-aged SAC305 in uniaxial tension at 1e-3 1/s, read from the measured curves of
+Motalab, Cai, Suhling, Lall (ITherm 2012) as quoted in the design brief (DESIGN.md section 2)."""
+
+
+def _sac305_refit() -> Material:
+    base = _sac305()
+    anand = base.extra["anand"].refit_steady_state(
+        source="Motalab et al. 2012 measured curves at 1e-3 1/s: 40.5 / 33.5 / 24.0 / 21.5 MPa at 25 / 50 / 100 / "
+               "125 C, as quoted in " + SRC_DESIGN,
+        **SAC305_MEASURED_SATURATION,
+    )
+    return dataclasses.replace(
+        base,
+        name="sac305_refit",
+        description="Sn-3.0Ag-0.5Cu lead-free solder as sac305, with the Anand saturation coefficient s_hat refit "
+                    "so that the steady state matches the measured 1e-3 1/s curves (25-125 C) to 3.2 %",
+        sources={**base.sources, "anand": anand.source},
+        extra={**base.extra, "anand": anand},
+        notes="As sac305 except the Anand s_hat (28.28 MPa instead of the published 30.2 MPa), fitted by "
+              "AnandParams.refit_steady_state to four measured points at one strain rate: it lowers the steady "
+              "state by 6.4 % at every rate and temperature. The published set (sac305) was fitted by its authors "
+              "over several rates; which one is closer at the much lower rates of thermal cycling is not known "
+              "from these four points.",
+    )
+
+
 def _snpb() -> Material:
     anand = AnandParams(
         s0=12.41 * MPa, Q_R=9400.0, A=4.0e6, xi=1.5, m=0.303, h0=1378.95 * MPa, s_hat=13.79 * MPa, n=0.07, a=1.3,
@@ -457,6 +486,7 @@ _BUILDERS: dict[str, Callable[[], Material]] = {
     "silicon_110": _silicon_110,
     "copper": _copper,
     "sac305": _sac305,
+    "sac305_refit": _sac305_refit,
     "snpb": _snpb,
     "bt_laminate": _bt_laminate,
     "polyimide": _polyimide,

@@ -436,6 +436,57 @@ class AnandParams:
         z = rate / self.A * np.exp(self.Q_R / T_K)
         return self.s_hat * z**self.n / self.xi * np.arcsinh(z**self.m)
 
+    STEADY_STATE_KEYS = ("A", "Q_R", "xi", "m", "s_hat", "n")
+    """The constants the steady state depends on; s0, h0 and a act only on the transient."""
+
+    def refit_steady_state(self, T_C: Any, strain_rate: Any, stress: Any, free: tuple[str, ...] = ("s_hat",),
+                           source: str = "") -> "AnandParams":
+        """These constants with ``free`` ones refit so that the steady state matches measured saturation stresses.
+
+        Least squares on the relative misfit ln(sigma_sat / stress) over the data points, each free constant
+        varied through its logarithm (all are positive); the others are kept. With ``free = ("s_hat",)``, the
+        default, sigma_sat is proportional to s_hat, so the fit scales the whole steady-state surface by one
+        factor (the geometric mean of measured/model) and leaves the rate and temperature sensitivities and the
+        transient (s0, h0, a) as they were.
+
+        Args:
+            T_C, strain_rate, stress: the measured points, broadcast together: temperature (degC), constant
+                inelastic strain rate (1/s) and saturation stress (Pa), shape (k,).
+            free: names among :attr:`STEADY_STATE_KEYS`, at most k of them.
+            source: appended to this set's source to say where the measured points come from.
+
+        Returns:
+            A new :class:`AnandParams`; its ``source`` names the refit constants, the data and the largest misfit.
+        """
+        from scipy.optimize import least_squares
+
+        T, rate, sig = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(T_C, strain_rate, stress))
+        T, rate, sig = T.reshape(-1), rate.reshape(-1), sig.reshape(-1)
+        free = tuple(free)
+        bad = [k for k in free if k not in self.STEADY_STATE_KEYS]
+        if bad or not free or len(set(free)) != len(free):
+            raise ValueError(f"free constants {free!r}: choose distinct names among {self.STEADY_STATE_KEYS}")
+        if len(free) > T.size:
+            raise ValueError(f"{len(free)} free constants need at least as many data points; got {T.size}")
+        if np.any(sig <= 0) or np.any(rate <= 0) or np.any(T <= -273.15):
+            raise ValueError("measured stresses and strain rates must be positive, temperatures above 0 K")
+
+        def trial(x: np.ndarray) -> "AnandParams":
+            return dataclasses.replace(self, **dict(zip(free, np.exp(x).tolist())))
+
+        def misfit(x: np.ndarray) -> np.ndarray:
+            return np.log(trial(x).steady_state_stress(rate, T) / sig)
+
+        x0 = np.log([getattr(self, k) for k in free])
+        sol = least_squares(misfit, x0, method="lm", xtol=1e-14, ftol=1e-14)
+        fit = trial(sol.x)
+        dev = fit.steady_state_stress(rate, T) / sig - 1.0
+        was = ", ".join(f"{k} {getattr(self, k):.6g} -> {getattr(fit, k):.6g}" for k in free)
+        note = (f"; steady state refit ({was}; SI units) by least squares of ln(sigma_sat/measured) over {T.size} "
+                f"measured saturation stresses{' (' + source + ')' if source else ''}, largest misfit "
+                f"{100 * float(np.max(np.abs(dev))):.1f} %; the other constants as published")
+        return dataclasses.replace(fit, source=self.source + note)
+
 
 def _float_tuple(x: Any) -> tuple[float, ...]:
     return tuple(float(v) for v in np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1))

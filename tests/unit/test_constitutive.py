@@ -310,9 +310,9 @@ ANAND_MEASURED_MPa = np.array([40.5, 33.5, 24.0, 21.5])  # Motalab et al. 2012 c
 
 
 @functools.lru_cache(maxsize=None)
-def _anand_saturation():
+def _anand_saturation(material="sac305"):
     """Uniaxial tension at a constant total strain rate 1e-3 1/s, 25 % strain in 1 s steps, four temperatures."""
-    model = make_model("anand", get("sac305"))
+    model = make_model("anand", get(material))
     n = ANAND_T.size
     st = model.init_state(n)
     guess = np.zeros((n, 6))
@@ -324,7 +324,8 @@ def _anand_saturation():
     return sig[:, 0], (st["p"] - p_prev) / dt, st
 
 
-def test_anand_steady_state_equals_closed_form():
+@pytest.mark.parametrize("material", ["sac305", "sac305_refit"])
+def test_anand_steady_state_equals_closed_form(material):
     """At saturation under uniaxial tension, the stress equals sigma_sat = (s*/xi) asinh(z^m), s* = s_hat z^n,
     z = (rate/A) exp(Q/RT), within 0.5 %.
 
@@ -333,8 +334,8 @@ def test_anand_steady_state_equals_closed_form():
     being incompressible, d eps_p = diag(1, -1/2, -1/2) d eps_p,xx) the equivalent rate equals the axial plastic
     rate, so the factor is exactly 1 and the closed form applies to sigma_xx directly. At saturation the elastic
     strain is constant, so the plastic rate equals the applied 1e-3 1/s (checked too)."""
-    sig, p_rate, st = _anand_saturation()
-    closed = get("sac305").extra["anand"].steady_state_stress(1e-3, ANAND_T)
+    sig, p_rate, st = _anand_saturation(material)
+    closed = get(material).extra["anand"].steady_state_stress(1e-3, ANAND_T)
     # Measured 2026-11-26: deviation from the closed form 1.3e-4 .. 1.5e-4 after 25 % strain (s still creeping
     # towards s*, the discrete fixed point being exactly the closed form).
     np.testing.assert_allclose(sig, closed, rtol=5e-3)
@@ -368,18 +369,53 @@ def test_anand_steady_state_is_the_exact_fixed_point(material):
         np.testing.assert_allclose(new["p"], rate * dt, rtol=1e-9)
 
 
-def test_anand_saturation_vs_measured_at_25C():
-    """The model's saturation stress lies within 5 % of the measured 40.5 MPa at 25 C (42.07 MPa: +3.9 %)."""
-    sig, _, _ = _anand_saturation()
-    assert abs(sig[0] / MPa / ANAND_MEASURED_MPa[0] - 1) < 0.05
+def test_anand_published_set_vs_measured():
+    """Motalab's published SAC305 set (library ``sac305``) against the measured saturation stresses it was fitted
+    to: the integrated steady state lies +3.9 / +7.0 / +10.2 / +6.2 % above them at 25 / 50 / 100 / 125 C, so only
+    the 25 C point is within 5 %. Pinned to 0.05 percentage points (the integration sits 1.5e-4 below the closed
+    form): these are the deviations docs/models.md states, and a change of the constants shows here."""
+    sig, _, _ = _anand_saturation("sac305")
+    dev = sig / MPa / ANAND_MEASURED_MPa - 1
+    np.testing.assert_allclose(100 * dev, [3.90, 6.98, 10.16, 6.17], atol=0.05)
 
 
-@pytest.mark.xfail(strict=True, reason="the DESIGN.md SAC305 constants give +7.0 % (50 C), +10.2 % (100 C) and "
-                   "+6.2 % (125 C) above the measured curves quoted there; reported, not fudged")
-def test_anand_saturation_vs_measured_above_25C():
-    sig, _, _ = _anand_saturation()
-    dev = sig[1:] / MPa / ANAND_MEASURED_MPa[1:] - 1
-    assert np.all(np.abs(dev) < 0.05), dev
+def test_anand_refit_set_within_5_percent_of_measured():
+    """The library's ``sac305_refit`` (s_hat refit by least squares of the log misfit, the other eight constants
+    Motalab's): its steady state, integrated and closed-form, lies within 5 % of every measured point, at
+    -2.7 / +0.2 / +3.2 / -0.6 %. s_hat is the geometric-mean scaling of the published one: with s_hat free alone,
+    sigma_sat is proportional to s_hat, so the optimum has a closed form to check the least squares against."""
+    published = get("sac305").extra["anand"]
+    refit = get("sac305_refit").extra["anand"]
+    closed_pub = published.steady_state_stress(1e-3, ANAND_T) / MPa
+    expected_s_hat = published.s_hat * np.exp(np.mean(np.log(ANAND_MEASURED_MPa / closed_pub)))
+    assert refit.s_hat == pytest.approx(expected_s_hat, rel=1e-9)
+    assert refit.s_hat / MPa == pytest.approx(28.279, abs=1e-3)
+    for k in ("s0", "Q_R", "A", "xi", "m", "h0", "n", "a"):  # only s_hat moved
+        assert getattr(refit, k) == getattr(published, k), k
+    sig, _, _ = _anand_saturation("sac305_refit")
+    for model_MPa in (sig / MPa, refit.steady_state_stress(1e-3, ANAND_T) / MPa):
+        dev = model_MPa / ANAND_MEASURED_MPa - 1
+        assert np.all(np.abs(dev) < 0.05), dev
+        np.testing.assert_allclose(100 * dev, [-2.70, 0.19, 3.17, -0.57], atol=0.05)
+    assert "largest misfit 3.2 %" in refit.source and "Motalab" in refit.source
+
+
+def test_anand_refit_more_constants_and_bad_requests():
+    """Freeing s_hat and Q/R together fits no worse than s_hat alone (a superset of the search space), moves only
+    those two, and still equals the closed form's own evaluation; a request the data cannot support is refused."""
+    published = get("sac305").extra["anand"]
+    T, sig = ANAND_T, ANAND_MEASURED_MPa * MPa
+    one = published.refit_steady_state(T, 1e-3, sig)
+    two = published.refit_steady_state(T, 1e-3, sig, free=("s_hat", "Q_R"))
+    cost = [np.sum(np.log(p.steady_state_stress(1e-3, T) / sig) ** 2) for p in (one, two)]
+    assert cost[1] <= cost[0] * (1 + 1e-9)
+    assert two.A == published.A and two.xi == published.xi and two.Q_R != published.Q_R
+    with pytest.raises(ValueError, match="s0"):
+        published.refit_steady_state(T, 1e-3, sig, free=("s0",))  # transient constant: no steady-state effect
+    with pytest.raises(ValueError, match="at least as many data points"):
+        published.refit_steady_state(T[:1], 1e-3, sig[:1], free=("s_hat", "Q_R"))
+    with pytest.raises(ValueError, match="positive"):
+        published.refit_steady_state(T, 1e-3, -sig)
 
 
 def test_anand_small_and_large_dt():
