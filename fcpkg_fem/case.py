@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import os
+from pathlib import Path
 import re
 import types
 import typing
@@ -1119,10 +1120,14 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
     Raises:
         InputError: every problem found (see the module docstring).
     """
+    base_dir = None
     if isinstance(source, dict):
         raw = copy.deepcopy(source)
     else:
         raw = read_yaml(source)
+        if isinstance(source, os.PathLike) or ("\n" not in str(source) and Path(str(source)).is_file()):
+            base_dir = Path(source).resolve().parent
+            _anchor_material_files(raw, base_dir)
     if overrides:
         raw = apply_overrides(raw, overrides)
     problems: list[Problem] = []
@@ -1140,7 +1145,7 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
         try:
             from fcpkg_fem.materials.spec import resolve_materials
 
-            materials = resolve_materials(raw_materials, field="materials")
+            materials = resolve_materials(raw_materials, field="materials", base_dir=base_dir)
         except InputError as err:
             problems.extend(err.problems)
     if case is not None:
@@ -1157,6 +1162,26 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
     case._materials = dict(materials or {})
     case._raw = copy.deepcopy(raw)
     return case
+
+
+def _anchor_material_files(raw: dict, base_dir: Path) -> None:
+    """Make the data-file paths of the ``materials:`` block absolute, from the case file's folder, in place: the
+    raw case travels on (batch workers, ``input_dict``) without the file it came from."""
+    from fcpkg_fem.materials.spec import MODEL_FILE_KEYS
+
+    block = raw.get("materials")
+    if not isinstance(block, dict):
+        return
+    for entry in block.values():
+        if not isinstance(entry, dict):
+            continue
+        for model, keys in MODEL_FILE_KEYS.items():
+            sub = entry.get(model)
+            if not isinstance(sub, dict):
+                continue
+            for key in keys:
+                if isinstance(sub.get(key), str) and sub[key].strip() and not Path(sub[key]).expanduser().is_absolute():
+                    sub[key] = str(base_dir / sub[key])
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -1318,6 +1343,20 @@ def _check_models(case: Case, regions: set[str]) -> list[Problem]:
         out.append(Problem(f"models.{inelastic[0]}", f"inelastic models ({', '.join(inelastic)}) are integrated along "
                                                      "a process history: give load.steps instead of "
                                                      f"load.{case.load.mode}, or use 'elastic'"))
+    # an inelastic model needs its parameters in the region's material (library data or materials.<m>.<block>)
+    resolved = getattr(case, "_materials", None) or {}
+    blocks = {"anand": "anand", "j2": "j2", "viscoelastic": "prony"}
+    reported = set()
+    for region, mat in _region_materials(case).items():
+        m = case.models
+        key = next((k for k in (region, rn.kind(region), mat) if k in m), None)
+        block = blocks.get(m[key]) if key is not None else None
+        if block and mat in resolved and resolved[mat].extra.get(block) is None and (key, mat) not in reported:
+            reported.add((key, mat))
+            out.append(Problem(f"models.{key}", f"model '{m[key]}' for region {region} needs the material's "
+                                                f"'{block}' parameters, but material '{mat}' has none; give "
+                                                f"materials.{mat}.{block} (docs/materials.md) or use a material "
+                                                "that has them"))
     for key in case.models:
         if key not in regions and key not in kinds and key not in mats:
             choices = sorted(regions | kinds | mats)

@@ -288,3 +288,33 @@ def test_missing_file():
     with pytest.raises(InputError) as exc:
         load_case("no/such/case.yaml")
     assert exc.value.problems[0].field == "no/such/case.yaml"
+
+
+def test_material_data_files_are_read_from_the_case_folder(tmp_path, monkeypatch):
+    """A relative ``prony.csv`` path is read from the case file's folder, whatever the current directory, and is
+    recorded absolute in the case's input, so ``load_case(case.input_dict())`` (what batch workers do) finds it."""
+    raw = read_yaml(REF)
+    raw["materials"] = {"mold_x": {"base": "emc", "source": "DMA",
+                                   "prony": {"csv": "data/mold.csv", "Tref": "150 C", "Tg": "130 C", "C1": 17.4,
+                                             "C2": "51.6 K", "Ea_R": "12000 K"}}}
+    raw["package"]["encapsulant"]["material"] = "mold_x"
+    folder = tmp_path / "study"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "mold.csv").write_text("tau_s,G_GPa,K_GPa\ninf,0.2,1\n1,3,1\n")
+    import yaml
+
+    (folder / "case.yaml").write_text(yaml.safe_dump(raw))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    case = load_case(folder / "case.yaml")
+    assert case.materials_resolved["mold_x"].extra["prony"].G_inf == pytest.approx(0.2e9)
+    recorded = case.input_dict()["materials"]["mold_x"]["prony"]["csv"]
+    assert Path(recorded) == (folder / "data" / "mold.csv").resolve()
+    again = load_case(case.input_dict())
+    assert again.materials_resolved["mold_x"].extra["prony"].G_inf == pytest.approx(0.2e9)
+    # given as a dict, a relative path is read from the current directory: here it is not there
+    with pytest.raises(InputError) as exc:
+        load_case(raw)
+    assert fields(exc.value) == ["materials.mold_x.prony.csv"]
+    assert "data/mold.csv" in exc.value.problems[0].message

@@ -397,3 +397,134 @@ def test_docs_example_resolves_and_lists_every_builtin():
     assert mats["core_x"].cte.kind == "secant" and mats["low_moisture_resin"].has_thermal
     for name in builtin_names():
         assert f"### `{name}`" in text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Nonlinear model parameters in the case `materials:` block
+# ---------------------------------------------------------------------------------------------------------------
+
+DESIGN_SATURATION = {"temperature": ["25 C", "50 C", "100 C", "125 C"], "strain_rate": "1e-3 1/s",
+                     "stress": ["40.5 MPa", "33.5 MPa", "24.0 MPa", "21.5 MPa"]}
+
+
+def _problems(block, **kw):
+    with pytest.raises(InputError) as exc:
+        resolve_materials(block, **kw)
+    return {p.field: p.message for p in exc.value.problems}
+
+
+def test_spec_anand_subset_over_base_and_steady_state_fit():
+    """A subset of the constants overrides the base's (units parsed: '28.28 MPa' -> Pa, '9000 K' stays K); the
+    YAML fit of the DESIGN.md points reproduces the library's sac305_refit exactly (the same least squares)."""
+    pub = get("sac305").extra["anand"]
+    mats = resolve_materials({
+        "my_sac": {"base": "sac305", "source": "our creep tests", "anand": {"s_hat": "28.28 MPa", "Q_R": "9000 K"}},
+        "fit_sac": {"base": "sac305", "source": "DESIGN.md points", "anand": {"fit_steady_state": DESIGN_SATURATION}},
+    })
+    a = mats["my_sac"].extra["anand"]
+    assert a.s_hat == pytest.approx(28.28e6, rel=1e-12) and a.Q_R == 9000.0
+    assert (a.s0, a.A, a.xi, a.m, a.h0, a.n, a.a) == (pub.s0, pub.A, pub.xi, pub.m, pub.h0, pub.n, pub.a)
+    assert a.source.startswith("Q_R, s_hat: our creep tests; other constants: Motalab")  # in constant order
+    assert mats["my_sac"].sources["anand"] == a.source
+    assert mats["my_sac"].extra["anand"] is not pub  # the library material is untouched
+    f = mats["fit_sac"].extra["anand"]
+    assert f.s_hat == pytest.approx(get("sac305_refit").extra["anand"].s_hat, rel=1e-9)
+    assert "largest misfit 3.2 %" in f.source and "DESIGN.md points" in f.source
+
+
+def test_spec_anand_bad_input_names_each_field():
+    probs = _problems({
+        "new_solder": {"source": "x", "E": "40 GPa", "nu": 0.35, "cte": 22, "anand": {"s0": "20 MPa", "m": 1.5}},
+        "bad_fit": {"base": "sac305", "anand": {"fit_steady_state": {**DESIGN_SATURATION, "free": ["h0"]}}},
+        "short_fit": {"base": "sac305", "anand": {"fit_steady_state": {**DESIGN_SATURATION, "stress": ["40 MPa"]}}},
+        "bad_a": {"base": "sac305", "anand": {"a": 0.5, "xi": "4 MPa", "shat": 1}},
+    })
+    assert "m must lie in (0, 1]" in probs["materials.new_solder.anand.m"].replace("1.5", "m")
+    for key in ("Q_R", "A", "xi", "h0", "s_hat", "n", "a"):
+        assert "missing" in probs[f"materials.new_solder.anand.{key}"]
+    assert "s0, h0, a do not act" in probs["materials.bad_fit.anand.fit_steady_state.free"]
+    assert "same length" in probs["materials.short_fit.anand.fit_steady_state"]
+    assert "must be >= 1" in probs["materials.bad_a.anand.a"]
+    assert "not a dimensionless number" in probs["materials.bad_a.anand.xi"] or "MPa" in probs["materials.bad_a.anand.xi"]
+    assert "did you mean 's_hat'" in probs["materials.bad_a.anand.shat"]
+
+
+def test_spec_j2_tables_and_zero_hardening():
+    mats = resolve_materials({
+        "cu_a": {"base": "copper", "source": "lot 7", "j2": {"sigma_y": {"temperature": [-55, 25, 150],
+                                                                          "value": ["260 MPa", 240, "190 MPa"]},
+                                                              "H_kin": "0 MPa"}},
+        "cu_new": {"source": "x", "E": "120 GPa", "nu": 0.34, "cte": 17, "j2": {"sigma_y": "180 MPa"}},
+    })
+    j = mats["cu_a"].extra["j2"]
+    np.testing.assert_allclose(j.sigma_y([-55.0, 25.0, 87.5]), [260e6, 240e6, 215e6], rtol=1e-12)
+    assert float(j.H_kin(25.0)) == 0.0
+    assert float(j.H_iso(25.0)) == float(get("copper").extra["j2"].H_iso(25.0))  # kept from the base
+    n = mats["cu_new"].extra["j2"]
+    assert float(n.sigma_y(0.0)) == 180e6 and float(n.H_iso(0.0)) == 0.0 and float(n.H_kin(0.0)) == 0.0
+    probs = _problems({"cu_b": {"base": "copper", "j2": {"sigma_y": "0 MPa", "H_iso": "-1 MPa"}},
+                       "cu_c": {"source": "x", "E": "120 GPa", "nu": 0.34, "cte": 17, "j2": {"H_kin": 1}}})
+    assert "must be > 0" in probs["materials.cu_b.j2.sigma_y"]
+    assert "must be >= 0" in probs["materials.cu_b.j2.H_iso"]
+    assert "needs a yield stress" in probs["materials.cu_c.j2.sigma_y"]
+
+
+def test_spec_prony_files_relative_to_base_dir_and_shift_only(tmp_path):
+    """A Prony table and a measured E(t) load from files relative to ``base_dir``; the same series as the Python
+    loaders give; shift keys alone move the base's shift; file and argument problems name the field."""
+    from fcpkg_fem.constitutive import fit_relaxation_csv, load_prony_csv
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "p.csv").write_text("tau_s,G_MPa,K_MPa\ninf,100,500\n1.0,2000,1000\n100,1000,0\n")
+    t = np.logspace(-1, 3, 9)
+    (tmp_path / "e.csv").write_text("time_s,E_MPa\n" + "\n".join(f"{x:.17g},{100 + 900 * np.exp(-x / 10):.17g}"
+                                                                   for x in t))
+    with pytest.warns(UserWarning, match="E\\(t\\) alone"):  # 'my' splits a measured E(t) with a constant nu
+        mats = resolve_materials({
+            "mx": {"base": "emc", "source": "DMA", "prony": {"csv": "data/p.csv", "Tref": "150 C", "Tg": "130 C",
+                                                              "C1": 17.4, "C2": "51.6 K", "Ea_R": "12000 K"}},
+            "my": {"base": "emc", "source": "relax", "prony": {"relaxation_csv": "e.csv", "Tref": 25, "nu": 0.3,
+                                                                "Ea_R": "10000 K"}},
+            "mz": {"base": "emc", "source": "our WLF", "prony": {"C1": 15.0}},
+        }, base_dir=tmp_path)
+    p = mats["mx"].extra["prony"]
+    ref = load_prony_csv(tmp_path / "data" / "p.csv", Tref_C=150.0, Tg_C=130.0, C1=17.4, C2=51.6, Ea_R=12000.0)
+    np.testing.assert_array_equal(p.G, ref.G)
+    assert (p.G_inf, p.K_inf, p.Tg_C, p.C1, p.C2, p.Ea_R) == (ref.G_inf, ref.K_inf, 130.0, 17.4, 51.6, 12000.0)
+    assert "DMA" in p.source and mats["mx"].sources["prony"] == p.source
+    q = mats["my"].extra["prony"]
+    with pytest.warns(UserWarning):
+        ref = fit_relaxation_csv(tmp_path / "e.csv", 0.3, Tref_C=25.0, Ea_R=10000.0)
+    np.testing.assert_array_equal(q.G, ref.G)
+    base = get("emc").extra["prony"]
+    z = mats["mz"].extra["prony"]
+    assert z.C1 == 15.0 and z.C2 == base.C2 and np.array_equal(z.G, base.G)
+    probs = _problems({
+        "m1": {"base": "emc", "prony": {"csv": "missing.csv", "Tref": 25}},
+        "m2": {"base": "emc", "prony": {"relaxation_csv": "e.csv", "Tref": 25}},
+        "m3": {"base": "emc", "prony": {"csv": "data/p.csv"}},
+        "m4": {"base": "copper", "prony": {"C1": 10}},
+        "m5": {"base": "emc", "prony": {"csv": "a.csv", "relaxation_csv": "e.csv", "Tref": 25}},
+    }, base_dir=tmp_path)
+    assert "missing.csv" in probs["materials.m1.prony.csv"]
+    assert "Poisson ratio" in probs["materials.m2.prony.nu"]
+    assert "missing" in probs["materials.m3.prony.Tref"]
+    assert "base has a Prony series" in probs["materials.m4.prony"]
+    assert "not both" in probs["materials.m5.prony"]
+
+
+def test_docs_model_parameter_example_resolves(tmp_path):
+    """docs/materials.md: the second YAML example (model parameters) resolves, with its CSV file provided."""
+    import pathlib
+    import re
+
+    import yaml
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "materials.md").read_text()
+    block = re.findall(r"```yaml\n(.*?)```", text, re.S)[1]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mold_x_prony.csv").write_text("tau_s,G_GPa,K_GPa\ninf,0.2,1\n1e-3,4,2\n1,3,1\n1e3,1,0\n")
+    mats = resolve_materials(yaml.safe_load(block)["materials"], base_dir=tmp_path)
+    assert mats["bump_solder"].extra["anand"].s_hat != get("sac305").extra["anand"].s_hat
+    assert float(mats["plated_cu"].extra["j2"].sigma_y(25.0)) == 240e6
+    assert mats["mold_x"].extra["prony"].Tg_C == 130.0
