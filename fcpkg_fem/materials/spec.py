@@ -200,7 +200,7 @@ def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: 
     vals: dict[str, float | None] = {}
     for key, kind in _ANAND_KINDS.items():
         if key in raw:
-            # m in (0, 1]: the flow exponent 1/m >= 1; a >= 1 keeps the hardening slope finite at saturation
+            # a >= 1 keeps the hardening slope |B|^(a-1) finite at saturation; m in (0, 1]: flow exponent 1/m >= 1
             if key == "a":
                 vals[key] = _positive_number(raw, key, kind, field, out, 1.0, inclusive=True)
             elif key == "n":
