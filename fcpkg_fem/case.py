@@ -1057,6 +1057,9 @@ def _set_path(data: dict, path_text: str, value: Any) -> None:
         elif isinstance(tp, type) and issubclass(tp, BaseModel):
             if seg not in tp.model_fields:
                 hint = closest(seg, tp.model_fields)
+                m = re.fullmatch(r"(\w+)\[(\d+)\]", seg)  # chips[0]: list items are addressed as chips.0
+                if m and m.group(1) in tp.model_fields:
+                    hint = ".".join([m.group(1), m.group(2)] + segs[i + 1:])
                 where = _join(done) or "the top level"
                 raise InputError.single(
                     path_text,

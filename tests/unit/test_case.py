@@ -140,6 +140,17 @@ def test_newton_overrides():
     assert "'estimated', 'computed'" in exc.value.problems[0].message
 
 
+def test_override_list_item_index_syntax():
+    """List items are addressed as ``chips.0``; the bracket form a user may try is refused with the dotted path
+    to use instead."""
+    c = load_case(REF, ["package.carriers.bottom.chips.0.bumps.material=sac305_refit"])
+    assert c.package.carriers.bottom.chips[0].bumps.material == "sac305_refit"
+    with pytest.raises(InputError) as exc:
+        load_case(REF, ["package.carriers.bottom.chips[0].bumps.material=sac305_refit"])
+    assert fields(exc.value) == ["package.carriers.bottom.chips[0].bumps.material"]
+    assert "did you mean 'chips.0.bumps.material'?" in exc.value.problems[0].message
+
+
 def test_override_value_then_validated():
     with pytest.raises(InputError) as exc:
         load_case(REF, ["mesh.size=-1 mm"])
