@@ -784,6 +784,7 @@ class Solver(_Model):
     rtol: Rtol = 1e-8
     max_temperature_increment: PosTempDiff = 10.0
     max_time_increment: PosTime | None = None
+    hold_growth: Annotated[float, Field(strict=False, gt=1.0, le=10.0)] | None = 2.0
     newton: Newton = Field(default_factory=Newton)
 
 
@@ -990,8 +991,10 @@ def _translate(err: dict) -> list[Problem]:
         return [Problem(path, f"needs at least {ctx.get('min_length', 1)} item(s), got {len(given or [])}")]
     if typ in ("int_type", "int_parsing", "int_from_float"):
         return [Problem(path, f"expected a whole number, got {_describe_input(given)}")]
-    if typ in ("greater_than_equal", "greater_than"):
-        return [Problem(path, f"must be at least {ctx.get('ge', ctx.get('gt'))}, got {_describe_input(given)}")]
+    if typ == "greater_than_equal":
+        return [Problem(path, f"must be at least {ctx.get('ge')}, got {_describe_input(given)}")]
+    if typ == "greater_than":
+        return [Problem(path, f"must be greater than {ctx.get('gt')}, got {_describe_input(given)}")]
     if typ in ("bool_type", "bool_parsing"):
         return [Problem(path, f"expected true or false, got {_describe_input(given)}")]
     if typ in ("string_type",):

@@ -200,6 +200,9 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
     steps = case.load.steps or ()
     max_dT = case.solver.max_temperature_increment if max_dT is None else max_dT
     max_dt = case.solver.max_time_increment if max_dt is None else max_dt
+    # holds are stepped with growing increments only where something creeps or relaxes (docs/process.md)
+    growth = case.solver.hold_growth if any(m != "elastic" for m in case.models.values()) else None
+    lead = None  # the last increment of the step before
     regions = case.region_names()
     T0 = initial_temperature(case)
     t0 = 0.0
@@ -231,8 +234,9 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
             rep = times[1:]
         else:
             rep = None
-        inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt,
+        inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=growth, lead_s=lead,
                                        extra_times=() if rep is None else tuple(rep)), float)
+        lead = float(inc[-1] - inc[-2]) if len(inc) > 1 else lead
         inc = inc[inc > 0]
         if rep is None:
             rep = inc

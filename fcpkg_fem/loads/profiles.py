@@ -276,18 +276,27 @@ def time_in_band(time_s: np.ndarray, temperature_C: np.ndarray, lo: float = -mat
 
 
 def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float | None = None,
-               extra_times: Iterable[float] = (), *, field: str = "") -> np.ndarray:
+               extra_times: Iterable[float] = (), *, hold_growth: float | None = None, lead_s: float | None = None,
+               field: str = "") -> np.ndarray:
     """Time points for stepping through ``profile``.
 
     Every breakpoint and every extra time is included; each interval between consecutive such points is divided
     evenly into the fewest increments that change temperature by at most ``max_dT_C`` and last at most
-    ``max_dt_s``.
+    ``max_dt_s``. With ``hold_growth`` g, an interval at constant temperature (a hold, a soak) is instead stepped
+    with growing increments: the first as long as the increment before it (``lead_s`` for a hold that opens the
+    profile), each next one g times the last, the sizes scaled to end on the interval's end; an increment is
+    split where it would exceed ``max_dt_s``. Creep and relaxation are fastest when a hold starts and slow down as
+    the stress relaxes: one backward-Euler increment over a whole soak misses part of it.
 
     Args:
         profile: the temperature history.
         max_dT_C: largest temperature change per increment in K (None: no limit).
         max_dt_s: longest increment in s (None: no limit).
         extra_times: further times in s (output times, birth times) that must be hit exactly.
+        hold_growth: growth factor (> 1) of the increments through a hold; None: a hold is one increment (or
+            evenly cut by ``max_dt_s``).
+        lead_s: the increment (s) before the profile starts, the first increment of a hold at its start; None:
+            such a hold is one increment.
         field: dotted path of the caller's field, for error messages.
 
     Returns:
@@ -297,7 +306,10 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
         InputError: a limit is not positive, or an extra time lies outside the profile.
     """
     problems = []
-    for name, v in (("max_dT_C", max_dT_C), ("max_dt_s", max_dt_s)):
+    if hold_growth is not None and not (isinstance(hold_growth, (int, float)) and not isinstance(hold_growth, bool)
+                                        and math.isfinite(hold_growth) and hold_growth > 1):
+        problems.append(Problem(_path(field, "hold_growth"), f"must be a number > 1 or null; got {hold_growth!r}"))
+    for name, v in (("max_dT_C", max_dT_C), ("max_dt_s", max_dt_s), ("lead_s", lead_s)):
         if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                                   and v > 0):
             problems.append(Problem(_path(field, name), f"must be a positive number or null; got {v!r}"))
@@ -319,17 +331,34 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
     pts = pts[keep]
     Tp = np.interp(pts, profile.time_s, profile.temperature_C)
     out = [pts[:1]]
+    last = lead_s  # length of the increment just taken
     for a, b, Ta, Tb in zip(pts[:-1], pts[1:], Tp[:-1], Tp[1:]):
-        n = 1
-        # The 1e-12 keeps an interval of exactly k * max_dT at k increments despite round-off in the ratio.
-        if max_dT_C is not None:
-            n = max(n, math.ceil(abs(Tb - Ta) / max_dT_C - 1e-12))
-        if max_dt_s is not None:
-            n = max(n, math.ceil((b - a) / max_dt_s - 1e-12))
-        sub = a + (b - a) * np.arange(1, n + 1) / n
+        if hold_growth is not None and last is not None and Ta == Tb and b - a > last * (1 + 1e-9):
+            sizes = _growing(b - a, last, hold_growth)
+            if max_dt_s is not None:
+                sizes = np.concatenate([np.full(math.ceil(h / max_dt_s - 1e-12), h / math.ceil(h / max_dt_s - 1e-12))
+                                        for h in sizes])
+            sub = a + np.cumsum(sizes)
+        else:
+            n = 1
+            # The 1e-12 keeps an interval of exactly k * max_dT at k increments despite round-off in the ratio.
+            if max_dT_C is not None:
+                n = max(n, math.ceil(abs(Tb - Ta) / max_dT_C - 1e-12))
+            if max_dt_s is not None:
+                n = max(n, math.ceil((b - a) / max_dt_s - 1e-12))
+            sub = a + (b - a) * np.arange(1, n + 1) / n
         sub[-1] = b
         out.append(sub)
+        last = float(sub[-1] - (sub[-2] if len(sub) > 1 else a))
     return np.concatenate(out)
+
+
+def _growing(length: float, first: float, g: float) -> np.ndarray:
+    """Increment sizes h, g h, g^2 h, ... (h about ``first``) that add up to ``length`` exactly: the fewest terms
+    whose sum with h = ``first`` reaches ``length``, then all scaled down to end on it."""
+    n = max(1, math.ceil(math.log1p(length * (g - 1) / first) / math.log(g) - 1e-12))
+    sizes = first * g ** np.arange(n)
+    return sizes * (length / sizes.sum())
 
 
 # ------------------------------------------------------------------------------------------------------ registry

@@ -151,6 +151,16 @@ def test_override_list_item_index_syntax():
     assert "did you mean 'chips.0.bumps.material'?" in exc.value.problems[0].message
 
 
+def test_hold_growth_bounds_and_null():
+    """solver.hold_growth: a factor > 1 (a strict bound, said as such), or null for one increment per hold."""
+    assert load_case(REF, ["solver.hold_growth=1.5"]).solver.hold_growth == 1.5
+    assert load_case(REF, ["solver.hold_growth=null"]).solver.hold_growth is None
+    with pytest.raises(InputError) as exc:
+        load_case(REF, ["solver.hold_growth=1"])
+    assert fields(exc.value) == ["solver.hold_growth"]
+    assert exc.value.problems[0].message == "must be greater than 1.0, got 1"
+
+
 def test_override_value_then_validated():
     with pytest.raises(InputError) as exc:
         load_case(REF, ["mesh.size=-1 mm"])

@@ -352,6 +352,36 @@ def test_increments_count_is_minimal_and_even():
     assert fields(err) == ["step.max_dT_C"]
 
 
+def test_hold_increments_grow_from_the_increment_before():
+    """A soak after a ramp: the first hold increment is about the ramp's last one, each next one hold_growth times
+    the last, ending exactly on the hold's end; max_dt_s still caps; a hold without a known lead stays one
+    increment; a ramp is cut evenly as before."""
+    p = thermal_cycle("G", cycles=1, soak_s=900.0, cycles_per_hour=1.0)
+    t = increments(p, 10.0, hold_growth=2.0)
+    d = np.diff(t)
+    T = np.asarray(p.temperature(t))
+    holds = np.flatnonzero(np.abs(np.diff(T)) < 1e-12)
+    runs = np.split(holds, np.flatnonzero(np.diff(holds) > 1) + 1)
+    assert len(runs) >= 2  # the cold and the hot soak
+    for r in runs:
+        h = d[r]
+        assert len(h) >= 3 and np.allclose(h[1:] / h[:-1], 2.0, rtol=1e-12)
+        assert h[0] <= d[r[0] - 1] * (1 + 1e-12)  # starts no longer than the ramp increment before it
+        assert h.sum() == pytest.approx(15 * 60.0, rel=1e-12)
+    assert np.all(np.isin(p.time_s, t))
+    capped = np.diff(increments(p, 10.0, max_dt_s=100.0, hold_growth=2.0))
+    assert capped.max() <= 100.0 * (1 + 1e-12) and capped.size > d.size
+    assert increments(hold(25.0, 900.0), 10.0, hold_growth=2.0).tolist() == [0.0, 900.0]  # no lead: as before
+    led = np.diff(increments(hold(25.0, 900.0), 10.0, hold_growth=2.0, lead_s=36.0))
+    assert led[0] <= 36.0 and np.allclose(led[1:] / led[:-1], 2.0) and led.sum() == pytest.approx(900.0)
+    r = ramp(0.0, 100.0, rate_K_per_s=2.0)
+    assert np.array_equal(increments(r, 5.0, hold_growth=2.0, lead_s=1.0), increments(r, 5.0))
+    for bad in (1.0, 0.5, True, float("nan")):
+        with pytest.raises(InputError) as err:
+            increments(r, 5.0, hold_growth=bad, field="step")
+        assert fields(err) == ["step.hold_growth"]
+
+
 # -------------------------------------------------------------------------------------- tables and the Profile
 
 
@@ -448,3 +478,24 @@ def test_registry_by_name(monkeypatch):
         return hold(T_C, 4 * 3600.0, field=field)
 
     assert build("mould_cure").duration == 4 * 3600.0
+
+
+def test_process_plan_grows_hold_increments_only_with_inelastic_models():
+    """reference_cycling (viscoelastic resin, Anand solder): each hold step starts with an increment no longer than
+    the previous step's last one and grows by solver.hold_growth; with every model elastic, or hold_growth null,
+    a hold is one increment, as before."""
+    from pathlib import Path
+
+    from fcpkg_fem.case import load_case
+    from fcpkg_fem.process import plan
+
+    path = Path(__file__).resolve().parents[2] / "cases" / "reference_cycling.yaml"
+    steps = {s.name: s for s in plan(load_case(path))}
+    prev_last = np.diff(steps["mould_heat"].increments)[-1]
+    d = np.diff(np.r_[steps["mould"].t_start, steps["mould"].increments])
+    assert len(d) == 4 and d[0] <= prev_last * (1 + 1e-12) and np.allclose(d[1:] / d[:-1], 2.0)
+    assert len(steps["post_mould_cure"].increments) == 8 and len(steps["adhesive_cure"].increments) == 5
+    raw = load_case(path).input_dict()
+    for change in ({"models": {}}, {"solver": {**raw["solver"], "hold_growth": None}}):
+        flat = {s.name: s for s in plan(load_case({**raw, **change}))}
+        assert [len(flat[n].increments) for n in ("adhesive_cure", "mould", "post_mould_cure")] == [1, 1, 1]
