@@ -183,7 +183,10 @@ def life_estimates(pmesh, volumes: np.ndarray, step, marks: list[tuple[float, di
                          "interface": "upper" if upper else "lower",
                          "dW_layer_MJ_m3": float(dW_layer[k]) * 1e-6, "dW_volume_MJ_m3": float(dW_vol[k]) * 1e-6,
                          "d_eq_inelastic_strain": float(d_eq[k]), "layer_thickness_um": layer_t * 1e6,
-                         "dW_layer_per_cycle_MJ_m3": series},
+                         "dW_layer_per_cycle_MJ_m3": series,
+                         # how far from stabilised: the last complete cycle's dW relative to the one before
+                         "dW_change_last_cycle": (series[-1] / series[-2] - 1.0
+                                                  if len(series) >= 2 and series[-2] != 0 else None)},
             "per_joint": [{"id": i, "dW_layer_MJ_m3": float(dW_layer[i]) * 1e-6,
                            "dW_volume_MJ_m3": float(dW_vol[i]) * 1e-6, "d_eq_inelastic_strain": float(d_eq[i])}
                           for i in range(len(dW_layer)) if np.isfinite(dW_layer[i])],

@@ -1,8 +1,10 @@
 """``report.html``: one self-contained page (inline CSS, PNGs embedded as base64) a person reads in a browser.
 
-Content: case, mesh, timing and solver facts; an overview table (one row per output time); a detail table per
-output time (warpage of each face with its shape, peak adhesive/encapsulant stresses, interface peel/shear, critical
-bump/via); the plots; the conventions; the list of files of the run.
+Content: case, mesh, timing and solver facts; for a process history its steps (increments, Newton iterations,
+births, melting) and the fatigue life of the critical joints (dW per cycle, the estimates with their constants'
+sources and assumptions); an overview table (one row per output time); a detail table per output time (warpage
+of each face with its shape, peak adhesive/encapsulant stresses, interface peel/shear, critical bump/via); the
+plots; the conventions; the list of files of the run.
 """
 
 from __future__ import annotations
@@ -137,6 +139,55 @@ def _output_detail(result: RunResult, i: int, o: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _process(process: dict[str, Any]) -> str:
+    """The steps of a process history: what each did and what it cost in increments."""
+    newton = process.get("newton") or {}
+    parts = [_kv({"increments": newton.get("increments"), "Newton iterations": newton.get("iterations_total"),
+                  "most in one increment": newton.get("iterations_max"), "cut-backs": newton.get("cutbacks")})]
+    rows = []
+    for st in process.get("steps") or []:
+        changes = ", ".join(f"{e.get('region')} {e.get('change')}" for e in st.get("phase_changes") or [])
+        rows.append([_e(st.get("name")), _e(st.get("kind")), _num(st.get("t_start_s")), _num(st.get("t_end_s")),
+                     _num(st.get("increments")), _e(", ".join(st.get("births") or [])), _e(changes),
+                     _e("; ".join(str(v) for v in st.get("violations") or []))])
+    if rows:
+        parts.append(_table(["step", "kind", "start (s)", "end (s)", "increments", "born", "melting", "violations"],
+                            rows, numeric_from=2))
+    return "\n".join(parts)
+
+
+def _life(life: dict[str, Any]) -> str:
+    """Per cycling step and joint region: the critical joint, its dW per complete cycle and the life estimates,
+    each with the formula, the constants' source and the assumptions written next to the number."""
+    parts = []
+    if life.get("note"):
+        parts.append(f'<p class="muted">{_e(life["note"])}</p>')
+    for step, regions in (life.get("steps") or {}).items():
+        rows, notes = [], []
+        for region, e in regions.items():
+            c = e.get("critical") or {}
+            series = c.get("dW_layer_per_cycle_MJ_m3") or []
+            change = c.get("dW_change_last_cycle")
+            est = e.get("estimates") or {}
+            rows.append([_e(region), _num(c.get("id")), _num(c.get("x_mm"), ".3f"), _num(c.get("y_mm"), ".3f"),
+                         _e(c.get("interface", "")), _num(c.get("layer_thickness_um"), ".3g"),
+                         _e(" / ".join(format(v, ".4g") for v in series)),
+                         _num(None if change is None else 100.0 * change, "+.1f"),
+                         _num(c.get("d_eq_inelastic_strain")),
+                         *[_num((est.get(k) or {}).get("cycles"), ".4g") for k in ("darveaux", "syed", "engelmaier")]])
+            for k, v in est.items():
+                notes.append(f"<li><b>{_e(region)}, {_e(k)}</b>: {_e(v.get('formula', ''))}. Source: "
+                             f"{_e(v.get('source', ''))}. Assumptions: {_e('; '.join(v.get('assumptions') or []))}"
+                             + (f". {_e(v['note'])}" if v.get("note") else "") + "</li>")
+        parts.append(f"<h3>Step {_e(step)}</h3>")
+        parts.append(_table(["joints", "critical id", "x (mm)", "y (mm)", "pad", "layer (\u00b5m)",
+                             "dW per cycle (MJ/m\u00b3)", "last change (%)", "\u0394\u03b5_in,eq per cycle",
+                             "Darveaux (cycles)", "Syed (cycles)", "Engelmaier (cycles)"], rows))
+        if notes:
+            parts.append("<ul>" + "".join(notes) + "</ul>")
+    return "\n".join(parts)
+
+
 def _plots(result: RunResult, out_dir: Path) -> dict[str, bytes]:
     """PNG bytes by file name: the files the plots writer just wrote when present, else rendered afresh."""
     listed = (result.summary.get("files") or {}).get("plots") or []
@@ -175,6 +226,11 @@ def report_html(result: RunResult, out_dir: Path | None = None) -> str:
             parts.append(_table(["phase", "time (s)"], [[_e(k), _num(v)] for k, v in timing.items()]))
         if s.get("solver"):
             parts.append(_kv({f"solver {k}": v for k, v in s["solver"].items()}))
+
+    if s.get("process"):
+        parts += ["<h2>Process history</h2>", _process(s["process"])]
+    if (s.get("life") or {}).get("steps"):
+        parts += ["<h2>Fatigue life of the critical joints</h2>", _life(s["life"])]
 
     outs = result.outputs
     if outs:

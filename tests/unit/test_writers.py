@@ -292,6 +292,34 @@ def test_report_contains_case_and_numbers(written):
         assert f'href="{name}"' in text
 
 
+def test_report_shows_process_steps_and_life_with_sources():
+    """A process history's steps and the cycling life of the critical joints reach the report, each estimate with
+    its source and assumptions next to the number; a run without them has neither section."""
+    from fcpkg_fem.io.report import report_html
+
+    result = make_result(with_items=False)
+    assert "Fatigue life" not in report_html(result) and "Process history" not in report_html(result)
+    result.summary["process"] = {
+        "newton": {"increments": 444, "iterations_total": 1201, "iterations_max": 11, "cutbacks": 0},
+        "steps": [{"name": "join_cool", "kind": "ramp", "t_start_s": 192.0, "t_end_s": 384.0, "increments": 20,
+                   "births": ["bumps.die1"], "phase_changes": [], "violations": []},
+                  {"name": "reflow", "kind": "reflow", "t_start_s": 21238.0, "t_end_s": 22183.0, "increments": 159,
+                   "births": [], "phase_changes": [{"region": "top_balls", "change": "melted"}], "violations": []}]}
+    result.summary["life"] = {"note": "derived figures", "steps": {"cycling": {"bumps.die1": {
+        "critical": {"id": 76, "x_mm": 3.8, "y_mm": 3.85, "interface": "upper", "layer_thickness_um": 60.0,
+                     "dW_layer_per_cycle_MJ_m3": [0.0665, 0.0622], "dW_change_last_cycle": 0.0622 / 0.0665 - 1,
+                     "d_eq_inelastic_strain": 0.00283},
+        "estimates": {"darveaux": {"cycles": 1414.04, "formula": "N0 = K1 dW^K2", "source": "Darveaux ECTC 2000",
+                                   "assumptions": ["SnPb constants", "25.4 um layer"]},
+                      "engelmaier": {"cycles": 72194.0, "formula": "Coffin-Manson", "source": "Engelmaier 1983",
+                                     "assumptions": ["eutectic SnPb"], "note": "delta_gamma = sqrt(3) x d_eq"}}}}}}
+    text = report_html(result)
+    assert "<h2>Process history</h2>" in text and "<h2>Fatigue life of the critical joints</h2>" in text
+    assert "reflow" in text and "159" in text and "top_balls melted" in text and "1201" in text
+    assert "0.0665 / 0.0622" in text and "-6.5" in text and "1414" in text and "7.219e+04" in text
+    assert "Darveaux ECTC 2000" in text and "SnPb constants; 25.4 um layer" in text and "sqrt(3) x d_eq" in text
+
+
 def test_laminate_with_only_warpage(tmp_path):
     """Optional sections absent: no regions, no interfaces, no items, no faces, no history, no timing."""
     result = make_result(with_items=False)

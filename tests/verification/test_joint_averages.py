@@ -80,6 +80,7 @@ def test_per_cycle_increment_critical_joint_and_darveaux_input():
         dW = 2.0 * (1 + k / 10.0) * (A + B * (z1 - t / 4))  # each cycle adds 2x the base field
         assert c["dW_layer_MJ_m3"] == pytest.approx(dW * 1e-6, rel=1e-12)
         assert c["dW_layer_per_cycle_MJ_m3"] == pytest.approx([dW * 1e-6, dW * 1e-6], rel=1e-12)
+        assert abs(c["dW_change_last_cycle"]) < 1e-12  # two equal cycles: stabilised exactly
         assert e["cycles_per_hour"] == pytest.approx(1.0)
         d = e["estimates"]["darveaux"]
         assert d["inputs"]["dW_Pa"] == pytest.approx(dW, rel=1e-12)
