@@ -335,9 +335,9 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
     for a, b, Ta, Tb in zip(pts[:-1], pts[1:], Tp[:-1], Tp[1:]):
         if hold_growth is not None and last is not None and Ta == Tb and b - a > last * (1 + 1e-9):
             sizes = _growing(b - a, last, hold_growth)
-            if max_dt_s is not None:
-                sizes = np.concatenate([np.full(math.ceil(h / max_dt_s - 1e-12), h / math.ceil(h / max_dt_s - 1e-12))
-                                        for h in sizes])
+            if max_dt_s is not None:  # an increment longer than the cap is cut evenly
+                parts = [math.ceil(h / max_dt_s - 1e-12) for h in sizes]
+                sizes = np.repeat(sizes / parts, parts)
             sub = a + np.cumsum(sizes)
         else:
             n = 1

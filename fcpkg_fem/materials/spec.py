@@ -190,13 +190,31 @@ def _positive_number(raw: Mapping, key: str, kind: str, field: str, out: _Collec
     return v
 
 
-def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: _Collector) -> AnandParams | None:
-    """``anand:`` -> AnandParams: the nine constants (any subset over a base that has them), optionally refit."""
+def _open_block(raw: Any, allowed: tuple[str, ...], field: str, out: _Collector, give: str) -> int | None:
+    """Start parsing a model block: None (problem recorded) unless ``raw`` is a mapping; else its unknown keys are
+    reported and the problem count before them returned, so the caller can tell whether the block had errors."""
     if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give Anand constants as 'key: value' ({', '.join(_ANAND_KINDS)})")
+        out.add(field, f"{raw!r} is not a mapping; give {give}")
         return None
     n_before = len(out.problems)
-    _unknown_keys(raw, tuple(_ANAND_KINDS) + (_ANAND_FIT,), field, out)
+    _unknown_keys(raw, allowed, field, out)
+    return n_before
+
+
+def _source_over(given: list[str], src: str, base_source: str | None) -> str:
+    """Source of a parameter set: the entry's own for a new set, else the keys it changed with the entry's source
+    followed by the base's source for the rest."""
+    if base_source is None:
+        return src
+    return f"{', '.join(given)}: {src}; other constants: {base_source}" if given else base_source
+
+
+def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: _Collector) -> AnandParams | None:
+    """``anand:`` -> AnandParams: the nine constants (any subset over a base that has them), optionally refit."""
+    n_before = _open_block(raw, tuple(_ANAND_KINDS) + (_ANAND_FIT,), field, out,
+                           f"Anand constants as 'key: value' ({', '.join(_ANAND_KINDS)})")
+    if n_before is None:
+        return None
     vals: dict[str, float | None] = {}
     for key, kind in _ANAND_KINDS.items():
         if key in raw:
@@ -216,13 +234,7 @@ def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: 
                                       f"needed: {', '.join(_ANAND_KINDS)}")
     if len(out.problems) > n_before:
         return None
-    given = [k for k in _ANAND_KINDS if k in raw]
-    if base is None:
-        source = src
-    elif given:
-        source = f"{', '.join(given)}: {src}; other constants: {base.source}"
-    else:
-        source = base.source
+    source = _source_over([k for k in _ANAND_KINDS if k in raw], src, base.source if base is not None else None)
     prm = AnandParams(**vals, source=source)  # type: ignore[arg-type]
     if _ANAND_FIT in raw:
         prm = _anand_fit(raw[_ANAND_FIT], prm, f"{field}.{_ANAND_FIT}", src, out)
@@ -231,11 +243,9 @@ def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: 
 
 def _anand_fit(raw: Any, prm: AnandParams, field: str, src: str, out: _Collector) -> AnandParams | None:
     """``fit_steady_state: {temperature, strain_rate, stress, free}`` -> ``prm`` refit to measured saturation."""
-    if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give temperature, strain_rate and stress lists (and 'free')")
+    n_before = _open_block(raw, _ANAND_FIT_KEYS, field, out, "temperature, strain_rate and stress lists (and 'free')")
+    if n_before is None:
         return None
-    n_before = len(out.problems)
-    _unknown_keys(raw, _ANAND_FIT_KEYS, field, out)
     for key in ("temperature", "strain_rate", "stress"):
         if key not in raw:
             out.add(f"{field}.{key}", "missing; a steady-state fit needs temperature, strain_rate and stress")
@@ -271,11 +281,9 @@ def _anand_fit(raw: Any, prm: AnandParams, field: str, src: str, out: _Collector
 
 def _parse_j2(raw: Any, base: J2Params | None, field: str, src: str, out: _Collector) -> J2Params | None:
     """``j2: {sigma_y, H_iso, H_kin}``, each a stress or a table in temperature; missing keys from the base."""
-    if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give {', '.join(_J2_KEYS)} (a stress or a temperature table)")
+    n_before = _open_block(raw, _J2_KEYS, field, out, f"{', '.join(_J2_KEYS)} (a stress or a temperature table)")
+    if n_before is None:
         return None
-    n_before = len(out.problems)
-    _unknown_keys(raw, _J2_KEYS, field, out)
     tabs: dict[str, Table | None] = {}
     for key in _J2_KEYS:
         if key in raw:
@@ -286,8 +294,7 @@ def _parse_j2(raw: Any, base: J2Params | None, field: str, src: str, out: _Colle
             out.add(f"{field}.sigma_y", "missing; a J2 material needs a yield stress (H_iso, H_kin default to 0)")
     if len(out.problems) > n_before:
         return None
-    given = [k for k in _J2_KEYS if k in raw]
-    source = src if base is None else (f"{', '.join(given)}: {src}; rest: {base.source}" if given else base.source)
+    source = _source_over([k for k in _J2_KEYS if k in raw], src, base.source if base is not None else None)
     return J2Params(**tabs, hardening_curve=base.hardening_curve if base is not None else None, source=source)
 
 
@@ -297,22 +304,19 @@ def _parse_prony(raw: Any, base: PronyParams | None, field: str, src: str, out: 
     the time-temperature shift of the base material's series (``Tref``, ``Tg``, ``C1``, ``C2``, ``Ea_R``)."""
     from fcpkg_fem.constitutive.viscoelastic import fit_relaxation_csv, load_prony_csv
 
-    if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give 'csv' or 'relaxation_csv' and the shift "
-                       f"({', '.join(_PRONY_SHIFT_KINDS)})")
+    n_before = _open_block(raw, _PRONY_KEYS, field, out,
+                           f"'csv' or 'relaxation_csv' and the shift ({', '.join(_PRONY_SHIFT_KINDS)})")
+    if n_before is None:
         return None
-    n_before = len(out.problems)
-    _unknown_keys(raw, _PRONY_KEYS, field, out)
     files = [k for k in _PRONY_FILES if k in raw]
     if len(files) > 1:
         out.add(field, "give either 'csv' (a Prony table) or 'relaxation_csv' (a measured E(t) to fit), not both")
     shift: dict[str, float | None] = {}
     for key, kind in _PRONY_SHIFT_KINDS.items():
-        if key in raw:
+        if key in ("Tref", "Tg") and key in raw:
             shift[key] = out.run(parse_quantity, raw[key], kind, f"{field}.{key}")
-    for key in ("C1", "C2", "Ea_R"):
-        if shift.get(key) is not None and not shift[key] > 0:
-            out.add(f"{field}.{key}", f"{raw[key]!r} must be > 0")
+        elif key in raw:  # C1, C2, Ea_R
+            shift[key] = _positive_number(raw, key, kind, field, out)
     nu = _positive_number(raw, "nu", "dimensionless", field, out) if "nu" in raw else None
     if nu is not None and nu >= 0.5:
         out.add(f"{field}.nu", f"{raw['nu']!r} must lie in (0, 0.5)")
