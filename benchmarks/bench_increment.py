@@ -37,11 +37,11 @@ def main(argv=None) -> int:
         a.set = coarse_overrides(ROOT / "cases" / f"{a.case}.yaml") + a.set
 
     from fcpkg_fem import api
-    from fcpkg_fem.process import plan
+    from fcpkg_fem.case.plan import plan
     from fcpkg_fem.solve import linear
     from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
     from fcpkg_fem.solve.mechanical import MechanicalProblem
-    from fcpkg_fem.timeline import make_models
+    from fcpkg_fem.run.history import make_models
 
     events = []  # (kind, seconds, CG iterations): every factorization and every CG on a kept one
     pcg, factor = linear.LinearSolver._pcg_lu, linear._Factor.__init__

@@ -1,7 +1,7 @@
 """Run many cases: a local process pool by default, a Dask distributed cluster when one is named.
 
 Every case runs through :func:`run_case` (the same function on either executor): it rebuilds the case from its raw
-data and overrides, checks that it resolves to the hash the batch computed, and calls :func:`fcpkg_fem.api.run`
+data and overrides, checks that it resolves to the hash the batch computed, and calls :func:`fcpkg_fem.run.pipeline.run`
 with ``write=True`` into the case's own folder, with a mesh cache shared by the whole batch. A failure is caught,
 written to ``failure.json`` in the folder and returned; it never stops the other cases.
 
@@ -25,12 +25,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from fcpkg_fem.batch.sweep import Sweep, Variant, case_variant, flow_text, is_sweep, load_sweep, variants_of
+from fcpkg_fem.batch.table import headline, write_table
+from fcpkg_fem.case import load_case
+from fcpkg_fem.case.yamlio import read_yaml
 from fcpkg_fem.errors import FcpkgError, InputError, Problem
 from fcpkg_fem.io.atomic import atomic_write_text
-from fcpkg_fem.yamlio import read_yaml
-
-from .sweep import Sweep, Variant, case_variant, is_sweep, load_sweep, variants_of
-from .table import headline, write_table
+from fcpkg_fem.run import pipeline
 
 __all__ = ["BatchResult", "expand", "finished", "run_batch", "run_case"]
 
@@ -140,14 +141,12 @@ def run_case(task: dict) -> dict:
         ``status`` (ok | failed), ``wall_time_s``, ``worker`` (host:pid) and for a failure ``error_type``,
         ``error``, ``exit_code`` (the class of the error, docs/exit_codes.md) and ``traceback`` (internal errors).
     """
-    from fcpkg_fem import api
-
     t0 = time.perf_counter()
     folder = Path(task["folder"])
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         with _RUN_LOCK:
-            case = api.load_case(task["raw"], overrides=task["overrides"])
+            case = load_case(task["raw"], overrides=task["overrides"])
             if case.hash() != task["hash"]:
                 raise InputError.single(task["source"], "this worker resolves the case to another hash than the "
                                         "batch did: run the same fcpkg-fem version everywhere")
@@ -158,7 +157,7 @@ def run_case(task: dict) -> dict:
                     log.write(f"[{time.perf_counter() - t0:7.1f}s] {msg}\n")
                     log.flush()
 
-                api.run(case, out_dir=folder, progress=progress, mesh_cache=task["mesh_cache"], write=True,
+                pipeline.run(case, out_dir=folder, progress=progress, mesh_cache=task["mesh_cache"], write=True,
                         source=task["source"])
         return {"status": "ok", "wall_time_s": round(time.perf_counter() - t0, 3), "worker": worker}
     except Exception as err:  # noqa: BLE001 - a failing case is recorded, the batch goes on
@@ -230,8 +229,6 @@ def _row(v: Variant, out_dir: Path) -> dict:
 
 
 def _param_text(v: Any) -> Any:
-    from .sweep import flow_text
-
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else flow_text(v)
 
 

@@ -40,9 +40,10 @@ from typing import Any, Sequence
 
 import yaml
 
+from fcpkg_fem.case import apply_overrides, load_case
+from fcpkg_fem.case.yamlio import parse_yaml_value, read_yaml
 from fcpkg_fem.errors import InputError, Problem, closest
 from fcpkg_fem.units import KINDS, from_si, parse_quantity, to_si
-from fcpkg_fem.yamlio import parse_yaml_value, read_yaml
 
 __all__ = ["DESIGNS", "Axis", "Sweep", "Variant", "flow_text", "is_sweep", "load_sweep", "variants_of"]
 
@@ -307,10 +308,8 @@ class Variant:
         return None if self.case is None else self._hash
 
     def validate(self) -> "Variant":
-        from fcpkg_fem import api
-
         try:
-            self.case = api.load_case(self.raw, overrides=self.overrides)
+            self.case = load_case(self.raw, overrides=self.overrides)
             self._hash = self.case.hash()
         except InputError as err:
             self.case, self.problems = None, list(err.problems)
@@ -523,8 +522,6 @@ def _check_axes(axes: list[Axis], design: str, w: str) -> None:
 
 def _check_paths(base_raw: dict, fixed: list[str], extra: list[str], axes: list[Axis], w: str) -> None:
     """Every fixed and axis path must be a field the base case accepts (its own message is passed on)."""
-    from fcpkg_fem.case import apply_overrides
-
     problems: list[Problem] = []
     for ov in fixed:
         try:

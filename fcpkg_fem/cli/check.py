@@ -6,7 +6,8 @@ import argparse
 
 from pathlib import Path
 
-from fcpkg_fem import guard
+from fcpkg_fem.case.plan import plan
+from fcpkg_fem.run import preflight as guard
 
 from .common import add_case_args, add_force_arg, length, load, um
 
@@ -79,8 +80,6 @@ def summary_lines(case, source: str) -> list[str]:
     sf += [f"{k} {v:g} degC" for k, v in {**ld["stress_free_by_material"], **ld["stress_free_by_region"]}.items()]
     out.append(f"stress-free: {sf[0]}" + (f" (except {', '.join(sf[1:])})" if len(sf) > 1 else ""))
     if ld.get("steps"):
-        from fcpkg_fem.process import plan
-
         steps = plan(case)
         out.append(f"steps:      {len(steps)}, {steps[-1].t_end:g} s, "
                    f"{sum(len(s.increments) for s in steps)} mechanical increments, "

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fcpkg_fem import api, guard
+from fcpkg_fem import api
+from fcpkg_fem.run import preflight as guard
 from fcpkg_fem.errors import InputError
+from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
 
 from .common import Progress, add_case_args, add_mesh_cache_arg, length, load, table
 
@@ -70,8 +72,6 @@ def dofs_estimate(pmesh, element: str) -> int:
 def write_vtu(path: Path, pmesh) -> list[Path]:
     """The mesh as VTU with a ``region`` cell array, and ``<stem>.regions.json`` (id -> name)."""
     import meshio
-
-    from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
     mesh = meshio.Mesh(pmesh.mesh.p.T.copy(), [("hexahedron", pmesh.cells_vtk)],

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from fcpkg_fem import regress
+from fcpkg_fem.batch import regress
 
 from .common import table
 

@@ -95,14 +95,12 @@ def cmd(args: argparse.Namespace) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     """``fcpkg run [CASE] --resume DIR``: continue from DIR's checkpoint; the case is DIR's own unless given."""
-    from fcpkg_fem.timeline import resume_case
-
     out_dir = Path(args.resume)
     if args.out and Path(args.out).resolve() != out_dir.resolve():
         raise InputError.single("--out", f"--resume writes into its own folder {out_dir}; leave --out out")
     if not out_dir.is_dir():
         raise InputError.single("--resume", f"{out_dir} is not a run folder")
-    case = load(args) if args.case else resume_case(out_dir)
+    case = load(args) if args.case else api.resume_case(out_dir)
     progress = Progress(args.quiet)
     result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
                      force=args.force, resume=True)

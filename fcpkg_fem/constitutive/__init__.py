@@ -13,7 +13,7 @@ from fcpkg_fem.constitutive import anand as _anand  # noqa: F401  (registers 'an
 from fcpkg_fem.constitutive.anand import Anand
 from fcpkg_fem.constitutive.elastic import Elastic
 from fcpkg_fem.constitutive.j2 import J2
-from fcpkg_fem.constitutive.viscoelastic import Viscoelastic, cure_strain, fit_relaxation_csv, load_prony_csv
+from fcpkg_fem.constitutive.viscoelastic import Viscoelastic, cure_strain
 
 __all__ = [
     "MODELS",
@@ -26,7 +26,5 @@ __all__ = [
     "Viscoelastic",
     "J2",
     "Anand",
-    "load_prony_csv",
-    "fit_relaxation_csv",
     "cure_strain",
 ]

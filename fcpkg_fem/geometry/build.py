@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from . import layout
-from . import names as N
+from fcpkg_fem.case import layout
+from fcpkg_fem.case import names as N
 from .model import Geometry, Prism, Shape
 
 # who owns overlapping space (higher wins)
@@ -72,26 +70,10 @@ def _carrier_prisms(carrier: Any, index: int, z0: float) -> tuple[list[Prism], f
     return out, z
 
 
-def stack_heights(pkg: Any) -> dict[str, float]:
-    """z of every horizontal level of a stacked package, in m (z = 0: bottom face of carrier 1)."""
-    bottom, top = pkg.carriers.bottom, pkg.carriers.top
-    zc1 = float(sum(layer.thickness for layer in bottom.layers))
-    pairs = layout.die_pairs(pkg)
-    if pairs:
-        i, j = pairs[0]
-        b, t = bottom.chips[i], top.chips[j]
-        gap = b.bumps.standoff + b.thickness + pkg.adhesive.thickness + t.thickness + t.bumps.standoff
-    else:  # no back-to-back pair: the gap is set by the tallest die column on either carrier
-        gap = max([c.bumps.standoff + c.thickness for c in bottom.chips + top.chips] or [0.0])
-    zc2 = zc1 + gap
-    ztop = zc2 + float(sum(layer.thickness for layer in top.layers))
-    return {"carrier1_top": zc1, "carrier2_bottom": zc2, "carrier2_top": ztop, "gap": gap}
-
-
 def _stacked(case: Any) -> Geometry:
     pkg = case.package
     bottom, top = pkg.carriers.bottom, pkg.carriers.top
-    h = stack_heights(pkg)
+    h = layout.stack_heights(pkg)
     zc1, zc2, ztop = h["carrier1_top"], h["carrier2_bottom"], h["carrier2_top"]
     prisms: list[Prism] = []
 

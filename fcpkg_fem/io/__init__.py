@@ -1,4 +1,4 @@
-"""Writers: turn a :class:`~fcpkg_fem.result.RunResult` into the files of a run folder (see docs/outputs.md).
+"""Writers: turn a :class:`~fcpkg_fem.post.result.RunResult` into the files of a run folder (docs/outputs.md).
 
 Public API::
 
@@ -8,11 +8,9 @@ Public API::
 """
 
 from fcpkg_fem.io.atomic import atomic_path, atomic_write_bytes, atomic_write_text, clean_stale_temps
-from fcpkg_fem.io.writers import WRITERS, Writer, register_writer, summary_json, write_all
-
-# Importing registers the plot and report writers (matplotlib itself is imported only when they run).
-from fcpkg_fem.io import plots as _plots  # noqa: E402,F401
-from fcpkg_fem.io import report as _report  # noqa: E402,F401
+from fcpkg_fem.io.output import write_all
+from fcpkg_fem.io.registry import WRITERS, Writer, register_writer
+from fcpkg_fem.io.writers import summary_json
 
 __all__ = [
     "WRITERS",

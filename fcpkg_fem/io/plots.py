@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from fcpkg_fem.io.atomic import atomic_write_bytes
-from fcpkg_fem.io.writers import output_index, register_writer
-from fcpkg_fem.result import RunResult
+from fcpkg_fem.io.registry import output_index, register_writer
+from fcpkg_fem.post.result import RunResult
 
 __all__ = [
     "WARPAGE_CAPTION",

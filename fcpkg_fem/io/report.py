@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from fcpkg_fem.io.atomic import atomic_write_text
-from fcpkg_fem.io.writers import output_index, register_writer
-from fcpkg_fem.result import RunResult
+from fcpkg_fem.io.plots import plot_pngs
+from fcpkg_fem.io.registry import output_index, register_writer
+from fcpkg_fem.post.result import RunResult
 
 __all__ = ["report_html", "write_report"]
 
@@ -193,8 +194,6 @@ def _plots(result: RunResult, out_dir: Path) -> dict[str, bytes]:
     listed = (result.summary.get("files") or {}).get("plots") or []
     if listed and all((out_dir / p).is_file() for p in listed):
         return {p: (out_dir / p).read_bytes() for p in listed}
-    from fcpkg_fem.io.plots import plot_pngs
-
     return plot_pngs(result)
 
 

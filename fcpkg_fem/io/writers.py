@@ -2,8 +2,8 @@
 
 A writer is a function ``writer(result, out_dir) -> list[Path]`` that writes its files atomically into the existing
 folder ``out_dir`` and returns their paths. ``@register_writer(name, order=...)`` adds it to :data:`WRITERS`;
-:func:`write_all` runs the selected writers in ascending ``order``, ``summary`` last, so the presence of
-``summary.json`` marks a complete run. The files are described in docs/outputs.md.
+:func:`fcpkg_fem.io.output.write_all` runs the selected writers in ascending ``order``, ``summary`` last, so the
+presence of ``summary.json`` marks a complete run. The files are described in docs/outputs.md.
 
 Built-in writers: ``csv`` (history.csv, bumps.csv, vias.csv), ``vtu`` (fields_<index>.vtu, fields.pvd,
 regions.json), ``plots`` (PNG, :mod:`fcpkg_fem.io.plots`), ``report`` (report.html, :mod:`fcpkg_fem.io.report`),
@@ -16,60 +16,26 @@ import csv
 import io
 import json
 import math
-import os
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from fcpkg_fem.io.atomic import atomic_path, atomic_write_text, clean_stale_temps
-from fcpkg_fem.result import RunResult
+from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
+from fcpkg_fem.io.registry import Writer, WRITERS, output_index, register_writer
+from fcpkg_fem.post.result import RunResult
 
 __all__ = [
     "WRITERS",
     "Writer",
     "register_writer",
-    "write_all",
     "summary_json",
     "write_summary",
     "write_csv",
     "write_vtu",
     "ITEM_TABLES",
 ]
-
-WriterFn = Callable[[RunResult, Path], list[Path]]
-
-
-@dataclass(frozen=True)
-class Writer:
-    """A registered writer: its name, its place in the write order and the function."""
-
-    name: str
-    order: int
-    fn: WriterFn
-
-
-#: name -> Writer, filled by :func:`register_writer`.
-WRITERS: dict[str, Writer] = {}
-
-
-def register_writer(name: str, order: int = 50) -> Callable[[WriterFn], WriterFn]:
-    """Decorator registering ``fn(result, out_dir) -> list[Path]`` as writer ``name``.
-
-    Args:
-        name: key used in ``write_all(names=...)`` and in ``summary["files"]``.
-        order: writers run in ascending order; ``summary`` uses 1000 so that it comes last.
-    """
-
-    def deco(fn: WriterFn) -> WriterFn:
-        WRITERS[name] = Writer(name, order, fn)
-        return fn
-
-    return deco
-
 
 # --------------------------------------------------------------------------------------------------- summary.json
 
@@ -206,14 +172,6 @@ def write_csv(result: RunResult, out_dir: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------------------------ VTU
 
 
-def output_index(result: RunResult, pos: int) -> int:
-    """The ``index`` of the output at position ``pos`` (its position when the summary has none)."""
-    outs = result.summary.get("outputs") or []
-    if pos < len(outs) and outs[pos].get("index") is not None:
-        return int(outs[pos]["index"])
-    return pos
-
-
 def pvd_timesteps(result: RunResult) -> list[float]:
     """``timestep`` of each output in fields.pvd: ``time_s`` if every output has one, else the output index.
 
@@ -280,92 +238,3 @@ def write_vtu(result: RunResult, out_dir: Path) -> list[Path]:
     return written
 
 
-# ------------------------------------------------------------------------------------------------------ write_all
-
-
-def _rel(path: Path, out_dir: Path) -> str:
-    return Path(path).resolve().relative_to(out_dir.resolve()).as_posix()
-
-
-def _old_files(out_dir: Path) -> dict[str, list[str]]:
-    """``files`` of a summary.json already in ``out_dir`` (a previous run), {} if none or unreadable."""
-    try:
-        files = json.loads((out_dir / "summary.json").read_text(encoding="utf-8")).get("files") or {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {k: [str(p) for p in v] for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
-
-
-def _record_write_time(summary: dict[str, Any], elapsed: float) -> None:
-    """Set ``timing_s.write`` to ``elapsed`` and move ``timing_s.total`` by the same change, if the section exists."""
-    timing = summary.get("timing_s")
-    if not isinstance(timing, dict):
-        return
-    prev = timing.get("write") or 0.0
-    timing["write"] = elapsed
-    if timing.get("total") is not None:
-        timing["total"] = timing["total"] - prev + elapsed
-
-
-def _ensure_registered() -> None:
-    # The plot and report writers live in their own modules (matplotlib is heavy); importing registers them.
-    from fcpkg_fem.io import plots, report  # noqa: F401
-
-
-def write_all(result: RunResult, out_dir: str | os.PathLike, names: Iterable[str] | None = None) -> dict[str, list[Path]]:
-    """Write the selected writers' files into ``out_dir`` (created if needed); return name -> written paths.
-
-    Order: ascending writer order (csv, vtu, plots, report, summary), so ``summary.json`` comes last and its presence
-    marks a complete run. When ``summary`` is among the writers, an existing ``summary.json`` is removed first
-    (a folder being rewritten is not complete), and files a previous run listed for a rewritten writer but this run
-    did not write (e.g. ``fields_9.vtu`` when there are now fewer outputs) are removed at the end (only when
-    ``summary`` is among the writers).
-
-    Side effects on ``result``: ``summary["files"]`` gets the relative paths written (entries of writers not run
-    now are kept); ``summary["timing_s"]["write"]`` (and ``total``, adjusted) get the time spent writing, when the
-    summary has a ``timing_s`` section; ``result.out_dir`` is set.
-
-    Raises:
-        KeyError: an unknown writer name (the message lists the known ones).
-    """
-    _ensure_registered()
-    start = time.perf_counter()
-    out_dir = Path(out_dir)
-    selected = list(WRITERS) if names is None else list(dict.fromkeys(names))
-    unknown = [n for n in selected if n not in WRITERS]
-    if unknown:
-        raise KeyError(f"unknown writer(s) {unknown}; known: {sorted(WRITERS)}")
-    writers = sorted((WRITERS[n] for n in selected), key=lambda w: (w.order, w.name))
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(out_dir)
-    old = _old_files(out_dir)
-    if "summary" in selected:
-        (out_dir / "summary.json").unlink(missing_ok=True)
-
-    files: dict[str, list[str]] = dict(result.summary.get("files") or {})
-    written: dict[str, list[Path]] = {}
-    for w in writers:
-        _record_write_time(result.summary, time.perf_counter() - start)  # so far; the report shows it too
-        if w.name == "summary":
-            # Record everything, summary.json included, before it is serialised.
-            files["summary"] = ["summary.json"]
-            result.summary["files"] = files
-        else:
-            # Give the report the list of what exists so far (and what will): it prints the file list.
-            result.summary["files"] = {**files, **({"summary": ["summary.json"]} if "summary" in selected else {})}
-        paths = w.fn(result, out_dir)
-        written[w.name] = list(paths)
-        files[w.name] = [_rel(p, out_dir) for p in paths]
-    result.summary["files"] = files
-    result.out_dir = out_dir
-
-    # Only when summary.json is rewritten: a summary left standing keeps listing (and needing) its files.
-    for name in written if "summary" in written else ():
-        stale = set(old.get(name, [])) - set(files.get(name, []))
-        for rel in stale:
-            p = out_dir / rel
-            # Only plain files inside out_dir; a hand-edited summary must not make us delete elsewhere.
-            if ".." not in Path(rel).parts and not Path(rel).is_absolute() and p.is_file():
-                p.unlink()
-    return written

@@ -15,6 +15,7 @@ from fcpkg_fem.materials.model import (
     Orthotropic,
     Table,
 )
+from fcpkg_fem.materials.spec import resolve_materials
 
 __all__ = [
     "CTE",
@@ -30,11 +31,3 @@ __all__ = [
     "resolve_materials",
 ]
 
-
-def __getattr__(name: str):
-    # spec imports units and library; import lazily so `from fcpkg_fem.materials import Table` stays light.
-    if name == "resolve_materials":
-        from fcpkg_fem.materials.spec import resolve_materials
-
-        return resolve_materials
-    raise AttributeError(name)

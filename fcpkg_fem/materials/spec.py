@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from fcpkg_fem.errors import InputError, Problem, closest
 from fcpkg_fem.materials import library
+from fcpkg_fem.materials.prony import fit_relaxation_csv, load_prony_csv
 from fcpkg_fem.materials.model import (
     CTE, AnandParams, CureShrinkage, Isotropic, J2Params, Material, Orthotropic, PronyParams, Table, _ORTHO_KEYS,
 )
@@ -302,8 +303,6 @@ def _parse_prony(raw: Any, base: PronyParams | None, field: str, src: str, out: 
                  base_dir: Path | None) -> PronyParams | None:
     """``prony:`` -> PronyParams: a Prony table (``csv``) or a measured E(t) to fit (``relaxation_csv``), or only
     the time-temperature shift of the base material's series (``Tref``, ``Tg``, ``C1``, ``C2``, ``Ea_R``)."""
-    from fcpkg_fem.constitutive.viscoelastic import fit_relaxation_csv, load_prony_csv
-
     n_before = _open_block(raw, _PRONY_KEYS, field, out,
                            f"'csv' or 'relaxation_csv' and the shift ({', '.join(_PRONY_SHIFT_KINDS)})")
     if n_before is None:

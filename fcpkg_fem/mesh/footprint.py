@@ -161,7 +161,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
                 bx0, by0, bx1, by1 = s.bbox
                 tools.append((2, occ.addRectangle(bx0 * _MM, by0 * _MM, 0, s.a * _MM, s.b * _MM)))
             else:
-                r = s.a * _equal_area_factor(_circle_segments(s.a, feature_size, circle_segments))
+                r = s.a * equal_area_factor(circle_segments_of(s.a, feature_size, circle_segments))
                 tools.append((2, occ.addDisk(s.cx * _MM, s.cy * _MM, 0, r * _MM, r * _MM)))
         try:
             _, out_map = occ.fragment([(2, box)], tools)
@@ -287,12 +287,12 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
                      membership=membership)
 
 
-def _circle_segments(r: float, seg_length: float, least: int) -> int:
+def circle_segments_of(r: float, seg_length: float, least: int) -> int:
     """Segments on a full circle of radius r (m) for a gmsh segment length ``seg_length`` (m); at least ``least``."""
     return max(least, int(np.ceil(2 * np.pi * r / seg_length)))
 
 
-def _equal_area_factor(n: int) -> float:
+def equal_area_factor(n: int) -> float:
     """Radius factor that gives an inscribed regular n-gon the area of the circle: a circle meshed with n
     straight segments loses (1 - sin(2 pi/n) n / 2 pi) of its area (17 % for n = 6), and bump and via
     stiffness scale with the cross-section. Region membership still uses the true radius, which lies
@@ -456,7 +456,7 @@ def _fix_circle_segments(shapes: list[Shape], seg_length: float, least: int, eve
     if not disks:
         return
     cen = np.array([[d.cx, d.cy] for d in disks]) * _MM
-    r_mesh = np.array([dk.a * _equal_area_factor(_circle_segments(dk.a, seg_length, least)) for dk in disks]) * _MM
+    r_mesh = np.array([dk.a * equal_area_factor(circle_segments_of(dk.a, seg_length, least)) for dk in disks]) * _MM
     for _, tag in gmsh.model.getEntities(1):
         if not _is_curved(tag):
             continue
@@ -467,7 +467,7 @@ def _fix_circle_segments(shapes: list[Shape], seg_length: float, least: int, eve
         # the arc's own disk: its centre is equidistant from all the arc's points, at the disk's meshed radius
         # (concentric disks, a ball over a via, share the centre and differ in radius)
         k = int(np.argmin(d.std(axis=0) + np.abs(d.mean(axis=0) - r_mesh)))
-        n_full = _circle_segments(disks[k].a, seg_length, least)
+        n_full = circle_segments_of(disks[k].a, seg_length, least)
         # arc angle: five samples are at most 90 degrees apart, so unwrapping follows the arc
         ang = np.unwrap(np.arctan2(xyz[:, 1] - cen[k, 1], xyz[:, 0] - cen[k, 0]))
         span = abs(ang[-1] - ang[0])
@@ -596,8 +596,8 @@ def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception, featu
             pts = np.vstack(found)
             tiny = 1e-9 * max(geom.domain[2] - geom.domain[0], geom.domain[3] - geom.domain[1])
             # disks were given to gmsh at their equal-area polygon's radius (as in _mesh_footprint)
-            meshed = [Shape.disk(sh.cx, sh.cy, sh.a * _equal_area_factor(
-                _circle_segments(sh.a, feature_size, circle_segments))) if sh.kind == "disk" else sh for sh in shapes]
+            meshed = [Shape.disk(sh.cx, sh.cy, sh.a * equal_area_factor(
+                circle_segments_of(sh.a, feature_size, circle_segments))) if sh.kind == "disk" else sh for sh in shapes]
             near = [sh for sh, m in zip(shapes, meshed) if _outline_dist(m, pts[:, 0], pts[:, 1]).min() <= tiny]
             if near:
                 return f"the outlines of {_name_parts(geom, near)} near {_where(pts[:, 0], pts[:, 1])}"

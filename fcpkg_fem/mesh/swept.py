@@ -57,8 +57,25 @@ class PackageMesh:
         return self.mesh.subdomains[region]
 
 
+def layer_counts(geom: Geometry, max_layer_thickness: float, min_elements: int) -> np.ndarray:
+    """(n_slabs,) element layers of each z-slab: enough that none is thicker than ``max_layer_thickness``, at least
+    ``min_elements``, and at least what ``geom.layer_elements`` asks for any region in the slab. Floats, so that
+    an absurd case's count can be judged before anything of that size is built (the size estimate uses them)."""
+    zp = geom.z_planes
+    out = np.zeros(max(len(zp) - 1, 0))
+    for s in range(len(zp) - 1):
+        za, zb = zp[s], zp[s + 1]
+        zm = 0.5 * (za + zb)
+        n = max(float(min_elements), float(np.ceil((zb - za) / max_layer_thickness - 1e-9)))
+        for p in geom.prisms:
+            if p.z0 <= zm <= p.z1 and p.region in geom.layer_elements:
+                n = max(n, float(geom.layer_elements[p.region]))
+        out[s] = n
+    return out
+
+
 def slab_layers(geom: Geometry, max_layer_thickness: float, min_elements: int) -> tuple[np.ndarray, np.ndarray]:
-    """Node z-levels and, per element layer, the index of its slab.
+    """Node z-levels and, per element layer, the index of its slab (layers per slab: :func:`layer_counts`).
 
     Returns:
         z_levels: (n_levels,) in m; slab_of_layer: (n_levels - 1,) slab index of each element layer.
@@ -66,15 +83,10 @@ def slab_layers(geom: Geometry, max_layer_thickness: float, min_elements: int) -
     zp = geom.z_planes
     levels = [zp[0]]
     slab_of_layer = []
-    for s in range(len(zp) - 1):
+    for s, n in enumerate(layer_counts(geom, max_layer_thickness, min_elements).astype(np.int64)):
         za, zb = zp[s], zp[s + 1]
-        zm = 0.5 * (za + zb)
-        n = max(min_elements, int(np.ceil((zb - za) / max_layer_thickness - 1e-9)))
-        for p in geom.prisms:
-            if p.z0 <= zm <= p.z1 and p.region in geom.layer_elements:
-                n = max(n, geom.layer_elements[p.region])
         levels.extend(za + (zb - za) * np.arange(1, n + 1) / n)
-        slab_of_layer.extend([s] * n)
+        slab_of_layer.extend([s] * int(n))
     levels[-1] = zp[-1]
     return np.asarray(levels), np.asarray(slab_of_layer, dtype=np.int64)
 

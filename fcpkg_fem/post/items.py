@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import names as N
+from fcpkg_fem.case import names as N
 from ..physics.elasticity import equivalent_strain
-from . import register_post
+from fcpkg_fem.post.registry import register_post
 
 KIND_KEY = {"bumps": "bumps", "vias": "vias", "traces": "vias", "balls": "balls"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..physics.elasticity import principal, voigt_to_tensor
-from . import mm, register_post
+from fcpkg_fem.post.registry import mm, register_post
 
 
 @register_post("region_stress")

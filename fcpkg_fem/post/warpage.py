@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import names as N
-from ..result import FaceSample
-from . import mm, register_post
+from fcpkg_fem.case import names as N
+from fcpkg_fem.post.result import FaceSample
+from fcpkg_fem.post.registry import mm, register_post
 
 FACES = {
     # key: (surface name, view direction sign along z: -1 = viewed from below, text)

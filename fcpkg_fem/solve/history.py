@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constitutive import make_model
-from ..errors import SolverError
-from .linear import rigid_body_modes
+from fcpkg_fem.constitutive import make_model
+from fcpkg_fem.errors import SolverError
+from fcpkg_fem.solve.linear import LinearSolver, LinearStats, rigid_body_modes
+from fcpkg_fem.solve.mechanical import MechanicalState
 
 # Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
 
@@ -341,8 +342,6 @@ class HistorySolver:
         if len(unborn) == 0:
             return
         import scipy.sparse as sp
-
-        from .linear import LinearSolver
 
         N = self.p.ndofs
         if self._ext is None:
@@ -781,9 +780,6 @@ class HistorySolver:
         so ``strain - eth`` is the mechanical strain, as post-processors expect; an unborn element has zero stress
         and zero mechanical strain. ``extend``: first move the unborn part with the package
         (:meth:`extend_unborn`, one linear solve: for field output)."""
-        from .linear import LinearStats
-        from .mechanical import MechanicalState
-
         if extend:
             self.extend_unborn()
 

@@ -46,7 +46,7 @@ import scipy.sparse.linalg as spl
 from skfem import CellBasis, ElementHex1, FacetBasis
 
 from ..errors import InputError, Problem, SolverError
-from ..geometry import names as N
+from fcpkg_fem.case import names as N
 from ..mesh.swept import PackageMesh
 from ..physics import heat
 from .linear import DIRECT_LIMIT, LinearSolver, LinearStats

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcpkg_fem import regress
+from fcpkg_fem.batch import regress
 from fcpkg_fem.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]

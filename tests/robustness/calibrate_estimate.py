@@ -1,4 +1,4 @@
-"""Fit and check the constants of :func:`fcpkg_fem.guard.estimate` against real meshes (not a test).
+"""Fit and check the constants of :func:`fcpkg_fem.run.preflight.estimate` against real meshes (not a test).
 
     python tests/robustness/calibrate_estimate.py            # mesh counts: fit, then the estimate's error
     python tests/robustness/calibrate_estimate.py --use-fit  # the error with the constants just fitted
@@ -6,7 +6,7 @@
     python tests/robustness/calibrate_estimate.py --memory-only [heldout]
 
 Mesh counts: every case in ``SPECS`` is meshed for real (gmsh footprint + sweep, no cache); the footprint terms of
-guard.footprint_terms are fitted to the real footprint quad counts by non-negative least squares, and the
+mesh.estimate.footprint_terms are fitted to the real footprint quad counts by non-negative least squares, and the
 estimate's elements / nodes / dofs are compared with the real mesh's. Memory: a subprocess runs each case in
 ``MEMORY_SPECS`` with ``write=False`` and reports its peak RSS (``ru_maxrss``).
 Results are printed as tables; docs/robustness.md quotes them.
@@ -59,7 +59,7 @@ MEMORY_SPECS = [
     ("reference", ["mesh.size=2 mm", "mesh.feature_size=300 um", "solver.linear=amg", "load.temperatures=[125]"]),
 ]
 
-# not used to fit the memory constants of guard.py: their error is the model's error
+# not used to fit the memory constants of run/preflight.py: their error is the model's error
 MEMORY_HELDOUT = [
     ("mini", ["solver.linear=amg"]),
     ("mini", ["mesh.symmetry=full", "solver.linear=amg"]),
@@ -78,15 +78,16 @@ def real_counts(case) -> dict:
 
 
 def mesh_table() -> list[dict]:
-    from fcpkg_fem import api, guard
+    from fcpkg_fem import api
     from fcpkg_fem.errors import MeshError
+    from fcpkg_fem.mesh import estimate as mesh_estimate
     from fcpkg_fem.geometry.build import build_geometry
 
     rows = []
     for name, ov in SPECS:
         case = api.load_case(ROOT / "cases" / f"{name}.yaml", overrides=ov)
         mc = case.mesh
-        t = guard.footprint_terms(build_geometry(case), mc.size, mc.feature_size, mc.circle_segments)
+        t = mesh_estimate.footprint_terms(build_geometry(case), mc.size, mc.feature_size, mc.circle_segments)
         try:
             real = real_counts(case)
         except MeshError as exc:
@@ -119,7 +120,8 @@ def leave_one_out(rows: list[dict]) -> np.ndarray:
 
 
 def compare(rows: list[dict]) -> None:
-    from fcpkg_fem import api, guard
+    from fcpkg_fem import api
+    from fcpkg_fem.run import preflight as guard
 
     print(f"{'case':<18} {'overrides':<62} {'quantity':>9} {'estimate':>9} {'real':>9} {'error':>7}")
     errs: dict[str, list[float]] = {}
@@ -147,7 +149,8 @@ def _case_source(name: str):
 
 
 def memory_table(specs=None) -> None:
-    from fcpkg_fem import api, guard
+    from fcpkg_fem import api
+    from fcpkg_fem.run import preflight as guard
 
     code = ("import json, sys, resource; from fcpkg_fem import api; "
             "c = api.load_case(json.loads(sys.argv[1]), overrides=json.loads(sys.argv[2])); "
@@ -169,7 +172,7 @@ def memory_table(specs=None) -> None:
 
 
 if __name__ == "__main__":
-    from fcpkg_fem import guard
+    from fcpkg_fem.mesh import estimate as mesh_estimate
 
     if sys.argv[1:2] == ["--memory-only"]:
         memory_table(MEMORY_HELDOUT if sys.argv[2:] == ["heldout"] else MEMORY_SPECS)
@@ -180,8 +183,8 @@ if __name__ == "__main__":
     loo = leave_one_out(rows)
     print(f"footprint cells, leave-one-out error: {loo.min():+.1%} .. {loo.max():+.1%}, "
           f"mean |error| {np.abs(loo).mean():.1%}")
-    if "--use-fit" in sys.argv:  # compare with the fitted constants instead of those in guard.py
-        guard.CELLS_PER_AREA, guard.CELLS_PER_SEGMENT, guard.CELLS_PER_GRADING = coef
+    if "--use-fit" in sys.argv:  # compare with the fitted constants instead of those in mesh/estimate.py
+        mesh_estimate.CELLS_PER_AREA, mesh_estimate.CELLS_PER_SEGMENT, mesh_estimate.CELLS_PER_GRADING = coef
     compare(rows)
     if "--memory" in sys.argv:
         memory_table()

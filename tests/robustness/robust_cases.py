@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from fcpkg_fem.yamlio import read_yaml
+from fcpkg_fem.case.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "cases"

@@ -17,7 +17,7 @@ from robust_cases import fcpkg, laminate, tree, write_case
 from fcpkg_fem import api
 from fcpkg_fem.cli import main as cli_main
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.guard import confine, path_problem
+from fcpkg_fem.case.paths import confine, path_problem
 
 QUICK = ["--set", "output.vtu=false", "--set", "output.plots=false", "--set", "output.report=false"]
 

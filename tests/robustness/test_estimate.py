@@ -15,10 +15,12 @@ import json
 import pytest
 from robust_cases import fcpkg, laminate, mini_package, shipped, tree, write_case
 
-from fcpkg_fem import api, guard
+from fcpkg_fem import api
+from fcpkg_fem.run import preflight as guard
 from fcpkg_fem.cli import main as cli_main
 from fcpkg_fem.cli.mesh import dofs_estimate
 from fcpkg_fem.errors import InputError
+from fcpkg_fem.mesh.swept import layer_counts
 
 # the estimate's stated accuracy (docs/robustness.md): errors of -22 % .. +26 % over the calibration meshes,
 # -15 % .. +3 % over the held-out ones (footprint mesher of fa84806: triangles paired into quads)
@@ -73,7 +75,7 @@ def test_estimate_needs_no_gmsh(monkeypatch):
 @pytest.mark.parametrize("overrides", [[], ["mesh.max_layer_thickness=50 um", "mesh.min_elements_per_layer=2"],
                                        ["mesh.layer_elements={adhesive: 3, chip.die1: 4}"]])
 def test_layer_count_is_the_sweeps(overrides):
-    """guard.layers_per_slab counts what mesh.swept.slab_layers builds, slab by slab."""
+    """mesh.swept.layer_counts (the estimate's count) is what mesh.swept.slab_layers builds, slab by slab."""
     import numpy as np
 
     from fcpkg_fem.geometry.build import build_geometry
@@ -83,7 +85,7 @@ def test_layer_count_is_the_sweeps(overrides):
     geom = build_geometry(case)
     mc = case.mesh
     _, slab_of_layer = slab_layers(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
-    counts = guard.layers_per_slab(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    counts = layer_counts(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
     assert np.array_equal(np.bincount(slab_of_layer, minlength=len(counts)), counts)
     assert guard.estimate(case).element_layers == len(slab_of_layer)
 
@@ -143,8 +145,10 @@ def test_too_large_case_is_refused_before_meshing_unless_forced(monkeypatch):
     monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, "1 MB")
     case = api.load_case(laminate())
     meshed = []
-    real_mesh_case = api.mesh_case
-    monkeypatch.setattr(api, "mesh_case", lambda *a, **k: meshed.append(1) or real_mesh_case(*a, **k))
+    from fcpkg_fem.run import pipeline
+
+    real_mesh_case = pipeline.mesh_case
+    monkeypatch.setattr(pipeline, "mesh_case", lambda *a, **k: meshed.append(1) or real_mesh_case(*a, **k))
     with pytest.raises(InputError) as exc:
         api.run(case, write=False)
     assert not meshed

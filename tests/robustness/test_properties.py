@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from robust_cases import laminate, micro_package, mini_package, shipped, write_case
 
-from fcpkg_fem import api, guard
+from fcpkg_fem import api
+from fcpkg_fem.run import preflight as guard
 from fcpkg_fem.cli import main as cli_main
 from fcpkg_fem.errors import InputError, MeshError
 

@@ -323,7 +323,7 @@ def test_folder_names_are_stable_and_follow_the_resolved_case(tmp_path):
 
 
 def test_flow_text_round_trips_values():
-    from fcpkg_fem.yamlio import parse_yaml_value
+    from fcpkg_fem.case.yamlio import parse_yaml_value
 
     for v in ["500 MPa", 1e-05, 2.0, 3, [1, "2 mm"], {"glassy": "8 ppm/K"}, "1e-5", True, None, "yes", "µm"]:
         assert parse_yaml_value(flow_text(v), "v") == v
@@ -364,15 +364,15 @@ def test_headline_picks_first_last_extreme_and_peaks():
 @pytest.mark.parametrize("err, code, has_tb", [(MeshError("part X got no elements"), 3, False),
                                                (ZeroDivisionError("boom"), 1, True)])
 def test_run_case_records_a_failure_with_its_exit_code_class(tmp_path, monkeypatch, err, code, has_tb):
-    from fcpkg_fem import api
+    from fcpkg_fem.case.yamlio import read_yaml
+    from fcpkg_fem.run import pipeline
 
-    v = Variant("x.yaml", "", 0, (), __import__("fcpkg_fem.yamlio", fromlist=["read_yaml"]).read_yaml(REFERENCE),
-                ()).validate()
+    v = Variant("x.yaml", "", 0, (), read_yaml(REFERENCE), ()).validate()
 
     def boom(*a, **k):
         raise err
 
-    monkeypatch.setattr(api, "run", boom)
+    monkeypatch.setattr(pipeline, "run", boom)  # what the batch worker calls
     task = runner_mod._task(v, tmp_path, tmp_path / "cache")
     rec = run_case(task)
     assert rec["status"] == "failed" and rec["exit_code"] == code and rec["error_type"] == type(err).__name__

@@ -10,7 +10,7 @@ import pytest
 
 from fcpkg_fem.case import Case, load_case
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.yamlio import read_yaml
+from fcpkg_fem.case.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
@@ -259,7 +259,7 @@ def test_two_die_pairs_with_equal_heights():
     bot.append({**copy.deepcopy(d1), "name": "die1b", "center": ["2 mm", "0 mm"]})
     top.append({**copy.deepcopy(d2), "name": "die2b", "center": ["2 mm", "0 mm"]})
     c = load_case(raw)
-    from fcpkg_fem.geometry import layout
+    from fcpkg_fem.case import layout
 
     assert layout.die_pairs(c.package) == [(0, 0), (1, 1)]
     # a thicker second top die breaks the height sum
@@ -274,7 +274,7 @@ def test_two_die_pairs_with_equal_heights():
 
 
 def test_yaml_size_limit(tmp_path):
-    from fcpkg_fem.yamlio import MAX_BYTES
+    from fcpkg_fem.case.yamlio import MAX_BYTES
 
     big = tmp_path / "big.yaml"
     big.write_text("a: " + "x" * (MAX_BYTES + 10) + "\n")

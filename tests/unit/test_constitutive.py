@@ -11,16 +11,11 @@ import functools
 import numpy as np
 import pytest
 
-from fcpkg_fem.constitutive import (
-    MODELS,
-    cure_strain,
-    fit_relaxation_csv,
-    load_prony_csv,
-    make_model,
-)
+from fcpkg_fem.constitutive import MODELS, cure_strain, make_model
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.materials import get
 from fcpkg_fem.materials.model import CureShrinkage, Isotropic, J2Params, PronyParams, Table
+from fcpkg_fem.materials.prony import fit_relaxation_csv, load_prony_csv
 
 MPa = 1e6
 GPa = 1e9

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from fcpkg_fem.geometry import layout
+from fcpkg_fem.case import layout
 
 MM = 1e-3
 UM = 1e-6

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from fcpkg_fem import life
+from fcpkg_fem.post import life
 from fcpkg_fem.errors import InputError
 
 

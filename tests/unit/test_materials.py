@@ -472,7 +472,7 @@ def test_spec_j2_tables_and_zero_hardening():
 def test_spec_prony_files_relative_to_base_dir_and_shift_only(tmp_path):
     """A Prony table and a measured E(t) load from files relative to ``base_dir``; the same series as the Python
     loaders give; shift keys alone move the base's shift; file and argument problems name the field."""
-    from fcpkg_fem.constitutive import fit_relaxation_csv, load_prony_csv
+    from fcpkg_fem.materials.prony import fit_relaxation_csv, load_prony_csv
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "p.csv").write_text("tau_s,G_MPa,K_MPa\ninf,100,500\n1.0,2000,1000\n100,1000,0\n")

@@ -487,7 +487,7 @@ def test_process_plan_grows_hold_increments_only_with_inelastic_models():
     from pathlib import Path
 
     from fcpkg_fem.case import load_case
-    from fcpkg_fem.process import plan
+    from fcpkg_fem.case.plan import plan
 
     path = Path(__file__).resolve().parents[2] / "cases" / "reference_cycling.yaml"
     steps = {s.name: s for s in plan(load_case(path))}

@@ -17,7 +17,7 @@ import pytest
 from fcpkg_fem.io import WRITERS, atomic_path, atomic_write_text, clean_stale_temps, summary_json, write_all
 from fcpkg_fem.io import writers as writers_mod
 from fcpkg_fem.io.atomic import is_temp_name, temp_name
-from fcpkg_fem.result import FaceSample, FieldSet, RunResult
+from fcpkg_fem.post.result import FaceSample, FieldSet, RunResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REGIONS = ["carrier1.core", "adhesive", "encapsulant"]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from test_post_items_exact import _setup
 
-from fcpkg_fem import timeline
+from fcpkg_fem.post import joints
 from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.solve.history import HistorySolver
 
@@ -40,9 +40,9 @@ def _solver_with(W_scale: float):
 
 def test_pad_layer_and_volume_averages_are_exact():
     pm, prob, hs, bumps = _solver_with(1.0)
-    jw = timeline.joint_work(pm, hs)
+    jw = joints.joint_work(pm, hs)
     for r in bumps:
-        for k, els in enumerate(timeline.item_elements(pm, r)):
+        for k, els in enumerate(joints.item_elements(pm, r)):
             z = pm.mesh.p[2, pm.mesh.t[:, els]]
             z0, z1 = z.min(), z.max()
             t = z1 - z0
@@ -57,24 +57,24 @@ def test_pad_layer_and_volume_averages_are_exact():
 
 def test_per_cycle_increment_critical_joint_and_darveaux_input():
     pm, prob, hs0, bumps = _solver_with(1.0)
-    w0 = timeline.joint_work(pm, hs0)
+    w0 = joints.joint_work(pm, hs0)
     _, _, hs1, _ = _solver_with(3.0)
-    w1 = timeline.joint_work(pm, hs1)
+    w1 = joints.joint_work(pm, hs1)
     _, _, hs2, _ = _solver_with(6.0)  # the second cycle adds 3x the base field, the first 2x
-    w2 = timeline.joint_work(pm, hs2)
+    w2 = joints.joint_work(pm, hs2)
 
     class Step:  # a -40/125 degC cycle of 3600 s (the life models read its temperatures)
         t_start = 0.0
         profile = type("P", (), {"temperature_C": np.array([25.0, 125.0, -40.0])})()
 
-    out = timeline.life_estimates(pm, prob.volumes, Step, [(0.0, w0), (3600.0, w1), (7200.0, w2)])
+    out = joints.life_estimates(pm, prob.volumes, Step, [(0.0, w0), (3600.0, w1), (7200.0, w2)])
     for r in bumps:
         e = out[r]
         n = len(pm.items[r])
         k = n - 1  # the largest factor 1 + k/10: the critical joint
         c = e["critical"]
         assert c["id"] == k and c["interface"] == "upper"  # W grows with z: the upper pad layer
-        els = timeline.item_elements(pm, r)[k]
+        els = joints.item_elements(pm, r)[k]
         z1 = pm.mesh.p[2, pm.mesh.t[:, els]].max()
         t = z1 - pm.mesh.p[2, pm.mesh.t[:, els]].min()
         dW = 3.0 * (1 + k / 10.0) * (A + B * (z1 - t / 4))  # the last complete cycle adds 3x the base field

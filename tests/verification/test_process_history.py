@@ -91,7 +91,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
     case = api.load_case(_birth_case())
     full = api.run(case, out_dir=tmp_path / "full", write=True)
     # interrupt the second run at the start of the second step, as a kill would
-    from fcpkg_fem import timeline
+    from fcpkg_fem.run import checkpoint
     from fcpkg_fem.solve import history
 
     real_birth = history.HistorySolver.birth
@@ -105,7 +105,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
     assert (tmp_path / "cut" / "checkpoint" / "record.json").exists()
     assert not (tmp_path / "cut" / "summary.json").exists()
     monkeypatch.setattr(history.HistorySolver, "birth", real_birth)
-    again = timeline.resume_case(tmp_path / "cut")  # the folder alone says which case to resume
+    again = checkpoint.resume_case(tmp_path / "cut")  # the folder alone says which case to resume
     assert again.hash() == case.hash()
     resumed = api.run(again, out_dir=tmp_path / "cut", write=True, resume=True)
     assert len(resumed.outputs) == len(full.outputs)
@@ -119,7 +119,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
         for k in fa.cell_data:
             np.testing.assert_allclose(fb.cell_data[k], fa.cell_data[k], rtol=1e-12,
                                        atol=1e-12 * np.abs(fa.cell_data[k]).max())
-    assert timeline.CHECKPOINT_VERSION == 1
+    assert checkpoint.CHECKPOINT_VERSION == 1
 
 
 def _same(a, b, path=""):

@@ -29,9 +29,14 @@ from typing import Callable, Sequence
 
 import yaml
 
-from .errors import FcpkgError, InputError, Problem, closest
-from .io.atomic import atomic_write_text
-from .yamlio import read_yaml
+from fcpkg_fem import __version__
+from fcpkg_fem.batch.sweep import flow_text
+from fcpkg_fem.batch.table import headline
+from fcpkg_fem.case import load_case
+from fcpkg_fem.case.yamlio import read_yaml
+from fcpkg_fem.errors import FcpkgError, InputError, Problem, closest
+from fcpkg_fem.io.atomic import atomic_write_text
+from fcpkg_fem.run import pipeline
 
 __all__ = ["DEFAULT_TOLERANCES", "Check", "Golden", "GoldenCase", "gated_values", "load_golden", "run_golden",
            "update_golden"]
@@ -79,8 +84,6 @@ class GoldenCase:
     quantities: dict[str, dict]
 
     def overrides(self, extra: Sequence[str] = ()) -> list[str]:
-        from .batch.sweep import flow_text
-
         return [f"{k}={flow_text(v)}" for k, v in self.set.items()] + list(extra)
 
 
@@ -193,8 +196,6 @@ def load_golden(path: str | Path) -> Golden:
 
 def gated_values(summary: dict) -> dict[str, float]:
     """The gated numbers of a run: ``dofs`` and every numeric headline value in um, MPa or strain."""
-    from .batch.table import headline
-
     h = headline(summary)
     out: dict[str, float] = {"dofs": int(h["dofs"])} if h.get("dofs") is not None else {}
     for k, v in h.items():
@@ -220,8 +221,6 @@ def run_golden(golden: Golden, overrides: Sequence[str] = (), only: Sequence[str
     Raises:
         InputError: ``only`` names a case the golden file does not have.
     """
-    from . import api
-
     names = [c.name for c in golden.cases]
     for n in only or ():
         if n not in names:
@@ -236,8 +235,8 @@ def run_golden(golden: Golden, overrides: Sequence[str] = (), only: Sequence[str
         if progress:
             progress(f"regress: running {gc.name} ({gc.path})")
         try:
-            case = api.load_case(gc.path, overrides=gc.overrides(overrides))
-            result = api.run(case, write=False)
+            case = load_case(gc.path, overrides=gc.overrides(overrides))
+            result = pipeline.run(case, write=False)
         except FcpkgError as err:
             checks.append(Check(gc.name, "<run>", None, None, error=f"{type(err).__name__}: {err}"))
             continue
@@ -263,8 +262,6 @@ def update_golden(golden: Golden, currents: dict[str, dict[str, float]]) -> list
     reports is dropped. Returns one line per change.
     """
     import gmsh
-
-    from . import __version__
 
     lines = []
     cases_out = []

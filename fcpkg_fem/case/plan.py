@@ -1,7 +1,7 @@
 """The process plan: a case's ``load.steps`` as temperature profiles, part births and mechanical increments.
 
 Data flow: case -> :func:`plan` -> list of :class:`PlannedStep` (absolute times, increments, report times) ->
-the history run in :mod:`fcpkg_fem.api`. Profiles come from :mod:`fcpkg_fem.loads.profiles` (J-STD-020 reflow,
+the history run in :mod:`fcpkg_fem.run.history`. Profiles come from :mod:`fcpkg_fem.loads.profiles` (J-STD-020 reflow,
 JESD22-A104 cycles, holds, ramps, tables); each step starts at the temperature the previous one ended at.
 """
 
@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, Problem, closest
-from .geometry import names as rn
+from fcpkg_fem import loads as lp
+from fcpkg_fem.case import layout
+from fcpkg_fem.case import names as rn
+from fcpkg_fem.errors import InputError, Problem, closest
 
 
 @dataclass
@@ -81,21 +83,17 @@ def resolve_births(given: tuple[str, ...], regions: list[str], field_path: str) 
 
 def package_size(case) -> tuple[float, float]:
     """(thickness in m, body volume in m^3) of the whole (uncut) package, for the J-STD-020 classification."""
-    from .geometry.build import build_geometry
-
-    g = build_geometry(case)
+    thickness = layout.package_thickness(case)
     if case.structure == "laminate":
         sx, sy = case.laminate.size
     else:
         c = case.package.carriers
         sx = max(c.bottom.size[0], c.top.size[0])
         sy = max(c.bottom.size[1], c.top.size[1])
-    return float(g.thickness), float(g.thickness * sx * sy)
+    return thickness, float(thickness * sx * sy)
 
 
 def _profile(step, T0: float, case, field_path: str):
-    from . import loads as lp
-
     kind = step.kind
     if kind == "hold":
         T = T0 if step.temperature is None else step.temperature
@@ -195,8 +193,6 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
         InputError: unknown regions in ``births``, a region born twice, a profile that breaks its standard (unless
             allowed), a table that does not start at the current temperature.
     """
-    from . import loads as lp
-
     steps = case.load.steps or ()
     max_dT = case.solver.max_temperature_increment if max_dT is None else max_dT
     max_dt = case.solver.max_time_increment if max_dt is None else max_dt

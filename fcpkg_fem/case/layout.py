@@ -331,3 +331,37 @@ def mirror(points: np.ndarray, axis: int) -> np.ndarray:
     out = np.array(points, dtype=float).reshape(-1, 2)
     out[:, axis] *= -1
     return out
+
+
+def stack_heights(pkg: Any) -> dict[str, float]:
+    """z of every horizontal level of a stacked package, in m (z = 0: bottom face of carrier 1)."""
+    bottom, top = pkg.carriers.bottom, pkg.carriers.top
+    zc1 = float(sum(layer.thickness for layer in bottom.layers))
+    pairs = die_pairs(pkg)
+    if pairs:
+        i, j = pairs[0]
+        b, t = bottom.chips[i], top.chips[j]
+        gap = b.bumps.standoff + b.thickness + pkg.adhesive.thickness + t.thickness + t.bumps.standoff
+    else:  # no back-to-back pair: the gap is set by the tallest die column on either carrier
+        gap = max([c.bumps.standoff + c.thickness for c in bottom.chips + top.chips] or [0.0])
+    zc2 = zc1 + gap
+    ztop = zc2 + float(sum(layer.thickness for layer in top.layers))
+    return {"carrier1_top": zc1, "carrier2_bottom": zc2, "carrier2_top": ztop, "gap": gap}
+
+
+def package_thickness(case: Any) -> float:
+    """Thickness of the whole modelled body in m, bottom of the lowest part to top of the highest (balls included):
+    the z extent of the geometry :func:`fcpkg_fem.geometry.build.build_geometry` makes, without building it."""
+    if case.structure == "laminate":
+        z = [0.0, float(sum(layer.thickness for layer in case.laminate.layers))]
+    else:
+        pkg = case.package
+        h = stack_heights(pkg)
+        z_top = h["carrier2_top"]
+        z = [0.0, z_top, h["carrier2_bottom"] + sum(layer.thickness for layer in pkg.carriers.top.layers)]
+        if getattr(pkg, "top_balls", None) is not None:
+            z.append(z_top + pkg.top_balls.height)
+        if getattr(pkg, "bottom_balls", None) is not None:
+            z.append(0.0 - pkg.bottom_balls.height)
+    z = np.round(z, 12)  # as Geometry.z_planes rounds
+    return float(z.max() - z.min())

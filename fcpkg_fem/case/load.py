@@ -41,11 +41,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fcpkg_fem.case import layout
+from fcpkg_fem.case import names as rn
+from fcpkg_fem.case.paths import path_problem
+from fcpkg_fem.case.plan import plan
+from fcpkg_fem.case.yamlio import parse_yaml_value, read_yaml
 from fcpkg_fem.errors import InputError, Problem, closest
-from fcpkg_fem.geometry import layout
-from fcpkg_fem.geometry import names as rn
+from fcpkg_fem.materials.spec import MODEL_FILE_KEYS, resolve_materials
 from fcpkg_fem.units import parse_list, parse_pair, parse_quantity
-from fcpkg_fem.yamlio import parse_yaml_value, read_yaml
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -741,7 +744,7 @@ class MeshSpec(_Model):
 
 class Output(_Model):
     """What to write. ``dir``: output folder, relative to the folder the run is launched from and inside it
-    (no absolute path, no ``..`` climbing out, no symlink leading out: :func:`fcpkg_fem.guard.confine`);
+    (no absolute path, no ``..`` climbing out, no symlink leading out: :func:`fcpkg_fem.case.paths.confine`);
     default: chosen by the caller (``runs/<name>``)."""
 
     dir: str | None = None
@@ -753,9 +756,7 @@ class Output(_Model):
     @model_validator(mode="before")
     @classmethod
     def _dir_inside(cls, data: Any) -> Any:
-        # text checks only (absolute, '..' climbing out); symlinks are resolved at run time by guard.confine
-        from fcpkg_fem.guard import path_problem
-
+        # text checks only (absolute, '..' climbing out); symlinks are resolved at run time by case.paths.confine
         if isinstance(data, dict) and data.get("dir") is not None:
             msg = path_problem(data["dir"])
             if msg is not None:
@@ -867,6 +868,10 @@ class Case(_Model):
 
     def region_names(self) -> list[str]:
         return list(self.region_materials())
+
+    def stress_free_temperatures(self, regions: Iterable[str], region_material: dict[str, str]) -> dict[str, float]:
+        """Region -> stress-free temperature in degC (:meth:`Load.stress_free`) for the regions of a mesh."""
+        return {r: float(self.load.stress_free(r, region_material[r])) for r in regions}
 
     def resolved_dict(self) -> dict:
         """JSON-safe dict of the validated case, quantities in SI (see ``units``), derived defaults filled."""
@@ -1149,8 +1154,6 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
         pass  # already reported by the model as "expected a mapping"
     else:
         try:
-            from fcpkg_fem.materials.spec import resolve_materials
-
             materials = resolve_materials(raw_materials, field="materials", base_dir=base_dir)
         except InputError as err:
             problems.extend(err.problems)
@@ -1173,8 +1176,6 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
 def _anchor_material_files(raw: dict, base_dir: Path) -> None:
     """Make the data-file paths of the ``materials:`` block absolute, from the case file's folder, in place: the
     raw case travels on (batch workers, ``input_dict``) without the file it came from."""
-    from fcpkg_fem.materials.spec import MODEL_FILE_KEYS
-
     block = raw.get("materials")
     if not isinstance(block, dict):
         return
@@ -1330,8 +1331,6 @@ def _cross_checks(case: Case) -> list[Problem]:
     if regions:
         out += _check_models(case, regions)
     if case.load.steps is not None and not out:
-        from fcpkg_fem.process import plan
-
         try:
             plan(case)
         except InputError as err:

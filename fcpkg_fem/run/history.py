@@ -1,0 +1,196 @@
+"""Running a process history: steps -> increments -> (thermal) -> mechanics -> post, with checkpoints.
+
+:func:`run_steps` drives a :class:`~fcpkg_fem.solve.history.HistorySolver` through the plan of
+:func:`fcpkg_fem.case.plan.plan`. Every increment is post-processed (warpage, stresses, items) into one row of
+history.csv; the report times of each step also keep their full fields for the VTU series and summary.json.
+
+A checkpoint is written after each completed step (:mod:`fcpkg_fem.run.checkpoint`). A resumed run restores it
+and continues with the next step; the linear solver starts fresh at every step boundary in both runs, so a
+resumed run repeats the uninterrupted run's arithmetic exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from fcpkg_fem.case import region_models
+from fcpkg_fem.case.plan import initial_temperature, plan
+from fcpkg_fem.constitutive import make_model
+from fcpkg_fem.errors import SolverError
+from fcpkg_fem.post.joints import cycle_marks, joint_work, life_estimates
+from fcpkg_fem.run.checkpoint import load_checkpoint, save_checkpoint, save_failure, write_case_input
+from fcpkg_fem.run.record import Record, record
+from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
+from fcpkg_fem.solve.thermal import ThermalProblem
+
+
+def make_models(case, pmesh) -> dict:
+    """Region -> constitutive model instance for the regions ``case.models`` makes inelastic (the others take
+    the history solver's default, the registered elastic model)."""
+    out = {}
+    for region, name in region_models(case).items():
+        mat_name = pmesh.region_material.get(region)
+        if name != "elastic" and mat_name is not None:
+            out[region] = make_model(name, case.materials_resolved[mat_name])
+    return out
+
+
+@dataclass
+class _Run:
+    """What every step of one history run shares."""
+
+    case: object
+    pmesh: object
+    problem: object
+    hs: HistorySolver
+    thermal: ThermalProblem | None
+    rec: Record
+    timing: dict
+    say: Callable[[str], None]
+    ckpt_dir: object
+    T_nodes: np.ndarray | None = None
+
+
+def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, resume: bool = False) -> Record:
+    """Run ``case.load.steps`` on ``problem``; returns the :class:`Record`.
+
+    Args:
+        ckpt_dir: run folder for checkpoints (None: none written).
+        resume: continue from the checkpoint in ``ckpt_dir`` when there is one.
+    """
+    timing = timing if timing is not None else {}
+    say = progress or (lambda msg: None)
+    steps = plan(case)
+    born_later = {r for s in steps for r in s.births}
+    sf = case.stress_free_temperatures(pmesh.region_names, pmesh.region_material)
+    born_at_start = {r: sf[r] for r in pmesh.region_names if r not in born_later}
+    hs = HistorySolver(problem, make_models(case, pmesh), born_at_start,
+                       NewtonSettings(**case.solver.newton.model_dump()))
+    thermal = None
+    if case.thermal.mode == "transient":
+        thermal = ThermalProblem(pmesh, case.materials_resolved, dict(case.thermal.h), theta=case.thermal.theta)
+    run = _Run(case, pmesh, problem, hs, thermal, Record(), timing, say, ckpt_dir)
+    first = 0
+    restored = load_checkpoint(ckpt_dir, case, hs) if (resume and ckpt_dir is not None) else None
+    if restored is not None:
+        done, run.rec, run.T_nodes, _ = restored
+        first = done + 1
+        say(f"resume: steps 1-{done + 1} restored from {Path(ckpt_dir) / 'checkpoint'}")
+    else:
+        _initial_state(run, initial_temperature(case))
+    for step in steps[first:]:
+        _run_step(run, step)
+    run.rec.plan = steps
+    return run.rec
+
+
+def _initial_state(run: _Run, T0: float) -> None:
+    """The state before the first step: every part born at start, at the initial temperature."""
+    hs = run.hs
+    if run.ckpt_dir is not None:
+        write_case_input(run.case, run.ckpt_dir)
+    hs.set_temperature(T0)
+    if run.thermal is not None:
+        run.T_nodes = run.thermal.initial(T0)
+    hs.advance(T0, 0.0, label="initial state")
+    _add_timing(run.timing, hs, run.rec)
+    t0 = time.perf_counter()
+    record(run.rec, hs, (run.pmesh, run.problem, run.case), 0.0, T0, "initial", "hold", "initial", 0.0, True,
+           run.T_nodes)
+    run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
+
+
+def _run_step(run: _Run, step) -> None:
+    """One planned step: births, cure, every increment, the step's life estimates and its checkpoint."""
+    hs, rec, say = run.hs, run.rec, run.say
+    run.problem.solver.reset()  # same arithmetic whether or not the run was resumed at this boundary
+    hs.new_step()
+    if step.births:
+        born = hs.birth(step.births)
+        say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")
+    chem0, chem_full = hs.eps_chem.copy(), None
+    if step.cures:  # cure shrinkage grows linearly through the step: all of it by the step's end
+        chem_full = np.zeros(hs.nel)
+        for r in step.cures:
+            cs = hs.region_material[r].extra["cure_shrinkage"]
+            chem_full[hs.region_elements[r]] = cs.strain(1.0)[0, 0]
+        say(f"step '{step.name}': cure shrinkage of {', '.join(step.cures)}")
+    report = set(np.round(step.report_times, 9))
+    marks_t = set(np.round(cycle_marks(step), 9)) if (step.kind == "thermal_cycle" and hs.has_inelastic) else set()
+    marks = []
+    t_prev = step.t_start
+    T_prev_oven = float(step.temperature(step.t_start))
+    n = len(step.increments)
+    say(f"step '{step.name}' ({step.kind}): {n} increments, {step.t_start:g}..{step.t_end:g} s")
+    t_step = time.perf_counter()
+    n_rows = len(rec.newton)
+    for k, t in enumerate(step.increments):
+        T_oven = float(step.temperature(t))
+        chem = None if chem_full is None else \
+            chem0 + chem_full * (float(t) - step.t_start) / max(step.t_end - step.t_start, 1e-300)
+        spread = _increment(run, step, float(t), float(t - t_prev), T_oven, T_prev_oven, chem)
+        t0 = time.perf_counter()
+        record(rec, hs, (run.pmesh, run.problem, run.case), t, T_oven, step.name, step.branch(t), step.segment(t),
+               spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes)
+        run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
+        if round(float(t), 9) in marks_t or (marks_t and k == n - 1):
+            marks.append((float(t), joint_work(run.pmesh, hs)))
+        t_prev, T_prev_oven = t, T_oven
+    done = rec.newton[n_rows:]
+    say(f"step '{step.name}' done in {time.perf_counter() - t_step:.1f} s: "
+        f"{sum(d['newton_iterations'] for d in done)} Newton iterations (at most "
+        f"{max((d['newton_iterations'] for d in done), default=0)} per increment), "
+        f"{sum(1 for d in done if d['cutbacks'])} increments cut back")
+    if marks:
+        # the last complete cycle runs between the last two cycle starts (the step's end closes no cycle)
+        starts = [m for m in marks if round(m[0], 9) in marks_t]
+        rec.life[step.name] = life_estimates(run.pmesh, run.problem.volumes, step, starts)
+    if run.ckpt_dir is not None:
+        save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end))
+
+
+def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven: float, chem) -> float:
+    """Advance heat (when transient) and mechanics by one increment ending at time ``t`` (s) and oven temperature
+    ``T_oven`` (degC);
+    returns the package's temperature spread (K)."""
+    hs, rec, timing = run.hs, run.rec, run.timing
+    spread = 0.0
+    if run.thermal is not None:
+        tt = time.perf_counter()
+        run.T_nodes = run.thermal.step(run.T_nodes, dt, T_oven, T_prev_oven)
+        T_el = run.thermal.element_temperature(run.T_nodes)
+        spread = float(run.thermal.spread(run.T_nodes))
+        timing["thermal"] = timing.get("thermal", 0.0) + time.perf_counter() - tt
+    else:
+        T_el = T_oven
+    try:
+        st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem)
+        for ev in hs.events:
+            run.say(f"step '{step.name}': t = {ev['time_s']:.6g} s: {ev['region']} {ev['change']} "
+                    f"({ev['elements']} elements, solidus {ev['solidus_C']:.4g} degC)")
+            rec.events.append({"step": step.name, **ev})
+        hs.events.clear()
+    except SolverError as err:
+        if run.ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
+            save_failure(run.ckpt_dir, hs, run.T_nodes, step.name, err)  # the last completed step)
+        raise
+    _add_timing(timing, hs, rec)
+    rec.iterations.append(int(sum(st.linear_iterations)))
+    if st.method:
+        rec.methods.add(st.method)
+    rec.newton.append({"step": step.name, "time_s": t, "newton_iterations": st.iterations,
+                       "cutbacks": st.cutbacks, "residuals": [float(x) for x in st.residuals]})
+    return spread
+
+
+def _add_timing(timing: dict, hs, rec: Record) -> None:
+    """Add the solver's assembly (element and material work) and solve seconds since the last call to ``timing``."""
+    a, s = hs.timing["assemble"] + hs.timing["material"], hs.timing["solve"]
+    timing["assemble"] = timing.get("assemble", 0.0) + (a - rec.seen[0])
+    timing["solve"] = timing.get("solve", 0.0) + (s - rec.seen[1])
+    rec.seen = (a, s)

@@ -1,0 +1,70 @@
+"""The mesh of a case: geometry, the footprint (cached by content) and the sweep through the layers.
+
+A footprint mesh depends only on the outlines, the sizes and the mesher; it is cached in a folder under a hash of
+exactly those (:func:`footprint_key`), so that variants of a sweep that change only materials or loads mesh once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
+import gmsh
+import numpy as np
+
+from fcpkg_fem.geometry.build import build_geometry
+from fcpkg_fem.geometry.model import Geometry
+from fcpkg_fem.io.atomic import atomic_path
+from fcpkg_fem.mesh.footprint import Footprint, footprint_shapes, mesh_footprint
+from fcpkg_fem.mesh.swept import PackageMesh, sweep
+
+Progress = Callable[[str], None] | None
+MESHER_VERSION = "7"  # bump when the footprint mesher's output changes for the same input
+
+
+def say(progress: Progress, msg: str) -> None:
+    """Pass ``msg`` to ``progress`` when there is one."""
+    if progress is not None:
+        progress(msg)
+
+
+def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segments: int = 4) -> str:
+    """Hash of everything that determines the footprint mesh."""
+    shapes = sorted({(p.shape.kind, round(p.shape.cx, 12), round(p.shape.cy, 12), round(p.shape.a, 12),
+                      round(p.shape.b, 12)) for p in geom.prisms})
+    blob = json.dumps([MESHER_VERSION, gmsh.__version__, geom.domain, size, feature_size, circle_segments, shapes])
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: Path | None,
+                  progress: Progress = None, circle_segments: int = 4) -> tuple[Footprint, bool]:
+    """The footprint mesh, from ``cache_dir`` when it was made before. Returns (footprint, came_from_cache)."""
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"
+        if path.exists():
+            try:
+                with np.load(path) as d:
+                    return Footprint(points=d["points"], quads=d["quads"], shapes=tuple(footprint_shapes(geom)),
+                                     quad_entity=d["quad_entity"], membership=d["membership"]), True
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged cache entry is rebuilt
+    fp = mesh_footprint(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, points=fp.points, quads=fp.quads, quad_entity=fp.quad_entity, membership=fp.membership)
+    return fp, False
+
+
+def mesh_case(case, cache_dir: str | Path | None = None, progress: Progress = None) -> PackageMesh:
+    """Geometry and hexahedral mesh of a validated case."""
+    geom = build_geometry(case)
+    mc = case.mesh
+    fp, _ = get_footprint(geom, mc.size, mc.feature_size, Path(cache_dir) if cache_dir else None, progress,
+                          mc.circle_segments)
+    say(progress, f"mesh: sweeping {len(fp.quads)} footprint cells through {len(geom.z_planes) - 1} slabs")
+    return sweep(geom, fp, mc.max_layer_thickness, mc.min_elements_per_layer)

@@ -1,0 +1,135 @@
+"""One case end to end: preflight -> mesh -> mechanical problem -> solves or process history -> post -> writers.
+
+:func:`run` is what ``fcpkg run``, the batch workers, the regression gate and :func:`fcpkg_fem.api.run` call.
+A temperature list is solved one linear problem per temperature (every part stress-free at its own stress-free
+temperature); ``load.steps`` runs the process history of :mod:`fcpkg_fem.run.history`.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fcpkg_fem.io.atomic import atomic_write_text
+from fcpkg_fem.io.output import write_all
+from fcpkg_fem.post import PostContext, run_post
+from fcpkg_fem.post.result import FieldSet, RunResult
+from fcpkg_fem.run.history import run_steps
+from fcpkg_fem.run.meshing import Progress, mesh_case, say
+from fcpkg_fem.run.preflight import preflight
+from fcpkg_fem.run.record import Record, history_row
+from fcpkg_fem.run.summary import LIFE_NOTE, process_summary, summary_of
+from fcpkg_fem.solve.mechanical import MechanicalProblem
+
+
+def output_times(case) -> list[tuple[float | None, float]]:
+    """(time in s or None, uniform temperature in degC) of every output."""
+    ld = case.load
+    if getattr(ld, "history", None) is not None:
+        return [(float(t), float(T)) for t, T in zip(ld.history.time, ld.history.temperature)]
+    return [(None, float(T)) for T in ld.temperatures]
+
+
+def _peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh_cache: str | Path | None = None,
+        write: bool = True, source: str | None = None, force: bool = False, resume: bool = False) -> RunResult:
+    """Run a validated case end to end.
+
+    Args:
+        case: a validated case (from :func:`fcpkg_fem.case.load_case`).
+        out_dir: run folder; None with ``write=True`` uses ``case.output.dir`` or ``runs/<case name>``.
+        progress: callable receiving one-line progress messages.
+        mesh_cache: folder for cached footprint meshes (None: no cache).
+        write: write the output files (summary.json last, so its presence marks a complete run).
+        source: the case file's path, recorded in the summary.
+        force: run even when the estimated memory exceeds the machine's (see
+            :func:`fcpkg_fem.run.preflight.preflight`, which also confines ``case.output.dir`` to the current
+            directory before anything is created).
+        resume: with ``load.steps``, continue from the last completed step checkpointed in the run folder.
+
+    Returns:
+        The :class:`~fcpkg_fem.post.result.RunResult` (numbers identical to summary.json).
+    """
+    out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
+    t_start = time.perf_counter()
+    timing = {"mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
+    t0 = time.perf_counter()
+    say(progress, f"case '{case.name}': building geometry and mesh")
+    pmesh = mesh_case(case, mesh_cache, progress)
+    timing["mesh"] = time.perf_counter() - t0
+    element = case.mesh.element
+    t0 = time.perf_counter()
+    problem = MechanicalProblem(pmesh, case.materials_resolved,
+                                case.stress_free_temperatures(pmesh.region_names, pmesh.region_material),
+                                element=element, linear=case.solver.linear, rtol=case.solver.rtol)
+    timing["assemble"] += time.perf_counter() - t0
+    m = pmesh.mesh
+    say(progress, f"mesh: {m.nelements} {element} elements, {m.nvertices} vertices, "
+                  f"{problem.ndofs} dofs ({pmesh.geometry.symmetry} model)")
+    if case.load.mode == "steps":
+        rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume)
+    else:
+        rec = _solve_temperatures(case, pmesh, problem, progress, timing)
+    summary = summary_of(case, pmesh, problem, element, rec.methods, rec.iterations, rec.outputs, source)
+    newton = []
+    if case.load.mode == "steps":
+        summary["process"] = process_summary(rec)
+        if rec.life:
+            summary["life"] = {"note": LIFE_NOTE, "steps": rec.life}
+        newton = rec.newton
+    result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
+                       cell_region=pmesh.cell_region, fields=rec.fields, faces=rec.faces, history=rec.history,
+                       newton=newton)
+    timing["total"] = time.perf_counter() - t_start
+    summary["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
+    summary["peak_memory_MB"] = round(_peak_memory_mb(), 1)
+    if write:
+        out_dir = Path(out_dir or getattr(case.output, "dir", None) or Path("runs") / case.name)
+        say(progress, f"writing results to {out_dir}")
+        names = [n for n, on in (("csv", case.output.csv), ("vtu", case.output.vtu), ("plots", case.output.plots),
+                                 ("report", case.output.report)) if on]
+        result.out_dir = out_dir
+        _write_resolved_case(case, out_dir)
+        write_all(result, out_dir, ["summary"] + names)
+    return result
+
+
+def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) -> Record:
+    """One linear solve per temperature of ``case.load`` (list or history table), post-processed into a Record."""
+    rec = Record()
+    times = output_times(case)
+    m = pmesh.mesh
+    for index, (t_s, T) in enumerate(times):
+        say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
+        st = problem.solve(T)
+        timing["assemble"] += st.timing["assemble"]
+        timing["solve"] += st.timing["solve"]
+        rec.iterations.append(st.stats.iterations)
+        rec.methods.add(st.stats.method)
+        t0 = time.perf_counter()
+        ctx = PostContext.of(pmesh, problem, st, case)
+        post = run_post(ctx)
+        face_samples = post.pop("_faces", {})
+        out = {"index": index, "time_s": t_s, "temperature_C": T, **post, "max_temperature_difference_C": 0.0}
+        rec.outputs.append(out)
+        rec.faces.append(face_samples)
+        rec.history.append(history_row(out))
+        rec.fields.append(FieldSet(
+            point_data={"displacement": ctx.vertex_u, "temperature": np.full(m.nvertices, T)},
+            cell_data={"stress_MPa": st.stress * 1e-6, "von_mises_MPa": ctx.von_mises * 1e-6, "strain": st.strain,
+                       "mech_strain": ctx.mech_strain},
+        ))
+        timing["post"] += time.perf_counter() - t0
+    return rec
+
+
+def _write_resolved_case(case, out_dir: Path) -> None:
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    atomic_write_text(Path(out_dir) / "case.resolved.json", json.dumps(case.resolved_dict(), indent=2) + "\n")

@@ -1,0 +1,236 @@
+"""Checks that run before anything expensive or anything is written.
+
+* :func:`estimate`: elements, nodes, unknowns (:func:`fcpkg_fem.mesh.estimate.mesh_size`) and peak memory of a
+  case, so that a case too large for the machine is refused in a second, not after minutes;
+* :func:`available_memory`: what the machine can give (``/proc/meminfo``, cgroup limit, ``os.sysconf``);
+* :func:`preflight`: the output folder confined (:func:`fcpkg_fem.case.paths.confine`) and the memory check,
+  at the start of :func:`fcpkg_fem.run.pipeline.run`.
+
+Every refusal is an :class:`~fcpkg_fem.errors.InputError` (exit code 2) naming the field to change.
+The estimate's accuracy, measured against real meshes, is stated in docs/robustness.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from fcpkg_fem.case.paths import confine
+from fcpkg_fem.errors import InputError, Problem
+from fcpkg_fem.geometry.build import build_geometry
+from fcpkg_fem.mesh.estimate import mesh_size
+from fcpkg_fem.solve.linear import DIRECT_LIMIT, pardiso_available
+
+MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
+"""Environment variable that overrides the detected available memory (bytes, or a number with kB/MB/GB/
+KiB/MiB/GiB); for tests and for users who want a tighter bound than the machine's."""
+
+
+# ------------------------------------------------------------------------------------------------ memory
+
+
+def _parse_bytes(text: str) -> int:
+    units = {"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+             "k": 1024, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+             "m": 1024**2, "g": 1024**3}
+    t = text.strip().lower().replace(" ", "")
+    num = t.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = t[len(num):]
+    if unit not in units or not num:
+        raise ValueError(text)
+    value = float(num) * units[unit]
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(text)
+    return int(value)
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # the file says kB and means KiB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_available() -> int | None:
+    """Room left under a cgroup v2 memory limit (containers, batch schedulers), if there is one."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        return max(int(limit) - used, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def _sysconf_available() -> int | None:
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory the run may use: ``available`` bytes, and where the figure came from (``source``)."""
+
+    available: int
+    source: str
+
+
+def available_memory() -> Memory | None:
+    """Bytes the machine can give a new run now; None when it cannot be told.
+
+    ``FCPKG_MEMORY_LIMIT`` (e.g. ``2 GB``) wins; otherwise ``MemAvailable`` of ``/proc/meminfo``, lowered to the
+    room left under a cgroup v2 limit when there is one; otherwise ``os.sysconf`` free physical pages.
+    """
+    env = os.environ.get(MEMORY_LIMIT_ENV)
+    if env:
+        try:
+            return Memory(_parse_bytes(env), f"{MEMORY_LIMIT_ENV}={env}")
+        except ValueError:
+            raise InputError.single(MEMORY_LIMIT_ENV, f"'{env}' is not a memory size; give e.g. 2000000000, "
+                                                      "'2 GB' or '512 MiB'") from None
+    avail = _meminfo_available()
+    source = "/proc/meminfo MemAvailable"
+    if avail is None:
+        avail, source = _sysconf_available(), "os.sysconf free pages"
+    cg = _cgroup_available()
+    if cg is not None and (avail is None or cg < avail):
+        avail, source = cg, "cgroup memory.max"
+    return None if avail is None else Memory(int(avail), source)
+
+
+# ------------------------------------------------------------------------------------------------ estimate
+
+
+MEMORY_BASE = 330e6
+"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): a 9k-dof run peaked at 354 MB."""
+MEMORY_ITERATIVE = (840e6, 1.25)
+"""Peak bytes above the base with AMG-CG, for hex8/hex8i: ``a * (dofs / 1e5) ** b``. Measured 457, 840 and 1834 MB
+above the base at 62.6k, 100k and 191k dofs (laminate, TAB, reference cases)."""
+MEMORY_DIRECT = (2450e6, 1.6)
+"""The same for a direct SuperLU solve (fill-in grows faster): 178 and 1158 MB above the base at 19.5k and 62.6k."""
+MEMORY_HEX20 = {"amg": 2.5, "direct": 2.0}
+"""hex20 over hex8i at equal dofs (denser rows: 3 x 81 couplings instead of 3 x 27): measured 1450 MB at 75k dofs
+with AMG, 1550 MB at 49.6k direct."""
+MEMORY_PARDISO = 1.3
+"""MKL PARDISO over AMG-CG at equal dofs, from the README's measurement of the reference case (3.1 GB at 209k)."""
+
+
+def memory_model(dofs: float, element: str, solver: str) -> float:
+    """Predicted peak bytes of ``api.run`` for a mesh of ``dofs`` unknowns (see the constants above)."""
+    a, b = MEMORY_DIRECT if solver == "direct" else MEMORY_ITERATIVE
+    excess = a * (max(dofs, 0.0) / 1e5) ** b
+    if element == "hex20":
+        excess *= MEMORY_HEX20["direct" if solver == "direct" else "amg"]
+    if solver == "pardiso":
+        excess *= MEMORY_PARDISO
+    return MEMORY_BASE + excess
+
+
+@dataclass
+class Estimate:
+    """Size of a case's mesh and run, predicted from the layout alone.
+
+    Attributes:
+        footprint_cells: quads of the 2D footprint mesh (over the modelled domain).
+        element_layers: element layers through the thickness.
+        elements, nodes, dofs: of the 3D mesh (dofs: displacement unknowns, 3 per node, plus 3 per edge for hex20).
+        memory: predicted peak memory of ``run``, bytes.
+        element: element type; solver: the linear solver ``auto`` will pick for this size (or the case's).
+    """
+
+    footprint_cells: int
+    element_layers: int
+    elements: int
+    nodes: int
+    dofs: int
+    memory: int
+    element: str
+    solver: str
+    details: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"estimate: ~{self.elements:,} {self.element} elements, ~{self.nodes:,} nodes, ~{self.dofs:,} "
+                f"dofs, ~{format_bytes(self.memory)} peak memory ({self.footprint_cells:,} footprint cells x "
+                f"{self.element_layers} element layers; {self.solver} solver)")
+
+
+def format_bytes(n: float) -> str:
+    """Bytes as a short MB / GB string (10^6, 10^9)."""
+    return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+
+def estimate(case: Any) -> Estimate:
+    """Elements, nodes, dofs (:func:`fcpkg_fem.mesh.estimate.mesh_size`) and peak memory of ``case`` (validated),
+    without meshing; the solver is the one ``auto`` will pick for this size (or the case's)."""
+    mc = case.mesh
+    size = mesh_size(build_geometry(case), mc)
+    solver = case.solver.linear
+    if solver == "auto":
+        solver = "direct" if size.dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
+    memory = memory_model(size.dofs, mc.element, solver)
+    return Estimate(footprint_cells=size.footprint_cells, element_layers=size.element_layers,
+                    elements=size.elements, nodes=size.nodes, dofs=size.dofs, memory=int(min(memory, 2**62)),
+                    element=mc.element, solver=solver, details=size.details)
+
+
+# ------------------------------------------------------------------------------------------------ preflight
+
+
+def coarsening_advice(case: Any) -> str:
+    """Which fields make the mesh smaller, with their current values."""
+    mc = case.mesh
+    tips = [f"raise mesh.size (now {mc.size * 1e3:g} mm)",
+            f"mesh.feature_size (now {mc.feature_size * 1e6:g} um)",
+            f"mesh.max_layer_thickness (now {mc.max_layer_thickness * 1e6:g} um)"]
+    if mc.symmetry != "quarter":
+        tips.append(f"use mesh.symmetry: quarter (now {mc.symmetry}) if the layout is symmetric")
+    if mc.element == "hex20":
+        tips.append("use mesh.element: hex8i (about 4x fewer unknowns than hex20 on the same mesh)")
+    if mc.min_elements_per_layer > 1 or mc.layer_elements:
+        tips.append("lower mesh.min_elements_per_layer / mesh.layer_elements")
+    return "; ".join(tips)
+
+
+def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory | None = None) -> None:
+    """Refuse (InputError on ``mesh.size``) a case whose estimated peak memory exceeds what is available."""
+    mem = memory if memory is not None else available_memory()
+    if mem is None or force or est.memory <= mem.available:
+        return
+    raise InputError([Problem(
+        "mesh.size",
+        f"the case is too large for this machine: {est.line()[len('estimate: '):]}, but only "
+        f"{format_bytes(mem.available)} is available ({mem.source}). To coarsen it: {coarsening_advice(case)}. "
+        "To run it anyway: --force (command line) or force=True (api.run).")])
+
+
+def preflight(case: Any, out_dir: str | os.PathLike | None, *, write: bool = True, force: bool = False,
+              progress: Callable[[str], None] | None = None) -> Path | None:
+    """The checks at the start of a run; nothing is created here.
+
+    1. When the run writes and no ``out_dir`` was chosen by the caller, the case's ``output.dir`` must stay
+       inside the current directory (:func:`confine`); ``out_dir`` given by the caller is trusted.
+    2. The size estimate is reported through ``progress`` and the run refused when its memory would exceed
+       the machine's (:func:`check_memory`), unless ``force``.
+
+    Returns:
+        The run folder to use: ``out_dir`` as given, or the confined ``output.dir`` (absolute), or None
+        (the caller's default).
+    """
+    if write and out_dir is None and getattr(case.output, "dir", None):
+        out_dir = confine(case.output.dir, Path.cwd(), "output.dir")
+    est = estimate(case)
+    if progress is not None:
+        progress(est.line())
+    check_memory(case, est, force=force)
+    return None if out_dir is None else Path(out_dir)

@@ -1,0 +1,105 @@
+"""What a run records: per output time the post-processed results and fields, per increment one history row.
+
+:class:`Record` collects a process history as it runs; :func:`record` post-processes one committed state into
+it; :func:`history_row` flattens one output into the row of history.csv (the same for both load modes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fcpkg_fem.post import PostContext, run_post
+from fcpkg_fem.post.joints import inelastic_items
+from fcpkg_fem.post.result import FieldSet
+
+
+@dataclass
+class Record:
+    """What a history run has produced so far (per report time: outputs, fields, faces; per increment: rows)."""
+
+    outputs: list = field(default_factory=list)
+    fields: list = field(default_factory=list)
+    faces: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    iterations: list = field(default_factory=list)
+    methods: set = field(default_factory=set)
+    newton: list = field(default_factory=list)  # per increment: step, time, Newton iterations, cut-backs
+    life: dict = field(default_factory=dict)  # thermal_cycle step name -> per region cyclic results and life
+    plan: list = field(default_factory=list)  # the PlannedSteps run
+    events: list = field(default_factory=list)  # solder melting and solidification: step, time_s, region, change, ..
+    seen: tuple = (0.0, 0.0)  # solver seconds (assemble + material, solve) already added to the run's timing
+
+
+def json_safe(x):
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+
+def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, branch: str, segment: str,
+           spread: float, report: bool, T_nodes=None) -> dict:
+    """Post-process the committed state of ``hs`` into ``rec``; returns the output entry."""
+    pmesh, problem, case = ctx_args
+    st = hs.snapshot(extend=report)  # fields show unborn parts moving with the package
+    ctx = PostContext.of(pmesh, problem, st, case)
+    post = run_post(ctx)
+    faces = post.pop("_faces", {})
+    out = {"index": len(rec.outputs) if report else None, "time_s": float(t), "temperature_C": float(T_oven),
+           "step": step_name, "branch": branch, "segment": segment, **post,
+           "max_temperature_difference_C": float(spread),
+           "package_mean_temperature_C": float(np.dot(hs.T, problem.volumes) / problem.volumes.sum())}
+    out.update(inelastic_items(ctx, hs))
+
+    row = history_row(out)
+    row["step"] = step_name
+    row["branch"] = branch
+    row["max_temperature_difference_C"] = float(spread)
+    row["package_mean_temperature_C"] = out["package_mean_temperature_C"]
+    row["increment"] = len(rec.history)
+    row.pop("index", None)
+    rec.history.append(row)
+    if report:
+        m = pmesh.mesh
+        T_pt = np.full(m.nvertices, float(T_oven)) if T_nodes is None else np.asarray(T_nodes, float)
+        cell = {"stress_MPa": st.stress * 1e-6, "von_mises_MPa": ctx.von_mises * 1e-6, "strain": st.strain,
+                "mech_strain": ctx.mech_strain, "born": hs.born.astype(float)}
+        if hs.has_inelastic:
+            f = hs.inelastic_fields()
+            cell["eq_inelastic_strain"] = f["eq_inelastic_strain"]
+            cell["inelastic_work_MJ_m3"] = f["inelastic_work_J_m3"] * 1e-6
+        rec.fields.append(FieldSet(point_data={"displacement": ctx.vertex_u, "temperature": T_pt}, cell_data=cell))
+        rec.faces.append(faces)
+        rec.outputs.append(out)
+    return out
+
+
+def history_row(out: dict) -> dict[str, float]:
+    """One output as a flat row of history.csv: time, temperature, warpage per face, peak stresses of adhesive and
+    encapsulant, interface tractions, critical bump/via/ball strain."""
+    row = {"index": out["index"], "temperature_C": out["temperature_C"]}
+    if out["time_s"] is not None:
+        row["time_s"] = out["time_s"]
+    for face, w in out["warpage"].items():
+        if w and face in ("bottom", "top"):
+            row[f"warpage_{face}_signed_um"] = w["signed_um"]
+            row[f"warpage_{face}_coplanarity_um"] = w["coplanarity_um"]
+            row[f"warpage_{face}_corner_minus_center_um"] = w["corner_minus_center_um"]
+    for region, r in out.get("regions", {}).items():
+        if region in ("adhesive", "encapsulant"):
+            row[f"{region}_von_mises_max_MPa"] = r["von_mises_max_MPa"]
+            row[f"{region}_max_principal_max_MPa"] = r["max_principal_max_MPa"]
+    for name, r in out.get("interfaces", {}).items():
+        row[f"{name}_peel_max_MPa"] = r["peel_max_MPa"]
+        row[f"{name}_shear_max_MPa"] = r["shear_max_MPa"]
+    for section in ("bumps", "vias", "balls"):
+        for region, r in out.get(section, {}).items():
+            row[f"{region}_critical_eq_strain"] = r["critical"]["eq_strain"]
+            row[f"{region}_critical_id"] = r["critical"]["id"]
+    return row
