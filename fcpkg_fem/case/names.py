@@ -15,6 +15,9 @@ CARRIER2_TOP = "carrier2_top"
 LAMINATE_BOTTOM = "bottom"
 LAMINATE_TOP = "top"
 
+#: the outer surface groups of the heat problem (convection to the oven), named in ``thermal.h``
+THERMAL_SURFACES = ("bottom", "top", "sides")
+
 
 def carrier_layer(carrier: int, layer: str) -> str:
     """Region of layer ``layer`` of carrier 1 (bottom) or 2 (top)."""
