@@ -3,7 +3,9 @@
 Values are in internal units (Pa, 1/K, degC, W/(m K), kg/m^3, J/(kg K)); the helpers below convert from the
 units the sources use. A source string containing ``unverified`` marks a value that could not be checked against
 a primary or supplier source while this library was written: it is a reasonable starting value, and a case that
-depends on it should override it (see docs/materials.md). ``illustrative`` marks a deliberately made-up shape.
+depends on it should override it (see docs/materials.md). ``assumed`` marks a value for which no public source could
+be named: a typical value, with the reason and the usual range next to it. ``illustrative`` marks a deliberately
+made-up shape.
 
 API: :func:`builtin_names`, :func:`get`.
 """
@@ -92,7 +94,14 @@ SRC_LAMINATE_GENERIC = (
 SRC_LAM_CP = "IEEE Trans. Reliab. 68(1) (2018) Table VI: glass/resin laminates cp 0.94-0.95 J/(g K) (not BT; unverified for BT)"
 SRC_SOLDER_TABLE = "alasir.com solder alloy reference table"
 SRC_TOPLINE = "TopLine CCGA material properties table (https://topline.tv/CCGA_Material.html)"
-SRC_DESIGN = "fcpkg-fem DESIGN.md section 2 starting data"
+SRC_MOTALAB_2012 = (
+    "Motalab, Cai, Suhling, Lall, 'Determination of Anand constants for SAC solders using stress-strain or creep "
+    "data', Proc. IEEE ITherm 2012 (San Diego, 30 May - 1 June 2012), pp. 910-922"
+)
+SRC_CHENG_2000 = (
+    "Cheng, Wang et al., 'Viscoplastic Anand model for solder alloys and its application', Soldering & Surface "
+    "Mount Technology (2000), doi:10.1108/09540910010331428"
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,8 +193,8 @@ def _copper() -> Material:
         sigma_y=Table((-55.0, 25.0, 125.0, 260.0), (224.0 * MPa, 200.0 * MPa, 170.0 * MPa, 130.0 * MPa)),
         H_iso=0.0,
         H_kin=_const(1.0 * GPa),
-        source="ILLUSTRATIVE, unverified: yield 200 MPa at 25 C, inside the 150-250 MPa range for plated Cu in "
-        + SRC_DESIGN + " ('verify'), falling 0.3 MPa/K (224 MPa at -55 C, 170 at 125 C, 130 at 260 C), a "
+        source="ILLUSTRATIVE, unverified: yield 200 MPa at 25 C, inside the 150-250 MPa range assumed for plated Cu "
+        "(see the 'yield' source), falling 0.3 MPa/K (224 MPa at -55 C, 170 at 125 C, 130 at 260 C), a "
         "softening of the order reported for annealed electroplated films; linear kinematic hardening 1 GPa "
         "(bilinear tangent E H/(E+H) = 0.99 GPa), a value typical of bilinear Cu models in package FE; no "
         "measured table was located: override with your plating's tensile data",
@@ -199,7 +208,10 @@ def _copper() -> Material:
         rho=_const(8960.0),
         cp=_const(385.0),
         sources={"E": SRC_CU, "nu": SRC_CU, "cte": SRC_CU, "k": SRC_CU, "cp": SRC_CU, "rho": SRC_CU_RHO,
-                 "yield": "unverified: 150-250 MPa for plated Cu (DESIGN.md 'verify')", "j2": j2.source},
+                 "yield": "assumed: 150-250 MPa at room temperature, a typical range for electroplated Cu films (it "
+                          "depends strongly on plating chemistry, grain size and anneal); no measured tensile data "
+                          "located",
+                 "j2": j2.source},
         extra={"j2": j2},
         notes="Linear elastic by default; J2 plasticity parameters (illustrative yield vs T and kinematic "
               "hardening) in extra['j2'] for the 'j2' model.",
@@ -209,14 +221,15 @@ def _copper() -> Material:
 def _sac305() -> Material:
     anand = AnandParams(
         s0=21.0 * MPa, Q_R=9320.0, A=3501.0, xi=4.0, m=0.25, h0=180000.0 * MPa, s_hat=30.2 * MPa, n=0.01, a=1.78,
-        source="Motalab, Cai, Suhling, Lall, ITherm 2012 (SAC305, non-aged), as listed in " + SRC_DESIGN
-        + "; unverified against the paper (h0 180000 MPa; one later paper misprints 18000); the closed-form "
+        source=SRC_MOTALAB_2012 + " (SAC305, non-aged): the constants as commonly quoted from the paper, "
+        "unverified against it (paper not located; h0 180000 MPa, one later paper misprints 18000; the paper fits "
+        "one set to stress-strain and one to creep data; which of the two this is was not checked); the closed-form "
         "steady state gives 42 MPa at 25 C and 1e-3 1/s vs about 40.5 MPa read from the paper's curves",
     )
     return Material(
         name="sac305",
         description="Sn-3.0Ag-0.5Cu lead-free solder (bumps, balls); solidus 217 C",
-        # E falls linearly with temperature; end values from the 43-50 GPa range, extended to the solidus.
+        # E falls linearly with temperature; assumed end values (see sources["E"]), extended to the solidus.
         elastic=Isotropic(
             Table((-55.0, 125.0, 217.0), (50.0 * GPa, 43.0 * GPa, 39.4 * GPa)),
             _const(0.36),
@@ -228,13 +241,16 @@ def _sac305() -> Material:
         solidus=217.0,
         sources={
             "solidus": "217 C: the SAC solidification temperature at which bumps are born in the process history "
-                       "(issue 3 and " + SRC_DESIGN + "; J-STD-020's Pb-free liquidus TL is also 217 C); "
+                       "(issue 3; J-STD-020's Pb-free liquidus TL is also 217 C); "
                        "unverified against an alloy datasheet (SAC305 is commonly quoted 217-220 C)",
-            "E": "unverified: 43-50 GPa T-dependent (" + SRC_DESIGN + "), assumed linear 50 GPa at -55 C to 43 GPa "
-                 "at 125 C, extrapolated to 39.4 GPa at 217 C; the NIST review (Clech, 'Review and Analysis of "
-                 "Lead-Free Solder Material Properties', 2004, Fig. 34/Table 15) shows such a linear decrease",
-            "nu": "unverified: 0.36 (" + SRC_DESIGN + "); the NIST review found no measured Poisson ratio for SAC",
-            "cte": "unverified: 22 ppm/K (" + SRC_DESIGN + ": 22-23 ppm/K)",
+            "E": "assumed: linear 50 GPa at -55 C to 43 GPa at 125 C, extrapolated to 39.4 GPa at 217 C, typical "
+                 "values for SAC (no SAC305 data sheet value located; reported moduli scatter widely with the test "
+                 "method); the NIST review (Clech, 'Review and Analysis of Lead-Free Solder Material Properties', "
+                 "2004, Fig. 34/Table 15) shows such a linear decrease",
+            "nu": "assumed: 0.36, a value commonly used for SAC in package models; the NIST review found no measured "
+                  "Poisson ratio for SAC",
+            "cte": "assumed: 22 ppm/K, typical of near-eutectic SnAgCu (about 21-23 ppm/K); no alloy data sheet "
+                   "value located",
             "k": SRC_SOLDER_TABLE + ": Sn96.5Ag3.0Cu0.5 (SAC305) 58 W/(m K)",
             "rho": SRC_SOLDER_TABLE + ": SAC305 7.38 g/cm^3 (also AIM SAC305 data: 7.38 g/cc)",
             "cp": "unverified: about 230 J/(kg K) (close to that of tin)",
@@ -248,14 +264,15 @@ def _sac305() -> Material:
 SAC305_MEASURED_SATURATION = {"T_C": (25.0, 50.0, 100.0, 125.0), "strain_rate": 1e-3,
                               "stress": (40.5 * MPa, 33.5 * MPa, 24.0 * MPa, 21.5 * MPa)}
 """Saturation stresses of non-aged SAC305 in uniaxial tension at 1e-3 1/s, read from the measured curves of
-Motalab, Cai, Suhling, Lall (ITherm 2012) as quoted in the design brief (DESIGN.md section 2)."""
+Motalab, Cai, Suhling, Lall (ITherm 2012, see SRC_MOTALAB_2012); approximate readings, not re-checked against the
+paper (not located)."""
 
 
 def _sac305_refit() -> Material:
     base = _sac305()
     anand = base.extra["anand"].refit_steady_state(
-        source="Motalab et al. 2012 measured curves at 1e-3 1/s: 40.5 / 33.5 / 24.0 / 21.5 MPa at 25 / 50 / 100 / "
-               "125 C, as quoted in " + SRC_DESIGN,
+        source="Motalab et al. 2012 measured curves at 1e-3 1/s: about 40.5 / 33.5 / 24.0 / 21.5 MPa at 25 / 50 / "
+               "100 / 125 C read from the paper's curves, not re-checked against the paper",
         **SAC305_MEASURED_SATURATION,
     )
     return dataclasses.replace(
@@ -276,7 +293,10 @@ def _sac305_refit() -> Material:
 def _snpb() -> Material:
     anand = AnandParams(
         s0=12.41 * MPa, Q_R=9400.0, A=4.0e6, xi=1.5, m=0.303, h0=1378.95 * MPa, s_hat=13.79 * MPa, n=0.07, a=1.3,
-        source="Cheng, Wang et al. 2000 (62Sn36Pb2Ag), as listed in " + SRC_DESIGN + "; unverified against the paper",
+        source=SRC_CHENG_2000 + " (62Sn36Pb2Ag among its alloys; the same group's 'Applying Anand model to "
+        "represent the viscoplastic deformation behavior of solder alloys', Wang, Cheng, Becker, Wilde, J. Electron. "
+        "Packag. 123(3):247 (2001), covers 62Sn36Pb2Ag too): the constants as commonly quoted, unverified against "
+        "the papers (not located)",
     )
     return Material(
         name="snpb",
@@ -326,7 +346,8 @@ def _bt_laminate() -> Material:
         sources={
             "E": "E_x = E_y = 23 GPa: " + SRC_BT + "; E_z, G_xz, G_yz: " + SRC_LAMINATE_GENERIC
                  + "; G_xy = E/(2(1+nu_xy)) for in-plane isotropy",
-            "nu": "unverified: nu_xy 0.18 (" + SRC_DESIGN + ": 0.15-0.2); nu_xz, nu_yz: " + SRC_LAMINATE_GENERIC,
+            "nu": "assumed: nu_xy 0.18, typical in-plane value of woven-glass laminates (about 0.1-0.2; the HW20-M1 "
+                  "data sheet gives none); nu_xz, nu_yz: " + SRC_LAMINATE_GENERIC,
             "cte": "instantaneous, x/y 14 -> 7 ppm/K and z 40 -> 220 ppm/K at Tg: " + SRC_BT,
             "Tg": SRC_BT,
             "k": SRC_BT + " (one value; used in every direction)",
@@ -350,7 +371,9 @@ def _polyimide() -> Material:
         sources={
             "E": SRC_KAPTON,
             "nu": SRC_KAPTON,
-            "cte": "in-plane 20 ppm/K: " + SRC_KAPTON + "; through-thickness 80 ppm/K: unverified (" + SRC_DESIGN + ")",
+            "cte": "in-plane 20 ppm/K: " + SRC_KAPTON + "; through-thickness 80 ppm/K: assumed (the data sheet gives "
+                   "the in-plane value only; polyimide films expand several times more through the thickness than "
+                   "in-plane; no measured value located)",
             "k": SRC_KAPTON,
             "rho": SRC_KAPTON,
             "cp": SRC_KAPTON,
@@ -416,13 +439,15 @@ def _emc() -> Material:
         cp=_const(900.0),
         Tg=Tg,
         sources={
-            "E": "23 GPa at 25 C: supplier data sheet of a G845-class compound as quoted in " + SRC_DESIGN
-                 + " (unverified: data sheet not located); the fall through Tg (21 GPa at 110 C, 12 at Tg, 1.5 at "
-                 "150 C, 1.0 at 260 C) is illustrative, shaped like typical EMC DMA curves",
-            "nu": "unverified: 0.3 (" + SRC_DESIGN + ")",
-            "cte": "alpha1 11 / alpha2 36 ppm/K, instantaneous step at Tg: " + SRC_DESIGN
-                   + " (supplier data sheet; unverified: not located)",
-            "Tg": SRC_DESIGN + " (supplier data sheet; unverified)",
+            "E": "assumed: 23 GPa at 25 C, a typical glassy modulus of highly silica-filled EMC (about 15-30 GPa); "
+                 "the data sheet of the G845-class compound this entry was meant to follow was not located; the "
+                 "fall through Tg (21 GPa at 110 C, 12 at Tg, 1.5 at 150 C, 1.0 at 260 C) is illustrative, shaped "
+                 "like typical EMC DMA curves",
+            "nu": "assumed: 0.3, typical of filled epoxies (about 0.25-0.35)",
+            "cte": "assumed: alpha1 11 / alpha2 36 ppm/K, instantaneous step at Tg, typical of highly silica-filled "
+                   "EMC (alpha1 about 7-20, alpha2 about 30-60 ppm/K); supplier data sheet not located",
+            "Tg": "assumed: 128 C, within the usual range of EMC grades (about 110-200 C); supplier data sheet not "
+                  "located",
             "k": "unverified: 0.9 W/(m K), typical of silica-filled EMC",
             "rho": "unverified: 1980 kg/m^3, typical of silica-filled EMC",
             "cp": "unverified: 900 J/(kg K), typical of silica-filled EMC",
@@ -463,12 +488,14 @@ def _die_attach_lowmod() -> Material:
         cp=_const(1100.0),
         Tg=Tg,
         sources={
-            "E": "2330 / 875 / 3 / 2 MPa at -65 / 25 / 150 / 250 C: supplier data sheet (ATB-120U class) as quoted in "
-                 + SRC_DESIGN + " (unverified: data sheet not located)",
-            "nu": "unverified: 0.40, middle of the 0.35-0.45 range in " + SRC_DESIGN,
-            "cte": "alpha1 62 / alpha2 238 ppm/K: " + SRC_DESIGN + " (unverified); instantaneous step at Tg",
-            "Tg": "unverified: Tg not in the starting data; 90 C assumed, between the 25 C and 150 C modulus points "
-                  "where the modulus collapses",
+            "E": "assumed: 2330 / 875 / 3 / 2 MPa at -65 / 25 / 150 / 250 C, the shape of a low-modulus die-attach "
+                 "film (about a GPa when glassy, a few MPa when rubbery); the data sheet of the ATB-120U-class film "
+                 "this entry was meant to follow was not located",
+            "nu": "assumed: 0.40, middle of the 0.35-0.45 usually taken for soft adhesive films",
+            "cte": "assumed: alpha1 62 / alpha2 238 ppm/K, typical of unfilled low-modulus adhesive films (supplier "
+                   "data sheet not located); instantaneous step at Tg",
+            "Tg": "assumed: no Tg value located; 90 C, between the 25 C and 150 C modulus points where the modulus "
+                  "collapses",
             "k": "unverified: 0.2 W/(m K), typical of unfilled epoxy films",
             "rho": "unverified: 1200 kg/m^3, typical of unfilled epoxy films",
             "cp": "unverified: 1100 J/(kg K), typical of unfilled epoxy films",

@@ -114,8 +114,8 @@ def darveaux(dW: float, crack_length_m: float, constants: DarveauxConstants = DA
 SYED_SOURCE = (
     "Syed, 'Accumulated creep strain and energy density based thermal fatigue life prediction models for SnAgCu "
     "solder joints', Proc. 54th ECTC (2004): N_f = (0.0019 W_acc)^-1, W_acc the accumulated creep energy density "
-    "per cycle in MPa (= MJ/m^3), averaged over the critical joint's interface elements; unverified against the "
-    "paper (constants from DESIGN.md)"
+    "per cycle in MPa (= MJ/m^3), averaged over the critical joint's interface elements; the constant as commonly "
+    "quoted, unverified against the paper (not located)"
 )
 
 

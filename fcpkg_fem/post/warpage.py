@@ -1,4 +1,4 @@
-"""Warpage of the carriers' outer faces (DESIGN.md section 4; convention in docs/outputs.md).
+"""Warpage of the carriers' outer faces (sign terms of JESD22-B112 and JEITA ED-7306; convention in docs/outputs.md).
 
 Each face is viewed from outside the package: carrier 1's bottom (terminal side) from below, carrier 2's top
 (stacking side) from above. The least-squares plane is removed; coplanarity is the peak-to-valley of what
