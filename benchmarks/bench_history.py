@@ -35,9 +35,9 @@ RUNS = [
 
 
 def coarse_overrides(case_path: Path) -> list[str]:
-    """The regression tests' coarse mesh and thinned arrays (tests/regression/test_cases.py)."""
-    sys.path.insert(0, str(ROOT / "tests" / "regression"))
-    from test_cases import COARSE_MESH, coarse_pattern  # noqa: E402
+    """The regression tests' coarse mesh and thinned arrays (tests/support/coarse.py; importing it needs no pytest)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.coarse import COARSE_MESH, coarse_pattern  # noqa: E402
 
     from fcpkg_fem import api
 

@@ -1,7 +1,8 @@
 """The result of a run: what post-processing hands to the writers and to API users.
 
 ``RunResult.summary`` is exactly the content of ``summary.json`` (schema in docs/outputs.md);
-the arrays beside it are what the VTU writer and the plots need. Units: arrays in SI (m, Pa, degC);
+the arrays beside it are what the VTU writer and the plots need. Units: arrays in SI (m, degC) unless their key
+says otherwise (``stress_MPa``);
 the summary uses unit-suffixed keys (``_um``, ``_MPa``, ``_C``, ``_mm``, ``_s``).
 """
 
@@ -24,8 +25,9 @@ class FieldSet:
     Attributes:
         point_data: name -> array of shape (n_points,) or (n_points, k), e.g. ``displacement`` (n_points, 3) in m,
             ``temperature`` (n_points,) in degC.
-        cell_data: name -> array of shape (n_cells,) or (n_cells, k), e.g. ``stress`` (n_cells, 6) in Pa in Voigt
-            order [xx, yy, zz, yz, xz, xy], ``von_mises`` (n_cells,) in Pa, ``strain`` (n_cells, 6).
+        cell_data: name -> array of shape (n_cells,) or (n_cells, k); the key carries the unit where there is one:
+            ``stress_MPa`` (n_cells, 6) in MPa in Voigt order [xx, yy, zz, yz, xz, xy], ``von_mises_MPa``
+            (n_cells,), ``strain`` and ``mech_strain`` (n_cells, 6, engineering shears, dimensionless).
     """
 
     point_data: dict[str, np.ndarray] = field(default_factory=dict)

@@ -25,6 +25,8 @@ import pytest
 
 from fcpkg_fem import api
 
+from support.coarse import COARSE_MESH, coarse_pattern
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
 T0 = 25.0  # the common stress-free temperature of the stacked runs, degC
@@ -38,30 +40,6 @@ LAMINATES = [p for p in CASES if _structure(p) == "laminate"]
 # the process-history cases share the reference package; their static check here would repeat reference's, so
 # they are run through their process instead (tests/regression/test_process_cases.py, slow)
 STACKED = [p for p in CASES if _structure(p) == "stacked_flipchip" and api.load_case(p).load.mode != "steps"]
-
-COARSE_MESH = ["mesh.size=2 mm", "mesh.feature_size=250 um", "mesh.max_layer_thickness=1 mm",
-               "mesh.min_elements_per_layer=1", "mesh.element=hex8i", "mesh.layer_elements={}"]
-
-
-def coarse_pattern(case) -> list[str]:
-    """Overrides thinning every array of a stacked case to one row at a 2-3 mm pitch (see the module docstring)."""
-    out = []
-    pk = case.package
-    for side in ("bottom", "top"):
-        for i, _ in enumerate(getattr(pk.carriers, side).chips):
-            b = f"package.carriers.{side}.chips.{i}.bumps"
-            out += [f"{b}.pattern=peripheral", f"{b}.pitch=2 mm", f"{b}.rows=1", f"{b}.positions=null"]
-    if pk.interconnect.kind != "none":
-        out += ["package.interconnect.pattern=peripheral", "package.interconnect.pitch=3 mm",
-                "package.interconnect.rows=1", "package.interconnect.positions=null"]
-    for key in ("top_balls", "bottom_balls"):
-        if getattr(pk, key) is not None:
-            out += [f"package.{key}.pattern=peripheral", f"package.{key}.pitch=3 mm", f"package.{key}.rows=1",
-                    f"package.{key}.positions=null"]
-    return out
-
-
-# --- laminate: Timoshenko ------------------------------------------------------------------------------------------
 
 def biaxial_modulus(material, T: float) -> float:
     """In-plane equibiaxial modulus (Pa) with sigma_zz = 0: Q11 + Q12 of the plane-stress reduced stiffness.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_cases import COARSE_MESH, coarse_pattern
+from support.coarse import COARSE_MESH, coarse_pattern
 
 from fcpkg_fem import api
 

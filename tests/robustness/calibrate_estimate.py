@@ -141,8 +141,8 @@ def compare(rows: list[dict]) -> None:
 def _case_source(name: str):
     """A shipped case file, or the robustness tests' small package ``mini`` (a dict)."""
     if name == "mini":
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from robust_cases import mini_package
+        sys.path.insert(0, str(ROOT / "tests"))
+        from support.robust import mini_package
 
         return mini_package()
     return str(ROOT / "cases" / f"{name}.yaml")

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from robust_cases import fcpkg, laminate, tree, write_case
+from support.robust import fcpkg, laminate, tree, write_case
 
 from fcpkg_fem import api
 from fcpkg_fem.cli import main as cli_main

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from robust_cases import fcpkg, laminate, mini_package, shipped, tree, write_case
+from support.robust import fcpkg, laminate, mini_package, shipped, tree, write_case
 
 from fcpkg_fem import api
 from fcpkg_fem.run import preflight as guard

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from robust_cases import mini_package, shipped, write_case
+from support.robust import mini_package, shipped, write_case
 
 from fcpkg_fem import api
 from fcpkg_fem.cli import main as cli_main

@@ -19,7 +19,7 @@ import string
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from robust_cases import laminate, micro_package, mini_package, shipped, write_case
+from support.robust import laminate, micro_package, mini_package, shipped, write_case
 
 from fcpkg_fem import api
 from fcpkg_fem.run import preflight as guard

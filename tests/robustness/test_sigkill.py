@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from robust_cases import ROOT, laminate, write_case
+from support.robust import ROOT, laminate, write_case
 
 from fcpkg_fem.io.atomic import is_temp_name
 

@@ -11,8 +11,7 @@ import sys
 import pytest
 import yaml
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "verification"))
-from vhelpers import laminate_case  # noqa: E402
+from support.verification import laminate_case
 
 
 def _case(tmp_path):

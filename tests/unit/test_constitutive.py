@@ -301,7 +301,7 @@ def test_j2_temperature_dependent_yield():
 # ------------------------------------------------------------------------------------------------------------------
 
 ANAND_T = np.array([25.0, 50.0, 100.0, 125.0])
-ANAND_MEASURED_MPa = np.array([40.5, 33.5, 24.0, 21.5])  # Motalab et al. 2012 curves at 1e-3 1/s, DESIGN.md
+ANAND_MEASURED_MPa = np.array([40.5, 33.5, 24.0, 21.5])  # Motalab et al. 2012 curves at 1e-3 1/s (read off)
 
 
 @functools.lru_cache(maxsize=None)

@@ -403,8 +403,8 @@ def test_docs_example_resolves_and_lists_every_builtin():
 # Nonlinear model parameters in the case `materials:` block
 # ---------------------------------------------------------------------------------------------------------------
 
-DESIGN_SATURATION = {"temperature": ["25 C", "50 C", "100 C", "125 C"], "strain_rate": "1e-3 1/s",
-                     "stress": ["40.5 MPa", "33.5 MPa", "24.0 MPa", "21.5 MPa"]}
+MOTALAB_SATURATION = {"temperature": ["25 C", "50 C", "100 C", "125 C"], "strain_rate": "1e-3 1/s",
+                      "stress": ["40.5 MPa", "33.5 MPa", "24.0 MPa", "21.5 MPa"]}
 
 
 def _problems(block, **kw):
@@ -415,11 +415,13 @@ def _problems(block, **kw):
 
 def test_spec_anand_subset_over_base_and_steady_state_fit():
     """A subset of the constants overrides the base's (units parsed: '28.28 MPa' -> Pa, '9000 K' stays K); the
-    YAML fit of the DESIGN.md points reproduces the library's sac305_refit exactly (the same least squares)."""
+    YAML fit of the Motalab et al. 2012 saturation stresses reproduces the library's sac305_refit exactly (the same
+    least squares)."""
     pub = get("sac305").extra["anand"]
     mats = resolve_materials({
         "my_sac": {"base": "sac305", "source": "our creep tests", "anand": {"s_hat": "28.28 MPa", "Q_R": "9000 K"}},
-        "fit_sac": {"base": "sac305", "source": "DESIGN.md points", "anand": {"fit_steady_state": DESIGN_SATURATION}},
+        "fit_sac": {"base": "sac305", "source": "Motalab et al. 2012 saturation stresses",
+                    "anand": {"fit_steady_state": MOTALAB_SATURATION}},
     })
     a = mats["my_sac"].extra["anand"]
     assert a.s_hat == pytest.approx(28.28e6, rel=1e-12) and a.Q_R == 9000.0
@@ -429,14 +431,14 @@ def test_spec_anand_subset_over_base_and_steady_state_fit():
     assert mats["my_sac"].extra["anand"] is not pub  # the library material is untouched
     f = mats["fit_sac"].extra["anand"]
     assert f.s_hat == pytest.approx(get("sac305_refit").extra["anand"].s_hat, rel=1e-9)
-    assert "largest misfit 3.2 %" in f.source and "DESIGN.md points" in f.source
+    assert "largest misfit 3.2 %" in f.source and "Motalab et al. 2012 saturation stresses" in f.source
 
 
 def test_spec_anand_bad_input_names_each_field():
     probs = _problems({
         "new_solder": {"source": "x", "E": "40 GPa", "nu": 0.35, "cte": 22, "anand": {"s0": "20 MPa", "m": 1.5}},
-        "bad_fit": {"base": "sac305", "anand": {"fit_steady_state": {**DESIGN_SATURATION, "free": ["h0"]}}},
-        "short_fit": {"base": "sac305", "anand": {"fit_steady_state": {**DESIGN_SATURATION, "stress": ["40 MPa"]}}},
+        "bad_fit": {"base": "sac305", "anand": {"fit_steady_state": {**MOTALAB_SATURATION, "free": ["h0"]}}},
+        "short_fit": {"base": "sac305", "anand": {"fit_steady_state": {**MOTALAB_SATURATION, "stress": ["40 MPa"]}}},
         "bad_a": {"base": "sac305", "anand": {"a": 0.5, "xi": "4 MPa", "shat": 1}},
     })
     assert "1.5 must lie in (0, 1]" in probs["materials.new_solder.anand.m"]

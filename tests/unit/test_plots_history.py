@@ -4,7 +4,7 @@ solid while heating, dashed while cooling, dotted in holds, through exactly the 
 from __future__ import annotations
 
 import numpy as np
-from test_writers import make_result
+from support.results import make_result
 
 from fcpkg_fem.io.plots import warpage_curve_figure
 

@@ -19,7 +19,7 @@ from fcpkg_fem.physics import elasticity as el
 
 from fcpkg_fem.solve.mechanical import ELEMENTS as ELEMENT_TABLE
 
-from vhelpers import ELEMENTS, laminate_case, problem_of
+from support.verification import ELEMENTS, laminate_case, problem_of
 
 
 @pytest.mark.parametrize("element", ELEMENTS)

@@ -1,4 +1,4 @@
-"""Code-to-code check against CalculiX (DESIGN.md section 6; issue 5's acceptance): the same mesh, materials,
+"""Code-to-code check against CalculiX (issue 5's acceptance): the same mesh, materials,
 supports and thermal load written to a CalculiX deck (fcpkg_fem/io/calculix.py), solved by ``ccx``, and its
 nodal displacements compared with ours dof by dof.
 

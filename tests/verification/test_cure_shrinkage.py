@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vhelpers import iso, laminate_case
+from support.verification import iso, laminate_case
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError

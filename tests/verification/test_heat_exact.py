@@ -22,7 +22,7 @@ from fcpkg_fem.errors import InputError
 from fcpkg_fem.materials.model import CTE, Isotropic, Material, Table
 from fcpkg_fem.solve.thermal import ThermalProblem
 
-from vhelpers import laminate_case
+from support.verification import laminate_case
 
 SOURCE = "verification test: round made-up values"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_post_items_exact import _setup
+from support.items import setup as _setup
 
 from fcpkg_fem.post import joints
 from fcpkg_fem.constitutive import make_model

@@ -2,7 +2,7 @@
 
 Case: an 8 mm x 8 mm quarter laminate of BT core 260 um / low-modulus die attach 25 um / silicon 100 um (the
 package's hardest material pair), at 125 degC (stiffness contrast ~440 between
-silicon and the adhesive) and 260 degC (adhesive rubbery at 3 MPa, contrast ~4e4, DESIGN.md section 5); mesh
+silicon and the adhesive) and 260 degC (adhesive rubbery at 3 MPa, contrast ~4e4); mesh
 size 0.5 mm, two element layers per layer for hex20 (6183 dofs) and three for 8-node elements (2430 dofs,
 so that pyamg builds more than its direct coarsest level).
 
@@ -22,7 +22,7 @@ import pytest
 
 from fcpkg_fem import api
 
-from vhelpers import ELEMENTS, laminate_case, problem_of
+from support.verification import ELEMENTS, laminate_case, problem_of
 
 
 @pytest.mark.parametrize("element", ELEMENTS)

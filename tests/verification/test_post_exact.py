@@ -20,7 +20,7 @@ from fcpkg_fem import api
 from fcpkg_fem.post import PostContext, run_post
 from fcpkg_fem.physics.elasticity import equivalent_strain
 
-from vhelpers import iso, laminate_case, problem_of, with_rollers
+from support.verification import iso, laminate_case, problem_of, with_rollers
 
 FILM = {"film": iso(70.0, 0.3, 20.0)}
 E, NU, A, DT = 70e9, 0.3, 20e-6, 100.0

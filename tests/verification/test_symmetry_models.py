@@ -25,7 +25,7 @@ from fcpkg_fem.mesh.swept import sweep
 from fcpkg_fem.physics.elasticity import assemble, von_mises
 from fcpkg_fem.post.warpage import mirror_full, warpage_metrics
 
-from vhelpers import ELEMENTS, laminate_case, problem_of
+from support.verification import ELEMENTS, laminate_case, problem_of
 
 LAYERS = [("mask", "solder_mask", 20), ("core", "bt_laminate", 260), ("metal", "copper", 35)]
 

@@ -1,4 +1,5 @@
-"""Uniform heating of blocks and films whose exact solutions lie in every element's space (DESIGN.md section 6).
+"""Uniform heating of blocks and films whose exact solutions lie in every element's space (free expansion and
+constrained films, docs/verification.md).
 
 Each exact displacement below is linear in x, y, z, which hex8 and hex20 both represent exactly, so the
 discrete solution must equal it up to round-off of the direct solve; the tolerances are set well above
@@ -12,7 +13,7 @@ import pytest
 
 from fcpkg_fem import api
 
-from vhelpers import ELEMENTS, iso, laminate_case, problem_of, with_rollers
+from support.verification import ELEMENTS, iso, laminate_case, problem_of, with_rollers
 
 T_SF, T = 25.0, 125.0
 DT = T - T_SF
@@ -74,7 +75,7 @@ def test_biaxially_constrained_film(element):
 
     Exact: eps_xx = eps_yy = 0, sigma_zz = 0, so sigma_xx = sigma_yy = -E alpha dT / (1 - nu) = -200 MPa,
     eps_zz = alpha dT (1 + nu)/(1 - nu), shears 0. Asserted within 0.5 % of the biaxial stress at every
-    quadrature point (the brief's tolerance; measured error is round-off, < 1e-10).
+    quadrature point (the project's acceptance tolerance; measured error is round-off, < 1e-10).
     """
     problem = film_problem(element, [(0, "min"), (0, "max"), (1, "min"), (1, "max")])
     st = problem.solve(T)
