@@ -365,3 +365,15 @@ def package_thickness(case: Any) -> float:
             z.append(0.0 - pkg.bottom_balls.height)
     z = np.round(z, 12)  # as Geometry.z_planes rounds
     return float(z.max() - z.min())
+
+
+def package_size(case: Any) -> tuple[float, float]:
+    """(thickness in m, body volume in m^3) of the whole (uncut) package, for the J-STD-020 classification."""
+    thickness = package_thickness(case)
+    if case.structure == "laminate":
+        sx, sy = case.laminate.size
+    else:
+        c = case.package.carriers
+        sx = max(c.bottom.size[0], c.top.size[0])
+        sy = max(c.bottom.size[1], c.top.size[1])
+    return thickness, float(thickness * sx * sy)

@@ -1,8 +1,10 @@
 """The process plan: a case's ``load.steps`` as temperature profiles, part births and mechanical increments.
 
 Data flow: case -> :func:`plan` -> list of :class:`PlannedStep` (absolute times, increments, report times) ->
-the history run in :mod:`fcpkg_fem.run.history`. Profiles come from :mod:`fcpkg_fem.loads.profiles` (J-STD-020 reflow,
-JESD22-A104 cycles, holds, ramps, tables); each step starts at the temperature the previous one ended at.
+the history run in :mod:`fcpkg_fem.run.history`. Each step's temperature profile is built by its kind
+(:mod:`fcpkg_fem.case.steps`: holds, ramps, tables, J-STD-020 reflow, JESD22-A104 cycles) from the profiles of
+:mod:`fcpkg_fem.loads`; each step starts at the temperature the previous one ended at. A case's plan is made once,
+when the case is validated (:func:`plan`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fcpkg_fem import loads as lp
-from fcpkg_fem.case import layout
 from fcpkg_fem.case import names as rn
+from fcpkg_fem.case import steps as step_kinds
 from fcpkg_fem.errors import InputError, Problem, closest
 
 
@@ -81,86 +83,6 @@ def resolve_births(given: tuple[str, ...], regions: list[str], field_path: str) 
     return out, probs
 
 
-def package_size(case) -> tuple[float, float]:
-    """(thickness in m, body volume in m^3) of the whole (uncut) package, for the J-STD-020 classification."""
-    thickness = layout.package_thickness(case)
-    if case.structure == "laminate":
-        sx, sy = case.laminate.size
-    else:
-        c = case.package.carriers
-        sx = max(c.bottom.size[0], c.top.size[0])
-        sy = max(c.bottom.size[1], c.top.size[1])
-    return thickness, float(thickness * sx * sy)
-
-
-def _profile(step, T0: float, case, field_path: str):
-    kind = step.kind
-    if kind == "hold":
-        T = T0 if step.temperature is None else step.temperature
-        if abs(T - T0) > 1e-9:
-            raise InputError([Problem(f"{field_path}.temperature",
-                                      f"a hold stays at the current temperature ({T0:g} degC), got {T:g} degC; "
-                                      "put a ramp before it")])
-        return lp.hold(T0, step.duration)
-    if kind == "ramp":
-        return lp.ramp(T0, step.to, rate_K_per_s=step.rate, duration_s=step.duration)
-    if kind == "table":
-        if abs(step.temperatures[0] - T0) > 1e-9:
-            raise InputError([Problem(f"{field_path}.temperatures.0",
-                                      f"the table must start at the current temperature {T0:g} degC, "
-                                      f"got {step.temperatures[0]:g} degC")])
-        return lp.table(step.time, step.temperatures)
-    if kind == "reflow":
-        thickness, volume = package_size(case)
-        kw = dict(alloy=step.alloy or "pb_free", peak_C=step.peak, passes=step.passes or 1, start_C=T0,
-                  package_thickness_m=step.package_thickness or thickness, package_volume_m3=volume,
-                  allow_nonstandard=step.allow_nonstandard)
-        opt = {"end_C": step.end, "ramp_up_K_per_s": step.ramp_up, "ramp_down_K_per_s": step.ramp_down,
-               "preheat_time_s": step.preheat_time, "time_above_liquidus_s": step.time_above_liquidus,
-               "time_near_peak_s": step.time_near_peak, "pass_dwell_s": step.dwell}
-        kw.update({k: v for k, v in opt.items() if v is not None})
-        return lp.reflow_profile(**kw)
-    if kind == "thermal_cycle":
-        kw = dict(condition=step.condition, T_min_C=step.T_min, T_max_C=step.T_max, cycles=step.cycles or 1,
-                  start_C=T0)
-        opt = {"soak_s": step.soak, "ramp_K_per_s": step.rate, "cycles_per_hour": step.cycles_per_hour,
-               "end_C": step.end}
-        kw.update({k: v for k, v in opt.items() if v is not None})
-        return lp.thermal_cycle(**kw)
-    raise AssertionError(kind)
-
-
-# profile builder keyword -> the step's case key (None: the step as a whole)
-_KEYS = {"peak_C": "peak", "package_thickness_m": "package_thickness", "ramp_up_K_per_s": "ramp_up",
-         "ramp_down_K_per_s": "ramp_down", "preheat_time_s": "preheat_time",
-         "time_above_liquidus_s": "time_above_liquidus", "time_near_peak_s": "time_near_peak", "pass_dwell_s": "dwell",
-         "end_C": "end", "T_min_C": "T_min", "T_max_C": "T_max", "soak_s": "soak", "ramp_K_per_s": "rate",
-         "cycles_per_hour": "cycles_per_hour", "cycles": "cycles", "passes": "passes", "alloy": "alloy",
-         "condition": "condition", "rate_K_per_s": "rate", "duration_s": "duration", "T1_C": "to",
-         "T_C": "temperature", "time_s": "time", "temperature_C": "temperatures", "start_C": None, "T0_C": None}
-
-
-def _prefixed(err: InputError, field_path: str) -> list[Problem]:
-    """Problems of a profile builder (which names its own keyword arguments) under the step's case keys."""
-    out = []
-    for p in err.problems:
-        if str(p.field or "").startswith(field_path):
-            out.append(p)
-            continue
-        parts = [x for x in str(p.field or "").replace("[", ".").replace("]", "").split(".") if x]
-        key = next((x for x in reversed(parts) if x in _KEYS), None)
-        msg = p.message
-        if key is None or _KEYS[key] is None:
-            f = field_path
-            if key in ("start_C", "T0_C"):
-                msg += " (the step starts at the temperature the previous step ended at)"
-        else:
-            tail = parts[parts.index(key) + 1:]
-            f = ".".join([field_path, _KEYS[key], *tail])
-        out.append(Problem(f, msg))
-    return out
-
-
 def initial_temperature(case) -> float:
     ld = case.load
     return ld.stress_free_temperature if ld.initial_temperature is None else ld.initial_temperature
@@ -189,10 +111,42 @@ def _cure_problems(case, cures, born_by, born_later, cured_by, name, field_path)
 def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list[PlannedStep]:
     """The process plan of a case with ``load.steps``.
 
+    With the case's own increment limits (``max_dT`` and ``max_dt`` not given) the plan is made once, when the case
+    is validated (:func:`fcpkg_fem.case.load_case` checks it), and every later call returns that plan (a new list
+    of the same steps, their arrays read-only); it is made again only if the case's inputs to it are no longer the ones it was
+    made from (a copy of the case with another load, solver, structure, materials or models). Given limits
+    always plan afresh.
+
     Raises:
         InputError: unknown regions in ``births``, a region born twice, a profile that breaks its standard (unless
             allowed), a table that does not start at the current temperature.
     """
+    if max_dT is not None or max_dt is not None:
+        return _make_plan(case, max_dT, max_dt)
+    inputs = _plan_inputs(case)
+    memo = getattr(case, "_plan", None)
+    if memo is not None and _same_inputs(memo[0], inputs):
+        return list(memo[1])
+    out = _make_plan(case, None, None)
+    for s in out:  # shared by every caller from now on
+        s.increments.flags.writeable = False
+        s.report_times.flags.writeable = False
+    case._plan = (inputs, tuple(out))
+    return list(out)
+
+
+def _plan_inputs(case) -> tuple:
+    """What the plan is made from: the case's parts (compared by identity: validated models are immutable, so a
+    changed case is a new object, e.g. from ``model_copy(update=...)``) and the models map by value (a dict)."""
+    parts = (case.load, case.solver, case.structure, case.package, case.laminate, case.materials_resolved)
+    return parts, tuple(case.models.items())
+
+
+def _same_inputs(a: tuple, b: tuple) -> bool:
+    return len(a[0]) == len(b[0]) and all(x is y for x, y in zip(a[0], b[0])) and a[1] == b[1]
+
+
+def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[PlannedStep]:
     steps = case.load.steps or ()
     max_dT = case.solver.max_temperature_increment if max_dT is None else max_dT
     max_dt = case.solver.max_time_increment if max_dt is None else max_dt
@@ -219,9 +173,9 @@ def plan(case, max_dT: float | None = None, max_dt: float | None = None) -> list
         cures, probs = resolve_births(step.cure, regions, f"{path}.cure")
         problems += probs + _cure_problems(case, cures, born_by, born_later, cured_by, name, f"{path}.cure")
         try:
-            prof = _profile(step, T0, case, path)
+            prof = step_kinds.get(step.kind).build(step, T0, case, path)
         except InputError as err:
-            problems += _prefixed(err, path)
+            problems += err.problems
             continue
         times = np.asarray(prof.time_s, float)
         if step.output == "end":

@@ -2,8 +2,8 @@
 
 A profile is a list of breakpoints ``(time_s[i], temperature_C[i])`` joined by straight lines; each of the
 ``n - 1`` segments carries a label (``'preheat'``, ``'hot_soak'``, ...) and a cycle index (reflow pass or
-temperature cycle, 0-based). Everything is plain numpy: the case schema wraps these functions, the time-stepping
-engine walks :func:`increments`.
+temperature cycle, 0-based). Everything is plain numpy: the case's step kinds build profiles by name
+(:func:`build`; :mod:`fcpkg_fem.case.steps`), the process plan steps through them with :func:`increments`.
 
 Units: time in s, temperature in degC, rates in K/s.
 
