@@ -6,14 +6,11 @@ Registered models: ``elastic``, ``viscoelastic`` (Prony + WLF/Arrhenius), ``j2``
 """
 
 from fcpkg_fem.constitutive.base import MODELS, LocalSolveError, Model, make_model, model_names, register
-from fcpkg_fem.constitutive import elastic as _elastic  # noqa: F401  (registers 'elastic')
-from fcpkg_fem.constitutive import viscoelastic as _viscoelastic  # noqa: F401  (registers 'viscoelastic')
-from fcpkg_fem.constitutive import j2 as _j2  # noqa: F401  (registers 'j2')
-from fcpkg_fem.constitutive import anand as _anand  # noqa: F401  (registers 'anand')
-from fcpkg_fem.constitutive.anand import Anand
+# importing the model classes registers them, in this order
 from fcpkg_fem.constitutive.elastic import Elastic
-from fcpkg_fem.constitutive.j2 import J2
 from fcpkg_fem.constitutive.viscoelastic import Viscoelastic, cure_strain
+from fcpkg_fem.constitutive.j2 import J2
+from fcpkg_fem.constitutive.anand import Anand
 
 __all__ = [
     "MODELS",

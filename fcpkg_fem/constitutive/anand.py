@@ -38,14 +38,12 @@ from fcpkg_fem.constitutive.base import (
     DEV,
     ENG,
     LocalSolveError,
-    Model,
-    isotropic_of,
-    missing_params,
+    PlasticModel,
     register,
     tensor_norm,
 )
 from fcpkg_fem.constitutive.j2 import _iso_apply, radial_return_tangent
-from fcpkg_fem.materials.model import AnandParams, Material
+from fcpkg_fem.materials.params import AnandParams
 
 _LN2 = math.log(2.0)
 
@@ -164,22 +162,10 @@ def _solve_local(loc: _Local, maxit: int = 200) -> tuple[np.ndarray, np.ndarray,
 
 
 @register("anand")
-class Anand(Model):
+class Anand(PlasticModel):
     """Anand viscoplasticity; parameters in ``material.extra['anand']`` (:class:`AnandParams`)."""
 
-    inelastic = True
-
-    def __init__(self, material: Material, params: AnandParams):
-        self.material = material
-        self.elastic = isotropic_of(material, "anand")
-        self.params = params
-
-    @classmethod
-    def from_material(cls, material: Material) -> "Anand":
-        p = material.extra.get("anand")
-        if p is None:
-            raise missing_params(material, "anand", "the 9 Anand constants (s0, Q/R, A, xi, m, h0, s_hat, n, a)")
-        return cls(material, p)
+    params_what = "the 9 Anand constants (s0, Q/R, A, xi, m, h0, s_hat, n, a)"
 
     def init_state(self, n):
         z6 = np.zeros((n, 6))
@@ -217,12 +203,3 @@ class Anand(Model):
         w = state["w"] + 0.5 * np.einsum("ni,ni->n", state["sigma"] + sigma, deps_p)
         new = {"eps": eps.copy(), "sigma": sigma, "eps_p": eps_p_new, "s": s_new, "p": state["p"] + dp, "w": w}
         return sigma, D, new
-
-    def inelastic_strain(self, state):
-        return state["eps_p"]
-
-    def equivalent_inelastic_strain(self, state):
-        return state["p"]
-
-    def inelastic_work(self, state):
-        return state["w"]

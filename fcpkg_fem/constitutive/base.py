@@ -19,7 +19,7 @@ import numpy as np
 from fcpkg_fem.errors import InputError, SolverError, closest
 from fcpkg_fem.materials.model import Isotropic, Material
 
-__all__ = ["Model", "MODELS", "register", "make_model", "model_names", "LocalSolveError"]
+__all__ = ["Model", "PlasticModel", "MODELS", "register", "make_model", "model_names", "LocalSolveError"]
 
 
 class LocalSolveError(SolverError):
@@ -100,11 +100,16 @@ def isotropic_of(material: Material, model: str):
     return material.elastic
 
 
-def missing_params(material: Material, key: str, what: str) -> InputError:
-    return InputError.single(
-        f"materials.{material.name}.{key}",
-        f"model '{key}' needs {what}, but material '{material.name}' has none (material.extra['{key}'] is "
-        f"missing; it has: {', '.join(sorted(material.extra)) or 'no model parameters'})")
+def model_params(material: Material, key: str, what: str) -> Any:
+    """``material.extra[key]``, the parameters of model ``key``; InputError naming the material if it has none
+    (``what``: what the parameters are)."""
+    params = material.extra.get(key)
+    if params is None:
+        raise InputError.single(
+            f"materials.{material.name}.{key}",
+            f"model '{key}' needs {what}, but material '{material.name}' has none (material.extra['{key}'] is "
+            f"missing; it has: {', '.join(sorted(material.extra)) or 'no model parameters'})")
+    return params
 
 
 class Model:
@@ -156,3 +161,31 @@ class Model:
         if not dt >= 0:
             raise ValueError(f"dt must be >= 0 s, got {dt}")
         return eps, _broadcast_T(T0, n), _broadcast_T(T1, n), dt
+
+
+class PlasticModel(Model):
+    """Base of the isotropic plastic models (J2, Anand): isotropic elasticity of the material, parameters in
+    ``material.extra[name]``, and a state holding ``eps_p`` (inelastic strain, engineering shear), ``p``
+    (accumulated equivalent inelastic strain) and ``w`` (inelastic work density, J/m^3)."""
+
+    inelastic = True
+    params_what = ""
+    """What the parameters are, for the message when a material has none."""
+
+    def __init__(self, material: Material, params: Any):
+        self.material = material
+        self.elastic = isotropic_of(material, self.name)
+        self.params = params
+
+    @classmethod
+    def from_material(cls, material: Material) -> "PlasticModel":
+        return cls(material, model_params(material, cls.name, cls.params_what))
+
+    def inelastic_strain(self, state: dict[str, np.ndarray]) -> np.ndarray:
+        return state["eps_p"]
+
+    def equivalent_inelastic_strain(self, state: dict[str, np.ndarray]) -> np.ndarray:
+        return state["p"]
+
+    def inelastic_work(self, state: dict[str, np.ndarray]) -> np.ndarray:
+        return state["w"]

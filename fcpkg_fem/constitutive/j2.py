@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fcpkg_fem.constitutive.base import DEV, ENG, Model, isotropic_of, missing_params, register, tensor_norm
-from fcpkg_fem.materials.model import J2Params, Material
+from fcpkg_fem.constitutive.base import DEV, ENG, PlasticModel, register, tensor_norm
 
 _TINY = 1e-300
 
@@ -118,22 +117,10 @@ def _piecewise_return(f_tr: np.ndarray, p_n: np.ndarray, a: np.ndarray, R) -> tu
 
 
 @register("j2")
-class J2(Model):
-    """J2 plasticity; parameters in ``material.extra['j2']`` (:class:`~fcpkg_fem.materials.model.J2Params`)."""
+class J2(PlasticModel):
+    """J2 plasticity; parameters in ``material.extra['j2']`` (:class:`~fcpkg_fem.materials.params.J2Params`)."""
 
-    inelastic = True
-
-    def __init__(self, material: Material, params: J2Params):
-        self.material = material
-        self.elastic = isotropic_of(material, "j2")
-        self.params = params
-
-    @classmethod
-    def from_material(cls, material: Material) -> "J2":
-        p = material.extra.get("j2")
-        if p is None:
-            raise missing_params(material, "j2", "J2 plasticity parameters (yield stress table and hardening)")
-        return cls(material, p)
+    params_what = "J2 plasticity parameters (yield stress table and hardening)"
 
     def init_state(self, n):
         z6 = np.zeros((n, 6))
@@ -173,12 +160,3 @@ class J2(Model):
         w = state["w"] + 0.5 * np.einsum("ni,ni->n", state["sigma"] + sigma, deps_p)
         new = {"eps": eps.copy(), "sigma": sigma, "eps_p": eps_p_new, "beta": beta_new, "p": p + dp, "w": w}
         return sigma, D, new
-
-    def inelastic_strain(self, state):
-        return state["eps_p"]
-
-    def equivalent_inelastic_strain(self, state):
-        return state["p"]
-
-    def inelastic_work(self, state):
-        return state["w"]

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from fcpkg_fem.constitutive.base import DEV, ONE, Model, equivalent_strain, missing_params, register
+from fcpkg_fem.constitutive.base import DEV, ONE, Model, equivalent_strain, model_params, register
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.materials.model import CureShrinkage, Material, PronyParams
 
@@ -87,10 +87,8 @@ class Viscoelastic(Model):
 
     @classmethod
     def from_material(cls, material: Material) -> "Viscoelastic":
-        p = material.extra.get("prony")
-        if p is None:
-            raise missing_params(material, "prony", "a Prony series (PronyParams: G(t), K(t), shift constants)")
-        return cls(p, material)
+        return cls(model_params(material, "prony", "a Prony series (PronyParams: G(t), K(t), shift constants)"),
+                   material)
 
     def init_state(self, n):
         return {"eps": np.zeros((n, 6)), "hG": np.zeros((n, self._G.size, 6)), "hK": np.zeros((n, self._K.size)),

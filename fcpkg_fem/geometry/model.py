@@ -57,18 +57,13 @@ class Shape:
     def area(self) -> float:
         return self.a * self.b if self.kind == "rect" else np.pi * self.a**2
 
-    @property
-    def is_feature(self) -> bool:
-        """Small round outlines (bumps, vias, balls) get the fine feature mesh size."""
-        return self.kind == "disk"
-
 
 @dataclass(frozen=True)
 class Prism:
     """One part: ``shape`` swept from ``z0`` to ``z1`` (m).
 
     Attributes:
-        region: region name (see geometry/names.py); several prisms may share one (the bumps of an array).
+        region: region name (see fcpkg_fem.case.names); several prisms may share one (the bumps of an array).
         material: material name the region is made of.
         priority: where prisms overlap, the higher priority owns the space (a via through a carrier layer).
         item: index of the prism within its region (bump id, via id); -1 for single parts.

@@ -205,29 +205,25 @@ def check_reflow(profile: Profile, alloy: str = "pb_free", classification_C: flo
         if not lo - 1e-9 <= x <= hi + 1e-9:
             v.append(Violation(name, x, lo if x < lo else hi, f"{tag}: {x:.4g} s {what}; {std} asks {lo:g}-{hi:g} s"))
 
+    def at_most(name: str, x: float, hi: float, slack: float, unit: str, what: str) -> None:
+        if x > hi + slack:
+            v.append(Violation(name, x, hi, f"{what}; {std} allows at most {hi:g} {unit}"))
+
     for k, m in enumerate(passes):
         tag = f"pass {k + 1}" if len(passes) > 1 else "the profile"
         Tp = m["peak_C"]
-        if m["ramp_up_K_per_s"] > lim.ramp_up_max_K_per_s + 1e-12:
-            v.append(Violation("ramp_up_rate", m["ramp_up_K_per_s"], lim.ramp_up_max_K_per_s,
-                               f"{tag}: heats at {m['ramp_up_K_per_s']:.3g} K/s above Ts max "
-                               f"{lim.preheat_max_C:g} degC; {std} allows at most {lim.ramp_up_max_K_per_s:g} K/s"))
-        if m["ramp_down_K_per_s"] > lim.ramp_down_max_K_per_s + 1e-12:
-            v.append(Violation("ramp_down_rate", m["ramp_down_K_per_s"], lim.ramp_down_max_K_per_s,
-                               f"{tag}: cools at {m['ramp_down_K_per_s']:.3g} K/s; {std} allows at most "
-                               f"{lim.ramp_down_max_K_per_s:g} K/s"))
+        at_most("ramp_up_rate", m["ramp_up_K_per_s"], lim.ramp_up_max_K_per_s, 1e-12, "K/s",
+                f"{tag}: heats at {m['ramp_up_K_per_s']:.3g} K/s above Ts max {lim.preheat_max_C:g} degC")
+        at_most("ramp_down_rate", m["ramp_down_K_per_s"], lim.ramp_down_max_K_per_s, 1e-12, "K/s",
+                f"{tag}: cools at {m['ramp_down_K_per_s']:.3g} K/s")
         window("preheat_time", m["preheat_time_s"], lim.preheat_time_min_s, lim.preheat_time_max_s, tag,
                f"between Ts min {lim.preheat_min_C:g} and Ts max {lim.preheat_max_C:g} degC before the peak")
         window("time_above_liquidus", m["time_above_liquidus_s"], lim.time_above_liquidus_min_s,
                lim.time_above_liquidus_max_s, tag, f"above TL {lim.liquidus_C:g} degC")
-        if m["time_near_peak_s"] > lim.time_near_peak_max_s + 1e-9:
-            v.append(Violation("time_near_peak", m["time_near_peak_s"], lim.time_near_peak_max_s,
-                               f"{tag}: {m['time_near_peak_s']:.4g} s within {lim.near_peak_band_C:g} K of its "
-                               f"peak {Tp:g} degC; {std} allows at most {lim.time_near_peak_max_s:g} s"))
-        if m["time_25C_to_peak_s"] > lim.time_25C_to_peak_max_s + 1e-9:
-            v.append(Violation("time_25C_to_peak", m["time_25C_to_peak_s"], lim.time_25C_to_peak_max_s,
-                               f"{tag}: {m['time_25C_to_peak_s']:.4g} s from 25 degC to the peak; {std} allows at "
-                               f"most {lim.time_25C_to_peak_max_s:g} s"))
+        at_most("time_near_peak", m["time_near_peak_s"], lim.time_near_peak_max_s, 1e-9, "s",
+                f"{tag}: {m['time_near_peak_s']:.4g} s within {lim.near_peak_band_C:g} K of its peak {Tp:g} degC")
+        at_most("time_25C_to_peak", m["time_25C_to_peak_s"], lim.time_25C_to_peak_max_s, 1e-9, "s",
+                f"{tag}: {m['time_25C_to_peak_s']:.4g} s from 25 degC to the peak")
         if classification_C is not None:
             if Tp < classification_C - 1e-9:
                 v.append(Violation("peak_below_classification", Tp, classification_C,
@@ -254,6 +250,114 @@ def _raise_or_attach(profile: Profile, violations: list[Violation], allow_nonsta
                           for x in violations])
     return Profile(profile.time_s, profile.temperature_C, profile.segments, profile.cycle, profile.standard,
                    profile.parameters, tuple(violations))
+
+
+class _Curve:
+    """A piecewise-linear temperature curve built segment by segment from ``T0`` at t = 0; a segment no longer than
+    ``min_dt`` (s) is left out."""
+
+    def __init__(self, T0: float, min_dt: float):
+        self.t: list[float] = [0.0]
+        self.T: list[float] = [T0]
+        self.labels: list[str] = []
+        self.cycle: list[int] = []
+        self.min_dt = min_dt
+
+    def seg(self, label: str, T_to: float, dt: float, k: int) -> None:
+        """Append a segment of ``dt`` s to ``T_to`` degC, labelled ``label``, in pass or cycle ``k``."""
+        if dt <= self.min_dt:
+            return
+        self.t.append(self.t[-1] + dt)
+        self.T.append(T_to)
+        self.labels.append(label)
+        self.cycle.append(k)
+
+    def profile(self, standard: str, params: dict[str, Any]) -> Profile:
+        return Profile(np.array(self.t), np.array(self.T), tuple(self.labels), np.array(self.cycle), standard, params)
+
+
+def _reflow_peak(alloy: str, peak_C: Any, classification_C: Any, package_thickness_m: Any, package_volume_m3: Any,
+                 field: str, P: list[Problem]) -> tuple[float | None, float | None]:
+    """(Tc, Tp): the classification temperature (given, from the package size, or None) and the peak (given, or
+    Tc); problems are appended to ``P``."""
+    Tc = None
+    if classification_C is not None:
+        Tc = _number(classification_C, "classification_C", field, P)
+    elif package_thickness_m is not None or package_volume_m3 is not None:
+        if package_thickness_m is None or package_volume_m3 is None:
+            P.append(Problem(_path(field, "package_volume_m3" if package_volume_m3 is None else
+                                   "package_thickness_m"),
+                             "give both package_thickness_m and package_volume_m3 for the classification "
+                             "temperature (J-STD-020 Tables 4-1/4-2)"))
+        else:
+            try:
+                Tc = classification_temperature(alloy, package_thickness_m, package_volume_m3, field=field)
+            except InputError as e:
+                P.extend(e.problems)
+    if peak_C is None and Tc is None and not any(p.field.endswith("package_volume_m3") or
+                                                 p.field.endswith("package_thickness_m") for p in P):
+        P.append(Problem(_path(field, "peak_C"),
+                         "no peak temperature: give peak_C, or the package size (package_thickness_m and "
+                         "package_volume_m3) for the classification temperature, or classification_C"))
+    Tp = _number(peak_C, "peak_C", field, P) if peak_C is not None else Tc
+    return Tc, Tp
+
+
+def _reflow_rise(field: str, passes: int, order: list[tuple[str, float, str, bool]], Tend: float, Ts1: float,
+                 band: float, tp: float, tL: float, Tp: float, TL: float, r_up: float,
+                 r_dn: float) -> tuple[float, float]:
+    """(peak plateau, time of the rise from TL to Tp - band), s. InputError unless the temperatures of ``order``
+    (name, value, field to blame, given by the caller) increase, a pass ends below TL (and below Ts min when another
+    follows), and the times near the peak and above TL can be met at the given rates."""
+    P: list[Problem] = []
+    for (n1, a, f1, g1), (n2, b, f2, g2) in zip(order[:-1], order[1:]):
+        if not a < b:
+            P.append(Problem(_path(field, f1 if g1 or not g2 else f2),
+                             f"{n1} = {a:g} degC must be below {n2} = {b:g} degC"))
+    if not Tend < TL:
+        P.append(Problem(_path(field, "end_C"), f"{Tend:g} degC must be below the liquidus {TL:g} degC"))
+    if passes > 1 and not Tend < Ts1:
+        P.append(Problem(_path(field, "end_C"), f"{Tend:g} degC must be below preheat_min_C {Ts1:g} degC so "
+                                                f"that the next pass starts with a ramp to it"))
+    if P:
+        raise InputError(P)
+    # The time within `band` of Tp is band/r_up (rise) + plateau + band/r_dn (fall); the plateau cannot be negative.
+    plateau = tp - band / r_up - band / r_dn
+    if plateau < -1e-12:
+        P.append(Problem(_path(field, "time_near_peak_s"),
+                         f"{tp:g} s is shorter than the {band:g} K rise and fall around the peak take at "
+                         f"{r_up:g} and {r_dn:g} K/s ({band / r_up + band / r_dn:.4g} s)"))
+    # Time above TL = rise TL -> Tp - band + tp + fall Tp - band -> TL.
+    t_rise = tL - tp - (Tp - band - TL) / r_dn
+    if not P and (t_rise <= 0 or (Tp - band - TL) / t_rise > r_up + 1e-12):
+        t_min = tp + (Tp - band - TL) / r_dn + (Tp - band - TL) / r_up
+        P.append(Problem(_path(field, "time_above_liquidus_s"),
+                         f"{tL:g} s cannot be met: heating from TL {TL:g} to {Tp - band:g} degC at "
+                         f"{r_up:g} K/s at most, {tp:g} s near the peak and cooling back to TL at {r_dn:g} K/s "
+                         f"take at least {t_min:.4g} s"))
+    if P:
+        raise InputError(P)
+    return max(plateau, 0.0), t_rise
+
+
+def _reflow_curve(passes: int, T0: float, Ts1: float, Ts2: float, TL: float, Tp: float, Tend: float, band: float,
+                  ts: float, r_up: float, r_dn: float, t_rise: float, plateau: float, dwell: float) -> _Curve:
+    """The segments of every pass (see :func:`reflow_profile`)."""
+    curve = _Curve(T0, 0.0)
+    for k in range(passes):
+        Ta = curve.T[-1]
+        curve.seg("ramp", Ts1, (Ts1 - Ta) / r_up, k)
+        curve.seg("preheat", Ts2, ts, k)
+        curve.seg("ramp_up", TL, (TL - Ts2) / r_up, k)
+        curve.seg("above_liquidus", Tp - band, t_rise, k)
+        curve.seg("ramp_up", Tp, band / r_up, k)
+        if plateau > 1e-12:
+            curve.seg("peak", Tp, plateau, k)
+        curve.seg("ramp_down", TL, (Tp - TL) / r_dn, k)
+        curve.seg("cool", Tend, (TL - Tend) / r_dn, k)
+        if k < passes - 1 and dwell > 0:
+            curve.seg("hold", Tend, dwell, k)
+    return curve
 
 
 @register("reflow")
@@ -322,26 +426,7 @@ def reflow_profile(alloy: str = "pb_free", peak_C: float | None = None, package_
              "time_near_peak_s", positive=True)
     dwell = num(pass_dwell_s, "pass_dwell_s", nonnegative=True)
     tol = num(peak_tolerance_C, "peak_tolerance_C", nonnegative=True)
-    Tc = None
-    if classification_C is not None:
-        Tc = num(classification_C, "classification_C")
-    elif package_thickness_m is not None or package_volume_m3 is not None:
-        if package_thickness_m is None or package_volume_m3 is None:
-            P.append(Problem(_path(field, "package_volume_m3" if package_volume_m3 is None else
-                                   "package_thickness_m"),
-                             "give both package_thickness_m and package_volume_m3 for the classification "
-                             "temperature (J-STD-020 Tables 4-1/4-2)"))
-        else:
-            try:
-                Tc = classification_temperature(alloy, package_thickness_m, package_volume_m3, field=field)
-            except InputError as e:
-                P.extend(e.problems)
-    if peak_C is None and Tc is None and not any(p.field.endswith("package_volume_m3") or
-                                                 p.field.endswith("package_thickness_m") for p in P):
-        P.append(Problem(_path(field, "peak_C"),
-                         "no peak temperature: give peak_C, or the package size (package_thickness_m and "
-                         "package_volume_m3) for the classification temperature, or classification_C"))
-    Tp = num(peak_C, "peak_C") if peak_C is not None else Tc
+    Tc, Tp = _reflow_peak(alloy, peak_C, classification_C, package_thickness_m, package_volume_m3, field, P)
     if P:
         raise InputError(P)
     band = lim.near_peak_band_C
@@ -350,60 +435,8 @@ def reflow_profile(alloy: str = "pb_free", peak_C: float | None = None, package_
              ("preheat_max_C", Ts2, "preheat_max_C", preheat_max_C is not None),
              ("liquidus_C", TL, "liquidus_C", liquidus_C is not None),
              (f"the peak {Tp:g} degC - {band:g} K", Tp - band, "peak_C", True)]
-    for (n1, a, f1, g1), (n2, b, f2, g2) in zip(order[:-1], order[1:]):
-        if not a < b:
-            P.append(Problem(_path(field, f1 if g1 or not g2 else f2),
-                             f"{n1} = {a:g} degC must be below {n2} = {b:g} degC"))
-    if not Tend < TL:
-        P.append(Problem(_path(field, "end_C"), f"{Tend:g} degC must be below the liquidus {TL:g} degC"))
-    if passes > 1 and not Tend < Ts1:
-        P.append(Problem(_path(field, "end_C"), f"{Tend:g} degC must be below preheat_min_C {Ts1:g} degC so "
-                                                f"that the next pass starts with a ramp to it"))
-    if P:
-        raise InputError(P)
-    # The time within `band` of Tp is band/r_up (rise) + plateau + band/r_dn (fall); the plateau cannot be negative.
-    plateau = tp - band / r_up - band / r_dn
-    if plateau < -1e-12:
-        P.append(Problem(_path(field, "time_near_peak_s"),
-                         f"{tp:g} s is shorter than the {band:g} K rise and fall around the peak take at "
-                         f"{r_up:g} and {r_dn:g} K/s ({band / r_up + band / r_dn:.4g} s)"))
-    # Time above TL = rise TL -> Tp - band + tp + fall Tp - band -> TL.
-    t_rise = tL - tp - (Tp - band - TL) / r_dn
-    if not P and (t_rise <= 0 or (Tp - band - TL) / t_rise > r_up + 1e-12):
-        t_min = tp + (Tp - band - TL) / r_dn + (Tp - band - TL) / r_up
-        P.append(Problem(_path(field, "time_above_liquidus_s"),
-                         f"{tL:g} s cannot be met: heating from TL {TL:g} to {Tp - band:g} degC at "
-                         f"{r_up:g} K/s at most, {tp:g} s near the peak and cooling back to TL at {r_dn:g} K/s "
-                         f"take at least {t_min:.4g} s"))
-    if P:
-        raise InputError(P)
-    plateau = max(plateau, 0.0)
-    t_pts: list[float] = [0.0]
-    T_pts: list[float] = [T0]
-    labels: list[str] = []
-    cyc: list[int] = []
-
-    def seg(label: str, T_to: float, dt: float, k: int) -> None:
-        if dt <= 0:
-            return
-        t_pts.append(t_pts[-1] + dt)
-        T_pts.append(T_to)
-        labels.append(label)
-        cyc.append(k)
-
-    for k in range(passes):
-        Ta = T_pts[-1]
-        seg("ramp", Ts1, (Ts1 - Ta) / r_up, k)
-        seg("preheat", Ts2, ts, k)
-        seg("ramp_up", TL, (TL - Ts2) / r_up, k)
-        seg("above_liquidus", Tp - band, t_rise, k)
-        seg("ramp_up", Tp, band / r_up, k)
-        if plateau > 1e-12:
-            seg("peak", Tp, plateau, k)
-        seg("ramp_down", TL, (Tp - TL) / r_dn, k)
-        seg("cool", Tend, (TL - Tend) / r_dn, k)
-        if k < passes - 1 and dwell > 0:
-            seg("hold", Tend, dwell, k)
+    plateau, t_rise = _reflow_rise(field, passes, order, Tend, Ts1, band, tp, tL, Tp, TL, r_up, r_dn)
+    curve = _reflow_curve(passes, T0, Ts1, Ts2, TL, Tp, Tend, band, ts, r_up, r_dn, t_rise, plateau, dwell)
     params = {"profile": "reflow", "alloy": alloy, "standard_revision": REFLOW_STANDARD, "passes": int(passes),
               "peak_C": Tp, "classification_C": Tc, "package_thickness_m": package_thickness_m,
               "package_volume_m3": package_volume_m3, "start_C": T0, "end_C": Tend, "preheat_min_C": Ts1,
@@ -411,7 +444,7 @@ def reflow_profile(alloy: str = "pb_free", peak_C: float | None = None, package_
               "liquidus_C": TL, "time_above_liquidus_s": tL, "time_near_peak_s": tp, "pass_dwell_s": dwell,
               "peak_tolerance_C": tol, "peak_plateau_s": plateau,
               "above_liquidus_rate_K_per_s": (Tp - band - TL) / t_rise, "limits": asdict(lim)}
-    prof = Profile(np.array(t_pts), np.array(T_pts), tuple(labels), np.array(cyc), REFLOW_STANDARD, params)
+    prof = curve.profile(REFLOW_STANDARD, params)
     viol = check_reflow(prof, alloy, Tc, peak_tolerance_C=tol)
     return _raise_or_attach(prof, viol, allow_nonstandard, field, _VIOLATION_FIELD, "this reflow profile")
 
@@ -549,6 +582,53 @@ def check_thermal_cycle(profile: Profile, condition: str | None = None, *, T_min
     return v
 
 
+def _cycle_rate(field: str, dT: float, soak: float, ramp_K_per_s: Any, cycles_per_hour: Any,
+                notes: list[str]) -> float:
+    """The ramp rate (K/s): given, from the cycle rate, or the default (slowed to keep 3 cycles/h, noted)."""
+    P: list[Problem] = []
+    if ramp_K_per_s is not None:
+        rate = _number(ramp_K_per_s, "ramp_K_per_s", field, P, positive=True)
+    elif cycles_per_hour is not None:
+        cph = _number(cycles_per_hour, "cycles_per_hour", field, P, positive=True)
+        if not P:
+            t_ramp = (3600.0 / cph - 2 * soak) / 2
+            if t_ramp <= 0:
+                P.append(Problem(_path(field, "cycles_per_hour"),
+                                 f"{cph:g} cycles/h is a period of {3600 / cph:g} s, no longer than the two soaks "
+                                 f"of {soak:g} s: no time is left to ramp"))
+            else:
+                rate = dT / t_ramp
+    else:
+        rate = _DEFAULT_CYCLE_RAMP_K_PER_S
+        period = 2 * soak + 2 * dT / rate
+        if 3600.0 / period > CYCLES_PER_HOUR_RANGE[1]:
+            # Short soaks on a narrow range would cycle faster than 3/h: slow the ramp to exactly 3/h.
+            rate = dT / ((3600.0 / CYCLES_PER_HOUR_RANGE[1] - 2 * soak) / 2)
+            notes.append(f"default ramp slowed to {rate * 60:.4g} K/min to keep {CYCLES_PER_HOUR_RANGE[1]:g} "
+                         f"cycles/h")
+    if P:
+        raise InputError(P)
+    return rate
+
+
+def _cycle_curve(cycles: int, first: str, lo: float, hi: float, T0: float, T1: float, soak: float,
+                 rate: float) -> _Curve:
+    """The segments of the cycling (see :func:`thermal_cycle`)."""
+    dT = hi - lo
+    E1, E2 = (hi, lo) if first == "hot" else (lo, hi)
+    soak_label = {hi: "hot_soak", lo: "cold_soak"}
+    curve = _Curve(T0, 1e-12)
+    curve.seg("ramp", E1, abs(E1 - T0) / rate, 0)
+    for k in range(cycles):
+        curve.seg(soak_label[E1], E1, soak, k)
+        curve.seg("cooling" if E2 < E1 else "heating", E2, dT / rate, k)
+        curve.seg(soak_label[E2], E2, soak, k)
+        if k < cycles - 1:
+            curve.seg("heating" if E1 > E2 else "cooling", E1, dT / rate, k)
+    curve.seg("ramp", T1, abs(T1 - E2) / rate, cycles - 1)
+    return curve
+
+
 @register("thermal_cycle")
 def thermal_cycle(condition: str | None = None, T_min_C: float | None = None, T_max_C: float | None = None,
                   cycles: int = 1, soak_s: float = 600.0, ramp_K_per_s: float | None = None,
@@ -599,54 +679,14 @@ def thermal_cycle(condition: str | None = None, T_min_C: float | None = None, T_
     notes: list[str] = []
     if not any(abs(soak - m) < 1e-9 for m in SOAK_MODES_S):
         notes.append(f"soak {soak:g} s is not one of the standard's soak modes (1, 5, 10, 15 min)")
-    if ramp_K_per_s is not None:
-        rate = _number(ramp_K_per_s, "ramp_K_per_s", field, P, positive=True)
-    elif cycles_per_hour is not None:
-        cph = _number(cycles_per_hour, "cycles_per_hour", field, P, positive=True)
-        if not P:
-            t_ramp = (3600.0 / cph - 2 * soak) / 2
-            if t_ramp <= 0:
-                P.append(Problem(_path(field, "cycles_per_hour"),
-                                 f"{cph:g} cycles/h is a period of {3600 / cph:g} s, no longer than the two soaks "
-                                 f"of {soak:g} s: no time is left to ramp"))
-            else:
-                rate = dT / t_ramp
-    else:
-        rate = _DEFAULT_CYCLE_RAMP_K_PER_S
-        period = 2 * soak + 2 * dT / rate
-        if 3600.0 / period > CYCLES_PER_HOUR_RANGE[1]:
-            # Short soaks on a narrow range would cycle faster than 3/h: slow the ramp to exactly 3/h.
-            rate = dT / ((3600.0 / CYCLES_PER_HOUR_RANGE[1] - 2 * soak) / 2)
-            notes.append(f"default ramp slowed to {rate * 60:.4g} K/min to keep {CYCLES_PER_HOUR_RANGE[1]:g} "
-                         f"cycles/h")
-    if P:
-        raise InputError(P)
-    E1, E2 = (hi, lo) if first == "hot" else (lo, hi)
-    soak_label = {hi: "hot_soak", lo: "cold_soak"}
-    t_pts, T_pts, labels, cyc = [0.0], [T0], [], []
-
-    def seg(label: str, T_to: float, dt: float, k: int) -> None:
-        if dt <= 1e-12:
-            return
-        t_pts.append(t_pts[-1] + dt)
-        T_pts.append(T_to)
-        labels.append(label)
-        cyc.append(k)
-
-    seg("ramp", E1, abs(E1 - T0) / rate, 0)
-    for k in range(cycles):
-        seg(soak_label[E1], E1, soak, k)
-        seg("cooling" if E2 < E1 else "heating", E2, dT / rate, k)
-        seg(soak_label[E2], E2, soak, k)
-        if k < cycles - 1:
-            seg("heating" if E1 > E2 else "cooling", E1, dT / rate, k)
-    seg("ramp", T1, abs(T1 - E2) / rate, cycles - 1)
+    rate = _cycle_rate(field, dT, soak, ramp_K_per_s, cycles_per_hour, notes)
+    curve = _cycle_curve(cycles, first, lo, hi, T0, T1, soak, rate)
     period = 2 * soak + 2 * dT / rate
     params = {"profile": "thermal_cycle", "standard_revision": CYCLING_STANDARD, "condition": key,
               "T_min_C": lo, "T_max_C": hi, "cycles": int(cycles), "soak_s": soak, "ramp_K_per_s": rate,
               "cycles_per_hour": 3600.0 / period, "period_s": period, "start_C": T0, "end_C": T1, "first": first,
               "board_level": bool(board_level), "notes": notes}
-    prof = Profile(np.array(t_pts), np.array(T_pts), tuple(labels), np.array(cyc), CYCLING_STANDARD, params)
+    prof = curve.profile(CYCLING_STANDARD, params)
     viol = check_thermal_cycle(prof, key, T_min_C=None if key else lo, T_max_C=None if key else hi, soak_s=soak,
                                board_level=board_level)
     # A cycle rate out of range is blamed on what the caller gave to set it.

@@ -364,89 +364,114 @@ def _parse_prony(raw: Any, base: PronyParams | None, field: str, src: str, out: 
     return None
 
 
-def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: Path | None = None) -> Material | None:
-    if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give the material's properties as 'key: value' lines")
-        return None
-    n_before = len(out.problems)
-    _unknown_keys(raw, ENTRY_KEYS, field, out)
+@dataclasses.dataclass
+class _Entry:
+    """One ``materials.<name>`` entry while it is read: the raw mapping, the material it overrides (None for a new
+    one), its dotted field path, the source text of what it gives, the problem collector, and the source of each
+    property it sets (in the order they are read)."""
 
-    # --- base ----------------------------------------------------------------------------------------------
-    base: Material | None = None
+    raw: Mapping
+    base: Material | None
+    field: str
+    src: str
+    out: _Collector
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _entry_base(name: str, raw: Mapping, field: str, out: _Collector) -> tuple[bool, Material | None]:
+    """(ok, base): the library material the entry overrides (``base:``, or its own name), None for a new one; not
+    ok when ``base:`` names no library material (problem recorded)."""
     if "base" in raw:
         base = out.run(library.get, raw["base"], f"{field}.base")
-        if base is None:
-            return None
-    elif name.lower() in library.builtin_names():
-        base = library.get(name.lower())
-    is_new = base is None
+        return base is not None, base
+    if name.lower() in library.builtin_names():
+        return True, library.get(name.lower())
+    return True, None
 
-    source = _text(raw, "source", field, out, required=is_new)
-    description = _text(raw, "description", field, out)
-    notes = _text(raw, "notes", field, out)
-    src = source or "case file override (no source given)"
-    sources: dict[str, str] = {}
 
-    # --- Tg ------------------------------------------------------------------------------------------------
-    Tg = base.Tg if base is not None else None
+def _entry_temperatures(e: _Entry) -> tuple[float | None, bool, dict[str, Any]]:
+    """(Tg, whether the entry gives Tg, the solidus change as Material keywords)."""
+    raw, field, out = e.raw, e.field, e.out
+    Tg = e.base.Tg if e.base is not None else None
     Tg_given = "Tg" in raw
     if Tg_given:
         Tg = out.run(parse_quantity, raw["Tg"], "temperature", f"{field}.Tg")
-        sources["Tg"] = src
+        e.sources["Tg"] = e.src
     solidus_changes: dict[str, Any] = {}
     if "solidus" in raw:
         solidus_changes["solidus"] = out.run(parse_quantity, raw["solidus"], "temperature", f"{field}.solidus")
-        sources["solidus"] = src
+        e.sources["solidus"] = e.src
+    return Tg, Tg_given, solidus_changes
 
-    # --- elastic -------------------------------------------------------------------------------------------
-    elastic = base.elastic if base is not None else None
+
+def _entry_orthotropic(e: _Entry, elastic: Any) -> Any:
+    """``orthotropic:`` over the base's orthotropic constants (if any) -> Orthotropic, else ``elastic`` unchanged."""
+    raw, field, out = e.raw, e.field, e.out
+    ortho = raw["orthotropic"]
+    f_o = f"{field}.orthotropic"
+    if not isinstance(ortho, Mapping):
+        out.add(f_o, f"{ortho!r} is not a mapping; give {', '.join(_ORTHO_KEYS)}")
+        return elastic
+    _unknown_keys(ortho, _ORTHO_KEYS, f_o, out)
+    prev = elastic.tables() if isinstance(elastic, Orthotropic) else {}
+    tabs = {}
+    for key in _ORTHO_KEYS:
+        if key in ortho:
+            tabs[key] = _parse_table(ortho[key], _ORTHO_KINDS[key], f"{f_o}.{key}", out)
+        elif key in prev:
+            tabs[key] = prev[key]
+        else:
+            why = "" if e.base is None else " (the base material is not orthotropic)"
+            out.add(f"{f_o}.{key}", f"missing{why}; orthotropic needs all of {', '.join(_ORTHO_KEYS)}")
+    if len(tabs) == len(_ORTHO_KEYS) and all(t is not None for t in tabs.values()):
+        elastic = Orthotropic(**tabs)
+    e.sources["E"] = e.sources["nu"] = e.src
+    return elastic
+
+
+def _entry_isotropic(e: _Entry, elastic: Any) -> Any:
+    """``E`` and/or ``nu`` over the base's isotropic constants -> Isotropic, else ``elastic`` unchanged."""
+    raw, field, out = e.raw, e.field, e.out
+    E = _parse_table(raw["E"], "stress", f"{field}.E", out) if "E" in raw else None
+    nu = _parse_table(raw["nu"], "dimensionless", f"{field}.nu", out) if "nu" in raw else None
+    if nu is not None and (nu.values.min() <= -1 or nu.values.max() >= 0.5):
+        out.add(f"{field}.nu", f"{raw['nu']!r}: an isotropic Poisson ratio must lie in (-1, 0.5)")
+        nu = None
+    if isinstance(elastic, Isotropic):
+        E = E if "E" in raw else elastic.E
+        nu = nu if "nu" in raw else elastic.nu
+    else:
+        for key in ("E", "nu"):
+            if key not in raw:
+                why = "the base material is orthotropic" if e.base is not None else "a new material needs both"
+                out.add(f"{field}.{key}", f"missing; {why}: give 'E' and 'nu' (isotropic) or 'orthotropic'")
+    if E is not None and nu is not None:
+        elastic = Isotropic(E, nu)
+    for key in ("E", "nu"):
+        if key in raw:
+            e.sources[key] = e.src
+    return elastic
+
+
+def _entry_elastic(e: _Entry) -> Any:
+    """The entry's elasticity: isotropic (``E``, ``nu``) or ``orthotropic``, over the base's; None if missing."""
+    raw = e.raw
+    elastic = e.base.elastic if e.base is not None else None
     has_iso = "E" in raw or "nu" in raw
     if "orthotropic" in raw and has_iso:
-        out.add(field, "give either 'E' and 'nu' (isotropic) or 'orthotropic', not both")
+        e.out.add(e.field, "give either 'E' and 'nu' (isotropic) or 'orthotropic', not both")
     elif "orthotropic" in raw:
-        ortho = raw["orthotropic"]
-        f_o = f"{field}.orthotropic"
-        if not isinstance(ortho, Mapping):
-            out.add(f_o, f"{ortho!r} is not a mapping; give {', '.join(_ORTHO_KEYS)}")
-        else:
-            _unknown_keys(ortho, _ORTHO_KEYS, f_o, out)
-            prev = elastic.tables() if isinstance(elastic, Orthotropic) else {}
-            tabs = {}
-            for key in _ORTHO_KEYS:
-                if key in ortho:
-                    tabs[key] = _parse_table(ortho[key], _ORTHO_KINDS[key], f"{f_o}.{key}", out)
-                elif key in prev:
-                    tabs[key] = prev[key]
-                else:
-                    why = "" if is_new else " (the base material is not orthotropic)"
-                    out.add(f"{f_o}.{key}", f"missing{why}; orthotropic needs all of {', '.join(_ORTHO_KEYS)}")
-            if len(tabs) == len(_ORTHO_KEYS) and all(t is not None for t in tabs.values()):
-                elastic = Orthotropic(**tabs)
-            sources["E"] = sources["nu"] = src
+        elastic = _entry_orthotropic(e, elastic)
     elif has_iso:
-        E = _parse_table(raw["E"], "stress", f"{field}.E", out) if "E" in raw else None
-        nu = _parse_table(raw["nu"], "dimensionless", f"{field}.nu", out) if "nu" in raw else None
-        if nu is not None and (nu.values.min() <= -1 or nu.values.max() >= 0.5):
-            out.add(f"{field}.nu", f"{raw['nu']!r}: an isotropic Poisson ratio must lie in (-1, 0.5)")
-            nu = None
-        if isinstance(elastic, Isotropic):
-            E = E if "E" in raw else elastic.E
-            nu = nu if "nu" in raw else elastic.nu
-        else:
-            for key in ("E", "nu"):
-                if key not in raw:
-                    why = "the base material is orthotropic" if base is not None else "a new material needs both"
-                    out.add(f"{field}.{key}", f"missing; {why}: give 'E' and 'nu' (isotropic) or 'orthotropic'")
-        if E is not None and nu is not None:
-            elastic = Isotropic(E, nu)
-        for key in ("E", "nu"):
-            if key in raw:
-                sources[key] = src
-    elif is_new:
-        out.add(f"{field}.E", "missing; a new material needs 'E' and 'nu' (isotropic) or 'orthotropic'")
+        elastic = _entry_isotropic(e, elastic)
+    elif e.base is None:
+        e.out.add(f"{e.field}.E", "missing; a new material needs 'E' and 'nu' (isotropic) or 'orthotropic'")
+    return elastic
 
-    # --- CTE -----------------------------------------------------------------------------------------------
-    cte = base.cte if base is not None else None
+
+def _entry_cte_kind(e: _Entry, cte: CTE | None) -> tuple[str, float | None, bool]:
+    """(kind, reference temperature T0, whether ``cte_kind`` is given): the entry's over the base CTE's."""
+    raw, field, out = e.raw, e.field, e.out
     kind = cte.kind if cte is not None else "instantaneous"
     T0 = cte.T0 if cte is not None else None
     kind_given = "cte_kind" in raw
@@ -464,7 +489,12 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
     elif kind == "secant" and T0 is None:
         out.add(f"{field}.cte_reference_temperature",
                 "missing; a secant CTE is measured from a reference temperature: give it (e.g. '25 C')")
+    return kind, T0, kind_given
 
+
+def _entry_cte_directions(e: _Entry, Tg: float | None, kind: str) -> dict[str, Table | None]:
+    """The CTE tables the entry gives, by direction x, y, z (``cte``, or ``cte_xy`` and ``cte_z``)."""
+    raw, field, out = e.raw, e.field, e.out
     dirs: dict[str, Table | None] = {}
     steps = []
     if "cte" in raw and ("cte_xy" in raw or "cte_z" in raw):
@@ -486,9 +516,18 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
         if step and kind == "secant":
             out.add(f"{field}.{key}", "a glassy/rubbery CTE is an instantaneous step; it cannot be used with "
                                       "'cte_kind: secant'")
-    if is_new and not dirs:
+    return dirs
+
+
+def _entry_cte(e: _Entry, Tg: float | None, Tg_given: bool) -> CTE | None:
+    """The entry's CTE over the base's; a base's glassy/rubbery step follows a changed Tg."""
+    raw, field, out, base = e.raw, e.field, e.out, e.base
+    cte = base.cte if base is not None else None
+    kind, T0, kind_given = _entry_cte_kind(e, cte)
+    dirs = _entry_cte_directions(e, Tg, kind)
+    if base is None and not dirs:
         out.add(f"{field}.cte", "missing; a new material needs 'cte' (or 'cte_xy' and 'cte_z')")
-    elif is_new and len(dirs) < 3:
+    elif base is None and len(dirs) < 3:
         missing = "cte_z" if "z" not in dirs else "cte_xy"
         out.add(f"{field}.{missing}", "missing; give both 'cte_xy' and 'cte_z' (or one 'cte')")
     elif cte is not None and len(dirs) < 3 and (kind != cte.kind or T0 != cte.T0) and (dirs or kind_given):
@@ -502,19 +541,23 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
                 cte = CTE(merged["x"], merged["y"], merged["z"], kind, T0 if kind == "secant" else None)
             except ValueError as err:
                 out.add(f"{field}.cte", str(err))
-            sources["cte"] = src
+            e.sources["cte"] = e.src
     elif Tg_given and Tg is not None and base is not None and base.Tg is not None and cte is not None:
         # Only Tg changed: move the base material's glassy/rubbery step with it.
         cte = CTE(*(_move_step(t, base.Tg, Tg) for t in cte.tables()), cte.kind, cte.T0)
+    return cte
 
-    # --- thermal -------------------------------------------------------------------------------------------
+
+def _entry_thermal(e: _Entry) -> tuple[tuple | None, Table | None, Table | None]:
+    """(conductivity tables (x, y, z), density, specific heat): the entry's over the base's."""
+    raw, field, out, base = e.raw, e.field, e.out, e.base
     k = base.k if base is not None else None
     if "conductivity" in raw and ("conductivity_xy" in raw or "conductivity_z" in raw):
         out.add(field, "give either 'conductivity' or 'conductivity_xy' and 'conductivity_z', not both")
     elif "conductivity" in raw:
         t = _parse_table(raw["conductivity"], "conductivity", f"{field}.conductivity", out)
         k = (t, t, t) if t is not None else k
-        sources["k"] = src
+        e.sources["k"] = e.src
     elif "conductivity_xy" in raw or "conductivity_z" in raw:
         old_k = k or (None, None, None)
         kxy = (_parse_table(raw["conductivity_xy"], "conductivity", f"{field}.conductivity_xy", out)
@@ -527,17 +570,23 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
                 out.add(f"{field}.{missing}", "missing; give both 'conductivity_xy' and 'conductivity_z'")
         else:
             k = (kxy, kxy, kz)
-        sources["k"] = src
+        e.sources["k"] = e.src
     rho = base.rho if base is not None else None
     if "density" in raw:
         rho = _parse_table(raw["density"], "density", f"{field}.density", out)
-        sources["rho"] = src
+        e.sources["rho"] = e.src
     cp = base.cp if base is not None else None
     if "specific_heat" in raw:
         cp = _parse_table(raw["specific_heat"], "specific_heat", f"{field}.specific_heat", out)
-        sources["cp"] = src
+        e.sources["cp"] = e.src
+    return k, rho, cp
 
-    # --- cure shrinkage: total volumetric shrinkage dV/V over a full cure (a plain fraction, 0.003 = 0.3 %) ----
+
+def _entry_extra(e: _Entry, base_dir: Path | None) -> dict[str, Any]:
+    """The entry's model parameters (``material.extra``): cure shrinkage and the nonlinear models (docs/models.md),
+    each over the base's or new."""
+    raw, field, out, src = e.raw, e.field, e.out, e.src
+    # cure shrinkage: total volumetric shrinkage dV/V over a full cure (a plain fraction, 0.003 = 0.3 %)
     extra = {}
     if "cure_shrinkage" in raw:
         f_cs = f"{field}.cure_shrinkage"
@@ -547,10 +596,8 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
                           "between 0 and 0.2 (0.003 for 0.3 %)")
         elif v is not None:
             extra["cure_shrinkage"] = CureShrinkage(v, src)
-            sources["cure_shrinkage"] = src
-
-    # --- nonlinear model parameters (docs/models.md): over the base's, or new ---------------------------------
-    base_extra = base.extra if base is not None else {}
+            e.sources["cure_shrinkage"] = src
+    base_extra = e.base.extra if e.base is not None else {}
     parsers = {
         "anand": lambda r, b, f: _parse_anand(r, b, f, src, out),
         "j2": lambda r, b, f: _parse_j2(r, b, f, src, out),
@@ -561,15 +608,35 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
             prm = parse(raw[key], base_extra.get(key), f"{field}.{key}")
             if prm is not None:
                 extra[key] = prm
-                sources[key] = prm.source
+                e.sources[key] = prm.source
+    return extra
 
+
+def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: Path | None = None) -> Material | None:
+    if not isinstance(raw, Mapping):
+        out.add(field, f"{raw!r} is not a mapping; give the material's properties as 'key: value' lines")
+        return None
+    n_before = len(out.problems)
+    _unknown_keys(raw, ENTRY_KEYS, field, out)
+    ok, base = _entry_base(name, raw, field, out)
+    if not ok:
+        return None
+    source = _text(raw, "source", field, out, required=base is None)
+    description = _text(raw, "description", field, out)
+    notes = _text(raw, "notes", field, out)
+    e = _Entry(raw, base, field, source or "case file override (no source given)", out)
+    Tg, Tg_given, solidus_changes = _entry_temperatures(e)
+    elastic = _entry_elastic(e)
+    cte = _entry_cte(e, Tg, Tg_given)
+    k, rho, cp = _entry_thermal(e)
+    extra = _entry_extra(e, base_dir)
     if len(out.problems) > n_before or elastic is None or cte is None:
         return None
     try:
         if base is None:
             return Material(
                 name=name, elastic=elastic, cte=cte, k=k, rho=rho, cp=cp, description=description or "",
-                Tg=Tg, sources={**sources, "all": src}, notes=notes or "", extra=extra, **solidus_changes,
+                Tg=Tg, sources={**e.sources, "all": e.src}, notes=notes or "", extra=extra, **solidus_changes,
             )
         changes: dict[str, Any] = {"name": name, "elastic": elastic, "cte": cte, "k": k, "rho": rho, "cp": cp,
                                    **solidus_changes}
@@ -579,7 +646,7 @@ def _resolve_entry(name: str, raw: Any, field: str, out: _Collector, base_dir: P
             changes["description"] = description
         if notes is not None:
             changes["notes"] = notes
-        return base.with_overrides(sources=sources, Tg=Tg, **changes)
+        return base.with_overrides(sources=e.sources, Tg=Tg, **changes)
     except InputError as err:
         for p in err.problems:
             out.add(field, p.message)

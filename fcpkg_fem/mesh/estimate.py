@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from fcpkg_fem.geometry.model import Geometry, Shape
-from fcpkg_fem.mesh.footprint import circle_segments_of, equal_area_factor, footprint_shapes
+from fcpkg_fem.mesh.footprint import circle_segments_of, equal_area_factor, footprint_shapes, outline_distance
 from fcpkg_fem.mesh.swept import layer_counts
 
 # Calibration constants, fitted by tests/robustness/calibrate_estimate.py on real meshes (docs/robustness.md).
@@ -30,6 +30,7 @@ CELLS_PER_GRADING = 1.702
 grade from an outline's short segments up to the mesher's element size 2 h around it."""
 NODES_PER_CELL = 1.015
 """Footprint points per footprint quad (median over the calibration meshes of a package)."""
+
 
 @dataclass
 class FootprintTerms:
@@ -101,7 +102,6 @@ def _rect_sides(r: Any, dom: tuple[float, float, float, float], is_domain: bool)
 def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -> FootprintTerms:
     """Sample the footprint of ``geom`` on a grid finer than its smallest outline (no gmsh); see the class."""
     dom = geom.domain
-    x0, y0, x1, y1 = dom
     shapes = footprint_shapes(geom)
     disks = [s for s in shapes if s.kind == "disk"]
     rects = [s for s in shapes if s.kind == "rect"]
@@ -111,75 +111,91 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
     tree = None
     if disks:
         tree = cKDTree(cen)
-
-    # sampling grid: cell centres, spacing below the smallest outline and the feature size
-    small = [0.25 * feat, 0.25 * size]
-    small += [0.5 * float(r_mesh.min())] if disks else []
-    small += [0.5 * min(max(r.a, 1e-9), max(r.b, 1e-9)) for r in rects]
-    area = (x1 - x0) * (y1 - y0)
-    g = max(min(small), math.sqrt(area / 1e6))  # at most ~1 million samples (~0.2 GB of work arrays)
-    # and at most 1000 along a side (a strip-like domain); coarser sampling only blurs the size field
-    nx, ny = (max(1, min(1000, int(math.ceil(w / g)))) for w in (x1 - x0, y1 - y0))
-    gx, gy = (x1 - x0) / nx, (y1 - y0) / ny
-    xs = x0 + (np.arange(nx) + 0.5) * gx
-    ys = y0 + (np.arange(ny) + 0.5) * gy
+    g, xs, ys = _sampling_grid(dom, size, feat, r_mesh, rects)
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     X, Y = X.ravel(), Y.ravel()
     h = _size_field(X, Y, tree, cen, r_mesh, size, feat)
     points_per_cell = NODES_PER_CELL
     dens = np.zeros((len(X), 4))
-    dom_box = (x0, y0, x1, y1)
-    if not disks and all(_clipped(r.bbox, dom) == dom_box for r in rects):
+    x0, y0, x1, y1 = dom
+    if not disks and all(_clipped(r.bbox, dom) == (x0, y0, x1, y1) for r in rects):
         # one plain rectangle (a laminate): the mesher makes it a structured grid at 2 size, split in four
         mx, my = (math.ceil(w / (2 * size) - 1e-9) for w in (x1 - x0, y1 - y0))
         dens[:, 3] = 4.0 * mx * my / len(X)
         points_per_cell = (2 * mx + 1) * (2 * my + 1) / (4.0 * mx * my)
         rects = []
     else:
-        dens[:, 0] = area / (nx * ny) / h**2
-
-    # disks: n transfinite segments of length s; spread over the disk and a feature_size ring around it
+        dens[:, 0] = (x1 - x0) * (y1 - y0) / (len(xs) * len(ys)) / h**2
     if disks:
-        seg_len = 2.0 * np.pi * r_mesh / nseg
-        w = np.column_stack([nseg, nseg * np.log(np.maximum(2.0 * feat / seg_len, 1.0)), np.zeros(len(nseg))])
-        w *= _domain_fraction(disks, dom)[:, None]
-        k = min(8, len(disks))
-        dist, idx = tree.query(np.column_stack([X, Y]), k=k)
-        dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
-        inside = dist <= (r_mesh + feat)[idx]
-        pts, which = np.nonzero(inside)
-        owner = idx[pts, which]
-        count = np.bincount(owner, minlength=len(disks)).astype(float)
-        share = w / np.maximum(count, 1.0)[:, None]
-        np.add.at(dens[:, 1:], pts, share[owner])
-
+        _add_disk_segments(dens, X, Y, disks, tree, r_mesh, nseg, feat, dom)
     # rectangles (and the domain itself): segments of each side at the local size, band along the sides
     outline = Shape.rect(0.5 * (x0 + x1), 0.5 * (y0 + y1), x1 - x0, y1 - y0)
     for r, is_domain in ([(outline, True)] if dens[:, 3].sum() == 0 else []) + [(r, False) for r in rects]:
-        sides = _rect_sides(r, dom, is_domain)
-        if not sides:
-            continue
-        L = np.array([s[0] for s in sides])
-        hs = _size_field(np.array([s[1] for s in sides]), np.array([s[2] for s in sides]), tree, cen, r_mesh,
-                         size, feat)
-        segs = np.maximum(1.0, np.ceil(L / (2.0 * hs)))
-        shortest = min(max(min(r.a, r.b), 1e-12), float((L / segs).min()))
-        wr = np.array([segs.sum(), float((segs * np.log(np.maximum(2.0 * hs / shortest, 1.0))).sum()), 0.0])
-        bx0, by0, bx1, by1 = r.bbox
-        i0, i1 = np.searchsorted(xs, [bx0 - feat, bx1 + feat])
-        j0, j1 = np.searchsorted(ys, [by0 - feat, by1 + feat])
-        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
-        flat = (ii * ny + jj).ravel()
-        px, py = X[flat], Y[flat]
-        # distance to the rectangle's boundary (inside or outside)
-        dx = np.abs(px - r.cx) - 0.5 * r.a
-        dy = np.abs(py - r.cy) - 0.5 * r.b
-        outside = np.hypot(np.maximum(dx, 0.0), np.maximum(dy, 0.0))
-        d = np.where((dx <= 0) & (dy <= 0), -np.maximum(dx, dy), outside)
-        band = flat[d <= 0.5 * feat]
-        if len(band):
-            dens[band, 1:] += wr / len(band)
+        _add_rect_segments(dens, X, Y, xs, ys, r, is_domain, dom, (tree, cen, r_mesh, size, feat))
+    return FootprintTerms(slabs=_slab_terms(geom, X, Y, dens), full=dens.sum(axis=0), grid_spacing=g,
+                          n_outlines=len(shapes) + 1, points_per_cell=points_per_cell)
 
+
+def _sampling_grid(dom: tuple, size: float, feat: float, r_mesh: np.ndarray,
+                   rects: list) -> tuple[float, np.ndarray, np.ndarray]:
+    """(spacing, x, y of the cell centres) of a grid finer than the smallest outline and the feature size."""
+    x0, y0, x1, y1 = dom
+    small = [0.25 * feat, 0.25 * size]
+    small += [0.5 * float(r_mesh.min())] if r_mesh.size else []
+    small += [0.5 * min(max(r.a, 1e-9), max(r.b, 1e-9)) for r in rects]
+    area = (x1 - x0) * (y1 - y0)
+    g = max(min(small), math.sqrt(area / 1e6))  # at most ~1 million samples (~0.2 GB of work arrays)
+    # and at most 1000 along a side (a strip-like domain); coarser sampling only blurs the size field
+    nx, ny = (max(1, min(1000, int(math.ceil(w / g)))) for w in (x1 - x0, y1 - y0))
+    gx, gy = (x1 - x0) / nx, (y1 - y0) / ny
+    return g, x0 + (np.arange(nx) + 0.5) * gx, y0 + (np.arange(ny) + 0.5) * gy
+
+
+def _add_disk_segments(dens: np.ndarray, X: np.ndarray, Y: np.ndarray, disks: list, tree, r_mesh: np.ndarray,
+                       nseg: np.ndarray, feat: float, dom: tuple) -> None:
+    """Disks: n transfinite segments of length s; spread over the disk and a feature_size ring around it."""
+    seg_len = 2.0 * np.pi * r_mesh / nseg
+    w = np.column_stack([nseg, nseg * np.log(np.maximum(2.0 * feat / seg_len, 1.0)), np.zeros(len(nseg))])
+    w *= _domain_fraction(disks, dom)[:, None]
+    k = min(8, len(disks))
+    dist, idx = tree.query(np.column_stack([X, Y]), k=k)
+    dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
+    inside = dist <= (r_mesh + feat)[idx]
+    pts, which = np.nonzero(inside)
+    owner = idx[pts, which]
+    count = np.bincount(owner, minlength=len(disks)).astype(float)
+    share = w / np.maximum(count, 1.0)[:, None]
+    np.add.at(dens[:, 1:], pts, share[owner])
+
+
+def _add_rect_segments(dens: np.ndarray, X: np.ndarray, Y: np.ndarray, xs: np.ndarray, ys: np.ndarray, r: Any,
+                       is_domain: bool, dom: tuple, field: tuple) -> None:
+    """A rectangle's sides: their segments at the local size (``field``: the arguments of ``_size_field`` after
+    the points), spread over a feature_size-wide band along the sides."""
+    tree, cen, r_mesh, size, feat = field
+    sides = _rect_sides(r, dom, is_domain)
+    if not sides:
+        return
+    L = np.array([s[0] for s in sides])
+    hs = _size_field(np.array([s[1] for s in sides]), np.array([s[2] for s in sides]), tree, cen, r_mesh,
+                     size, feat)
+    segs = np.maximum(1.0, np.ceil(L / (2.0 * hs)))
+    shortest = min(max(min(r.a, r.b), 1e-12), float((L / segs).min()))
+    wr = np.array([segs.sum(), float((segs * np.log(np.maximum(2.0 * hs / shortest, 1.0))).sum()), 0.0])
+    bx0, by0, bx1, by1 = r.bbox
+    i0, i1 = np.searchsorted(xs, [bx0 - feat, bx1 + feat])
+    j0, j1 = np.searchsorted(ys, [by0 - feat, by1 + feat])
+    ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+    flat = (ii * len(ys) + jj).ravel()
+    # distance to the rectangle's boundary (inside or outside)
+    d = outline_distance(r, X[flat], Y[flat])
+    band = flat[d <= 0.5 * feat]
+    if len(band):
+        dens[band, 1:] += wr / len(band)
+
+
+def _slab_terms(geom: Any, X: np.ndarray, Y: np.ndarray, dens: np.ndarray) -> np.ndarray:
+    """(n_slabs, 4): the terms summed over the grid points some part covers in each z-slab."""
     zp = geom.z_planes
     mids = 0.5 * (zp[:-1] + zp[1:])
     masks: dict = {}
@@ -192,10 +208,7 @@ def footprint_terms(geom: Any, size: float, feat: float, circle_segments: int) -
                     masks[p.shape] = p.shape.contains(X, Y)
                 mask |= masks[p.shape]
         slabs[s] = dens[mask].sum(axis=0)
-    return FootprintTerms(slabs=slabs, full=dens.sum(axis=0), grid_spacing=g, n_outlines=len(shapes) + 1,
-                          points_per_cell=points_per_cell)
-
-
+    return slabs
 
 
 @dataclass

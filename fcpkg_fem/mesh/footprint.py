@@ -7,6 +7,7 @@ gmsh works in mm here (its geometric tolerances are absolute); coordinates come 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,8 +101,8 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
         except MeshError:
             if progress:
                 progress("footprint: full-quad meshing failed; splitting a mixed mesh instead")
-    # a folded footprint is detected by its area and meshed again with other settings (a safety net: since
-    # gmsh no longer recombines on this path, see _pair_triangles, no layout tried has needed it)
+    # a folded footprint is detected by its area and meshed again with other settings (a safety net: this path
+    # folds only where gmsh's own triangulation does, see _pair_triangles)
     for k, (algorithm, smoothing) in enumerate(_RETRIES):
         fp = _mesh_footprint(geom, 2.0 * size, 2.0 * feature_size, progress, False, circle_segments,
                              algorithm, smoothing)
@@ -140,7 +141,6 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
     """One meshing attempt; sizes are gmsh's (for the split path, twice the target: the split halves them)."""
     import gmsh
 
-    dom = geom.domain
     shapes = footprint_shapes(geom)
     if progress:
         progress(f"footprint: {len(shapes)} outlines")
@@ -152,79 +152,17 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
         gmsh.option.setNumber("General.NumThreads", 1)
         gmsh.option.setNumber("Mesh.MaxNumThreads2D", 1)
         gmsh.model.add("footprint")
-        occ = gmsh.model.occ
-        x0, y0, x1, y1 = dom
-        box = occ.addRectangle(x0 * _MM, y0 * _MM, 0, (x1 - x0) * _MM, (y1 - y0) * _MM)
-        tools = []
-        for s in shapes:
-            if s.kind == "rect":
-                bx0, by0, bx1, by1 = s.bbox
-                tools.append((2, occ.addRectangle(bx0 * _MM, by0 * _MM, 0, s.a * _MM, s.b * _MM)))
-            else:
-                r = s.a * equal_area_factor(circle_segments_of(s.a, feature_size, circle_segments))
-                tools.append((2, occ.addDisk(s.cx * _MM, s.cy * _MM, 0, r * _MM, r * _MM)))
-        try:
-            _, out_map = occ.fragment([(2, box)], tools)
-        except Exception as exc:  # gmsh raises a bare Exception with its own text
-            raise MeshError(f"footprint: the part outlines could not be intersected ({_all_parts(geom, shapes)}); "
-                            f"look for parts whose outlines nearly touch or coincide\n  detail: gmsh: {exc}") from exc
-        occ.synchronize()
-        # which outline each fragment lies in, straight from the fragment map (input 0 is the domain box)
-        in_box = {t for _, t in out_map[0]}
-        membership = np.array(sorted({(t, i) for i, pieces in enumerate(out_map[1:]) for _, t in pieces
-                                      if t in in_box}), dtype=np.int64).reshape(-1, 2)
-        # drop what lies outside the modelled domain (parts cut by a symmetry plane)
-        outside = [(2, t) for _, t in gmsh.model.getEntities(2) if t not in in_box]
-        if outside:
-            occ.remove(outside, recursive=True)
-            occ.synchronize()
-
-        # mesh size: fine at the disk outlines, graded to `size` away from them
-        disk_curves = []
-        for dim, tag in gmsh.model.getEntities(1):
-            xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(dim, tag)
-            # disks are meshed at up to 1.26x their radius (equal-area polygons of >= 4 sides)
-            if max(xmax - xmin, ymax - ymin) <= 2.6 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
-                disk_curves.append(tag)
-        _fix_circle_segments(shapes, feature_size, circle_segments, even=full_quad)
-        if full_quad:
-            _fix_straight_segments(shapes, size, feature_size)
-        else:
-            _structured_rectangles(size)
-        gmsh.option.setNumber("Mesh.MeshSizeMax", size * _MM)
-        gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * feature_size * _MM)
-        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-        # a disk gets at least circle_segments segments; finer only where feature_size asks for it
-        gmsh.option.setNumber("Mesh.MinimumCirclePoints", circle_segments)
-        gmsh.option.setNumber("Mesh.MinimumCurvePoints", 2)
-        if disk_curves:
-            f_dist = gmsh.model.mesh.field.add("Distance")
-            gmsh.model.mesh.field.setNumbers(f_dist, "CurvesList", disk_curves)
-            gmsh.model.mesh.field.setNumber(f_dist, "Sampling", 40)
-            f_thr = gmsh.model.mesh.field.add("Threshold")
-            gmsh.model.mesh.field.setNumber(f_thr, "InField", f_dist)
-            gmsh.model.mesh.field.setNumber(f_thr, "SizeMin", feature_size * _MM)
-            gmsh.model.mesh.field.setNumber(f_thr, "SizeMax", size * _MM)
-            gmsh.model.mesh.field.setNumber(f_thr, "DistMin", 0.5 * feature_size * _MM)
-            gmsh.model.mesh.field.setNumber(f_thr, "DistMax", 0.5 * feature_size * _MM + 2.0 * (size - feature_size) * _MM)
-            gmsh.model.mesh.field.setAsBackgroundMesh(f_thr)
-        else:
-            f_const = gmsh.model.mesh.field.add("MathEval")
-            gmsh.model.mesh.field.setString(f_const, "F", f"{size * _MM}")
-            gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
+        membership = _fragment(geom, shapes, feature_size, circle_segments)
+        _set_mesh_sizes(shapes, size, feature_size, circle_segments, full_quad)
         gmsh.option.setNumber("Mesh.Algorithm", algorithm)  # 8: frontal-Delaunay for quads
         # Split path: gmsh only triangulates; _pair_triangles merges neighbours into convex quads and
         # _split_to_quads splits every element into quads (all-quad for any boundary, where full-quad
         # recombination needs an even number of segments round every face). The split halves edge lengths,
         # so the size field asks for twice the target size. gmsh's own recombination is not used here: next
-        # to a disk whose segments are much shorter than the local size (mesh.circle_segments 8 on the
-        # reference layout, or 4 at 1 mm / 150 um) it joins three consecutive outline nodes of the disk into
-        # an inverted triangle that covers part of the hole (blossom and simple recombination both, seen
-        # with gmsh 4.15; the triangulation before recombination is valid), and the mesh folds. Nor is its
-        # subdivision: it snaps new boundary nodes onto the circles, which inverts quads when a circle has
-        # few segments; our split keeps them on the chords.
+        # to a disk whose segments are much shorter than the local size it can join three consecutive outline
+        # nodes of the disk into an inverted triangle that covers part of the hole (the triangulation before
+        # recombination is valid), and the mesh folds. Nor is its subdivision: it snaps new boundary nodes onto
+        # the circles, which inverts quads when a circle has few segments; our split keeps them on the chords.
         gmsh.option.setNumber("Mesh.RecombineAll", 1 if full_quad else 0)
         gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 3)  # blossom full-quad (full_quad only)
         gmsh.option.setNumber("Mesh.Smoothing", smoothing)
@@ -238,44 +176,126 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
             raise MeshError(f"footprint: 2D meshing failed at {where}; "
                             "these parts may be too close together or too small for mesh.feature_size: try "
                             f"another mesh.feature_size or move them apart\n  detail: gmsh: {exc}") from exc
-
-        tags, coords, _ = gmsh.model.mesh.getNodes()
-        pts = coords.reshape(-1, 3)[:, :2] / _MM
-        index = np.full(int(tags.max()) + 1, -1, dtype=np.int64)
-        index[tags.astype(np.int64)] = np.arange(len(tags))
-        quads, tris, ent_q, ent_t = [np.zeros((0, 4), np.int64)], [np.zeros((0, 3), np.int64)], [], []
-        for _, surf in gmsh.model.getEntities(2):
-            types, _, conns = gmsh.model.mesh.getElements(2, surf)
-            for etype, conn in zip(types, conns):
-                if etype == 3:  # 4-node quadrangle
-                    quads.append(index[conn.astype(np.int64)].reshape(-1, 4))
-                    ent_q.append(np.full(len(quads[-1]), surf))
-                elif etype == 2:  # 3-node triangle
-                    tris.append(index[conn.astype(np.int64)].reshape(-1, 3))
-                    ent_t.append(np.full(len(tris[-1]), surf))
-        quads, tris = np.vstack(quads), np.vstack(tris)
-        ent_q = np.concatenate(ent_q) if ent_q else np.zeros(0, np.int64)
-        ent_t = np.concatenate(ent_t) if ent_t else np.zeros(0, np.int64)
-        if len(tris) and full_quad:
-            raise MeshError("footprint: full-quad recombination left triangles")
-        if full_quad:
-            quad_entity = ent_q
-        else:
-            merged, tris, ent_m, ent_t = _pair_triangles(pts, tris, ent_t)
-            quads, ent_q = np.vstack([quads, merged]), np.concatenate([ent_q, ent_m]).astype(np.int64)
-            pts, quads = _split_to_quads(pts, tris, quads)
-            quad_entity = np.concatenate([np.tile(ent_q, 4), np.tile(ent_t, 3)])  # order of _split_to_quads
+        pts, quads, quad_entity = _read_quads(full_quad)
     finally:
         gmsh.model.remove()
         if own:
             gmsh.finalize()
+    pts, quads = _tidy(pts, quads, geom.domain)
+    return Footprint(points=pts, quads=quads, shapes=tuple(shapes), quad_entity=quad_entity.astype(np.int64),
+                     membership=membership)
 
-    # keep only used points, orient every quad counter-clockwise
-    used = np.unique(quads)
-    remap = np.full(len(pts), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    pts = pts[used]
-    quads = remap[quads]
+
+def _fragment(geom: Geometry, shapes: list[Shape], feature_size: float, circle_segments: int) -> np.ndarray:
+    """Fragment the domain box by every outline (disks at their equal-area polygon's radius) in the current gmsh
+    model and drop what lies outside the domain. Returns the membership rows (fragment, index into ``shapes``)."""
+    import gmsh
+
+    occ = gmsh.model.occ
+    x0, y0, x1, y1 = geom.domain
+    box = occ.addRectangle(x0 * _MM, y0 * _MM, 0, (x1 - x0) * _MM, (y1 - y0) * _MM)
+    tools = []
+    for s in shapes:
+        if s.kind == "rect":
+            bx0, by0, bx1, by1 = s.bbox
+            tools.append((2, occ.addRectangle(bx0 * _MM, by0 * _MM, 0, s.a * _MM, s.b * _MM)))
+        else:
+            r = s.a * equal_area_factor(circle_segments_of(s.a, feature_size, circle_segments))
+            tools.append((2, occ.addDisk(s.cx * _MM, s.cy * _MM, 0, r * _MM, r * _MM)))
+    try:
+        _, out_map = occ.fragment([(2, box)], tools)
+    except Exception as exc:  # gmsh raises a bare Exception with its own text
+        raise MeshError(f"footprint: the part outlines could not be intersected ({_all_parts(geom, shapes)}); "
+                        f"look for parts whose outlines nearly touch or coincide\n  detail: gmsh: {exc}") from exc
+    occ.synchronize()
+    # which outline each fragment lies in, straight from the fragment map (input 0 is the domain box)
+    in_box = {t for _, t in out_map[0]}
+    membership = np.array(sorted({(t, i) for i, pieces in enumerate(out_map[1:]) for _, t in pieces
+                                  if t in in_box}), dtype=np.int64).reshape(-1, 2)
+    # drop what lies outside the modelled domain (parts cut by a symmetry plane)
+    outside = [(2, t) for _, t in gmsh.model.getEntities(2) if t not in in_box]
+    if outside:
+        occ.remove(outside, recursive=True)
+        occ.synchronize()
+    return membership
+
+
+def _set_mesh_sizes(shapes: list[Shape], size: float, feature_size: float, circle_segments: int,
+                    full_quad: bool) -> None:
+    """Segment counts of the curves and the size field: fine at the disk outlines, graded to ``size`` away."""
+    import gmsh
+
+    disk_curves = []
+    for dim, tag in gmsh.model.getEntities(1):
+        xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(dim, tag)
+        # disks are meshed at up to 1.26x their radius (equal-area polygons of >= 4 sides)
+        if max(xmax - xmin, ymax - ymin) <= 2.6 * _max_disk_radius(shapes) * _MM and _is_curved(tag):
+            disk_curves.append(tag)
+    _fix_circle_segments(shapes, feature_size, circle_segments, even=full_quad)
+    if full_quad:
+        _fix_straight_segments(shapes, size, feature_size)
+    else:
+        _structured_rectangles(size)
+    gmsh.option.setNumber("Mesh.MeshSizeMax", size * _MM)
+    gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * feature_size * _MM)
+    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+    # a disk gets at least circle_segments segments; finer only where feature_size asks for it
+    gmsh.option.setNumber("Mesh.MinimumCirclePoints", circle_segments)
+    gmsh.option.setNumber("Mesh.MinimumCurvePoints", 2)
+    if disk_curves:
+        f_dist = gmsh.model.mesh.field.add("Distance")
+        gmsh.model.mesh.field.setNumbers(f_dist, "CurvesList", disk_curves)
+        gmsh.model.mesh.field.setNumber(f_dist, "Sampling", 40)
+        f_thr = gmsh.model.mesh.field.add("Threshold")
+        gmsh.model.mesh.field.setNumber(f_thr, "InField", f_dist)
+        gmsh.model.mesh.field.setNumber(f_thr, "SizeMin", feature_size * _MM)
+        gmsh.model.mesh.field.setNumber(f_thr, "SizeMax", size * _MM)
+        gmsh.model.mesh.field.setNumber(f_thr, "DistMin", 0.5 * feature_size * _MM)
+        gmsh.model.mesh.field.setNumber(f_thr, "DistMax", 0.5 * feature_size * _MM + 2.0 * (size - feature_size) * _MM)
+        gmsh.model.mesh.field.setAsBackgroundMesh(f_thr)
+    else:
+        f_const = gmsh.model.mesh.field.add("MathEval")
+        gmsh.model.mesh.field.setString(f_const, "F", f"{size * _MM}")
+        gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
+
+
+def _read_quads(full_quad: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(points (m), quads, the gmsh surface of each quad) of the meshed gmsh model; on the split path the
+    triangles are paired and everything split into quads."""
+    import gmsh
+
+    tags, coords, _ = gmsh.model.mesh.getNodes()
+    pts = coords.reshape(-1, 3)[:, :2] / _MM
+    index = np.full(int(tags.max()) + 1, -1, dtype=np.int64)
+    index[tags.astype(np.int64)] = np.arange(len(tags))
+    quads, tris, ent_q, ent_t = [np.zeros((0, 4), np.int64)], [np.zeros((0, 3), np.int64)], [], []
+    for _, surf in gmsh.model.getEntities(2):
+        types, _, conns = gmsh.model.mesh.getElements(2, surf)
+        for etype, conn in zip(types, conns):
+            if etype == 3:  # 4-node quadrangle
+                quads.append(index[conn.astype(np.int64)].reshape(-1, 4))
+                ent_q.append(np.full(len(quads[-1]), surf))
+            elif etype == 2:  # 3-node triangle
+                tris.append(index[conn.astype(np.int64)].reshape(-1, 3))
+                ent_t.append(np.full(len(tris[-1]), surf))
+    quads, tris = np.vstack(quads), np.vstack(tris)
+    ent_q = np.concatenate(ent_q) if ent_q else np.zeros(0, np.int64)
+    ent_t = np.concatenate(ent_t) if ent_t else np.zeros(0, np.int64)
+    if len(tris) and full_quad:
+        raise MeshError("footprint: full-quad recombination left triangles")
+    if full_quad:
+        return pts, quads, ent_q
+    merged, tris, ent_m, ent_t = _pair_triangles(pts, tris, ent_t)
+    quads, ent_q = np.vstack([quads, merged]), np.concatenate([ent_q, ent_m]).astype(np.int64)
+    pts, quads = _split_to_quads(pts, tris, quads)
+    return pts, quads, np.concatenate([np.tile(ent_q, 4), np.tile(ent_t, 3)])  # order of _split_to_quads
+
+
+def _tidy(pts: np.ndarray, quads: np.ndarray, dom: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only the points the quads use, orient every quad counter-clockwise and snap the symmetry planes."""
+    pts, quads = drop_unused_points(pts, quads)
     p = pts[quads]
     area2 = np.sum(p[:, :, 0] * np.roll(p[:, :, 1], -1, axis=1) - np.roll(p[:, :, 0], -1, axis=1) * p[:, :, 1], axis=1)
     quads[area2 < 0] = quads[area2 < 0][:, ::-1]
@@ -283,8 +303,15 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
     for k, v in ((0, dom[0]), (1, dom[1]), (0, dom[2]), (1, dom[3])):
         near = np.abs(pts[:, k] - v) < 1e-9
         pts[near, k] = v
-    return Footprint(points=pts, quads=quads, shapes=tuple(shapes), quad_entity=quad_entity.astype(np.int64),
-                     membership=membership)
+    return pts, quads
+
+
+def drop_unused_points(pts: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points ``cells`` use (in their order) and ``cells`` renumbered to them."""
+    used = np.unique(cells)
+    remap = np.full(len(pts), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return pts[used], remap[cells]
 
 
 def circle_segments_of(r: float, seg_length: float, least: int) -> int:
@@ -324,8 +351,7 @@ def _split_to_quads(pts: np.ndarray, tris: np.ndarray, quads: np.ndarray) -> tup
 
 
 # least corner sine (scaled Jacobian) of a quad made of two triangles: 0.3 keeps every corner of the merged
-# quad between 17 and 163 degrees; more pairs (fewer cells) than 0.5, with the same worst cells on the
-# reference layout
+# quad between 17 and 163 degrees, and pairs more triangles (fewer cells) than a stricter bound would
 _PAIR_MIN_QUALITY = 0.3
 
 
@@ -492,7 +518,7 @@ def _is_curved(tag: int) -> bool:
 _MAX_NAMED = 6  # parts named in one message; the rest are counted
 
 
-def _outline_dist(s: Shape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def outline_distance(s: Shape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Distance (m) from points (m) to the outline (boundary) of ``s``."""
     if s.kind == "disk":
         return np.abs(np.hypot(x - s.cx, y - s.cy) - s.a)
@@ -530,7 +556,7 @@ def _name_parts(geom: Geometry, shapes: list[Shape]) -> str:
 def _parts_near(geom: Geometry, shapes: list[Shape], x: np.ndarray, y: np.ndarray, reach: float) -> list[Shape]:
     """The outlines passing within ``reach`` (m) of any of the points (m)."""
     x, y = np.atleast_1d(x), np.atleast_1d(y)
-    return [s for s in shapes if _outline_dist(s, x, y).min() <= reach]
+    return [s for s in shapes if outline_distance(s, x, y).min() <= reach]
 
 
 def _where(x: np.ndarray, y: np.ndarray) -> str:
@@ -576,8 +602,6 @@ def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception, featu
     """The parts whose outlines bound the gmsh entities named in gmsh's message (``curve 12``, ``surface 3``),
     with where they are; all parts when the message names no entity. Call while the gmsh model still exists;
     ``feature_size`` and ``circle_segments`` as the disks were meshed with (their polygon radius)."""
-    import re
-
     import gmsh
 
     try:
@@ -598,7 +622,7 @@ def _gmsh_error_parts(geom: Geometry, shapes: list[Shape], exc: Exception, featu
             # disks were given to gmsh at their equal-area polygon's radius (as in _mesh_footprint)
             meshed = [Shape.disk(sh.cx, sh.cy, sh.a * equal_area_factor(
                 circle_segments_of(sh.a, feature_size, circle_segments))) if sh.kind == "disk" else sh for sh in shapes]
-            near = [sh for sh, m in zip(shapes, meshed) if _outline_dist(m, pts[:, 0], pts[:, 1]).min() <= tiny]
+            near = [sh for sh, m in zip(shapes, meshed) if outline_distance(m, pts[:, 0], pts[:, 1]).min() <= tiny]
             if near:
                 return f"the outlines of {_name_parts(geom, near)} near {_where(pts[:, 0], pts[:, 1])}"
     except Exception:  # noqa: BLE001 - the entity may not exist any more; fall back to naming every part

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import MeshError
 from ..geometry.model import Geometry
-from .footprint import Footprint
+from .footprint import Footprint, drop_unused_points
 
 # skfem's hexahedron vertex order from VTK's (see skfem.io.meshio.HEX_MAPPING)
 VTK_TO_SKFEM_HEX = np.array([0, 4, 3, 1, 7, 5, 2, 6])
@@ -148,11 +148,7 @@ def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_element
     pts3 = np.empty((len(z_levels) * npf, 3))
     pts3[:, :2] = np.tile(fp.points, (len(z_levels), 1))
     pts3[:, 2] = np.repeat(z_levels, npf)
-    used = np.unique(cells)
-    remap = np.full(len(pts3), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    pts3 = pts3[used]
-    cells = remap[cells]
+    pts3, cells = drop_unused_points(pts3, cells)
 
     subdomains = {n: np.nonzero(cell_region == i)[0].astype(np.int64) for i, n in enumerate(names)}
     missing = [n for n, e in subdomains.items() if len(e) == 0]

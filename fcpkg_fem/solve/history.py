@@ -11,24 +11,9 @@ So a part is born stress-free with the deformation the rest of the package has a
 strain is referenced to its birth temperature with the material's own CTE semantics (secant or instantaneous,
 see :meth:`Material.thermal_strain`).
 
-A part that is not born yet is not in the system at all: its elements are neither assembled nor solved for, and
-only the dofs that some born element touches are unknowns (the usual element-birth technique, as ANSYS EKILL/EALIVE
-or Abaqus *MODEL CHANGE with strain-free reactivation, but without their small placeholder stiffness, whose
-contrast of ~1e6 stalls iterative solvers). A born body that is not yet joined to the supports (a die before its
-bumps solidify) keeps the rigid-body motions its constraints leave free; those are fixed by holding a statically
-determinate set of its dofs (chosen by pivoted QR of the free rigid modes, a 3-2-1 set in general) at their current
-values, which adds no stress. The dofs that only unborn elements touch follow the born part as the elastic
-extension of its displacement (the limit of a vanishing placeholder stiffness, computed at birth and for field
-output), so a part is born with the deformation the package has around it; its interior values do not change the
-later solution, because its strain at birth is its reference.
-
-Solder melts. A born element whose material has a ``solidus`` (SAC305 217 degC) dies for every increment whose
-temperature exceeds the solidus anywhere in it (its stress is released, its state forgotten) and is born again,
-stress-free at the solidus with the deformation the package has then, for the first increment that stays at or
-below it: a reflow re-melts the bumps and balls and they solidify again on the way down, as they do in the
-oven. An increment whose mean solder temperature crosses a solidus is split there, so with a uniform temperature
-the solder dies and revives exactly at its solidus. (Viscoplastic models are not fit for a liquid: Anand's rate
-at 250 degC lets a free-standing ball flow without bound, and its tangent loses all shear stiffness.)
+Element birth (a part is not in the system until it is born), floating bodies and solder melting (a born
+solder element dies above its solidus and is born again, stress-free, when it cools back through it) are the
+base class's business: :mod:`fcpkg_fem.solve.birth`.
 
 Equilibrium: the internal force r(u) = sum over elements of B^T sigma dV must vanish at the free dofs (there is no
 external load: temperature is the only driver). Full Newton with the models' consistent tangents D; for hex8i the
@@ -46,10 +31,13 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.errors import SolverError
-from fcpkg_fem.solve.linear import LinearSolver, LinearStats, rigid_body_modes
+from fcpkg_fem.physics.elasticity import bt_d_b
+from fcpkg_fem.solve.birth import ElementBirth
+from fcpkg_fem.solve.linear import LinearStats
 from fcpkg_fem.solve.mechanical import MechanicalState
 
 # Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
@@ -99,22 +87,13 @@ class IncrementStats:
     method: str = ""
 
 
-def _btdb(Ba: np.ndarray, D: np.ndarray, Bb: np.ndarray, dx: np.ndarray) -> np.ndarray:
-    """Integral of Ba^T D Bb with a per-quadrature-point D: Ba (n, q, 6, la), D (n, q, 6, 6) -> (n, la, lb)."""
-    n, nq, _, lb = Bb.shape
-    la = Ba.shape[-1]
-    DB = np.matmul(D, Bb)  # (n, q, 6, lb)
-    Bw = Ba * dx[:, :, None, None]
-    return np.matmul(Bw.reshape(n, nq * 6, la).transpose(0, 2, 1), DB.reshape(n, nq * 6, lb))
-
-
 B_CACHE_BYTES = 1.5e9
 STILL_RESIDUAL = 1e-6
 """A residual below this times ``rtol_residual`` (of the force scale) lets the correction test take the whole
 displacement as its scale when the increment's own is smaller (see ``_converged``)."""
 
 
-class HistorySolver:
+class HistorySolver(ElementBirth):
     """Incremental thermo-mechanical solver on a :class:`~fcpkg_fem.solve.mechanical.MechanicalProblem`.
 
     Args:
@@ -205,193 +184,6 @@ class HistorySolver:
     def set_temperature(self, T_el) -> None:
         """Set the element temperatures (degC; scalar or (n_el,)) of the committed state without solving."""
         self.T = np.broadcast_to(np.asarray(T_el, float), (self.nel,)).copy()
-
-    def birth(self, regions, T_el=None) -> list[str]:
-        """Activate ``regions`` now: stress-free at the current temperature with the current strain.
-
-        Returns the regions newly born (a region already born is left alone)."""
-        done = [r for r in regions if not self.born[self.region_elements[r]].all()]
-        if not done:
-            return []
-        els = np.zeros(self.nel, dtype=bool)
-        for r in done:
-            els[self.region_elements[r]] = True
-        T = self.T if T_el is None else np.broadcast_to(np.asarray(T_el, float), (self.nel,))
-        self._activate(els, T)
-        self._topology()
-        return done
-
-    def _activate(self, els: np.ndarray, T_ref: np.ndarray) -> None:
-        """Make the elements ``els`` (bool mask, n_el) born now, stress-free with the strain they have at this
-        moment (the unborn part first follows the package by elastic extension), thermal strain referenced to
-        ``T_ref`` (n_el, degC), fresh model state. The caller rebuilds the topology."""
-        self.extend_unborn()
-        eps = self._strains(self.u, self.alpha)
-        self.eps_birth[els] = eps[els]
-        self.T_birth[els] = T_ref[els]
-        self.born[els], self.molten[els] = True, False
-        self._reset_state(els)
-
-    def _reset_state(self, els: np.ndarray) -> None:
-        """Fresh model state (``init_state``) at the quadrature points of the elements ``els`` (bool mask)."""
-        for r, idx in self.region_elements.items():
-            m = els[idx]
-            if not m.any():
-                continue
-            if m.all():
-                self.mstate[r] = self.models[r].init_state(len(idx) * self.nq)
-                continue
-            q = np.repeat(m, self.nq)
-            fresh = self.models[r].init_state(int(q.sum()))
-            st = {k: v.copy() for k, v in self.mstate[r].items()}
-            for k in st:
-                st[k][q] = fresh[k]
-            self.mstate[r] = st
-        self._sig = None
-
-    # ------------------------------------------------------------------ what is in the system
-    def _topology(self) -> None:
-        """Born elements per chunk, the free dofs and the held dofs of floating bodies, after a birth or restore."""
-        p = self.p
-        # per chunk: [(fixed, positions in the chunk or None for all)] of its born elements, split by whether their
-        # model's tangent is fixed within an increment (elastic, viscoelastic: cached) or depends on the strain
-        self._parts = []
-        for ch in p.chunks:
-            b = self.born[ch.elements]
-            fx = self._el_fixed[ch.elements]
-            parts = []
-            for flag in (True, False):
-                m = b & (fx if flag else ~fx)
-                if m.all():
-                    parts.append((flag, None))
-                elif m.any():
-                    parts.append((flag, np.nonzero(m)[0]))
-            self._parts.append(parts)
-        self._fixed = None
-        self._last = None  # a birth changes the unknowns: no predictor across it
-        active = np.zeros(p.ndofs, dtype=bool)
-        active[self._el_dofs[self.born].ravel()] = True
-        self.held = self._floating_pins(np.nonzero(self.born)[0], self._dirichlet)
-        free = active & ~self._dirichlet
-        free[self.held] = False
-        self.free = np.nonzero(free)[0]
-        # the AMG near-null space: rigid-body modes of the free dofs (rebuilt with the set, so the hierarchy too)
-        p.solver.near_null = self._modes(self.free)
-        p.solver.reset()
-        self._ext = None
-
-    def _modes(self, dofs: np.ndarray) -> np.ndarray:
-        return rigid_body_modes(self.p.basis.doflocs[:, dofs].T, self._comp[dofs])
-
-    def _floating_pins(self, elements: np.ndarray, held: np.ndarray) -> np.ndarray:
-        """Dofs to hold so that no connected body of ``elements`` keeps a rigid-body motion.
-
-        Args:
-            elements: element indices forming the bodies (connected through shared vertices).
-            held: (n_dofs,) bool, dofs already prescribed.
-        Returns:
-            the dofs to hold in addition: per body, as many as the rigid modes ``held`` leaves free, chosen by QR
-            with column pivoting on those modes (far apart and independent: a 3-2-1 set when all six are free).
-        """
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        if len(elements) == 0:
-            return np.zeros(0, dtype=np.int64)
-        t = self.p.pmesh.mesh.t[:, elements]
-        nv = self.p.pmesh.mesh.nvertices
-        rows = np.broadcast_to(t[0], t[1:].shape).ravel()
-        g = coo_matrix((np.ones(rows.size), (rows, t[1:].ravel())), shape=(nv, nv))
-        _, label = connected_components(g, directed=False)
-        body = label[t[0]]
-        order = np.argsort(body, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(body[order]) != 0])
-        pins = []
-        for els in np.split(elements[order], starts[1:]):
-            dofs = np.unique(self._el_dofs[els])
-            R = self._modes(dofs)
-            h = held[dofs]
-            if h.any():
-                A = R[h]
-                if len(A) < 6:  # a square (6, 6) system, so vt spans all six modes
-                    A = np.vstack([A, np.zeros((6 - len(A), 6))])
-                _, sv, vt = np.linalg.svd(A, full_matrices=False)
-                rank = int(np.sum(sv > 1e-8 * max(sv.max(), 1.0)))
-                N = vt[rank:].T  # (6, k): the rigid modes the held dofs allow
-            else:
-                N = np.eye(6)
-            k = N.shape[1]
-            if k == 0:
-                continue
-            from scipy.linalg import qr
-
-            cand = dofs[~h]
-            _, _, piv = qr((R[~h] @ N).T, mode="economic", pivoting=True)
-            pins.append(cand[piv[:k]])
-        return np.sort(np.concatenate(pins)) if pins else np.zeros(0, dtype=np.int64)
-
-    def extend_unborn(self) -> None:
-        """Give the dofs only unborn elements touch the displacement of the elastic extension of the born part.
-
-        Minimises the elastic energy (stiffness of each unborn region at 25 degC, no thermal strain) of the unborn
-        elements with the born dofs held: the state a vanishing placeholder stiffness would give. Incompatible
-        modes of unborn elements are condensed likewise. Costs one linear solve on the unborn part (its matrix and
-        preconditioner are kept until the next birth); done at birth and for field output, not every increment.
-        """
-        unborn = np.nonzero(~self.born)[0]
-        if len(unborn) == 0:
-            return
-        import scipy.sparse as sp
-
-        N = self.p.ndofs
-        if self._ext is None:
-            fixed = self._dirichlet.copy()
-            fixed[self._el_dofs[self.born].ravel()] = True
-            pins = self._floating_pins(unborn, fixed)
-            touched = np.zeros(N, dtype=bool)
-            touched[self._el_dofs[unborn].ravel()] = True
-            touched &= ~fixed
-            touched[pins] = False
-            U = np.nonzero(touched)[0]
-            data = np.zeros(self.p.pattern.nnz)
-            recov = []
-            for k, ch in enumerate(self.p.chunks):
-                sel = np.nonzero(~self.born[ch.elements])[0]
-                if len(sel) == 0:
-                    continue
-                e = ch.elements[sel]
-                C = np.empty((len(sel), 6, 6))
-                for r in np.unique(self.p.pmesh.cell_region[e]):
-                    mat = self.region_material[self.p.pmesh.region_names[r]]
-                    C[self.p.pmesh.cell_region[e] == r] = mat.stiffness(np.array([25.0]))[0]
-                D = np.broadcast_to(C[:, None], (len(sel), self.nq, 6, 6))
-                B, Ba = self._B(k, ch)
-                B, Ba, dx = B[sel], None if Ba is None else Ba[sel], ch.dx[sel]
-                Ke = _btdb(B, D, B, dx)
-                if Ba is not None:
-                    Kua = _btdb(B, D, Ba, dx)
-                    X = np.linalg.solve(_btdb(Ba, D, Ba, dx), Kua.transpose(0, 2, 1))
-                    Ke = Ke - np.matmul(Kua, X)
-                    recov.append((e, ch.dofs[sel], X))
-                pos = self.p.pattern.pos[k].reshape(len(ch.elements), -1)[sel].ravel()
-                data += np.bincount(pos, Ke.ravel(), minlength=self.p.pattern.nnz)
-            pat = self.p.pattern
-            K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
-            # no dofs of their own when every node of the unborn elements is shared with born ones (molten bumps
-            # between carriers and dies): only their incompatible modes follow then
-            solver = LinearSolver("auto", self.p.solver.rtol, near_null=self._modes(U)) if len(U) else None
-            self._ext = (U, K, K[U][:, U], solver, recov)
-        U, K, KUU, solver, recov = self._ext
-        if len(U):
-            u0 = self.u.copy()
-            u0[U] = 0.0
-            f = -(K @ u0)[U]
-            x, _ = solver.solve(KUU, f, reuse=True)  # the same matrix until the next birth
-            self.u[U] = x
-        if self.alpha is not None:
-            for e, dofs, X in recov:
-                self.alpha[e] = -np.einsum("eal,el->ea", X, self.u[dofs])
-        self._sig = None
 
     # ------------------------------------------------------------------ element level
     def _B(self, k: int, ch):
@@ -506,7 +298,7 @@ class HistorySolver:
                 np.add.at(r_unc, dofs.ravel(), fe.ravel())
                 cached = fixed and cache is not None and k in cache["chunks"]
                 need_K = with_matrix and not cached
-                Ke = _btdb(B, D[e], B, dx) if need_K else None
+                Ke = bt_d_b(B, D[e], B, dx) if need_K else None
                 if self.incompatible:
                     ra = np.einsum("eqia,eqi,eq->ea", Ba, s, dx)
                     ra_sq += float(np.sum(ra * ra))
@@ -514,8 +306,8 @@ class HistorySolver:
                         Kua, Kaa_inv, Kinv_Kau = cache["chunks"][k]
                         Kinv_ra = np.einsum("eab,eb->ea", Kaa_inv, ra)
                     else:
-                        Kua = _btdb(B, D[e], Ba, dx)
-                        Kaa = _btdb(Ba, D[e], Ba, dx)
+                        Kua = bt_d_b(B, D[e], Ba, dx)
+                        Kaa = bt_d_b(Ba, D[e], Ba, dx)
                         if need_K:
                             Kaa_inv = np.linalg.inv(Kaa)
                             Kinv_Kau = np.matmul(Kaa_inv, Kua.transpose(0, 2, 1))
@@ -540,8 +332,6 @@ class HistorySolver:
             data += cache["data"]
         K = None
         if with_matrix:
-            import scipy.sparse as sp
-
             K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
         self.timing["assemble"] += time.perf_counter() - t0
         self._rnorm = float(np.sqrt(np.sum(r_unc[self.free] ** 2) + ra_sq))
@@ -580,39 +370,6 @@ class HistorySolver:
                                   first.linear_iterations + second.linear_iterations, second.method or first.method)
         self._phase_change(T0, T_end)
         return self._advance(T0, T_end, c0, c1, float(dt), label, 0)
-
-    def _solidus_crossing(self, T0: np.ndarray, T1: np.ndarray) -> float | None:
-        """Fraction in (0, 1) of the increment at which the mean temperature of some solder crosses its solidus
-        (the first such), or None."""
-        sol = (self.born | self.molten) & np.isfinite(self.solidus)
-        best = None
-        for ts in np.unique(self.solidus[sol]):
-            sel = sol & (self.solidus == ts)
-            a, b = float(np.mean(T0[sel])), float(np.mean(T1[sel]))
-            if (a - ts) * (b - ts) < 0.0:
-                f = (ts - a) / (b - a)
-                if 1e-9 < f < 1.0 - 1e-9 and (best is None or f < best):
-                    best = f
-        return best
-
-    def _phase_change(self, T0: np.ndarray, T1: np.ndarray) -> None:
-        """Melt born solder elements that exceed their solidus during the increment T0 -> T1; solidify molten ones
-        that stay at or below it (born stress-free at the solidus with the current deformation)."""
-        hot = np.maximum(T0, T1) > self.solidus
-        melt = self.born & hot
-        freeze = self.molten & ~hot
-        if not (melt.any() or freeze.any()):
-            return
-        for r, idx in self.region_elements.items():
-            for what, n in (("melted", int(melt[idx].sum())), ("solidified", int(freeze[idx].sum()))):
-                if n:
-                    self.events.append({"time_s": self.time, "region": r, "change": what, "elements": n,
-                                        "solidus_C": float(np.min(self.solidus[idx]))})
-        if freeze.any():  # born again, stress-free at the solidus
-            self._activate(freeze, self.solidus)
-        self.born[melt], self.molten[melt] = False, True
-        self._reset_state(melt)
-        self._topology()
 
     def _advance(self, T0, T1, c0, c1, dt, label, depth) -> IncrementStats:
         try:
@@ -668,10 +425,8 @@ class HistorySolver:
                 r, K, fscale, recover = self._assemble(sig, D)
                 fscale = max(fscale, f0)
             t0 = time.perf_counter()
-            # full-accuracy linear solves: an inexact-Newton forcing term (rtol up to 1e-2 early on) was tried on
-            # the coarse reference_cycling and took more Newton iterations (60 vs 51 on join_cool) for the same
-            # time, and one increment cut back; one capped at 1e-3 kept the iteration counts but hid Newton's
-            # quadratic rate behind the linear tolerance; so every Newton step is solved to solver.rtol
+            # every Newton step is solved to solver.rtol: an inexact (looser) linear solve costs Newton iterations
+            # and hides Newton's quadratic rate behind the linear tolerance (docs/benchmarks.md)
             try:
                 duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
             except SolverError as exc:  # e.g. a tangent that is not positive definite: a smaller increment may do

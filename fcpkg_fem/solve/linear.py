@@ -1,18 +1,17 @@
 """Linear solvers for the (condensed) elasticity system.
 
 ``amg``: conjugate gradients preconditioned by pyamg smoothed aggregation with the six rigid-body modes as
-near-null space (DESIGN.md section 5: ~1.6 s where SuperLU took 120 s at 100k dof); ``direct``: SuperLU,
-kept for small systems and as a fall-back check; ``pardiso``: MKL PARDISO's symmetric positive-definite
-factorization through ``pypardiso`` (a dependency on x86-64; elsewhere absent). ``auto`` picks direct below
+near-null space, for large systems; ``direct``: SuperLU, kept for small systems and as a fall-back check;
+``pardiso``: MKL PARDISO's symmetric positive-definite factorization through ``pypardiso`` (a dependency on
+x86-64; elsewhere absent). ``auto`` picks direct below
 ``DIRECT_LIMIT`` dofs, else pardiso when it is installed, else amg. The factorization (SuperLU or PARDISO) is kept:
 a process history's next increment or Newton iteration first tries CG preconditioned by it (``nearby``).
-
-Measured on the shipped reference case (209,208 dofs, 2 cores): pardiso 11-14 s per temperature, peak 3-4 GB,
-residual 1e-14; AMG-CG 24-70 s (40-180 iterations: thin soft layers at moduli contrast up to 6e4).
+Timings of the three on the reference case: docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass
 
@@ -22,14 +21,12 @@ import scipy.sparse.linalg as spl
 
 from ..errors import SolverError
 
-DIRECT_LIMIT = 80_000  # measured: SuperLU (MMD on A^T+A) beats AMG-CG below ~100k dofs on these layered meshes
+DIRECT_LIMIT = 80_000  # SuperLU (MMD on A^T+A) beats AMG-CG below about this size on these layered meshes
 AMG_NAME = "amg-cg (pyamg smoothed aggregation, rigid-body near-null space)"
 
 
 def pardiso_available() -> bool:
     """True when the optional pypardiso package (MKL PARDISO) can be imported."""
-    import importlib.util
-
     return importlib.util.find_spec("pypardiso") is not None
 
 
@@ -76,8 +73,8 @@ class _Factor:
         if method == "direct":
             self.name, self.label = "SuperLU", "direct (SuperLU)"
             try:
-                # symmetric mode with minimum-degree ordering on A^T + A: 2.5x faster and 40 % less fill than the
-                # default COLAMD on a 70k-dof package (8.8 s vs 22 s)
+                # symmetric mode with minimum-degree ordering on A^T + A: faster, and less fill, than the default
+                # COLAMD on these symmetric positive definite matrices
                 self._lu = spl.splu(K.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                                     options={"SymmetricMode": True})
             except RuntimeError as exc:
@@ -99,7 +96,7 @@ class _Factor:
         try:
             if same:
                 # same sparsity: keep the ordering and symbolic factorization, redo the numbers only (PARDISO
-                # phase 22; measured on the reference matrix: 4.3 s instead of 6.2 s for analysis + factorization)
+                # phase 22), cheaper than analysis + factorization
                 self._ps, previous._ps = previous._ps, None
                 self._ps.set_phase(22)
                 self._ps._call_pardiso(self._upper, np.zeros(self.shape[0]))
@@ -160,18 +157,12 @@ class LinearSolver:
         return self.method
 
     def solve(self, K: sp.csr_matrix, f: np.ndarray, x0: np.ndarray | None = None, reuse: bool = False,
-              nearby: bool = False, rtol: float | None = None):
+              nearby: bool = False):
         """Solve and return (u, LinearStats). ``reuse``: K is unchanged since the last call (direct: keep the LU).
         ``nearby``: K is close to the last factorized matrix (the next increment or Newton iteration of a
         history): first try CG preconditioned by that factorization, and factorize K only if it needs more than
-        half the iterations that cost as much as a new factorization (measured: on a 23k-unknown package SuperLU took
-        16 s to factorize and 0.16 s per solve, so CG may take up to ~50 preconditioned iterations)."""
-        if rtol is not None and rtol != self.rtol:  # an inexact Newton step asks for less accuracy
-            saved, self.rtol = self.rtol, max(float(rtol), self.rtol)
-            try:
-                return self.solve(K, f, x0, reuse, nearby)
-            finally:
-                self.rtol = saved
+        half the iterations that cost as much as a new factorization (:meth:`_nearby_budget`, from the timed
+        factorization and solve)."""
         n = K.shape[0]
         method = self._choose(n)
         if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
@@ -206,9 +197,8 @@ class LinearSolver:
             return u, LinearStats(self._lu.label, 0, res)
         fnorm = np.linalg.norm(f)
         # The hierarchy built for one temperature preconditions the matrix of the next one too (same mesh,
-        # moduli changed): reuse it while CG converges within 1.5x the iterations of a fresh build (measured on the
-        # reference case: a hierarchy from 25 degC served 125 degC in 45 iterations against 38 fresh, but one from
-        # 260 degC, where the adhesive is rubbery, needed 176 at -40 degC).
+        # moduli changed): reuse it while CG converges within 1.5x the iterations of a fresh build (one built where
+        # the adhesive is rubbery serves a cold temperature badly).
         if self._ml is not None and self._ml_shape == K.shape:
             u, its, res, ok = self._cg(K, f, x0, fnorm, maxiter=max(int(1.5 * self._fresh_its), 20))
             if ok:

@@ -51,7 +51,6 @@ from ..mesh.swept import PackageMesh
 from ..physics import heat
 from .linear import DIRECT_LIMIT, LinearSolver, LinearStats
 
-SURFACE_GROUPS = ("bottom", "top", "sides")
 MASS_KINDS = ("consistent", "lumped")
 PROPERTY_MODES = ("explicit", "picard")
 LINEAR_METHODS = ("auto", "direct", "amg", "pardiso")
@@ -96,9 +95,9 @@ class _ScalarSolver:
     Direct (``direct``, or ``auto`` up to ``DIRECT_LIMIT`` unknowns): one SuperLU factorization is kept. When the
     matrix changes (another dt, temperature-dependent properties), conjugate gradients preconditioned by the kept
     factorization are tried first: the old matrix is a close approximation of the new one, so CG needs a handful of
-    iterations (0.2 s each on the 71k-node reference mesh, against ~10 s for a new factorization), down to the
-    relative residual the direct solve itself reached, bounded to [1e-12, ``rtol``]. If CG has not converged in
-    ``lu_reuse_its`` iterations, the matrix is factorized anew. Otherwise (``amg``, or ``auto`` above the limit)
+    iterations, each far cheaper than a new factorization, down to the relative residual the direct solve itself
+    reached, bounded to [1e-12, ``rtol``]. If CG has not converged in ``lu_reuse_its`` iterations, the matrix is
+    factorized anew. Otherwise (``amg``, or ``auto`` above the limit)
     the project's :class:`LinearSolver` (``factorized`` then means: a new matrix was handed to it).
     """
 
@@ -216,7 +215,7 @@ class ThermalProblem:
         self.materials = materials
         self.field = field
         self._check_options(h_W_per_m2K, theta, mass, properties, picard_tol_K, picard_max, linear)
-        self.h = {g: float(h_W_per_m2K.get(g, 0.0)) for g in SURFACE_GROUPS}
+        self.h = {g: float(h_W_per_m2K.get(g, 0.0)) for g in N.THERMAL_SURFACES}
         self.theta = float(theta)
         self.mass = mass
         self.properties = properties
@@ -295,9 +294,9 @@ class ThermalProblem:
         if linear not in LINEAR_METHODS:
             probs.append(Problem("solver.linear", f"{linear!r} is not one of {', '.join(LINEAR_METHODS)}"))
         for g, v in dict(h).items():
-            if g not in SURFACE_GROUPS:
+            if g not in N.THERMAL_SURFACES:
                 probs.append(Problem(f"{self.field}.{g}", f"unknown surface group {g!r}; known: "
-                                     + ", ".join(SURFACE_GROUPS)))
+                                     + ", ".join(N.THERMAL_SURFACES)))
             elif not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
                 probs.append(Problem(f"{self.field}.{g}", f"film coefficient must be a number >= 0 W/(m^2 K), "
                                      f"got {v!r}"))
@@ -427,11 +426,11 @@ class ThermalProblem:
     def _ambient(self, T_inf: Ambient, name: str) -> dict[str, float]:
         """Ambient temperature per convective group from a number or a mapping group -> degC."""
         if isinstance(T_inf, Mapping):
-            bad = [g for g in T_inf if g not in SURFACE_GROUPS]
+            bad = [g for g in T_inf if g not in N.THERMAL_SURFACES]
             missing = [g for g in self._b if g not in T_inf]
             if bad or missing:
                 raise InputError.single(name, f"ambient temperatures given for {sorted(T_inf)}; every key must be "
-                                        f"one of {', '.join(SURFACE_GROUPS)} and every convective group "
+                                        f"one of {', '.join(N.THERMAL_SURFACES)} and every convective group "
                                         f"({', '.join(self._b)}) needs one")
             return {g: float(T_inf[g]) for g in self._b}
         return {g: float(T_inf) for g in self._b}
@@ -573,8 +572,3 @@ class ThermalProblem:
         heat_in = float(np.sum(f - fq) - np.sum(self._H @ T))
         self.last = StepInfo(np.inf, it, factorized, stats, 0.0, heat_in, float(fq.sum()), self.spread(T), timing)
         return T
-
-    @property
-    def convective_groups(self) -> tuple[str, ...]:
-        """Surface groups with h > 0 (the ones an ambient temperature acts on)."""
-        return tuple(self._b)
