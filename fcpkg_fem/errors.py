@@ -1,12 +1,13 @@
 """Exception types shared by every stage.
 
 Library code raises these; only the CLI turns them into exit codes (see docs/exit_codes.md):
-:class:`InputError` -> 2, :class:`MeshError` -> 3, :class:`SolverError` -> 4.
+:class:`InputError` -> 2, :class:`MeshError` -> 3, :class:`SolverError` -> 4, :class:`StorageError` -> 7.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -56,6 +57,13 @@ class InputError(FcpkgError):
         return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
+class FolderBusy(InputError):
+    """The run folder is being written by another run (its lock is held): exit code 2 like any input error."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
 class MeshError(FcpkgError):
     """Geometry could not be built or meshed; the message names the parts involved."""
 
@@ -66,3 +74,30 @@ class SolverError(FcpkgError):
     """A solve failed (linear solver, Newton, negative Jacobian); says where and why."""
 
     exit_code = 4
+
+
+_STORAGE_HINTS = {
+    errno.ENOSPC: "the disk is full: free space there, or write elsewhere (--out DIR, or --mesh-cache DIR)",
+    errno.EDQUOT: "the disk quota is used up: free space there, or write elsewhere (--out DIR)",
+    errno.EACCES: "permission denied: choose a folder you may write to (--out DIR)",
+    errno.EPERM: "permission denied: choose a folder you may write to (--out DIR)",
+    errno.EROFS: "the file system is read-only: choose another folder (--out DIR)",
+    errno.ENOTDIR: "a file stands where a folder is needed: remove it or choose another folder (--out DIR)",
+    errno.EISDIR: "a folder stands where a file is needed: remove it or choose another folder (--out DIR)",
+    errno.EEXIST: "something else already exists there: remove it or choose another folder (--out DIR)",
+}
+
+
+class StorageError(FcpkgError, OSError):
+    """The machine refused a file operation: the disk is full, a folder is read-only, not yours, or a file stands
+    where a folder is needed. Not a fault of the case, nor of fcpkg-fem; the message names the path and what to do.
+    Also an ``OSError``, so that code catching those keeps working."""
+
+    exit_code = 7
+
+    @classmethod
+    def of(cls, err: OSError, path: object = None) -> "StorageError":
+        """The error for ``err`` (an OSError) on ``path`` (default: the file the OSError names)."""
+        where = path if path is not None else (err.filename or "a file")
+        hint = _STORAGE_HINTS.get(err.errno, "check the folder and the free space there")
+        return cls(f"cannot write {where}: {err.strerror or err} ({hint})")

@@ -157,8 +157,10 @@ def _fail(field: str, value: Any, kind: str, why: str | None = None) -> InputErr
 def _check_finite(x: float, value: Any, kind: str, field: str) -> float:
     if not math.isfinite(x):
         raise _fail(field, value, kind, "not a finite number")
-    if kind == "temperature" and x < ABSOLUTE_ZERO_C - 1e-9:
-        raise _fail(field, value, kind, f"below absolute zero ({x:g} degC)")
+    if kind == "temperature" and x <= ABSOLUTE_ZERO_C + 1e-9:
+        # at or below 0 K in whatever unit it was given ("-0 K" included): no process runs there
+        raise _fail(field, value, kind, f"at or below absolute zero ({x:g} degC); a temperature must be above "
+                                        f"{ABSOLUTE_ZERO_C:g} degC (0 K)")
     return x
 
 
@@ -205,14 +207,18 @@ def parse_quantity(value: Any, kind: str, field: str) -> float:
 
     Raises:
         InputError: bool, NaN/inf, empty string, unknown unit or a unit of another kind; a temperature below
-            absolute zero. The message names what was given and what the kind accepts.
+            or at absolute zero; an integer too large for a float. The message names what was given and what the kind accepts.
     """
     if kind not in _TABLE:
         raise KeyError(f"unknown quantity kind {kind!r}; known: {', '.join(_TABLE)}")
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise _fail(field, value, kind)
     if isinstance(value, numbers.Real):
-        return _check_finite(to_si(float(value), kind), value, kind, field)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise _fail(field, f"{str(value)[:12]}... ({len(str(value))} digits)", kind, "too large") from None
+        return _check_finite(to_si(number, kind), value, kind, field)
     if not isinstance(value, str):
         raise _fail(field, value, kind, f"expected a number or a string, got {type(value).__name__}")
     if not value.strip():

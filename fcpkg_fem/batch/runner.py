@@ -29,8 +29,9 @@ from fcpkg_fem.batch.sweep import Sweep, Variant, case_variant, flow_text, is_sw
 from fcpkg_fem.batch.table import headline, write_table
 from fcpkg_fem.case import load_case
 from fcpkg_fem.case.yamlio import read_yaml
-from fcpkg_fem.errors import FcpkgError, InputError, Problem
+from fcpkg_fem.errors import FcpkgError, FolderBusy, InputError, Problem
 from fcpkg_fem.io.atomic import atomic_write_text
+from fcpkg_fem.io.lock import folder_lock
 from fcpkg_fem.run import pipeline
 
 __all__ = ["BatchResult", "expand", "finished", "run_batch", "run_case"]
@@ -40,6 +41,7 @@ FAILURE = "failure.json"
 VARIANT = "variant.json"
 RUN_LOG = "run.log"
 MESH_CACHE = "mesh_cache"
+EXIT_ORPHANED = 143  # a worker whose batch process died ends as if terminated
 
 Progress = Callable[[str], None] | None
 
@@ -54,6 +56,22 @@ class BatchUsageError(InputError):
 # gmsh keeps one global model per process and is not thread-safe: a Dask worker started with several threads runs
 # its cases one at a time (start workers with --nthreads 1 to use every core; docs/batch.md).
 _RUN_LOCK = threading.Lock()
+
+
+def die_with_parent(parent: int, period_s: float = 0.5) -> None:
+    """Pool worker initializer: end this worker as soon as the batch process that started it is gone.
+
+    A parent killed by ``kill -9`` cannot tell its workers; they would finish their cases and stay idle for ever,
+    writing into folders that a rerun is about to use. Every ``period_s`` a daemon thread compares the worker's
+    parent with ``parent``; once the worker has been handed to another parent it ends at once (its case folder
+    holds no summary.json, so a rerun runs that case again).
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period_s)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="fcpkg-parent-watch", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -151,15 +169,21 @@ def run_case(task: dict) -> dict:
                 raise InputError.single(task["source"], "this worker resolves the case to another hash than the "
                                         "batch did: run the same fcpkg-fem version everywhere")
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / FAILURE).unlink(missing_ok=True)
-            with open(folder / RUN_LOG, "w", encoding="utf-8") as log:
+            with folder_lock(folder, field=task["source"]), open(folder / RUN_LOG, "w", encoding="utf-8") as log:
+                (folder / FAILURE).unlink(missing_ok=True)
+
                 def progress(msg: str) -> None:
                     log.write(f"[{time.perf_counter() - t0:7.1f}s] {msg}\n")
                     log.flush()
 
+                # pipeline.run takes this folder's lock again: the process owns it already (POSIX locks are
+                # per process), and releases it when pipeline.run closes its descriptor at the end of the run
                 pipeline.run(case, out_dir=folder, progress=progress, mesh_cache=task["mesh_cache"], write=True,
-                        source=task["source"])
+                             source=task["source"])
         return {"status": "ok", "wall_time_s": round(time.perf_counter() - t0, 3), "worker": worker}
+    except FolderBusy as err:  # another process (an earlier batch's worker) writes this folder: leave it alone
+        return {"status": "busy", "error_type": type(err).__name__, "error": str(err), "exit_code": err.exit_code,
+                "wall_time_s": round(time.perf_counter() - t0, 3), "worker": worker}
     except Exception as err:  # noqa: BLE001 - a failing case is recorded, the batch goes on
         rec = {**_failure_record(err, t0), "worker": worker}
         _write_failure(folder, task["hash"], rec)
@@ -347,7 +371,7 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
         done += 1
         result.ran.append(name)
         result.records[name] = rec
-        if rec.get("status") != "ok" and not (out_dir / name / FAILURE).exists():
+        if rec.get("status") not in ("ok", "busy") and not (out_dir / name / FAILURE).exists():
             _write_failure(out_dir / name, tasks[name]["hash"], rec)
         el = time.perf_counter() - t_start
         eta = el / done * (total - done)
@@ -362,7 +386,8 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
         where = f"local pool of {n} process{'es' if n > 1 else ''}"
         say(head + where)
         # spawn, not fork: a forked child would inherit gmsh's and the BLAS libraries' thread state
-        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futs = {pool.submit(run_case, t): name for name, t in tasks.items()}
             try:
                 for fut in as_completed(futs):

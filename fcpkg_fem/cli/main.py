@@ -1,26 +1,37 @@
 """The ``fcpkg`` command: a thin coat over :mod:`fcpkg_fem.api`, one module per subcommand.
 
 Exit codes (docs/exit_codes.md): 0 ok, 1 internal error, 2 bad input (InputError, bad command line),
-3 geometry/mesh failure (MeshError), 4 solver failure (SolverError), 130 interrupted.
+3 geometry/mesh failure (MeshError), 4 solver failure (SolverError), 7 cannot write (StorageError, any OSError),
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Only this module prints errors and chooses exit codes; library code raises.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import traceback
 from typing import Sequence
 
 from fcpkg_fem import __version__
-from fcpkg_fem.errors import FcpkgError
-
-from . import batch, check, mesh, regress, run
+from fcpkg_fem.cli import batch, check, mesh, regress, run
+from fcpkg_fem.errors import FcpkgError, StorageError
 
 SUBCOMMANDS = (run, check, mesh, batch, regress)
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a batch scheduler, ``kill``, a container stopping): unwind like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fcpkg",
         description="Thermo-mechanical finite elements for stacked flip-chip packages (docs/cli.md).",
         epilog="exit codes: 0 ok, 1 internal error, 2 bad input, 3 geometry/mesh failure, 4 solver failure, "
-               "5 batch: some cases failed, 6 regress: outside tolerance, 130 interrupted",
+               "5 batch: some cases failed, 6 regress: outside tolerance, 7 cannot write (disk full, read-only "
+               "folder), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)",
     )
     parser.add_argument("--version", action="version", version=f"fcpkg-fem {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
@@ -47,6 +59,8 @@ def _error(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]) and return the exit code."""
     args = build_parser().parse_args(argv)  # bad usage: argparse prints it and exits 2
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding application): leave SIGTERM alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args) or 0)
     except FcpkgError as err:
@@ -55,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("\nterminated (SIGTERM); the checkpoints written so far are kept", file=sys.stderr, flush=True)
+        return EXIT_TERMINATED
+    except OSError as err:  # the machine refused a file operation the library did not name itself
+        storage = StorageError.of(err)
+        _error(str(storage))
+        return storage.exit_code
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error of ours; silence the flush at exit
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -18,11 +18,14 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from fcpkg_fem.errors import StorageError
+
 __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "atomic_path",
     "clean_stale_temps",
+    "fsync_dir",
     "is_temp_name",
     "temp_name",
 ]
@@ -50,8 +53,9 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename durable. Not every platform/file system allows opening a folder; the rename is still atomic.
+def fsync_dir(folder: Path) -> None:
+    """Make the entries of ``folder`` (a rename into it) durable, where the platform allows opening a folder."""
+    # not every platform or file system allows opening a folder; the rename itself is atomic all the same
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -75,7 +79,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     For writers that insist on a file name (``meshio.write``, ``Figure.savefig``). The temporary file exists
     (empty) when the block starts and may be overwritten freely. If the block raises, the temporary file is
-    removed and ``path`` keeps its previous content (or stays absent).
+    removed and ``path`` keeps its previous content (or stays absent); an ``OSError`` (a full disk, a read-only
+    folder) is raised as :class:`~fcpkg_fem.errors.StorageError` naming ``path``.
 
     Example:
         >>> with atomic_path(out / "fields_0.vtu") as tmp:   # doctest: +SKIP
@@ -89,15 +94,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             break
         except FileExistsError:  # pragma: no cover - 32 random bits collided
             continue
+        except OSError as err:
+            raise StorageError.of(err, path) from err
     try:
         yield tmp
         _fsync_file(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError):  # a full disk or a read-only folder: say which file could not be written
+            raise StorageError.of(err, path) from err
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import math
 import pathlib
+import re
+import stat
 from typing import Any
 
 import numpy as np
@@ -23,23 +25,60 @@ from fcpkg_fem.materials.model import PronyParams
 _STRESS_UNITS = {"pa": 1.0, "kpa": 1e3, "mpa": 1e6, "gpa": 1e9}
 
 
-def _read_csv(path: Any, field: str) -> tuple[list[str], np.ndarray]:
-    p = pathlib.Path(path)
+MAX_TABLE_BYTES = 1_000_000
+"""A data table larger than this is refused unread (a Prony series or a relaxation test is a few kB)."""
+
+
+def _read_text(p: pathlib.Path, field: str) -> str:
+    """The text of the table file ``p``: a regular file of at most MAX_TABLE_BYTES, UTF-8. The messages never
+    quote the file's content (a path that names another kind of file must not leak it)."""
     try:
-        with p.open(newline="") as f:
-            rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+        st = p.stat()
     except OSError as exc:
         raise InputError.single(field, f"cannot read '{p}': {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError.single(field, f"'{p}' is not a regular file (a device, folder or pipe cannot be a table)")
+    if st.st_size > MAX_TABLE_BYTES:
+        raise InputError.single(field, f"'{p}' is {st.st_size:,} bytes; a table may have at most "
+                                       f"{MAX_TABLE_BYTES:,}")
+    try:
+        with p.open("rb") as f:
+            data = f.read(MAX_TABLE_BYTES + 1)
+    except OSError as exc:
+        raise InputError.single(field, f"cannot read '{p}': {exc.strerror or exc}") from None
+    try:
+        return data[:MAX_TABLE_BYTES].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError.single(field, f"'{p}' is not a text (CSV) table") from None
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _header(head: list[str]) -> str:
+    """The header for a message, quoted only when it looks like column names (never a line of another file)."""
+    if head and all(_NAME.match(h) for h in head):
+        return "header is " + ", ".join(head)
+    return "the first row is not a header of column names"
+
+
+def _read_csv(path: Any, field: str) -> tuple[list[str], np.ndarray]:
+    p = pathlib.Path(path)
+    lines = _read_text(p, field).splitlines()
+    rows = [r for r in csv.reader(lines) if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if len(rows) < 2:
         raise InputError.single(field, f"'{p}' needs a header row and at least one data row")
     head = [h.strip().lower() for h in rows[0]]
-    try:
-        data = np.array([[float(c) for c in r] for r in rows[1:]], dtype=float)
-    except ValueError as exc:
-        raise InputError.single(field, f"'{p}': every data cell must be a number ({exc})") from None
-    if data.shape[1] != len(head):
-        raise InputError.single(field, f"'{p}': {data.shape[1]} columns of data under {len(head)} header names")
-    return head, data
+    values = []
+    for i, r in enumerate(rows[1:], start=2):
+        try:
+            values.append([float(c) for c in r])
+        except ValueError:
+            raise InputError.single(field, f"'{p}': data row {i} (after comments and blank lines) has a cell that "
+                                           "is not a number") from None
+        if len(r) != len(head):
+            raise InputError.single(field, f"'{p}': data row {i} has {len(r)} cells under {len(head)} header names")
+    return head, np.array(values, dtype=float)
 
 
 def _modulus_column(head: list[str], data: np.ndarray, prefix: str, field: str, path: Any) -> np.ndarray | None:
@@ -67,7 +106,7 @@ def load_prony_csv(path: Any, *, Tref_C: float, Tg_C: float | None = None, C1: f
     """
     head, data = _read_csv(path, field)
     if "tau_s" not in head:
-        raise InputError.single(field, f"'{path}': no 'tau_s' column (relaxation time in s); header is {head}")
+        raise InputError.single(field, f"'{path}': no 'tau_s' column (relaxation time in s); {_header(head)}")
     tau = data[:, head.index("tau_s")]
     G = _modulus_column(head, data, "g", field, path)
     K = _modulus_column(head, data, "k", field, path)
@@ -87,7 +126,7 @@ def load_prony_csv(path: Any, *, Tref_C: float, Tg_C: float | None = None, C1: f
                                                        Tg_C=Tg_C, C1=C1, C2=C2, Ea_R=Ea_R, source=src)
     except ValueError as exc:
         raise InputError.single(field, f"'{path}': {exc}") from None
-    raise InputError.single(field, f"'{path}': needs columns G_<unit> and K_<unit>, or E_<unit>; header is {head}")
+    raise InputError.single(field, f"'{path}': needs columns G_<unit> and K_<unit>, or E_<unit>; {_header(head)}")
 
 
 def fit_relaxation_csv(path: Any, nu: float, *, Tref_C: float, Tg_C: float | None = None, C1: float | None = None,
@@ -102,11 +141,11 @@ def fit_relaxation_csv(path: Any, nu: float, *, Tref_C: float, Tg_C: float | Non
     """
     head, data = _read_csv(path, field)
     if "time_s" not in head:
-        raise InputError.single(field, f"'{path}': no 'time_s' column; header is {head}")
+        raise InputError.single(field, f"'{path}': no 'time_s' column; {_header(head)}")
     t = data[:, head.index("time_s")]
     E = _modulus_column(head, data, "e", field, path)
     if E is None:
-        raise InputError.single(field, f"'{path}': no E_<unit> column (e.g. E_MPa); header is {head}")
+        raise InputError.single(field, f"'{path}': no E_<unit> column (e.g. E_MPa); {_header(head)}")
     if np.any(t <= 0) or np.any(~np.isfinite(t)) or np.any(E <= 0):
         raise InputError.single(field, f"'{path}': times and moduli must be finite and > 0")
     lo, hi = math.floor(math.log10(t.min())) - 1, math.ceil(math.log10(t.max())) + 1

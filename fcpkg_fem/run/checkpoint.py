@@ -1,52 +1,75 @@
-"""Checkpoints of a process history: written after each completed step, read by ``--resume``.
+"""Checkpoints of a process history: one folder per completed step, made whole and then renamed into place.
 
-``<out>/checkpoint/`` holds the solver state (``state.npz``), the fields of the report times so far
-(``fields.npz``) and the recorded rows (``record.json``), each written atomically and ``record.json`` last (it
-names the step completed). No pickle: a checkpoint folder from elsewhere cannot run code.
+Layout of ``<out>/checkpoint/``:
+
+* ``step-<k>/`` (k: index of the completed step, 4 digits): ``state.npz`` (solver state and nodal temperatures),
+  ``fields.npz`` (the fields of every report time so far) and ``record.json`` (the recorded rows, the step index,
+  the case hash and the SHA-256 of both arrays files). The folder is written as ``.step-<k>.tmp-<pid>-<random>``,
+  every file fsync'd, and renamed to ``step-<k>`` only when complete: a reader (or a resume after ``kill -9``, a
+  full disk or a power cut at any moment) sees the previous complete step or the new one, never a mixture. The
+  previous step's folder is removed after the rename.
+* ``case.input.json``: the case as read, so that ``fcpkg run --resume DIR`` needs nothing else.
+* ``last_converged.npz``, ``failure.json``: the last converged state of a run that failed (diagnosis only).
+
+A resume takes the highest complete ``step-<k>``; a folder whose parts do not belong together (a digest, the step
+index or the format version does not match) is refused with exit code 2, never computed from. No pickle: a
+checkpoint folder from elsewhere cannot run code.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import re
+import secrets
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from fcpkg_fem.case import load_case
 from fcpkg_fem.errors import InputError, Problem
-from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
+from fcpkg_fem.io.atomic import atomic_path, atomic_write_text, fsync_dir
 from fcpkg_fem.post.result import FaceSample, FieldSet
 from fcpkg_fem.run.record import Record, json_safe
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+PARTS = ("state.npz", "fields.npz")
+_STEP_RE = re.compile(r"^step-(\d{4,})$")
+_TMP_RE = re.compile(r"^\.step-\d{4,}\.tmp-(\d+)-[0-9a-f]{8}$")
 
 
 def _ckpt(out_dir) -> Path:
     return Path(out_dir) / "checkpoint"
 
 
-def _savez(path: Path, arrays: dict) -> None:
+def _write_npz(path: Path, arrays: dict) -> str:
+    """Write ``arrays`` to ``path`` (fsync'd); returns the file's SHA-256 (hex)."""
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return _digest(path)
 
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
-def _write_state(out_dir, name: str, hs, T_nodes) -> Path:
-    """The solver state (and nodal temperatures) as ``checkpoint/<name>``, atomically; returns the folder."""
-    d = _ckpt(out_dir)
-    d.mkdir(parents=True, exist_ok=True)
+def _state_arrays(hs, T_nodes) -> dict:
     arrays = hs.state_arrays()
     if T_nodes is not None:
         arrays["thermal:T_nodes"] = np.asarray(T_nodes)
-    _savez(d / name, arrays)
-    return d
+    return arrays
 
 
-def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float) -> None:
-    """Write the state after step ``step_index`` (atomic files; record.json last marks it complete)."""
-
-    d = _write_state(out_dir, "state.npz", hs, T_nodes)
+def _field_arrays(rec: Record) -> dict:
     fa = {}
     for k, fs in enumerate(rec.fields):
         for name, v in fs.point_data.items():
@@ -57,46 +80,130 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
         for key, s in faces.items():
             for attr in ("x", "y", "w", "w_detrended"):
                 fa[f"{k}:face:{key}:{attr}"] = getattr(s, attr)
-    _savez(d / "fields.npz", fa)
-    meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
-            "outputs": json_safe(rec.outputs), "history": json_safe(rec.history), "iterations": rec.iterations,
-            "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
-            "life": json_safe(rec.life), "events": json_safe(rec.events),
-            "face_keys": [sorted(f) for f in rec.faces]}
-    atomic_write_text(d / "record.json", json.dumps(meta) + "\n")
+    return fa
+
+
+def step_folders(out_dir) -> list[tuple[int, Path]]:
+    """(step index, folder) of every complete step folder of the run folder ``out_dir``, ascending."""
+    d = _ckpt(out_dir)
+    if not d.is_dir():
+        return []
+    found = [(int(m[1]), e) for e in d.iterdir() if (m := _STEP_RE.match(e.name)) and e.is_dir()]
+    return sorted(found)
+
+
+def _remove_stale(d: Path, keep: Path | None) -> None:
+    """Remove step folders other than ``keep`` and temporary folders whose writer is gone."""
+    for e in list(d.iterdir()) if d.is_dir() else ():
+        m = _TMP_RE.match(e.name)
+        stale_tmp = m is not None and (int(m[1]) == os.getpid() or not _alive(int(m[1])))
+        if stale_tmp or (_STEP_RE.match(e.name) and e != keep):
+            shutil.rmtree(e, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float) -> Path:
+    """Write the checkpoint after step ``step_index`` as one folder, renamed into place when complete; returns it."""
+    d = _ckpt(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    final = d / f"step-{step_index:04d}"
+    tmp = d / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        digests = {"state.npz": _write_npz(tmp / "state.npz", _state_arrays(hs, T_nodes)),
+                   "fields.npz": _write_npz(tmp / "fields.npz", _field_arrays(rec))}
+        meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
+                "parts": digests,
+                "outputs": json_safe(rec.outputs), "history": json_safe(rec.history), "iterations": rec.iterations,
+                "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
+                "life": json_safe(rec.life), "events": json_safe(rec.events),
+                "face_keys": [sorted(f) for f in rec.faces]}
+        atomic_write_text(tmp / "record.json", json.dumps(meta) + "\n")
+        fsync_dir(tmp)
+        if final.exists():  # a folder of the same step from an earlier, interrupted attempt of this run
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(d)
+    _remove_stale(d, keep=final)
+    return final
 
 
 def save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception) -> None:
     """``checkpoint/last_converged.npz`` (solver state of the last converged increment) and ``failure.json``."""
-
-    d = _write_state(out_dir, "last_converged.npz", hs, T_nodes)
+    d = _ckpt(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    with atomic_path(d / "last_converged.npz") as tmp:
+        _write_npz(tmp, _state_arrays(hs, T_nodes))
     atomic_write_text(d / "failure.json", json.dumps({"step": step_name, "time_s": hs.time, "error": str(err)},
                                                      indent=1) + "\n")
 
 
-def load_checkpoint(out_dir, case, hs):
-    """Restore a checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time) or None."""
-    d = _ckpt(out_dir)
-    if not (d / "record.json").exists():
-        return None
+def _refuse(folder: Path, why: str) -> InputError:
+    return InputError([Problem("--resume", f"the checkpoint {folder} cannot be resumed: {why}; run the case again "
+                                           "without --resume (into a new folder, or after removing this one)")])
+
+
+def _read_meta(folder: Path, case) -> dict:
+    """The record of a step folder, checked: format version, case, step index, and the digest of every part."""
     try:
-        meta = json.loads((d / "record.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if meta.get("version") != CHECKPOINT_VERSION:
-        return None
+        meta = json.loads((folder / "record.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise _refuse(folder, f"its record.json is unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
+        raise _refuse(folder, f"it was written in checkpoint format {meta.get('version') if isinstance(meta, dict) else '?'}"
+                              f", this version reads format {CHECKPOINT_VERSION}")
     if meta.get("case_hash") != case.hash():
-        raise InputError([Problem("--resume", f"the checkpoint in {d} belongs to another case (hash "
+        raise InputError([Problem("--resume", f"the checkpoint in {folder} belongs to another case (hash "
                                               f"{meta.get('case_hash')}, this case {case.hash()}); "
                                               "run without --resume or use that case")])
-    with np.load(d / "state.npz", allow_pickle=False) as z:
+    m = _STEP_RE.match(folder.name)
+    if m is None or meta.get("step_index") != int(m[1]):
+        raise _refuse(folder, f"its record names step {meta.get('step_index')}, the folder another")
+    parts = meta.get("parts") or {}
+    for name in PARTS:
+        p = folder / name
+        if not p.is_file():
+            raise _refuse(folder, f"{name} is missing")
+        if parts.get(name) != _digest(p):
+            raise _refuse(folder, f"{name} is not the file its record was written with (SHA-256 differs)")
+    return meta
+
+
+def load_checkpoint(out_dir, case, hs):
+    """Restore the latest complete checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time),
+    or None when the run folder has no checkpoint.
+
+    Raises:
+        InputError: the checkpoint belongs to another case, or its parts do not belong together.
+    """
+    d = _ckpt(out_dir)
+    folders = step_folders(out_dir)
+    if not folders:
+        if (d / "record.json").exists():  # the single-folder format 1
+            raise _refuse(d, "it was written by an earlier version of fcpkg-fem (checkpoint format 1)")
+        return None
+    _, folder = folders[-1]
+    meta = _read_meta(folder, case)
+    with np.load(folder / "state.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     T_nodes = arrays.pop("thermal:T_nodes", None)
     hs.restore(arrays)
     rec = Record(outputs=meta["outputs"], history=meta["history"], iterations=meta["iterations"],
                  methods=set(meta["methods"]), newton=meta["newton"], life=meta.get("life", {}),
                  events=meta.get("events", []))
-    with np.load(d / "fields.npz", allow_pickle=False) as z:
+    with np.load(folder / "fields.npz", allow_pickle=False) as z:
         for k in range(meta["n_fields"]):
             fs = FieldSet()
             for name in z.files:
@@ -119,10 +226,15 @@ CASE_INPUT = "case.input.json"  # in the checkpoint folder: the case as read, to
 
 
 def write_case_input(case, out_dir) -> None:
-
+    """Start a fresh history in ``out_dir``: the case as read into ``checkpoint/``, and the step folders of an
+    earlier run there removed (a later resume must never mix two runs)."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
     atomic_write_text(d / CASE_INPUT, json.dumps(case.input_dict(), indent=1) + "\n")
+    for name in ("record.json", "state.npz", "fields.npz"):  # format 1, at the top of checkpoint/
+        with contextlib.suppress(FileNotFoundError):
+            (d / name).unlink()
+    _remove_stale(d, keep=None)
 
 
 def resume_case(out_dir):

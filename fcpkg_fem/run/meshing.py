@@ -6,14 +6,17 @@ exactly those (:func:`footprint_key`), so that variants of a sweep that change o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import signal
 from pathlib import Path
 from typing import Callable
 
 import gmsh
 import numpy as np
 
+from fcpkg_fem.errors import StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.geometry.model import Geometry
 from fcpkg_fem.io.atomic import atomic_path
@@ -53,11 +56,23 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
                 pass  # a damaged cache entry is rebuilt
     fp = mesh_footprint(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, points=fp.points, quads=fp.quads, quad_entity=fp.quad_entity, membership=fp.membership)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as fh:
+                    np.savez(fh, points=fp.points, quads=fp.quads, quad_entity=fp.quad_entity,
+                             membership=fp.membership)
+        except OSError as err:  # StorageError included
+            # the cache only saves time: a full or read-only cache folder must not cost the run
+            say(progress, f"warning: mesh cache not written ({err}); the run goes on without it")
     return fp, False
+
+
+def _restore_sigterm() -> None:
+    """gmsh's library sets SIGTERM back to the default action when it starts: give the process's own handler (the
+    command line's, which ends a run like Ctrl-C) back to the operating system."""
+    with contextlib.suppress(ValueError, TypeError):  # not the main thread, or no Python-level handler known
+        signal.signal(signal.SIGTERM, signal.getsignal(signal.SIGTERM))
 
 
 def mesh_case(case, cache_dir: str | Path | None = None, progress: Progress = None) -> PackageMesh:
@@ -66,5 +81,6 @@ def mesh_case(case, cache_dir: str | Path | None = None, progress: Progress = No
     mc = case.mesh
     fp, _ = get_footprint(geom, mc.size, mc.feature_size, Path(cache_dir) if cache_dir else None, progress,
                           mc.circle_segments)
+    _restore_sigterm()
     say(progress, f"mesh: sweeping {len(fp.quads)} footprint cells through {len(geom.z_planes) - 1} slabs")
     return sweep(geom, fp, mc.max_layer_thickness, mc.min_elements_per_layer)

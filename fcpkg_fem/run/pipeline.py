@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from fcpkg_fem.io.atomic import atomic_write_text
+from fcpkg_fem.io.lock import folder_lock
 from fcpkg_fem.io.output import write_all
 from fcpkg_fem.io.registry import WRITERS
 from fcpkg_fem.post import PostContext, run_post
@@ -59,6 +60,15 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         The :class:`~fcpkg_fem.post.result.RunResult` (numbers identical to summary.json).
     """
     out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
+    if out_dir is None:
+        return _run(case, None, progress, mesh_cache, source, resume)
+    with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
+        return _run(case, out_dir, progress, mesh_cache, source, resume)
+
+
+def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, resume: bool) -> RunResult:
+    """The run after its preflight: ``out_dir`` is the (locked) run folder, None when nothing is written."""
+    write = out_dir is not None
     t_start = time.perf_counter()
     timing = {"mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
     t0 = time.perf_counter()
@@ -92,7 +102,6 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     summary["timing_s"] = {k: round(v, 3) for k, v in timing.items()}
     summary["peak_memory_MB"] = round(_peak_memory_mb(), 1)
     if write:
-        out_dir = Path(out_dir or getattr(case.output, "dir", None) or Path("runs") / case.name)
         say(progress, f"writing results to {out_dir}")
         # the case's output switches name registered writers (tests/unit/test_writers.py keeps the two in step)
         names = [n for n in WRITERS if n != "summary" and getattr(case.output, n)]

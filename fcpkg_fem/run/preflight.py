@@ -3,8 +3,8 @@
 * :func:`estimate`: elements, nodes, unknowns (:func:`fcpkg_fem.mesh.estimate.mesh_size`) and peak memory of a
   case, so that a case too large for the machine is refused in a second, not after minutes;
 * :func:`available_memory`: what the machine can give (``/proc/meminfo``, cgroup limit, ``os.sysconf``);
-* :func:`preflight`: the output folder confined (:func:`fcpkg_fem.case.paths.confine`) and the memory check,
-  at the start of :func:`fcpkg_fem.run.pipeline.run`.
+* :func:`preflight`: the output folder confined (:func:`fcpkg_fem.case.paths.confine`), the memory check and a
+  write probe of the run folder, at the start of :func:`fcpkg_fem.run.pipeline.run`.
 
 Every refusal is an :class:`~fcpkg_fem.errors.InputError` (exit code 2) naming the field to change.
 The estimate's accuracy, measured against real meshes, is stated in docs/robustness.md.
@@ -12,6 +12,7 @@ The estimate's accuracy, measured against real meshes, is stated in docs/robustn
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fcpkg_fem.case.paths import confine
-from fcpkg_fem.errors import InputError, Problem
+from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.mesh.estimate import mesh_size
 from fcpkg_fem.solve.linear import DIRECT_LIMIT, pardiso_available
@@ -216,21 +217,53 @@ def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory |
 
 def preflight(case: Any, out_dir: str | os.PathLike | None, *, write: bool = True, force: bool = False,
               progress: Callable[[str], None] | None = None) -> Path | None:
-    """The checks at the start of a run; nothing is created here.
+    """The checks at the start of a run, before anything expensive.
 
     1. When the run writes and no ``out_dir`` was chosen by the caller, the case's ``output.dir`` must stay
        inside the current directory (:func:`confine`); ``out_dir`` given by the caller is trusted.
     2. The size estimate is reported through ``progress`` and the run refused when its memory would exceed
        the machine's (:func:`check_memory`), unless ``force``.
+    3. When the run writes, its folder is made and a small file written into it and removed
+       (:func:`probe_folder`): a folder that cannot be written is found now, not after the solve.
 
     Returns:
-        The run folder to use: ``out_dir`` as given, or the confined ``output.dir`` (absolute), or None
-        (the caller's default).
+        The run folder: ``out_dir`` as given, the confined ``output.dir`` (absolute), or ``runs/<case name>``;
+        None when the run writes nothing.
     """
-    if write and out_dir is None and getattr(case.output, "dir", None):
-        out_dir = confine(case.output.dir, Path.cwd(), "output.dir")
+    field = "--out"
+    if write and out_dir is None:
+        if getattr(case.output, "dir", None):
+            out_dir, field = confine(case.output.dir, Path.cwd(), "output.dir"), "output.dir"
+        else:
+            out_dir = Path("runs") / case.name
     est = estimate(case)
     if progress is not None:
         progress(est.line())
     check_memory(case, est, force=force)
-    return None if out_dir is None else Path(out_dir)
+    if not write:
+        return None
+    probe_folder(Path(out_dir), field)
+    return Path(out_dir)
+
+
+def probe_folder(folder: Path, field: str) -> None:
+    """Make ``folder`` (with its parents) and write, sync and remove a 64 KiB file in it.
+
+    Raises:
+        InputError: ``folder`` names an existing file (``field`` is the option or case field that chose it).
+        StorageError: the folder cannot be made or written (full disk, read-only, permission denied).
+    """
+    if folder.exists() and not folder.is_dir():
+        raise InputError.single(field, f"'{folder}' is a file, not a folder; give a folder for the run's results")
+    probe = folder / f".fcpkg-write-probe-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as fh:
+            fh.write(bytes(1 << 16))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise StorageError.of(err, folder) from err
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()

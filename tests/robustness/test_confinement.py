@@ -130,3 +130,24 @@ def test_confine_resolves_inside_and_refuses_links_out(tmp_path, monkeypatch):
     # a relative base (e.g. a case file's folder given relative to the current directory)
     monkeypatch.chdir(tmp_path)
     assert confine("a", "base", "f") == base.resolve() / "a"
+
+
+def test_a_table_file_is_read_only_when_it_is_a_small_regular_text_file(tmp_path):
+    """/dev/zero would be read for ever, a large file would fill memory, and another kind of file must not leak its
+    lines into a message: each is refused naming the field, and no message quotes the file's content."""
+    from fcpkg_fem.materials.prony import MAX_TABLE_BYTES, load_prony_csv
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\nhunter2:is:the:password\n")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"tau_s,G_MPa,K_MPa\n" + b"1,2,3\n" * (MAX_TABLE_BYTES // 6 + 1))
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    for path, why in ((Path("/dev/zero"), "not a regular file"), (tmp_path, "not a regular file"),
+                      (big, "a table may have at most"), (binary, "not a text (CSV) table"),
+                      (secret, "has a cell that is not a number")):
+        with pytest.raises(InputError) as exc:
+            load_prony_csv(path, Tref_C=25.0, field="materials.emc.prony.csv")
+        (p,) = exc.value.problems
+        assert p.field == "materials.emc.prony.csv" and why in p.message, p.message
+        assert "root:x" not in p.message and "hunter2" not in p.message

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -51,7 +52,9 @@ def _parse(path: Path) -> None:
     """Parse ``path`` by its kind; raises if it is not a complete file of that kind."""
     data = path.read_bytes()
     suffix = path.suffix
-    if suffix == ".json":
+    if path.name == ".fcpkg.lock":  # the run folder's lock (docs/robustness.md): empty or its owner's host:pid
+        assert data == b"" or re.fullmatch(rb"[^:\n]+:\d+\n", data), data
+    elif suffix == ".json":
         json.loads(data)
     elif suffix == ".csv":
         rows = list(csv.reader(io.StringIO(data.decode())))

@@ -58,7 +58,24 @@ def test_conversion_is_exact(value, kind, expected):
 
 def test_kelvin_to_celsius():
     assert parse_quantity("490 K", "temperature", "f") == pytest.approx(216.85, abs=1e-12)
-    assert parse_quantity("0 K", "temperature", "f") == -273.15
+    assert parse_quantity("0.5 K", "temperature", "f") == pytest.approx(-272.65, abs=1e-12)
+
+
+@pytest.mark.parametrize("value", ["0 K", "-0 K", "-273.15 degC", "-273.15", -273.15, "-459.67 degF", "-1 K",
+                                   "-300 degC"])
+def test_a_temperature_at_or_below_absolute_zero_is_refused_in_every_unit(value):
+    with pytest.raises(InputError) as exc:
+        parse_quantity(value, "temperature", "load.temperatures.0")
+    (p,) = exc.value.problems
+    assert p.field == "load.temperatures.0" and "absolute zero" in p.message
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**401)])
+def test_an_integer_too_large_for_a_float_is_bad_input(value):
+    with pytest.raises(InputError) as exc:
+        parse_quantity(value, "length", "package.adhesive.thickness")
+    (p,) = exc.value.problems
+    assert p.field == "package.adhesive.thickness" and "too large" in p.message and "digits" in p.message
 
 
 def test_from_si_inverts():

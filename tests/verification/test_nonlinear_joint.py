@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vhelpers import laminate_case
+from support.verification import laminate_case
 
 from fcpkg_fem import api
 
@@ -93,7 +93,7 @@ def test_newton_failure_names_step_and_keeps_the_last_converged_state(tmp_path):
     assert exc.value.exit_code == 4
     ck = tmp_path / "run" / "checkpoint"
     assert (ck / "last_converged.npz").exists() and (ck / "failure.json").exists()
-    assert (ck / "record.json").exists()  # the first step completed: a resume point
+    assert (ck / "step-0000" / "record.json").exists()  # the first step completed: a resume point
     assert not (tmp_path / "run" / "summary.json").exists()
 
 
@@ -127,7 +127,7 @@ def test_newton_settings_refuse_an_unknown_correction_mode():
 
 
 def _still_hold_case():
-    from vhelpers import laminate_case
+    from support.verification import laminate_case
 
     c = laminate_case([("die", "silicon", 300), ("cu", "copper", 50), ("mold", "emc", 400),
                        ("board", "bt_laminate", 400)], element="hex8i", mesh_size_mm=2.0, size_mm=(6.0, 6.0))

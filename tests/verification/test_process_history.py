@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vhelpers import iso, laminate_case, problem_of
+from support.verification import iso, laminate_case, problem_of
 
 from fcpkg_fem import api
 from fcpkg_fem.solve.history import HistorySolver
@@ -102,7 +102,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
     monkeypatch.setattr(history.HistorySolver, "birth", boom)
     with pytest.raises(KeyboardInterrupt):
         api.run(case, out_dir=tmp_path / "cut", write=True)
-    assert (tmp_path / "cut" / "checkpoint" / "record.json").exists()
+    assert [k for k, _ in checkpoint.step_folders(tmp_path / "cut")] == [0]  # the first step is checkpointed
     assert not (tmp_path / "cut" / "summary.json").exists()
     monkeypatch.setattr(history.HistorySolver, "birth", real_birth)
     again = checkpoint.resume_case(tmp_path / "cut")  # the folder alone says which case to resume
@@ -119,7 +119,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
         for k in fa.cell_data:
             np.testing.assert_allclose(fb.cell_data[k], fa.cell_data[k], rtol=1e-12,
                                        atol=1e-12 * np.abs(fa.cell_data[k]).max())
-    assert checkpoint.CHECKPOINT_VERSION == 1
+    assert checkpoint.CHECKPOINT_VERSION == 2
 
 
 def _same(a, b, path=""):

@@ -15,7 +15,7 @@ import copy
 
 import numpy as np
 import pytest
-from vhelpers import iso, laminate_case
+from support.verification import iso, laminate_case
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
@@ -95,7 +95,7 @@ def test_resume_while_the_solder_is_molten(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         api.run(case, out_dir=tmp_path / "cut", write=True)
     monkeypatch.setattr(history.HistorySolver, "new_step", real)
-    with np.load(tmp_path / "cut" / "checkpoint" / "state.npz") as z:
+    with np.load(tmp_path / "cut" / "checkpoint" / "step-0000" / "state.npz") as z:
         assert z["molten"].any()
     resumed = api.run(case, out_dir=tmp_path / "cut", write=True, resume=True)
     assert resumed.summary["process"]["steps"] == full.summary["process"]["steps"]
