@@ -29,6 +29,7 @@ from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.checks import cross_checks
 from fcpkg_fem.case.messages import join, translate
 from fcpkg_fem.case.overrides import apply_overrides
+from fcpkg_fem.case.paths import outside
 from fcpkg_fem.case.schema import Case
 from fcpkg_fem.case.yamlio import read_yaml
 from fcpkg_fem.errors import InputError, Problem, closest
@@ -37,12 +38,16 @@ from fcpkg_fem.materials.spec import MODEL_FILE_KEYS, resolve_materials
 __all__ = ["load_case", "region_models"]
 
 
-def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -> Case:
+def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = (),
+              data_dirs: Sequence[str | os.PathLike] = ()) -> Case:
     """Read, override and validate a case.
 
     Args:
         source: a path to a YAML file, YAML text, or an already-parsed dict (not modified).
         overrides: ``dotted.path=value`` strings applied to the raw data before validation.
+        data_dirs: folders besides the case file's own where the data files it names may lie (``--data-dir``).
+            A case read from a file may only name data files inside these folders (symbolic links resolved);
+            YAML text and dicts come from a script, which names its files itself.
 
     Returns:
         The validated :class:`Case`; ``case.materials_resolved`` holds the resolved materials.
@@ -57,10 +62,13 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
         raw = read_yaml(source)
         if isinstance(source, os.PathLike) or ("\n" not in str(source) and Path(str(source)).is_file()):
             base_dir = Path(source).resolve().parent
-            _anchor_material_files(raw, base_dir)
     if overrides:
         raw = apply_overrides(raw, overrides)
     problems: list[Problem] = []
+    if base_dir is not None:  # after the overrides: a file named by --set is confined like one in the file
+        problems += _anchor_material_files(raw, base_dir, [base_dir, *map(Path, data_dirs)])
+        if problems:
+            raise InputError(problems)
     case: Case | None = None
     try:
         case = Case.model_validate(raw)
@@ -91,13 +99,15 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -
     return case
 
 
-def _anchor_material_files(raw: dict, base_dir: Path) -> None:
-    """Make the data-file paths of the ``materials:`` block absolute, from the case file's folder, in place: the
-    raw case travels on (batch workers, ``input_dict``) without the file it came from."""
+def _anchor_material_files(raw: dict, base_dir: Path, allowed: list[Path]) -> list[Problem]:
+    """Make the data-file paths of the ``materials:`` block absolute, from the case file's folder, in place (the
+    raw case travels on, to batch workers and ``input_dict``, without the file it came from), and return a problem
+    for every path that leads outside the ``allowed`` folders."""
     block = raw.get("materials")
     if not isinstance(block, dict):
-        return
-    for entry in block.values():
+        return []
+    problems = []
+    for name, entry in block.items():
         if not isinstance(entry, dict):
             continue
         for model, keys in MODEL_FILE_KEYS.items():
@@ -105,8 +115,15 @@ def _anchor_material_files(raw: dict, base_dir: Path) -> None:
             if not isinstance(sub, dict):
                 continue
             for key in keys:
-                if isinstance(sub.get(key), str) and sub[key].strip() and not Path(sub[key]).expanduser().is_absolute():
-                    sub[key] = str(base_dir / sub[key])
+                text = sub.get(key)
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                if not Path(text).is_absolute():
+                    sub[key] = str(base_dir / text)
+                msg = outside(Path(sub[key]), allowed)
+                if msg:
+                    problems.append(Problem(f"materials.{name}.{model}.{key}", f"'{text}' {msg}"))
+    return problems
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

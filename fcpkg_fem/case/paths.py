@@ -47,6 +47,20 @@ def path_problem(path: Any) -> str | None:
     return None
 
 
+def outside(path: Path, allowed: list[Path]) -> str | None:
+    """Why ``path`` (absolute) is not inside one of the ``allowed`` folders once every symbolic link is resolved;
+    None when it is. For data files a case names: they must lie in the case file's folder (or one given with
+    ``--data-dir``), so a case from elsewhere cannot read, nor quote in a message, any file of the machine."""
+    target = path.resolve()
+    for base in allowed:
+        b = base.resolve()
+        if target == b or b in target.parents:
+            return None
+    where = ", ".join(str(b.resolve()) for b in allowed)
+    return (f"leads outside the case file's folder ({where}): a data file must lie there; copy it there, or name "
+            "its folder with --data-dir on the command line")
+
+
 def confine(path: str | os.PathLike, base: str | os.PathLike, field: str) -> Path:
     """Resolve ``path`` relative to ``base`` and make sure it stays inside ``base``.
 

@@ -185,7 +185,7 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
         else:
             rep = None
         inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=growth, lead_s=lead,
-                                       extra_times=() if rep is None else tuple(rep)), float)
+                                       extra_times=() if rep is None else tuple(rep), field=path), float)
         lead = float(inc[-1] - inc[-2]) if len(inc) > 1 else lead
         inc = inc[inc > 0]
         if rep is None:

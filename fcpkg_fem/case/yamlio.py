@@ -31,6 +31,9 @@ MAX_BYTES = 1_000_000
 MAX_ALIASES = 100
 """Most alias nodes (``*name``) accepted in one document."""
 MAX_NODES = 200_000
+MAX_NUMBER_DIGITS = 40
+"""Digits of a written number beyond which it is refused (no quantity needs them; Python refuses to even read an
+integer of over 4,300 digits, and one of a few hundred does not fit a float)."""
 """Most nodes the document may expand to once every alias is followed."""
 
 TEXT_FIELD = "<text>"
@@ -91,6 +94,20 @@ class StrictSafeLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
+
+
+def _construct_number(loader: StrictSafeLoader, node: Node) -> Any:
+    digits = sum(ch.isdigit() for ch in str(node.value))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _Refused(f"a number written with {digits} digits; at most {MAX_NUMBER_DIGITS} are accepted",
+                       node.start_mark)
+    if node.tag.endswith(":int"):
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
+StrictSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
 
 
 def _expanded_size(root: Node) -> int:
@@ -211,6 +228,12 @@ def read_yaml(source: str | os.PathLike) -> dict:
     except _Refused as exc:
         where = f" ({_where(exc.mark)})" if exc.mark is not None else ""
         raise InputError.single(label, exc.message + where) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: says where by line, not offset
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character or 0)
+        raise InputError.single(label, f"the character U+{ord(char):04X} is not allowed in a case file (line "
+                                       f"{line}, column {column}); remove it") from None
     except yaml.YAMLError as exc:
         raise InputError.single(label, f"not valid YAML: {_yaml_message(exc)}") from None
     except RecursionError:

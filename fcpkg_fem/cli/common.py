@@ -15,6 +15,9 @@ from fcpkg_fem.errors import InputError
 def add_case_args(p: argparse.ArgumentParser) -> None:
     """The positional CASE and the repeatable ``--set path=value``."""
     p.add_argument("case", metavar="CASE", help="case file (YAML, docs/case_format.md)")
+    p.add_argument("--data-dir", dest="data_dirs", action="append", default=[], metavar="DIR",
+                   help="a folder besides the case file's where the data files it names (tables) may lie "
+                        "(repeatable)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override one case field before validation, e.g. --set 'mesh.size=0.3 mm' (repeatable)")
 
@@ -35,7 +38,7 @@ def load(args: argparse.Namespace):
     if not path.is_file():
         # api.load_case also accepts YAML text; a mistyped path must not be read as a one-word document
         raise InputError.single(str(path), "case file not found" if not path.exists() else "not a regular file")
-    return api.load_case(path, overrides=args.overrides)
+    return api.load_case(path, overrides=args.overrides, data_dirs=getattr(args, "data_dirs", ()))
 
 
 class Progress:

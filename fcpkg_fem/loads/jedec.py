@@ -85,6 +85,8 @@ _VIOLATION_FIELD = {
 # Boundaries of the classification tables compared in mm / mm^3 with this slack, so that 1.6e-3 m lands in the
 # "1.6 mm - 2.5 mm" row despite binary round-off of 1.6e-3 * 1e3.
 _EPS = 1e-9
+MAX_PASSES = 30  # reflow passes one step may simulate (the standard classifies for 3; rework takes a few more)
+MAX_CYCLES = 1000  # cycles one thermal_cycle step may simulate, checked before the profile is built
 
 
 def _alloy(alloy: Any, prefix: str) -> ReflowLimits:
@@ -412,8 +414,8 @@ def reflow_profile(alloy: str = "pb_free", peak_C: float | None = None, package_
     lim = _alloy(alloy, field)
     P: list[Problem] = []
     num = lambda v, n, **kw: _number(v, n, field, P, **kw)  # noqa: E731
-    if not (isinstance(passes, (int, np.integer)) and not isinstance(passes, bool) and passes >= 1):
-        P.append(Problem(_path(field, "passes"), f"must be a whole number >= 1; got {passes!r}"))
+    if not (isinstance(passes, (int, np.integer)) and not isinstance(passes, bool) and 1 <= passes <= MAX_PASSES):
+        P.append(Problem(_path(field, "passes"), f"must be a whole number from 1 to {MAX_PASSES}; got {passes!r}"))
     T0, Tend = num(start_C, "start_C"), num(end_C, "end_C")
     Ts1 = num(lim.preheat_min_C if preheat_min_C is None else preheat_min_C, "preheat_min_C")
     Ts2 = num(lim.preheat_max_C if preheat_max_C is None else preheat_max_C, "preheat_max_C")
@@ -663,8 +665,10 @@ def thermal_cycle(condition: str | None = None, T_min_C: float | None = None, T_
     """
     lo, hi, key = _extremes(condition, T_min_C, T_max_C, field)
     P: list[Problem] = []
-    if not (isinstance(cycles, (int, np.integer)) and not isinstance(cycles, bool) and cycles >= 1):
-        P.append(Problem(_path(field, "cycles"), f"must be a whole number >= 1; got {cycles!r}"))
+    if not (isinstance(cycles, (int, np.integer)) and not isinstance(cycles, bool) and 1 <= cycles <= MAX_CYCLES):
+        P.append(Problem(_path(field, "cycles"), f"must be a whole number from 1 to {MAX_CYCLES:,}; got {cycles!r} "
+                                                 "(the work per cycle of a joint settles within a few cycles; a "
+                                                 "life is extrapolated from it, not simulated)"))
     soak = _number(soak_s, "soak_s", field, P, positive=True)
     T0 = _number(start_C, "start_C", field, P)
     T1 = _number(end_C, "end_C", field, P)

@@ -325,11 +325,12 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
     knots = np.asarray(profile.time_s)
     # Extra times within round-off of a breakpoint are that breakpoint (no sliver increments).
     extra = np.clip(extra, 0.0, dur)
-    near = np.abs(extra[:, None] - knots[None, :]).min(axis=1) <= tol if extra.size else np.zeros(0, bool)
+    near = _distance_to_sorted(extra, knots) <= tol  # O(n log n): a cycling step has thousands of both
     pts = np.unique(np.concatenate([knots, extra[~near]]))
     keep = np.concatenate([[True], np.diff(pts) > tol])
     pts = pts[keep]
     Tp = np.interp(pts, profile.time_s, profile.temperature_C)
+    _check_count(pts, Tp, max_dT_C, max_dt_s, field)
     out = [pts[:1]]
     last = lead_s  # length of the increment just taken
     for a, b, Ta, Tb in zip(pts[:-1], pts[1:], Tp[:-1], Tp[1:]):
@@ -351,6 +352,37 @@ def increments(profile: Profile, max_dT_C: float | None = 5.0, max_dt_s: float |
         out.append(sub)
         last = float(sub[-1] - (sub[-2] if len(sub) > 1 else a))
     return np.concatenate(out)
+
+
+MAX_INCREMENTS = 200_000
+"""Increments one step may take: beyond this a run would take days even on a coarse mesh (a coarse increment
+costs about a second), and the arrays of time points alone would grow without bound."""
+
+
+def _distance_to_sorted(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """(len(x),) distance of each ``x`` to the nearest of the sorted ``knots``."""
+    if not x.size or not knots.size:
+        return np.full(x.shape, np.inf)
+    i = np.clip(np.searchsorted(knots, x), 1, len(knots) - 1)
+    return np.minimum(np.abs(x - knots[i - 1]), np.abs(x - knots[i]))
+
+
+def _check_count(pts: np.ndarray, Tp: np.ndarray, max_dT_C: float | None, max_dt_s: float | None,
+                 field: str) -> None:
+    """Refuse, before anything is built, a step whose increments would exceed :data:`MAX_INCREMENTS` (counted
+    per interval as the loop of :func:`increments` divides it, growing holds as one)."""
+    n = np.ones(max(len(pts) - 1, 0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if max_dT_C is not None:
+            n = np.maximum(n, np.ceil(np.abs(np.diff(Tp)) / max_dT_C - 1e-12))
+        if max_dt_s is not None:
+            n = np.maximum(n, np.ceil(np.diff(pts) / max_dt_s - 1e-12))
+    total = float(n.sum())
+    if total > MAX_INCREMENTS:
+        raise InputError([Problem(field or "increments",
+                                  f"this step would take {total:,.0f} increments (at most {MAX_INCREMENTS:,}): "
+                                  "raise solver.max_temperature_increment or solver.max_time_increment, or run "
+                                  "fewer cycles or a shorter profile")])
 
 
 def _growing(length: float, first: float, g: float) -> np.ndarray:

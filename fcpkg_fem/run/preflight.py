@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fcpkg_fem.case.paths import confine
+from fcpkg_fem.case.plan import plan
 from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.mesh.estimate import mesh_size
@@ -171,6 +172,18 @@ def format_bytes(n: float) -> str:
 
 
 
+FIELD_FLOATS_PER_CELL = 22  # stress, strain, mechanical strain (6 each), von Mises, born, inelastic strain, work
+FIELD_FLOATS_PER_NODE = 4  # displacement (3), temperature
+
+
+def kept_fields_bytes(case: Any, elements: int, nodes: int) -> float:
+    """Bytes of the fields a process history keeps in memory until it writes them: one set per report time."""
+    if case.load.mode != "steps":
+        return 0.0
+    reports = 1 + sum(len(s.report_times) for s in plan(case))  # the initial state, then every report time
+    return 8.0 * reports * (FIELD_FLOATS_PER_CELL * elements + FIELD_FLOATS_PER_NODE * nodes)
+
+
 def estimate(case: Any) -> Estimate:
     """Elements, nodes, dofs (:func:`fcpkg_fem.mesh.estimate.mesh_size`) and peak memory of ``case`` (validated),
     without meshing; the solver is the one ``auto`` will pick for this size (or the case's)."""
@@ -179,7 +192,7 @@ def estimate(case: Any) -> Estimate:
     solver = case.solver.linear
     if solver == "auto":
         solver = "direct" if size.dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
-    memory = memory_model(size.dofs, mc.element, solver)
+    memory = memory_model(size.dofs, mc.element, solver) + kept_fields_bytes(case, size.elements, size.nodes)
     return Estimate(footprint_cells=size.footprint_cells, element_layers=size.element_layers,
                     elements=size.elements, nodes=size.nodes, dofs=size.dofs, memory=int(min(memory, 2**62)),
                     element=mc.element, solver=solver, details=size.details)

@@ -151,3 +151,40 @@ def test_a_table_file_is_read_only_when_it_is_a_small_regular_text_file(tmp_path
         (p,) = exc.value.problems
         assert p.field == "materials.emc.prony.csv" and why in p.message, p.message
         assert "root:x" not in p.message and "hunter2" not in p.message
+
+
+def _prony_case(tmp_path: Path, csv_path: str) -> Path:
+    raw = laminate()
+    raw["materials"] = {"emc_dma": {"base": "emc", "source": "DMA test", "prony": {"csv": csv_path, "Tref": "150 C"}}}
+    raw["laminate"]["layers"][0]["material"] = "emc_dma"
+    return write_case(raw, tmp_path / "case" / "lam.yaml")
+
+
+@pytest.mark.parametrize("given", ["/etc/passwd", "../../../../../../etc/passwd", "link/passwd", "../outside.csv"])
+def test_a_data_file_outside_the_case_folder_is_refused_unread(tmp_path, given):
+    """A case names only files in its own folder (symbolic links resolved): it cannot read a file of the machine,
+    let alone quote it in a message."""
+    (tmp_path / "case").mkdir()
+    (tmp_path / "outside.csv").write_text("root:x:0:0\n")
+    (tmp_path / "case" / "link").symlink_to("/etc")
+    case = _prony_case(tmp_path, given)
+    r = fcpkg("check", case, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "materials.emc_dma.prony.csv" in r.stderr and "leads outside the case file's folder" in r.stderr
+    assert "root:x" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_data_files_named_by_an_override_are_confined_too_and_data_dir_widens_the_folders(tmp_path):
+    (tmp_path / "case").mkdir()
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "p.csv").write_text("tau_s,G_MPa,K_MPa\ninf,10,1000\n1,100,0\n")
+    (tmp_path / "case" / "p.csv").write_text((tmp_path / "tables" / "p.csv").read_text())
+    case = _prony_case(tmp_path, "p.csv")
+    assert fcpkg("check", case, cwd=tmp_path).returncode == 0
+    r = fcpkg("check", case, "--set", "materials.emc_dma.prony.csv=/etc/passwd", cwd=tmp_path)
+    assert r.returncode == 2 and "leads outside the case file's folder" in r.stderr and "root:" not in r.stderr
+    r = fcpkg("check", case, "--set", f"materials.emc_dma.prony.csv={tmp_path / 'tables' / 'p.csv'}", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    r = fcpkg("check", case, "--set", f"materials.emc_dma.prony.csv={tmp_path / 'tables' / 'p.csv'}",
+              "--data-dir", tmp_path / "tables", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr

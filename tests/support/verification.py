@@ -109,3 +109,18 @@ def timoshenko_curvature(E1, nu1, a1, t1, E2, nu2, a2, t2, dT):
     n = (E1 / (1 - nu1)) / (E2 / (1 - nu2))
     h = t1 + t2
     return 6 * (a2 - a1) * dT * (1 + m) ** 2 / (h * (3 * (1 + m) ** 2 + (1 + m * n) * (m**2 + 1 / (m * n))))
+
+
+def joint_case(max_dT: float, cycles: int = 1):
+    """A die on an Anand solder layer on a board: joined at 217 degC, then condition G cycles (5 min soaks,
+    2 per hour) at increments of at most ``max_dT`` K; the validated case."""
+    c = laminate_case([("die", "silicon", 300), ("solder", "sac305", 100), ("board", "bt_laminate", 400)],
+                      element="hex8i", mesh_size_mm=1.0, min_elements_per_layer=2, size_mm=(6.0, 6.0))
+    c["load"] = {"stress_free_temperature": "25 degC", "steps": [
+        {"kind": "ramp", "to": "217 degC", "rate": "2 K/s", "output": "end"},
+        {"kind": "ramp", "to": "25 degC", "rate": "1 K/s", "births": ["layer.solder"], "output": "end"},
+        {"name": "cycling", "kind": "thermal_cycle", "condition": "G", "cycles": cycles, "soak": "5 min",
+         "cycles_per_hour": 2, "output": "end"}]}
+    c["models"] = {"layer.solder": "anand"}
+    c["solver"]["max_temperature_increment"] = f"{max_dT} K"
+    return api.load_case(c)

@@ -11,22 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support.verification import laminate_case
+from support.verification import joint_case
 
 from fcpkg_fem import api
-
-
-def joint_case(max_dT: float, cycles: int = 1):
-    c = laminate_case([("die", "silicon", 300), ("solder", "sac305", 100), ("board", "bt_laminate", 400)],
-                      element="hex8i", mesh_size_mm=1.0, min_elements_per_layer=2, size_mm=(6.0, 6.0))
-    c["load"] = {"stress_free_temperature": "25 degC", "steps": [
-        {"kind": "ramp", "to": "217 degC", "rate": "2 K/s", "output": "end"},
-        {"kind": "ramp", "to": "25 degC", "rate": "1 K/s", "births": ["layer.solder"], "output": "end"},
-        {"name": "cycling", "kind": "thermal_cycle", "condition": "G", "cycles": cycles, "soak": "5 min",
-         "cycles_per_hour": 2, "output": "end"}]}
-    c["models"] = {"layer.solder": "anand"}
-    c["solver"]["max_temperature_increment"] = f"{max_dT} K"
-    return api.load_case(c)
 
 
 def _results(r):
