@@ -195,12 +195,6 @@ class Profile:
         """Per segment ``'heating'``, ``'cooling'`` or ``'hold'`` from the sign of its temperature change."""
         return _branch_labels(self.temperature_C)
 
-    def segment_of(self, t: float) -> int:
-        """Index of the segment containing time ``t`` (a breakpoint belongs to the segment it starts)."""
-        if not 0.0 <= t <= self.duration:
-            raise ValueError(f"time {t:g} s outside the profile [0, {self.duration:g}] s")
-        return int(min(np.searchsorted(self.time_s, t, side="right") - 1, self.time_s.size - 2))
-
     # ------------------------------------------------------------------------------------------------ building
 
     def then(self, other: "Profile") -> "Profile":

@@ -17,7 +17,13 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from fcpkg_fem.geometry.model import Geometry, Shape
-from fcpkg_fem.mesh.footprint import circle_segments_of, equal_area_factor, footprint_shapes, outline_distance
+from fcpkg_fem.mesh.footprint import (
+    circle_segments_of,
+    equal_area_factor,
+    footprint_shapes,
+    outline_distance,
+    threshold_size,
+)
 from fcpkg_fem.mesh.swept import layer_counts
 
 # Calibration constants, fitted by tests/robustness/calibrate_estimate.py on real meshes (docs/robustness.md).
@@ -72,9 +78,7 @@ def _size_field(x: np.ndarray, y: np.ndarray, tree, cen: np.ndarray, r_mesh: np.
     dist, idx = tree.query(np.column_stack([np.ravel(x), np.ravel(y)]), k=k)
     dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
     d_out = np.min(np.abs(dist - r_mesh[idx]), axis=1)
-    d0, d1 = 0.5 * feat, 0.5 * feat + 2.0 * (size - feat)
-    t = np.clip((d_out - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
-    return (feat + t * (size - feat)).reshape(np.shape(x))
+    return threshold_size(d_out, size, feat).reshape(np.shape(x))
 
 
 def _clipped(box: tuple, dom: tuple) -> tuple:

@@ -448,7 +448,13 @@ def _local_size(x: np.ndarray, y: np.ndarray, disks: list[Shape], size: float, f
     growing linearly to size over 2 (size - feature_size), as the gmsh Threshold field below."""
     if not disks:
         return np.full(np.shape(x), size)
-    d = np.min([np.abs(np.hypot(x - s.cx, y - s.cy) - s.a) for s in disks], axis=0)
+    return threshold_size(np.min([np.abs(np.hypot(x - s.cx, y - s.cy) - s.a) for s in disks], axis=0), size,
+                          feature_size)
+
+
+def threshold_size(d: np.ndarray, size: float, feature_size: float) -> np.ndarray:
+    """The size (m) the Threshold field gives at distance ``d`` (m) from the nearest disk outline: feature_size
+    within feature_size/2, growing linearly to size over 2 (size - feature_size)."""
     d0, d1 = 0.5 * feature_size, 0.5 * feature_size + 2.0 * (size - feature_size)
     t = np.clip((d - d0) / max(d1 - d0, 1e-30), 0.0, 1.0)
     return feature_size + t * (size - feature_size)

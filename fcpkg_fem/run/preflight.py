@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +23,7 @@ from fcpkg_fem.case.paths import confine
 from fcpkg_fem.case.plan import plan
 from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
-from fcpkg_fem.mesh.estimate import mesh_size
+from fcpkg_fem.mesh.estimate import MeshSize, mesh_size
 from fcpkg_fem.solve.linear import DIRECT_LIMIT, pardiso_available
 
 MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
@@ -139,26 +139,17 @@ def memory_model(dofs: float, element: str, solver: str) -> float:
 
 
 @dataclass
-class Estimate:
-    """Size of a case's mesh and run, predicted from the layout alone.
+class Estimate(MeshSize):
+    """Size of a case's mesh (:class:`~fcpkg_fem.mesh.estimate.MeshSize`) and run, predicted from the layout alone.
 
     Attributes:
-        footprint_cells: quads of the 2D footprint mesh (over the modelled domain).
-        element_layers: element layers through the thickness.
-        elements, nodes, dofs: of the 3D mesh (dofs: displacement unknowns, 3 per node, plus 3 per edge for hex20).
         memory: predicted peak memory of ``run``, bytes.
         element: element type; solver: the linear solver ``auto`` will pick for this size (or the case's).
     """
 
-    footprint_cells: int
-    element_layers: int
-    elements: int
-    nodes: int
-    dofs: int
-    memory: int
-    element: str
-    solver: str
-    details: dict = field(default_factory=dict)
+    memory: int = 0
+    element: str = ""
+    solver: str = ""
 
     def line(self) -> str:
         return (f"estimate: ~{self.elements:,} {self.element} elements, ~{self.nodes:,} nodes, ~{self.dofs:,} "
@@ -193,9 +184,7 @@ def estimate(case: Any) -> Estimate:
     if solver == "auto":
         solver = "direct" if size.dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
     memory = memory_model(size.dofs, mc.element, solver) + kept_fields_bytes(case, size.elements, size.nodes)
-    return Estimate(footprint_cells=size.footprint_cells, element_layers=size.element_layers,
-                    elements=size.elements, nodes=size.nodes, dofs=size.dofs, memory=int(min(memory, 2**62)),
-                    element=mc.element, solver=solver, details=size.details)
+    return Estimate(**vars(size), memory=int(min(memory, 2**62)), element=mc.element, solver=solver)
 
 
 # ------------------------------------------------------------------------------------------------ preflight

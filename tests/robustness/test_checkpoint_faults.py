@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from support.compare import same_results
 from support.verification import iso, laminate_case
 
 from fcpkg_fem import api
@@ -86,23 +87,6 @@ def uninterrupted(tmp_path_factory):
     return path, api.run(api.load_case(path), out_dir=tmp / "full")
 
 
-def _same(a, b, path=""):
-    """Nested results equal: numbers to 1e-12 relative (round-off, see test_process_history), the rest exactly."""
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            if not k.endswith("_at_mm"):
-                _same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float):
-        assert b == pytest.approx(a, rel=1e-12, abs=1e-12), path
-    else:
-        assert a == b, path
-
-
 @pytest.mark.parametrize("boundary", range(1, len(BOUNDARIES) + 1), ids=BOUNDARIES)
 def test_sigkill_at_every_write_boundary_then_resume_gives_the_uninterrupted_run(tmp_path, uninterrupted, boundary):
     path, full = uninterrupted
@@ -115,8 +99,8 @@ def test_sigkill_at_every_write_boundary_then_resume_gives_the_uninterrupted_run
     # before the rename only step 0 is complete; from the rename on, step 1 (and step 0 until it is removed)
     assert done[-1] == (1 if BOUNDARIES[boundary - 1] in ("renamed", "previous removed") else 0), done
     resumed = api.run(api.load_case(path), out_dir=out, resume=True)
-    _same(full.summary["outputs"], resumed.summary["outputs"])
-    _same(full.history, resumed.history)
+    same_results(full.summary["outputs"], resumed.summary["outputs"])
+    same_results(full.history, resumed.history)
     assert [k for k, _ in checkpoint.step_folders(out)] == [2]  # one complete step folder is kept
 
 
@@ -138,7 +122,7 @@ def test_a_disk_that_fills_while_a_checkpoint_is_written_then_frees(tmp_path, un
     assert [k for k, _ in checkpoint.step_folders(tmp_path / "cut")] == [0]
     assert not any(p.name.startswith(".step-") for p in (tmp_path / "cut" / "checkpoint").iterdir())
     resumed = api.run(api.load_case(path), out_dir=tmp_path / "cut", resume=True)
-    _same(full.summary["outputs"], resumed.summary["outputs"])
+    same_results(full.summary["outputs"], resumed.summary["outputs"])
 
 
 def _interrupted(tmp_path: Path, path: Path) -> Path:

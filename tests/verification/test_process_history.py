@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.compare import same_results
 from support.verification import iso, laminate_case, problem_of
 
 from fcpkg_fem import api
@@ -113,30 +114,13 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
     # to round-off. Not asserted bitwise: numpy's SIMD reductions depend on memory alignment, and two fresh runs
     # of one case differ by up to 3e-15 relative (measured with `fcpkg run` twice); 1e-12 leaves room for that
     # and nothing else. Locations (*_at_mm) of exactly tied maxima may swap between mirror-image elements.
-    _same(full.outputs, resumed.outputs)
-    _same(full.history, resumed.history)
+    same_results(full.outputs, resumed.outputs)
+    same_results(full.history, resumed.history)
     for fa, fb in zip(full.fields, resumed.fields):
         for k in fa.cell_data:
             np.testing.assert_allclose(fb.cell_data[k], fa.cell_data[k], rtol=1e-12,
                                        atol=1e-12 * np.abs(fa.cell_data[k]).max())
     assert checkpoint.CHECKPOINT_VERSION == 2
-
-
-def _same(a, b, path=""):
-    """Nested outputs equal: numbers to 1e-12 relative, everything else exactly (tie locations skipped)."""
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            if not k.endswith("_at_mm"):
-                _same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float):
-        assert b == pytest.approx(a, rel=1e-12, abs=1e-12), path
-    else:
-        assert a == b, path
 
 
 def test_linear_reflow_end_equals_a_direct_solve():
