@@ -52,13 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quote_hint(argv: list[str], extra: list[str]) -> str:
+    """A hint when a stray argument is the rest of a ``--set`` value that had a space (``--set mesh.size=0.6 mm``)."""
+    for i, a in enumerate(argv[:-1]):
+        value = a.split("=", 1)[1] if a.startswith("--set=") else (argv[i + 1] if a == "--set" else None)
+        nxt = argv[i + 1] if a.startswith("--set=") else (argv[i + 2] if i + 2 < len(argv) else None)
+        if value is not None and "=" in value and nxt in extra:
+            return (f"; '{nxt}' looks like the rest of '--set {value}': quote a value with a space, "
+                    f"--set '{value} {nxt}'")
+    return ""
+
+
 def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]) and return the exit code."""
-    args = build_parser().parse_args(argv)  # bad usage: argparse prints it and exits 2
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)  # bad usage: argparse prints it and exits 2
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}" + _quote_hint(argv, extra))
     with contextlib.suppress(ValueError):  # not the main thread (an embedding application): leave SIGTERM alone
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:

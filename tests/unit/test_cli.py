@@ -246,3 +246,25 @@ def test_progress_puts_ctrl_c_handling_back_after_gmsh(tmp_path):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.mark.parametrize("argv", [["--set", "mesh.size=0.6", "mm"], ["--set=mesh.size=0.6", "mm"]])
+def test_an_unquoted_set_value_with_a_space_gets_a_hint(tmp_path, capsys, argv):
+    case = Path(__file__).parents[2] / "cases" / "laminate_bimetal.yaml"
+    with pytest.raises(SystemExit) as exc:
+        cli_main.main(["check", str(case), *argv])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "unrecognized arguments: mm" in err and "quote a value with a space, --set 'mesh.size=0.6 mm'" in err
+
+
+def test_the_phase_times_add_up_to_the_total(tmp_path):
+    from fcpkg_fem import api
+
+    case = api.load_case(Path(__file__).parents[2] / "cases" / "laminate_bimetal.yaml",
+                         overrides=["mesh.size=2 mm", "output.vtu=false", "output.plots=false", "output.report=false"])
+    t = api.run(case, out_dir=tmp_path / "run").summary["timing_s"]
+    phases = {k: v for k, v in t.items() if k != "total"}
+    assert {"preflight", "mesh", "assemble", "solve", "post", "other", "write"} <= set(phases)
+    # each phase is rounded to 1 ms: the sum may differ from the total by half a ms per phase
+    assert abs(sum(phases.values()) - t["total"]) <= 0.0005 * len(phases) + 1e-9, t
