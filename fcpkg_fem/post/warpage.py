@@ -5,6 +5,15 @@ Each face is viewed from outside the package: carrier 1's bottom (terminal side)
 remains; the signed value is +coplanarity when the face is convex (bulges towards the viewer) and -coplanarity
 when concave, as JESD22-B112 / JEITA ED-7306 name them. A symmetry-cut model is mirrored to the full face first.
 
+The face is sampled at every node of the discrete displacement field on it (:func:`face_sample`): the vertices
+and, for hex20, the midside node of every face edge, whose value is an independent unknown of the serendipity
+element (the extreme of a face can be one, e.g. on a free edge). hex8i's incompatible modes are not sampled:
+they are element-internal (condensed out, not continuous between elements, zero at the vertices), so the
+conforming field is the vertex interpolant, which is what the other outputs show too. The plane and the quadratic
+fit weigh every sampled node alike: inside a face each quadrilateral brings one vertex and two midside nodes, so
+the midside nodes follow the vertices' density and add no bias towards any region (docs/outputs.md, "The warpage
+convention").
+
 Shape, from the curvatures k1, k2 of a quadratic fit (as seen by the viewer): ``flat`` below 1 nm peak-to-valley;
 ``saddle`` when they have opposite signs and the smaller is more than a quarter of the larger; else ``convex`` or
 ``concave`` by the sign of k1 + k2. A saddle's signed value takes the sign of its mean curvature k1 + k2 as seen by
@@ -32,6 +41,25 @@ BALANCED = 1e-6  # |k1 + k2| <= BALANCED max |k|: a saddle with no mean curvatur
 def face_vertices(mesh, facets: np.ndarray) -> np.ndarray:
     """Vertex indices on the given facets."""
     return np.unique(mesh.facets[:, facets])
+
+
+def face_sample(problem, u: np.ndarray, facets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, w) at every node of the discrete field on the given facets, in m: the face vertices (ascending),
+    then for hex20 the midside nodes of the face edges (ascending edge index); w is the +z displacement.
+
+    Args:
+        problem: the MechanicalProblem (its ``basis`` maps nodes to dofs); u: (n_dofs,) displacement in m.
+        facets: facet indices of one face.
+    """
+    b = problem.basis
+    m = b.mesh
+    v = face_vertices(m, facets)
+    x, y, w = m.p[0, v], m.p[1, v], u[b.nodal_dofs[2, v]]
+    if b.edge_dofs.size:  # hex20: one node per edge, at the edge's midpoint
+        dofs = b.edge_dofs[2, np.unique(m.f2e[:, facets])]
+        loc = b.doflocs[:, dofs]
+        x, y, w = np.r_[x, loc[0]], np.r_[y, loc[1]], np.r_[w, u[dofs]]
+    return x, y, w
 
 
 def mirror_full(x: np.ndarray, y: np.ndarray, w: np.ndarray, symmetry: str):
@@ -104,8 +132,7 @@ def warpage(ctx) -> dict:
         surf = next((s for s in surfaces if s in m.boundaries), None)
         if surf is None:
             continue
-        v = face_vertices(m, m.boundaries[surf])
-        x, y, w = mirror_full(m.p[0, v], m.p[1, v], ctx.vertex_u[v, 2], g.symmetry)
+        x, y, w = mirror_full(*face_sample(ctx.problem, ctx.state.u, m.boundaries[surf]), g.symmetry)
         metrics, d = warpage_metrics(x, y, w, view, g.outline)
         out[key] = {"face": surf, "view": text, **metrics}
         samples[key] = FaceSample(x=x, y=y, w=w, w_detrended=d)
