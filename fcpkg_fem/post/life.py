@@ -1,8 +1,14 @@
-"""Solder-joint fatigue life estimates: Darveaux, Syed, Coffin-Manson / Engelmaier.
+"""Solder-joint fatigue life estimates: Darveaux, Syed, Coffin-Manson / Engelmaier, and their inputs.
 
-Every function returns ``(cycles, info)``: the number and a dict with the model name, the formula, the constants
-with their units, the source, the inputs in the units the formula uses and the assumptions, so a writer can put
-them next to the number. Inputs are SI (Pa = J/m^3 for energy densities, m for lengths, degC).
+Every model function returns ``(cycles, info)``: the number and a dict with the model name, the formula, the
+constants with their units, the source, the inputs in the units the formula uses and the assumptions, so a writer
+can put them next to the number. Inputs are SI (Pa = J/m^3 for energy densities, m for lengths, degC).
+
+Each model's input is what its author fitted the constants with: Darveaux and Syed the per-cycle increment of the
+inelastic work density averaged over the element layer at the pad interface; Engelmaier the cyclic shear strain
+range (:func:`equivalent_shear_strain_range` of the strain path over one cycle, not the rise of the accumulated
+equivalent strain, which is about twice the range over a closed cycle). Constants are applied only to the solder
+they were fitted for (:func:`solder_family`, :func:`darveaux_constants`).
 
 Life is a derived figure with a wide scatter band (factors of 2 are common between constants fitted by different
 groups): the constants are only valid with the same averaging and element size as their fit, recorded in ``info``.
@@ -11,20 +17,29 @@ groups): the constants are only valid with the same averaging and element size a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
+from fcpkg_fem.constitutive.base import equivalent_strain
 from fcpkg_fem.errors import InputError
 
 __all__ = [
     "DarveauxConstants",
     "DARVEAUX_SNPB_2000",
+    "SOLDER_FAMILIES",
+    "solder_family",
+    "darveaux_constants",
     "darveaux",
     "syed",
     "coffin_manson",
     "engelmaier",
     "engelmaier_exponent",
     "engelmaier_shear_strain_range",
+    "equivalent_shear_strain_range",
+    "transverse_shear_strain_range",
 ]
 
 PSI = 6894.757293168361  # Pa per psi
@@ -56,6 +71,7 @@ class DarveauxConstants:
     layer_thickness_m: float
     solder: str
     source: str
+    family: str = ""  # solder family the fit applies to ("SnPb", "SnAgCu"; see SOLDER_FAMILIES)
 
 
 DARVEAUX_SNPB_2000 = DarveauxConstants(
@@ -63,18 +79,57 @@ DARVEAUX_SNPB_2000 = DarveauxConstants(
     source="Darveaux, 'Effect of simulation methodology on solder joint crack growth correlation', Proc. 50th "
            "ECTC (2000), as commonly quoted: K1 = 22400 cycles/psi^K2, K2 = -1.52, K3 = 5.86e-7 in/cycle/psi^K4, "
            "K4 = 0.98, volume-averaged dW over interface elements 1 mil (25.4 um) thick; unverified against the "
-           "paper (not located), and fitted for SnPb: for SAC use constants fitted for SAC",
+           "paper (not located); fitted for SnPb and applied to SnPb joints only",
+    family="SnPb",
+)
+
+SOLDER_FAMILIES = {"snpb": "SnPb", "sac305": "SnAgCu", "sac305_refit": "SnAgCu"}
+"""Library solder material name -> the family life constants are fitted for (fcpkg_fem.materials.library)."""
+
+NO_SAC_DARVEAUX = (
+    "no Darveaux constants fitted for SnAgCu are shipped: SnAgCu sets are published (e.g. Schubert, Dudek, "
+    "Auerswald, Gollhardt, Michel, Reichl, 'Fatigue life models for SnAgCu and SnPb solder joints evaluated by "
+    "experiments and simulation', Proc. 53rd ECTC (2003)), but their constants could not be read at the source, and "
+    "the SnPb set (Darveaux 2000) is not applied to SnAgCu joints"
 )
 
 
-def darveaux(dW: float, crack_length_m: float, constants: DarveauxConstants = DARVEAUX_SNPB_2000, *,
+def solder_family(material) -> str | None:
+    """The solder family (``"SnPb"``, ``"SnAgCu"``) of a material, by its library name (:data:`SOLDER_FAMILIES`);
+    None for any other name (a case's own material is not assumed to be either)."""
+    return SOLDER_FAMILIES.get(str(getattr(material, "name", material)).lower())
+
+
+def darveaux_constants(material) -> tuple[DarveauxConstants | None, str]:
+    """(constants, why) for a joint of ``material`` (a Material or its name): the material's own fit in
+    ``material.extra['darveaux']`` (a DarveauxConstants or a mapping of its fields) if it has one, else the built-in
+    fit for its solder family (SnPb only: :data:`DARVEAUX_SNPB_2000`), else None with the reason."""
+    extra = getattr(material, "extra", None) or {}
+    own = extra.get("darveaux")
+    if isinstance(own, DarveauxConstants):
+        return own, "the material's own constants"
+    if isinstance(own, Mapping):
+        return DarveauxConstants(**own), "the material's own constants"
+    fam = solder_family(material)
+    if fam == "SnPb":
+        return DARVEAUX_SNPB_2000, "the SnPb set for a SnPb joint"
+    name = getattr(material, "name", material)
+    if fam == "SnAgCu":
+        return None, NO_SAC_DARVEAUX
+    return None, (f"the solder family of material '{name}' is not known (known: "
+                  + ", ".join(f"{k} = {v}" for k, v in SOLDER_FAMILIES.items())
+                  + "), so no fitted constants apply")
+
+
+def darveaux(dW: float, crack_length_m: float, constants: DarveauxConstants, *,
              layer_thickness_m: float | None = None) -> tuple[float, dict[str, Any]]:
     """Characteristic life N_f = N0 + a / (da/dN) (cycles).
 
     Args:
         dW: per-cycle increment of the volume-averaged inelastic work density at the pad interface (Pa = J/m^3).
         crack_length_m: characteristic crack length a (m), usually the joint diameter at the pad interface.
-        constants: the fit to use (default :data:`DARVEAUX_SNPB_2000`).
+        constants: the fit to use, one fitted for the joint's solder (:func:`darveaux_constants`; there is no
+            default, so no joint gets another solder's constants by omission).
         layer_thickness_m: thickness of the averaging layer the caller used (m); recorded, and an assumption
             notes the mismatch when it differs from the constants' by more than 10 %.
     """
@@ -115,14 +170,16 @@ SYED_SOURCE = (
     "Syed, 'Accumulated creep strain and energy density based thermal fatigue life prediction models for SnAgCu "
     "solder joints', Proc. 54th ECTC (2004): N_f = (0.0019 W_acc)^-1, W_acc the accumulated creep energy density "
     "per cycle in MPa (= MJ/m^3), averaged over the critical joint's interface elements; the constant as commonly "
-    "quoted, unverified against the paper (not located)"
+    "quoted (secondary sources do not all quote the same value), unverified against the paper (not located)"
 )
 
 
-def syed(W_acc: float) -> tuple[float, dict[str, Any]]:
+def syed(W_acc: float, *, layer_thickness_m: float | None = None) -> tuple[float, dict[str, Any]]:
     """N_f = (0.0019 W_acc)^-1 (cycles), W_acc the accumulated creep energy density per cycle in Pa.
 
-    The fit is in MPa: W_acc = 0.1 MPa (1e5 Pa) gives 1 / 1.9e-4 = 5263 cycles. For SnAgCu joints.
+    The fit is in MPa: W_acc = 0.1 MPa (1e5 Pa) gives 1 / 1.9e-4 = 5263 cycles. For SnAgCu joints. W_acc is
+    averaged over the interface elements of the critical joint, as Syed did; ``layer_thickness_m`` (m), the
+    thickness of that element layer, is recorded with the inputs.
     """
     W = _positive("life.syed.W_acc", W_acc, "Pa")
     W_MPa = W / 1e6
@@ -131,9 +188,11 @@ def syed(W_acc: float) -> tuple[float, dict[str, Any]]:
         "model": "syed",
         "formula": "N_f = (0.0019 W_acc)^-1, W_acc in MPa (MJ/m^3)",
         "constants": {"C": 0.0019, "C_unit": "1/MPa"},
-        "inputs": {"W_acc_Pa": W, "W_acc_MPa": W_MPa},
+        "inputs": {"W_acc_Pa": W, "W_acc_MPa": W_MPa, "layer_thickness_m": layer_thickness_m},
         "source": SYED_SOURCE,
-        "assumptions": ["W_acc is the creep (inelastic) energy density accumulated per stabilised cycle",
+        "assumptions": ["W_acc is the creep energy density accumulated per stabilised cycle, averaged over the "
+                        "element layer at the critical pad interface; here the whole inelastic (viscoplastic) work "
+                        "of the solder model, which does not separate creep from plasticity",
                         "SnAgCu solder (SAC305/SAC405-class)", UNCERTAINTY],
     }
     return Nf, info
@@ -183,16 +242,46 @@ def engelmaier_shear_strain_range(L_D: float, delta_alpha: float, delta_T: float
         "life.engelmaier.h", h, "m")
 
 
-def engelmaier(delta_gamma: float, T_sj_C: float, cycles_per_day: float, eps_f: float = 0.325
-               ) -> tuple[float, dict[str, Any]]:
+def equivalent_shear_strain_range(path) -> np.ndarray:
+    """Cyclic range of a strain path as a shear strain: sqrt(3) max over pairs (i, j) of eps_eq(e_i - e_j).
+
+    ``path``: (n_samples, ..., 6) strains (Voigt xx, yy, zz, yz, xz, xy, ENGINEERING shear) along one cycle;
+    returns (...) (-). eps_eq is the von Mises equivalent strain sqrt(2/3 e_dev:e_dev), so a path in simple shear
+    gamma gives exactly gamma_max - gamma_min, and a multiaxial or non-proportional path the longest chord of its
+    deviatoric path (a range, unlike the accumulated equivalent strain, which rises by about twice the range over a
+    closed cycle). Exact for the samples given: a path sampled at increments misses extremes between them.
+    """
+    e = np.asarray(path, dtype=float)
+    best = np.zeros(e.shape[1:-1])
+    for i in range(len(e) - 1):  # one row of pairs at a time: memory n_samples x the rest
+        best = np.maximum(best, equivalent_strain(e[i + 1:] - e[i]).max(axis=0))
+    return np.sqrt(3.0) * best
+
+
+def transverse_shear_strain_range(path) -> np.ndarray:
+    """Cyclic range of the shear across z, max over pairs (i, j) of |(gamma_yz, gamma_xz)_i - (...)_j| (-).
+
+    ``path`` as :func:`equivalent_shear_strain_range`; returns (...). For a joint of axis z this is the shear its
+    pads' relative lateral displacement imposes, whatever its direction (Engelmaier's geometric strain)."""
+    g = np.asarray(path, dtype=float)[..., 3:5]
+    best = np.zeros(g.shape[1:-1])
+    for i in range(len(g) - 1):
+        best = np.maximum(best, np.linalg.norm(g[i + 1:] - g[i], axis=-1).max(axis=0))
+    return best
+
+
+def engelmaier(delta_gamma: float, T_sj_C: float, cycles_per_day: float, eps_f: float = 0.325, *,
+               solder: str | None = "SnPb") -> tuple[float, dict[str, Any]]:
     """Engelmaier's Coffin-Manson form for solder: N_f = 1/2 (dgamma / (2 eps_f'))^(1/c) (mean cycles to failure).
 
     Args:
-        delta_gamma: cyclic shear strain range (-) (e.g. from :func:`engelmaier_shear_strain_range`, or the FE
-            inelastic shear strain range).
+        delta_gamma: cyclic shear strain range (-): the range over one cycle, e.g. from
+            :func:`engelmaier_shear_strain_range`, or :func:`equivalent_shear_strain_range` of the FE joint strain.
         T_sj_C: mean cyclic solder joint temperature (degC), e.g. 42.5 for -40/125 C.
         cycles_per_day: cycling frequency (1/day), e.g. 48 for 2 cycles per hour.
         eps_f: fatigue ductility coefficient (0.325 for eutectic SnPb).
+        solder: the joint's solder family (:func:`solder_family`); any other than SnPb puts a WARNING in the
+            assumptions (the constants are SnPb's).
     """
     f = _positive("life.engelmaier.cycles_per_day", cycles_per_day, "cycles/day")
     c = engelmaier_exponent(T_sj_C, f)
@@ -204,9 +293,12 @@ def engelmaier(delta_gamma: float, T_sj_C: float, cycles_per_day: float, eps_f: 
         inputs={"delta_gamma": float(delta_gamma), "T_sj_C": float(T_sj_C), "cycles_per_day": f},
     )
     info["assumptions"] = [
-        "eps_f' = 0.325 and the exponent formula were fitted for eutectic SnPb; SAC needs its own constants",
+        "eps_f' = 0.325 and the exponent formula were fitted for eutectic SnPb",
         "valid for 1 <= f <= 1000 cycles/day" + ("" if 1 <= f <= 1000 else f" (WARNING: f = {f:g} is outside)"),
-        "dgamma is the cyclic shear strain range of the joint",
+        "dgamma is the cyclic shear strain range of the joint (a range over one cycle, not an accumulated strain)",
         UNCERTAINTY,
     ]
+    if solder != "SnPb":
+        info["assumptions"].insert(0, f"WARNING: the joint's solder is {solder or 'of unknown family'}, the "
+                                      "constants are eutectic SnPb's: the life is not a fit for this solder")
     return Nf, info

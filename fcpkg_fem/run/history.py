@@ -22,7 +22,7 @@ from fcpkg_fem.case import region_models
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.errors import SolverError
-from fcpkg_fem.post.joints import cycle_marks, joint_work, life_estimates
+from fcpkg_fem.post.joints import JointTracker
 from fcpkg_fem.run.checkpoint import load_checkpoint, save_checkpoint, save_failure, write_case_input
 from fcpkg_fem.run.record import Record, record
 from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
@@ -121,8 +121,8 @@ def _run_step(run: _Run, step) -> None:
             chem_full[hs.region_elements[r]] = cs.strain(1.0)[0, 0]
         say(f"step '{step.name}': cure shrinkage of {', '.join(step.cures)}")
     report = set(np.round(step.report_times, 9))
-    marks_t = set(np.round(cycle_marks(step), 9)) if (step.kind == "thermal_cycle" and hs.has_inelastic) else set()
-    marks = []
+    # the joints at every increment: the life models need each cycle's strain range, not only its end points
+    tracker = JointTracker(run.pmesh, hs, step) if (step.kind == "thermal_cycle" and hs.has_inelastic) else None
     t_prev = step.t_start
     T_prev_oven = float(step.temperature(step.t_start))
     n = len(step.increments)
@@ -137,19 +137,18 @@ def _run_step(run: _Run, step) -> None:
         t0 = time.perf_counter()
         record(rec, hs, (run.pmesh, run.problem, run.case), t, T_oven, step.name, step.branch(t), step.segment(t),
                spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes)
+        if tracker is not None:
+            tracker.add(float(t), hs)
         run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
-        if round(float(t), 9) in marks_t or (marks_t and k == n - 1):
-            marks.append((float(t), joint_work(run.pmesh, hs)))
         t_prev, T_prev_oven = t, T_oven
     done = rec.newton[n_rows:]
     say(f"step '{step.name}' done in {time.perf_counter() - t_step:.1f} s: "
         f"{sum(d['newton_iterations'] for d in done)} Newton iterations (at most "
         f"{max((d['newton_iterations'] for d in done), default=0)} per increment), "
         f"{sum(1 for d in done if d['cutbacks'])} increments cut back")
-    if marks:
+    if tracker is not None:
         # the last complete cycle runs between the last two cycle starts (the step's end closes no cycle)
-        starts = [m for m in marks if round(m[0], 9) in marks_t]
-        rec.life[step.name] = life_estimates(run.pmesh, run.problem.volumes, step, starts)
+        rec.life[step.name] = tracker.life_estimates(step)
     if run.ckpt_dir is not None:
         save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end))
 

@@ -20,9 +20,11 @@ WARPAGE_CONVENTION = (
 
 LIFE_NOTE = (
     "Life estimates are derived figures with large uncertainty (factor 2 or more): each names its constants, their "
-    "source and assumptions. dW is the per-cycle increment of the inelastic work density over the last complete "
-    "cycle, averaged over the element layer at the joint's pad interface (Darveaux; layer thickness recorded) or "
-    "over the joint (Syed)."
+    "source and assumptions, and is given only with constants fitted for the joint's solder (not_estimated says "
+    "why a model is missing). Darveaux and Syed take dW, the per-cycle increment of the inelastic work density over "
+    "the last complete cycle averaged over the element layer at the joint's pad interface (layer thickness "
+    "recorded); Engelmaier takes d_gamma, the cyclic shear strain range of the joint's volume-averaged mechanical "
+    "strain over that cycle (the range of the strain path, not the accumulated equivalent strain)."
 )
 
 

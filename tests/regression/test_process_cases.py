@@ -95,6 +95,9 @@ def test_cycling_reports_a_stabilising_dw_and_life(cycling, capsys):
         # stabilising: the second complete cycle's dW within 25 % of the first (the first cycle still carries
         # the ratchet of the relaxing resin and the solder's hardening)
         assert abs(series[1] - series[0]) <= 0.25 * series[1]
-        d = e["estimates"]["darveaux"]
-        assert math.isfinite(d["cycles"]) and d["cycles"] > 0
-        assert d["inputs"]["layer_thickness_m"] == pytest.approx(e["critical"]["layer_thickness_um"] * 1e-6)
+        # SAC305 joints: no published SAC Darveaux constants are shipped, so no Darveaux life, and the output says why
+        assert "darveaux" not in e["estimates"] and "SnAgCu" in e["not_estimated"]["darveaux"]
+        s, g = e["estimates"]["syed"], e["estimates"]["engelmaier"]
+        assert s["cycles"] > 0 and math.isfinite(s["cycles"]) and g["cycles"] > 0 and math.isfinite(g["cycles"])
+        assert s["inputs"]["layer_thickness_m"] == pytest.approx(e["critical"]["layer_thickness_um"] * 1e-6)
+        assert g["inputs"]["delta_gamma"] == pytest.approx(e["critical"]["d_gamma"])

@@ -6,7 +6,8 @@ fed to the timeline's joint post-processing on a small real package. Each bump i
 - the volume average is a + b z_mid times the joint's factor,
 - the lower/upper pad-layer averages are a + b (z_bottom + t/4) and a + b (z_top - t/4), with t/2 the layer
   thickness (each layer is one element of height t/2),
-and the per-cycle increment between two such states, its critical joint and the Darveaux input follow.
+and the per-cycle increment between two such states, its critical joint and the Darveaux and Syed input (the
+increment averaged over the critical pad layer) follow.
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def test_per_cycle_increment_critical_joint_and_darveaux_input():
         t_start = 0.0
         profile = type("P", (), {"temperature_C": np.array([25.0, 125.0, -40.0])})()
 
-    out = joints.life_estimates(pm, prob.volumes, Step, [(0.0, w0), (3600.0, w1), (7200.0, w2)])
+    marks = [(0.0, w0), (3600.0, w1), (7200.0, w2)]
+    out = joints.life_estimates(pm, prob.volumes, Step, marks)  # the bumps' own solder: sac305
+    # the same joints of SnPb, which has Darveaux constants (the mesh and the work field are the solder's own)
+    snpb = joints.life_estimates(pm, prob.volumes, Step, marks, materials={r: "snpb" for r in bumps})
     for r in bumps:
         e = out[r]
         n = len(pm.items[r])
@@ -82,7 +86,19 @@ def test_per_cycle_increment_critical_joint_and_darveaux_input():
         assert c["dW_layer_per_cycle_MJ_m3"] == pytest.approx([dW * 2e-6 / 3, dW * 1e-6], rel=1e-12)
         assert c["dW_change_last_cycle"] == pytest.approx(0.5, rel=1e-12)  # 3x after 2x
         assert e["cycles_per_hour"] == pytest.approx(1.0)
-        d = e["estimates"]["darveaux"]
+        # Syed (SnAgCu) takes the same layer increment as Darveaux, not the whole-joint one (Syed 2004: interface
+        # elements); SnPb constants never reach the SAC305 joint
+        assert e["solder"] == {"material": "sac305", "family": "SnAgCu"}
+        s = e["estimates"]["syed"]
+        assert s["inputs"]["W_acc_Pa"] == pytest.approx(dW, rel=1e-12)
+        assert s["inputs"]["layer_thickness_m"] == pytest.approx(t / 2, rel=1e-9)
+        assert "darveaux" not in e["estimates"] and "SnAgCu" in e["not_estimated"]["darveaux"]
+        # without strain samples of the cycle there is no range, so no Engelmaier estimate, and it says why
+        assert "engelmaier" not in e["estimates"] and "range" in e["not_estimated"]["engelmaier"]
+        assert e["critical"]["d_gamma"] is None
+        d = snpb[r]["estimates"]["darveaux"]
+        assert "syed" not in snpb[r]["estimates"] and "SnAgCu" in snpb[r]["not_estimated"]["syed"]
+        assert d["constants"]["family"] == "SnPb" and d["constants"]["K1"] == 22400.0
         assert d["inputs"]["dW_Pa"] == pytest.approx(dW, rel=1e-12)
         assert d["inputs"]["layer_thickness_m"] == pytest.approx(t / 2, rel=1e-9)
         # crack length = the joint's diameter from its volume and height: 80 um bumps meshed at their true area
