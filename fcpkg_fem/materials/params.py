@@ -226,6 +226,26 @@ class PronyParams:
         """a_T at T_C (degC): the relaxation at T over reduced time t/a_T equals that at Tref over t."""
         return 10.0 ** self.log10_shift(T_C)
 
+    def shift_pieces(self) -> list[tuple[float, float, float, float, float]]:
+        """The shift as pieces ``(T_lo, T_hi, a, b, s)``: ln(1/a_T) = a + b / (T + s) for T_lo <= T < T_hi (degC).
+
+        Both forms are of this shape, linear in 1/(T + s): WLF is a = C1 ln10, b = -C1 C2 ln10, s = C2 - Tref
+        (frozen, 1/a_T = 0, where T + s <= 0); Arrhenius is b = -Ea_R, s = 273.15, a matched at Tg (or a_T(Tref) = 1
+        without Tg). With Tg: Arrhenius below, WLF from Tg up; no shift: one piece a = b = 0. The values equal
+        :meth:`log10_shift` to round-off; the viscoelastic model integrates 1/a_T over a temperature ramp with them.
+        """
+        ln10, inf = math.log(10.0), math.inf
+        wlf = None if self.C1 is None else (self.C1 * ln10, -self.C1 * self.C2 * ln10, self.C2 - self.Tref_C)
+        if self.Tg_C is not None:
+            ln_aTg = ln10 * float(self._wlf(np.asarray(self.Tg_C)))
+            arr = (self.Ea_R / (self.Tg_C + 273.15) - ln_aTg, -self.Ea_R, 273.15)
+            return [(-inf, self.Tg_C) + arr, (self.Tg_C, inf) + wlf]
+        if wlf is not None:
+            return [(-inf, inf) + wlf]
+        if self.Ea_R is not None:
+            return [(-inf, inf, self.Ea_R / (self.Tref_C + 273.15), -self.Ea_R, 273.15)]
+        return [(-inf, inf, 0.0, 0.0, 273.15)]
+
     @classmethod
     def from_relaxation_modulus(cls, E_inf: float, E: Any, tau: Any, nu: float, Tref_C: float, *,
                                 Tg_C: float | None = None, C1: float | None = None, C2: float | None = None,
