@@ -247,7 +247,7 @@ def test_a_floating_body_is_held_without_stress(symmetry, held):
 def test_a_viscoelastic_history_is_solved_in_one_newton_iteration_per_increment(monkeypatch):
     """The viscoelastic update is linear in the strain (its tangent depends on T and dt only), so one Newton step
     solves an increment exactly: a bilayer with a viscoelastic EMC layer, heated to 150 degC and held 10 min
-    (the stress relaxes from 19.9 to 14.5 MPa), equals the same run under full Newton iterations (the model
+    (the stress relaxes from 18.9 to 14.5 MPa), equals the same run under full Newton iterations (the model
     declared strain-dependent), which takes a second iteration per increment to confirm convergence."""
     from fcpkg_fem.constitutive.viscoelastic import Viscoelastic
 
@@ -273,4 +273,4 @@ def test_a_viscoelastic_history_is_solved_in_one_newton_iteration_per_increment(
         # leave the first Newton iterate off by the increment's nonlinearity
         assert np.abs(a - b).max() <= 1e-9 * np.abs(b).max()
     relaxed = np.abs(one.fields[2].cell_data["stress_MPa"]).max() / np.abs(one.fields[1].cell_data["stress_MPa"]).max()
-    assert 0.6 < relaxed < 0.85  # measured 0.728: the hold relaxes the EMC (a check that the model is active)
+    assert 0.6 < relaxed < 0.85  # measured 0.768 (0.728 before the reduced time was integrated over increments): the hold relaxes the EMC (a check that the model is active)
