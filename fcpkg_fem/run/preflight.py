@@ -24,7 +24,7 @@ from fcpkg_fem.case.plan import plan
 from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.mesh.estimate import MeshSize, mesh_size
-from fcpkg_fem.solve.linear import DIRECT_LIMIT, pardiso_available
+from fcpkg_fem.solve.linear import auto_method
 
 MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
 """Environment variable that overrides the detected available memory (bytes, or a number with kB/MB/GB/
@@ -127,6 +127,12 @@ MEMORY_PARDISO = 1.3
 """MKL PARDISO over AMG-CG at equal dofs, from the README's measurement of the reference case (3.1 GB at 209k)."""
 
 
+NNZ_PER_ROW = {"hex8": 74.0, "hex8i": 74.0, "hex20": 158.0}
+"""Stored entries per row of the condensed stiffness matrix, by element: measured 72-75 (hex8i) and 154-161 (hex20)
+on the shipped packages and the laminates from 13k unknowns on (benchmarks/bench_solvers.py); fewer on small meshes,
+where more nodes lie on the boundary. hex8 has the hex8i pattern (the incompatible modes are condensed per element)."""
+
+
 def memory_model(dofs: float, element: str, solver: str) -> float:
     """Predicted peak bytes of ``api.run`` for a mesh of ``dofs`` unknowns (see the constants above)."""
     a, b = MEMORY_DIRECT if solver == "direct" else MEMORY_ITERATIVE
@@ -181,8 +187,8 @@ def estimate(case: Any) -> Estimate:
     mc = case.mesh
     size = mesh_size(build_geometry(case), mc)
     solver = case.solver.linear
-    if solver == "auto":
-        solver = "direct" if size.dofs <= DIRECT_LIMIT else ("pardiso" if pardiso_available() else "amg")
+    if solver == "auto":  # the runtime's rule (solve/linear.py) on the predicted size and a typical row length
+        solver = auto_method(size.dofs, NNZ_PER_ROW.get(mc.element, max(NNZ_PER_ROW.values())))
     memory = memory_model(size.dofs, mc.element, solver) + kept_fields_bytes(case, size.elements, size.nodes)
     return Estimate(**vars(size), memory=int(min(memory, 2**62)), element=mc.element, solver=solver)
 

@@ -1,16 +1,20 @@
 """Linear solvers for the (condensed) elasticity system.
 
 ``amg``: conjugate gradients preconditioned by pyamg smoothed aggregation with the six rigid-body modes as
-near-null space, for large systems; ``direct``: SuperLU, kept for small systems and as a fall-back check;
+near-null space, for large systems; ``direct``: SuperLU, for small systems and as a fall-back check;
 ``pardiso``: MKL PARDISO's symmetric positive-definite factorization through ``pypardiso`` (a dependency on
-x86-64; elsewhere absent). ``auto`` picks direct below
-``DIRECT_LIMIT`` dofs, else pardiso when it is installed, else amg. The factorization (SuperLU or PARDISO) is kept:
-a process history's next increment or Newton iteration first tries CG preconditioned by it (``nearby``).
-Timings of the three on the reference case: docs/benchmarks.md.
+x86-64; elsewhere absent). ``auto`` picks by the matrix's size and density (:func:`auto_method`): where PARDISO is
+installed, SuperLU for the small dense-rowed systems where it is the faster (up to ~1.2k unknowns with 8-node
+elements, ~2.6k with hex20) and PARDISO for every larger one; without it, SuperLU up to
+``DIRECT_LIMIT_SPARSE`` / ``DIRECT_LIMIT`` unknowns and AMG-CG above. The factorization (SuperLU or PARDISO) is
+kept: a process history's next increment or Newton iteration first tries CG preconditioned by it (``nearby``).
+Timings of the three from a few hundred to 104k unknowns: docs/benchmarks.md, "Linear solver crossover (auto)".
 """
 
 from __future__ import annotations
 
+import copy
+import ctypes
 import importlib.util
 from dataclasses import dataclass
 
@@ -20,13 +24,45 @@ import scipy.sparse.linalg as spl
 
 from ..errors import SolverError
 
-DIRECT_LIMIT = 80_000  # SuperLU (MMD on A^T+A) beats AMG-CG below about this size on these layered meshes
 AMG_NAME = "amg-cg (pyamg smoothed aggregation, rigid-body near-null space)"
+
+# ``auto``: constants from benchmarks/bench_solvers.py (docs/benchmarks.md, "Linear solver crossover (auto)"): the
+# condensed elasticity matrices of laminates and of the shipped packages, 259 to 103,758 unknowns, hex8i and hex20,
+# each method timed on the same matrix. Sizes and counts decide, never a time measured during the run.
+#: With PARDISO: SuperLU while the matrix's density (stored entries / n^2) is above this, PARDISO below. SuperLU's
+#: factorization + solve over PARDISO's crossed 1 between 930 and 1,574 unknowns with hex8i (58-61 entries per row,
+#: density 6.2 % and 3.9 %) and between 1,890 and 3,408 with hex20 (124-133 per row, 6.5 % and 3.9 %): a crossover
+#: in unknowns that grows with the row length, at about 5 % density for both. Above, PARDISO was 1-7x faster at
+#: 1.6k-6k, 3.3-10x at 8k-40k and 8-48x at 49k-104k, with solutions equal to 1e-9 of max |u|.
+PARDISO_MAX_DENSITY = 0.05
+#: Without PARDISO: SuperLU up to this many unknowns, AMG-CG above, for hex20-like rows (over ``SPARSE_ROW`` stored
+#: entries): on hex20, AMG needed 480-780 CG iterations on the laminates and SuperLU stayed faster up to 79k (AMG
+#: 1.0x at 60k and 3.3x faster at 90k on the packages). Also the thermal solver's SuperLU limit (solve/thermal.py).
+DIRECT_LIMIT = 80_000
+#: The same for 8-node elements (rows of at most ``SPARSE_ROW`` entries; 72-75 on the packages): on the reference
+#: package SuperLU was faster at 23k unknowns (4.4 s against 6.8 s) and AMG-CG 3.3-19x faster from 36k to 68k; on
+#: the laminates AMG was 0.92x at 39k and 1.6x at 68k.
+DIRECT_LIMIT_SPARSE = 35_000
+SPARSE_ROW = 100
 
 
 def pardiso_available() -> bool:
     """True when the optional pypardiso package (MKL PARDISO) can be imported."""
     return importlib.util.find_spec("pypardiso") is not None
+
+
+def auto_method(n: int, nnz_per_row: float, pardiso: bool | None = None) -> str:
+    """The method ``solver.linear: auto`` uses for an n x n matrix with ``nnz_per_row`` stored entries per row on
+    average (both triangles): ``direct``, ``pardiso`` or ``amg`` (see the constants above).
+
+    Args:
+        pardiso: whether PARDISO is installed; None: look (:func:`pardiso_available`).
+    """
+    if pardiso is None:
+        pardiso = pardiso_available()
+    if pardiso:
+        return "pardiso" if nnz_per_row <= PARDISO_MAX_DENSITY * n else "direct"
+    return "direct" if n <= (DIRECT_LIMIT_SPARSE if nnz_per_row <= SPARSE_ROW else DIRECT_LIMIT) else "amg"
 
 
 NEARBY_MAXITER = 200  # marks a failed CG on an older factorization (refactorize at the next solve)
@@ -66,6 +102,39 @@ def rigid_body_modes(xyz: np.ndarray, comp: np.ndarray | None = None) -> np.ndar
     B[on[1], 4], B[on[2], 4] = -z[on[1]], y[on[2]]  # rotation about x
     B[on[0], 5], B[on[2], 5] = z[on[0]], -x[on[2]]  # rotation about y
     return B
+
+
+#: PARDISO runs in conditional numerical reproducibility mode (``iparm[33]`` > 0): it splits its parallel work as for
+#: this many threads whatever the number running, so a matrix factorizes to the same bits in every run and for any
+#: MKL_NUM_THREADS. In its default mode two factorizations of one matrix in one process differed in the last bits on
+#: the shared 2-core machine (docs/benchmarks.md, "Linear solver crossover"). A constant, not the machine's core
+#: count, so that results do not depend on the machine either; 1, 2, 4 and 8 took the same time there.
+PARDISO_CNR_THREADS = 8
+_PARDISO_FIRST: list = []  # the process's first PyPardisoSolver, never factorizes: its MKL handle serves the others
+
+
+def _new_pardiso(pypardiso):
+    """A fresh PyPardisoSolver for a real symmetric positive definite matrix (its upper triangle), reproducible.
+
+    pypardiso's constructor looks MKL up with ``ctypes.util.find_library``, which runs a subprocess: 0.1-0.2 s per
+    factorization, more than PARDISO needs to factorize a few thousand unknowns. The process's first solver is kept
+    and copied, with the arrays PARDISO keeps its state in (handle, parameters, permutation) made afresh, so that
+    each copy is a new, independent solver. Parameters: MKL's defaults for the matrix type (``pardisoinit``) with
+    :data:`PARDISO_CNR_THREADS`.
+    """
+    if not _PARDISO_FIRST:
+        first = pypardiso.PyPardisoSolver(mtype=2)
+        first.libmkl.pardisoinit.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32), ctypes.c_void_p]
+        first.libmkl.pardisoinit.restype = None
+        _PARDISO_FIRST.append(first)
+    ps = copy.copy(_PARDISO_FIRST[0])
+    ps.pt, ps.iparm, ps.perm = np.zeros_like(ps.pt), np.zeros_like(ps.iparm), np.zeros_like(ps.perm)
+    ps.libmkl.pardisoinit(ps.pt.ctypes.data, ctypes.byref(ctypes.c_int32(ps.mtype)), ps.iparm.ctypes.data)
+    ps.pt[:] = 0
+    ps.iparm[33] = PARDISO_CNR_THREADS
+    ps.factorized_A = sp.csr_matrix((0, 0))
+    ps.set_phase(13)
+    return ps
 
 
 class _Factor:
@@ -109,7 +178,7 @@ class _Factor:
             else:
                 if previous is not None:
                     previous.free()
-                self._ps = pypardiso.PyPardisoSolver(mtype=2)  # real symmetric positive definite: upper triangle
+                self._ps = _new_pardiso(pypardiso)
                 self._ps.factorize(self._upper)
         except Exception as exc:  # pypardiso raises its own error types with MKL's code
             self.free()
@@ -132,7 +201,7 @@ class LinearSolver:
     """Solves K u = f for the free dofs; reuses the AMG hierarchy while K keeps its sparsity pattern and values.
 
     Args:
-        method: ``auto`` | ``amg`` | ``direct``.
+        method: ``auto`` (:func:`auto_method`) | ``amg`` | ``direct`` | ``pardiso``.
         rtol: relative residual tolerance of CG.
         near_null: (n_free, 6) near-null space for AMG (rigid-body modes restricted to the free dofs).
     """
@@ -153,11 +222,10 @@ class LinearSolver:
         self._ml = self._ml_shape = None
         self._fresh_its = self._nearby_its = 0
 
-    def _choose(self, n: int) -> str:
+    def _choose(self, K: sp.csr_matrix) -> str:
         if self.method == "auto":
-            if n <= DIRECT_LIMIT:
-                return "direct"
-            return "pardiso" if pardiso_available() else "amg"
+            n = K.shape[0]
+            return auto_method(n, K.nnz / max(n, 1))
         return self.method
 
     def solve(self, K: sp.csr_matrix, f: np.ndarray, x0: np.ndarray | None = None, reuse: bool = False,
@@ -166,8 +234,7 @@ class LinearSolver:
         ``nearby``: K is close to the last factorized matrix (the next increment or Newton iteration of a
         history): first try CG preconditioned by that factorization, and factorize K only if it needs more than
         half the iterations that cost as much as a new factorization (:data:`NEARBY_BUDGET`)."""
-        n = K.shape[0]
-        method = self._choose(n)
+        method = self._choose(K)
         if not np.any(f):  # nothing loads the structure (e.g. at its stress-free temperature): u = 0 exactly
             return np.zeros_like(f), LinearStats("none (zero load)", 0, 0.0)
         if method in ("direct", "pardiso"):
