@@ -6,6 +6,7 @@ import argparse
 
 from pathlib import Path
 
+from fcpkg_fem.case.assumed import assumed_values
 from fcpkg_fem.case.plan import plan
 from fcpkg_fem.run import preflight as guard
 
@@ -105,6 +106,17 @@ def summary_lines(case, source: str) -> list[str]:
     return out
 
 
+def assumed_lines(case) -> list[str]:
+    """The assumed material values the case uses (docs/materials.md, "Built-in materials"), one line each."""
+    vals = assumed_values(case)
+    if not vals:
+        return ["assumed:    none (every material value the case uses names its source)"]
+    out = [f"assumed:    {len(vals)} material values this case uses are assumed, no readable document states them "
+           "(docs/materials.md); override them under materials: with a source where results depend on them:"]
+    out += [f"  {v.material + '.' + v.prop:<24} {v.reason()}" for v in vals]
+    return out
+
+
 def size_lines(case, est: "guard.Estimate", mem: "guard.Memory | None") -> list[str]:
     """The size estimate and the memory it needs against what the machine has (plain text)."""
     out = [est.line()]
@@ -124,6 +136,7 @@ def cmd(args: argparse.Namespace) -> int:
     est = guard.estimate(case)
     mem = guard.available_memory()
     guard.check_memory(case, est, force=args.force, memory=mem)
-    print("\n".join(summary_lines(case, args.case) + size_lines(case, est, mem) + ["ok: the case is valid"]))
+    print("\n".join(summary_lines(case, args.case) + assumed_lines(case) + size_lines(case, est, mem)
+                    + ["ok: the case is valid"]))
     return 0
 

@@ -1,5 +1,5 @@
-"""Materials: immutable models (``model``), the built-in library with sources (``library``) and the case-file
-``materials:`` block (``spec``). See docs/materials.md.
+"""Materials: immutable models (``model``), the built-in library with sources (``library``), which sources mark a
+value as assumed (``provenance``) and the case-file ``materials:`` block (``spec``). See docs/materials.md.
 
 Internal units: Pa, 1/K, degC, W/(m K), kg/m^3, J/(kg K).
 """

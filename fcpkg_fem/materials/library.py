@@ -1,11 +1,13 @@
 """Built-in material library: every value with its source next to it.
 
 Values are in internal units (Pa, 1/K, degC, W/(m K), kg/m^3, J/(kg K)); the helpers below convert from the
-units the sources use. A source string containing ``unverified`` marks a value that could not be checked against
-a primary or supplier source while this library was written: it is a reasonable starting value, and a case that
-depends on it should override it (see docs/materials.md). ``assumed`` marks a value for which no public source could
-be named: a typical value, with the reason and the usual range next to it. ``illustrative`` marks a deliberately
-made-up shape.
+units the sources use. Each source text is one of two kinds (docs/materials.md, "Built-in materials"):
+
+- a document that states the number, named by its authors or publisher, title, year (or "undated") and table or
+  figure, and where it was read (a readable public copy); a number derived from such numbers says how;
+- ``assumed: <why>``: no document stating the number could be read; the text says what the value rests on and the
+  usual range. :func:`fcpkg_fem.materials.provenance.is_assumed` recognises these, and ``fcpkg check`` lists the
+  assumed values a case uses (:mod:`fcpkg_fem.case.assumed`).
 
 API: :func:`builtin_names`, :func:`get`.
 """
@@ -28,6 +30,9 @@ MPa = 1e6
 KSI = 6894757.293168361  # Pa per ksi (1 lbf/in^2 = 6894.757293168361 Pa, exact by definition of lbf and inch)
 
 
+LB_PER_IN3 = 0.45359237 / 0.0254**3  # kg/m^3 per lb/in^3 (exact by definition of the pound and the inch)
+
+
 def _ppm(x: float) -> float:
     """ppm/K -> 1/K (dividing keeps e.g. 60 ppm -> 6e-05 exact to the last bit)."""
     return x / 1e6
@@ -47,60 +52,90 @@ def _prony_from_E(E_inf: float, E: list[float], tau: list[float], nu: float, sou
 
 
 SRC_WLF_UNIVERSAL = (
-    "WLF 'universal' constants C1 = 17.44, C2 = 51.6 K with Tref = Tg (Williams, Landel, Ferry, J. Am. Chem. Soc. "
-    "77:3701, 1955)"
+    "the 'universal' WLF constants C1 = 17.44, C2 = 51.6 K with Tref = Tg of Williams, Landel, Ferry, J. Am. Chem. "
+    "Soc. 77:3701 (1955) (not read here; taken as commonly quoted)"
 )
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Sources (short keys -> full citations), so each value's source string stays readable
+# Sources: the documents read, each with the copy it was read at and what it states
 # ---------------------------------------------------------------------------------------------------------------
 
+SRC_VS_SI = (
+    "Virginia Semiconductor Inc., 'Basic Mechanical and Thermal Properties of Silicon', technical note (undated; "
+    "read at its studylib.net copy)"
+)
 SRC_SI_CIJ = (
-    "Virginia Semiconductor, 'Basic Mechanical and Thermal Properties of Silicon' (C11 = 165.64, C12 = 63.94, "
-    "C44 = 79.51 GPa at room temperature); E<100> and nu derived: E = (C11-C12)(C11+2 C12)/(C11+C12) = 130.0 GPa, "
-    "nu = C12/(C11+C12) = 0.279; cf. Hopcroft, Nix, Kenny, 'What is the Young's Modulus of Silicon?', "
-    "J. Microelectromech. Syst. 19(2):229-238, 2010"
+    SRC_VS_SI + ", section B: C11 = 1.6564e11, C12 = 0.6394e11, C44 = 0.7951e11 Pa at room temperature and "
+    "atmospheric pressure; E<100> = (C11-C12)(C11+2 C12)/(C11+C12) = 130.0 GPa and nu = C12/(C11+C12) = 0.279 "
+    "derived from them (the orientation dependence is discussed by Hopcroft, Nix, Kenny, 'What is the Young's "
+    "Modulus of Silicon?', J. Microelectromech. Syst. 19:229-238, 2010, whose tables were not read)"
 )
 SRC_SI_CTE = (
-    "Okada & Tokumaru, J. Appl. Phys. 56:314 (1984): alpha(T) = (3.725 (1 - exp(-5.88e-3 (T - 124))) + "
-    "5.548e-4 T) 1e-6 1/K, T in K, valid 120-1500 K; as quoted by Virginia Semiconductor, 'Basic Mechanical and "
-    "Thermal Properties of Silicon' (recommended 2.59 +/- 0.05 ppm/K at 25 C); tabulated here every 25-50 C"
+    "alpha(T) = (3.725 (1 - exp(-5.88e-3 (T - 124))) + 5.548e-4 T) 1e-6 1/K, T in K, valid 120-1500 K: the formula "
+    "of Okada & Tokumaru, J. Appl. Phys. 56:314 (1984) (not read here) as quoted in section B of " + SRC_VS_SI
+    + " (the copy prints the exponents garbled; with Okada and Tokumaru's 1e-4 and 1e-6 it gives 2.553 ppm/K at "
+    "25 C, inside the note's recommended 2.59 +/- 0.05 ppm/K); tabulated here every 25-50 C"
 )
 SRC_SI_THERMAL = (
-    "Sci. Rep. 14 (2024) s41598-024-63554-2, Table 1 (silicon at 293 K: rho 2330 kg/m^3, C_E 695 J/(kg K), "
-    "k 150 W/(m K)); k falls with T (~1.25 W/(cm K) at 30 C to 0.46 at 425 C in 'Thermal Conductivity "
-    "Measurements of Silicon from 30 to 425 C'), held constant here"
+    "'A fully coupled system of generalized thermoelastic theory for semiconductor medium', Sci. Rep. 14 (2024), "
+    "article s41598-024-63554-2, Table 1 'Physical material parameters of silicon ... at T0 = 293 K' (read at "
+    "nature.com): rho 2330 kg/m^3, C_E 695 J/(kg K), k 150 W/(m K); k falls with temperature, held constant here"
 )
 SRC_CU = (
-    "IEEE Trans. Reliab. 68(1):248-266 (2018), doi:10.1109/TR.2018.2835140, Table VI, electroplated copper: "
-    "E 18850 ksi (130.0 GPa), nu 0.34, CTE 17.7 ppm/C, k 401 W/(m K), cp 385 J/(kg K)"
+    "Sood, Shue, Leitner, Daniluk, Sindjui, 'A Study on Effects of Copper Wrap Specifications on Printed Circuit "
+    "Board Reliability', IEEE Trans. Reliab. 68(1):248-266 (published online 2018), doi:10.1109/TR.2018.2835140, "
+    "Table VI 'Material Definitions for Laminates, Via Fills, and Copper', row 'Electroplated copper' (read at "
+    "the author manuscript PMC7340094): E 18850 ksi (130.0 GPa), Poisson's ratio 0.34, CTE 17.7 ppm/C, k 401 "
+    "W/(m K), Cp 385 (J/(kg K): the column's J/(g K) fits the laminate rows only), density 0.32 lb/in^3 "
+    "(8858 kg/m^3)"
 )
-SRC_CU_RHO = "MIT 6.777 material property database, copper (PVD or electroplated): 8960 kg/m^3 (CRC Handbook 2003-04)"
-SRC_KAPTON = (
-    "DuPont Kapton HN technical data sheet (Table 1 and thermal properties): tensile modulus 2.5 GPa at 23 C and "
-    "2.0 GPa at 200 C (ASTM D-882), Poisson's ratio 0.34, CTE 20 ppm/C (-14 to 38 C, ASTM D-696), "
-    "k 0.12 W/(m K), density 1.42 g/cc, specific heat 1.09 J/(g K)"
+SRC_KAPTON_T1 = (
+    "DuPont, 'Kapton HN polyimide film' technical data sheet (undated), Table 1 'Physical Properties of DuPont "
+    "Kapton HN at 23 C' (read at its studylib.net copy): tensile modulus 2.5 GPa at 23 C and 2.0 GPa at 200 C "
+    "(ASTM D-882-91, Method A), density 1.42 g/cc"
+)
+SRC_KAPTON_GEN = (
+    "DuPont Kapton general properties data sheet (undated), physical and thermal property tables (read at the "
+    "copy mu2e.phy.duke.edu/cw/misc/0404_kapton_properties): Poisson's ratio 0.34 (three samples at 5, 7, 10 % "
+    "elongation), thermal coefficient of linear expansion 20 ppm/C from -14 to 38 C (ASTM D-696-91), thermal "
+    "conductivity 0.12 W/(m K), specific heat 1.09 J/(g K) at 23 C"
 )
 SRC_BT = (
-    "BT-resin laminate data sheet, HW20-M1 (BT resin based, IC package grade): Tg 210 +/- 10 C (DMA), "
-    "X/Y CTE 13-15 ppm/C below Tg and 6-8 above, Z CTE 40 ppm/C below Tg and 220 above, k 0.6 W/(m K), "
-    "Young's modulus (LW) 23 GPa (page http://m.jeremiah-wx.com/product/detail-6113.html)"
+    "HW20-M1 BT-resin laminate (IC package grade) data sheet, 'General properties' table (undated; read at "
+    "http://m.jeremiah-wx.com/product/detail-6113.html): Tg 210 +/- 10 C (DMA), X/Y CTE 13-15 ppm/C below Tg and "
+    "6-8 above, Z CTE 40 ppm/C below Tg and 220 above, thermal conductivity 0.6 W/(m K), Young's modulus 23 GPa "
+    "(LW; CW left blank)"
 )
-SRC_LAMINATE_GENERIC = (
-    "unverified for BT: values of the generic glass/resin laminate in the Ansys Workbench PCB example "
-    "(E_z 8 GPa, nu_xz = nu_yz 0.3, G_xz = G_yz 3.5 GPa, density 1900 kg/m^3)"
+SRC_SOOD_LAMINATES = (
+    "Sood et al. 2018 (see copper), Table VI, laminate rows (Isola P95, Arlon 85N, Nelco N7000-2 HT, Rogers "
+    "R04350B, Duroid 6002, Isola HR370; none is BT)"
 )
-SRC_LAM_CP = "IEEE Trans. Reliab. 68(1) (2018) Table VI: glass/resin laminates cp 0.94-0.95 J/(g K) (not BT; unverified for BT)"
-SRC_SOLDER_TABLE = "alasir.com solder alloy reference table"
-SRC_TOPLINE = "TopLine CCGA material properties table (https://topline.tv/CCGA_Material.html)"
+SRC_ALASIR = (
+    "Bolotoff, 'Solder Alloys: Physical and Mechanical Properties', Alasir Enterprises reference table, April 2010 "
+    "(read at http://www.alasir.com/reference/solder_alloys/)"
+)
+SRC_TOPLINE = (
+    "TopLine, 'CCGA Material Properties' table (undated; read at https://topline.tv/CCGA_Material.html), row "
+    "Sn63/Pb37: Young's modulus 30 GPa, CTE 24.0 ppm/C"
+)
+SRC_MULTICORE = (
+    "Multicore (Henkel), 'Properties of Alloys' data sheet, August 2007 (read at a web copy of its page 3), table "
+    "of nominal compositions: Sn62 (62Sn36Pb2Ag) melting point 179 C"
+)
+SRC_CLECH_SAC = (
+    "Clech, 'Review and Analysis of Lead-Free Solder Material Properties' (NIST, 2004), its Sn-Ag-Cu 'other "
+    "properties' page (read at metallurgy.nist.gov/solder/clech/Sn-Ag-Cu_Other.htm)"
+)
 SRC_MOTALAB_2012 = (
     "Motalab, Cai, Suhling, Lall, 'Determination of Anand constants for SAC solders using stress-strain or creep "
     "data', Proc. IEEE ITherm 2012 (San Diego, 30 May - 1 June 2012), pp. 910-922"
 )
-SRC_CHENG_2000 = (
-    "Cheng, Wang et al., 'Viscoplastic Anand model for solder alloys and its application', Soldering & Surface "
-    "Mount Technology (2000), doi:10.1108/09540910010331428"
+SRC_WANG_2001 = (
+    "Wang, Cheng, Becker, Wilde, 'Applying Anand model to represent the viscoplastic deformation behavior of "
+    "solder alloys', J. Electron. Packag. 123(3):247 (2001), and Cheng, Wang et al., 'Viscoplastic Anand model "
+    "for solder alloys and its application', Soldering & Surface Mount Technology (2000), "
+    "doi:10.1108/09540910010331428 (citations as commonly given; neither paper could be read)"
 )
 
 
@@ -193,11 +228,11 @@ def _copper() -> Material:
         sigma_y=Table((-55.0, 25.0, 125.0, 260.0), (224.0 * MPa, 200.0 * MPa, 170.0 * MPa, 130.0 * MPa)),
         H_iso=0.0,
         H_kin=_const(1.0 * GPa),
-        source="ILLUSTRATIVE, unverified: yield 200 MPa at 25 C, inside the 150-250 MPa range assumed for plated Cu "
-        "(see the 'yield' source), falling 0.3 MPa/K (224 MPa at -55 C, 170 at 125 C, 130 at 260 C), a "
-        "softening of the order reported for annealed electroplated films; linear kinematic hardening 1 GPa "
-        "(bilinear tangent E H/(E+H) = 0.99 GPa), a value typical of bilinear Cu models in package FE; no "
-        "measured table was located: override with your plating's tensile data",
+        source="assumed (an illustrative yield curve): yield 200 MPa at 25 C falling 0.3 MPa/K (224 MPa at -55 C, "
+        "170 at 125 C, 130 at 260 C) and linear kinematic hardening 1 GPa (bilinear tangent E H/(E+H) = 0.99 GPa): "
+        "no tensile data of electroplated copper could be read; plated films are taken to yield at about 150-250 "
+        "MPa at room temperature, depending on plating chemistry, grain size and anneal, a range assumed, not read; "
+        "override with your plating's tensile data",
     )
     return Material(
         name="copper",
@@ -205,15 +240,12 @@ def _copper() -> Material:
         elastic=Isotropic(_const(18850 * KSI), _const(0.34)),
         cte=CTE.isotropic(_ppm(17.7)),
         k=_const(401.0),
-        rho=_const(8960.0),
+        rho=_const(0.32 * LB_PER_IN3),
         cp=_const(385.0),
-        sources={"E": SRC_CU, "nu": SRC_CU, "cte": SRC_CU, "k": SRC_CU, "cp": SRC_CU, "rho": SRC_CU_RHO,
-                 "yield": "assumed: 150-250 MPa at room temperature, a typical range for electroplated Cu films (it "
-                          "depends strongly on plating chemistry, grain size and anneal); no measured tensile data "
-                          "located",
+        sources={"E": SRC_CU, "nu": SRC_CU, "cte": SRC_CU, "k": SRC_CU, "cp": SRC_CU, "rho": SRC_CU,
                  "j2": j2.source},
         extra={"j2": j2},
-        notes="Linear elastic by default; J2 plasticity parameters (illustrative yield vs T and kinematic "
+        notes="Linear elastic by default; J2 plasticity parameters (an assumed yield curve and kinematic "
               "hardening) in extra['j2'] for the 'j2' model.",
     )
 
@@ -221,10 +253,11 @@ def _copper() -> Material:
 def _sac305() -> Material:
     anand = AnandParams(
         s0=21.0 * MPa, Q_R=9320.0, A=3501.0, xi=4.0, m=0.25, h0=180000.0 * MPa, s_hat=30.2 * MPa, n=0.01, a=1.78,
-        source=SRC_MOTALAB_2012 + " (SAC305, non-aged): the constants as commonly quoted from the paper, "
-        "unverified against it (paper not located; h0 180000 MPa, one later paper misprints 18000; the paper fits "
-        "one set to stress-strain and one to creep data; which of the two this is was not checked); the closed-form "
-        "steady state gives 42 MPa at 25 C and 1e-3 1/s vs about 40.5 MPa read from the paper's curves",
+        source=SRC_MOTALAB_2012 + ": constants (SAC305, non-aged) assumed as commonly quoted from the paper, whose "
+        "tables could not be read, nor a copy quoting them, so which of its two sets this is is not known (h0 "
+        "180000 MPa). The paper's abstract (read at its manuscript.isc.ac record) says one set was fitted to "
+        "stress-strain data at 1e-3, 1e-4 and 1e-5 1/s and 25-125 C and one to creep data at 10, 12 and 15 MPa, "
+        "the two numerically very similar. The closed-form steady state gives 42 MPa at 25 C and 1e-3 1/s",
     )
     return Material(
         name="sac305",
@@ -240,20 +273,18 @@ def _sac305() -> Material:
         cp=_const(230.0),
         solidus=217.0,
         sources={
-            "solidus": "217 C: the SAC solidification temperature at which bumps are born in the process history "
-                       "(issue 3; J-STD-020's Pb-free liquidus TL is also 217 C); "
-                       "unverified against an alloy datasheet (SAC305 is commonly quoted 217-220 C)",
-            "E": "assumed: linear 50 GPa at -55 C to 43 GPa at 125 C, extrapolated to 39.4 GPa at 217 C, typical "
-                 "values for SAC (no SAC305 data sheet value located; reported moduli scatter widely with the test "
-                 "method); the NIST review (Clech, 'Review and Analysis of Lead-Free Solder Material Properties', "
-                 "2004, Fig. 34/Table 15) shows such a linear decrease",
-            "nu": "assumed: 0.36, a value commonly used for SAC in package models; the NIST review found no measured "
-                  "Poisson ratio for SAC",
-            "cte": "assumed: 22 ppm/K, typical of near-eutectic SnAgCu (about 21-23 ppm/K); no alloy data sheet "
-                   "value located",
-            "k": SRC_SOLDER_TABLE + ": Sn96.5Ag3.0Cu0.5 (SAC305) 58 W/(m K)",
-            "rho": SRC_SOLDER_TABLE + ": SAC305 7.38 g/cm^3 (also AIM SAC305 data: 7.38 g/cc)",
-            "cp": "unverified: about 230 J/(kg K) (close to that of tin)",
+            "solidus": "217 C: " + SRC_ALASIR + ", row Sn96.5Ag3.0Cu0.5 (SAC305): solidus / liquidus 217 / 220 C",
+            "E": "assumed: linear from 50 GPa at -55 C to 43 GPa at 125 C, extended to 39.4 GPa at 217 C: no SAC305 "
+                 "modulus could be read (reported moduli scatter widely with the test method); " + SRC_CLECH_SAC
+                 + " says its Table 15 and Fig. 34 give E(T) of two SAC alloys digitised from Schubert et al. (2001), "
+                 "each with a linear trend line, but the table's numbers were not read",
+            "nu": "assumed: 0.36, a value commonly used for SAC in package models; " + SRC_CLECH_SAC + ", section "
+                  "'Poisson's Ratio', found no literature value for SAC alloys (only 0.4 for Castin)",
+            "cte": "assumed: 22 ppm/K, typical of near-eutectic SnAgCu (about 21-23 ppm/K); no SAC305 data sheet "
+                   "with a traceable CTE could be read",
+            "k": SRC_ALASIR + ", row Sn96.5Ag3.0Cu0.5 (SAC305): thermal conductivity 58 W/(m K)",
+            "rho": SRC_ALASIR + ", row Sn96.5Ag3.0Cu0.5 (SAC305): density 7.38 g/cm^3",
+            "cp": "assumed: 230 J/(kg K), close to that of tin; no SAC305 value could be read",
             "anand": anand.source,
         },
         extra={"anand": anand},
@@ -263,40 +294,38 @@ def _sac305() -> Material:
 
 SAC305_MEASURED_SATURATION = {"T_C": (25.0, 50.0, 100.0, 125.0), "strain_rate": 1e-3,
                               "stress": (40.5 * MPa, 33.5 * MPa, 24.0 * MPa, 21.5 * MPa)}
-"""Saturation stresses of non-aged SAC305 in uniaxial tension at 1e-3 1/s, read from the measured curves of
-Motalab, Cai, Suhling, Lall (ITherm 2012, see SRC_MOTALAB_2012); approximate readings, not re-checked against the
-paper (not located)."""
+"""Saturation stresses of non-aged SAC305 in uniaxial tension at 1e-3 1/s, attributed to the measured curves of
+Motalab, Cai, Suhling, Lall (ITherm 2012, see SRC_MOTALAB_2012). Assumed: approximate readings handed down with the
+constants; the paper could not be read, so they are not checked against it."""
 
 
 def _sac305_refit() -> Material:
     base = _sac305()
     anand = base.extra["anand"].refit_steady_state(
-        source="Motalab et al. 2012 measured curves at 1e-3 1/s: about 40.5 / 33.5 / 24.0 / 21.5 MPa at 25 / 50 / "
-               "100 / 125 C read from the paper's curves, not re-checked against the paper",
+        source="assumed: saturation stresses at 1e-3 1/s of about 40.5 / 33.5 / 24.0 / 21.5 MPa at 25 / 50 / 100 / "
+               "125 C, attributed to the measured curves of Motalab et al. 2012 (the paper could not be read, so "
+               "they are not checked against it)",
         **SAC305_MEASURED_SATURATION,
     )
     return dataclasses.replace(
         base,
         name="sac305_refit",
         description="Sn-3.0Ag-0.5Cu lead-free solder as sac305, with the Anand saturation coefficient s_hat refit "
-                    "so that the steady state matches the measured 1e-3 1/s curves (25-125 C) to 3.2 %",
+                    "so that the steady state matches four saturation stresses at 1e-3 1/s (25-125 C) to 3.2 %",
         sources={**base.sources, "anand": anand.source},
         extra={**base.extra, "anand": anand},
-        notes="As sac305 except the Anand s_hat (28.28 MPa instead of the published 30.2 MPa), fitted by "
-              "AnandParams.refit_steady_state to four measured points at one strain rate: it lowers the steady "
-              "state by 6.4 % at every rate and temperature. The published set (sac305) was fitted by its authors "
-              "over several rates; which one is closer at the much lower rates of thermal cycling is not known "
-              "from these four points.",
+        notes="As sac305 except the Anand s_hat (28.28 MPa instead of 30.2 MPa), fitted by "
+              "AnandParams.refit_steady_state to four saturation stresses at one strain rate: it lowers the steady "
+              "state by 6.4 % at every rate and temperature. Both the constants and the four points are assumed "
+              "(sources['anand']); which set is closer at the much lower rates of thermal cycling is not known.",
     )
 
 
 def _snpb() -> Material:
     anand = AnandParams(
         s0=12.41 * MPa, Q_R=9400.0, A=4.0e6, xi=1.5, m=0.303, h0=1378.95 * MPa, s_hat=13.79 * MPa, n=0.07, a=1.3,
-        source=SRC_CHENG_2000 + " (62Sn36Pb2Ag among its alloys; the same group's 'Applying Anand model to "
-        "represent the viscoplastic deformation behavior of solder alloys', Wang, Cheng, Becker, Wilde, J. Electron. "
-        "Packag. 123(3):247 (2001), covers 62Sn36Pb2Ag too): the constants as commonly quoted, unverified against "
-        "the papers (not located)",
+        source=SRC_WANG_2001 + " (62Sn36Pb2Ag among their alloys): constants assumed as commonly quoted from these "
+        "papers, which could not be read, nor a copy quoting them",
     )
     return Material(
         name="snpb",
@@ -308,13 +337,14 @@ def _snpb() -> Material:
         cp=_const(176.0),
         solidus=179.0,
         sources={
-            "solidus": "unverified: 179 C, the melting point commonly quoted for 62Sn36Pb2Ag (eutectic)",
-            "E": SRC_TOPLINE + ": Sn63/Pb37 30 GPa (used for 62Sn36Pb2Ag; unverified for the Ag-bearing alloy)",
-            "nu": "unverified: 0.40, a value commonly used for near-eutectic SnPb",
-            "cte": SRC_TOPLINE + ": Sn63/Pb37 24.0 ppm/C (used for 62Sn36Pb2Ag)",
-            "k": SRC_SOLDER_TABLE + ": Sn62.5Pb36.1Ag1.4 50 W/(m K)",
-            "rho": SRC_SOLDER_TABLE + ": Sn62.5Pb36.1Ag1.4 8.41 g/cm^3",
-            "cp": "unverified: 176 J/(kg K), a value commonly used for eutectic SnPb",
+            "solidus": "179 C: " + SRC_ALASIR + ", row Sn62.5Pb36.1Ag1.4: solidus / liquidus 179 / 179 C; "
+                       + SRC_MULTICORE,
+            "E": SRC_TOPLINE + "; assumed equal for 62Sn36Pb2Ag (the table's Sn62/Pb36/Ag2 row could not be read)",
+            "nu": "assumed: 0.40, a value commonly used for near-eutectic SnPb; no measured value could be read",
+            "cte": SRC_TOPLINE + "; assumed equal for 62Sn36Pb2Ag (the table's Sn62/Pb36/Ag2 row could not be read)",
+            "k": SRC_ALASIR + ", row Sn62.5Pb36.1Ag1.4: thermal conductivity 50 W/(m K)",
+            "rho": SRC_ALASIR + ", row Sn62.5Pb36.1Ag1.4: density 8.41 g/cm^3",
+            "cp": "assumed: 176 J/(kg K), a value commonly used for eutectic SnPb; no value could be read",
             "anand": anand.source,
         },
         extra={"anand": anand},
@@ -344,15 +374,21 @@ def _bt_laminate() -> Material:
         cp=_const(940.0),
         Tg=Tg,
         sources={
-            "E": "E_x = E_y = 23 GPa: " + SRC_BT + "; E_z, G_xz, G_yz: " + SRC_LAMINATE_GENERIC
-                 + "; G_xy = E/(2(1+nu_xy)) for in-plane isotropy",
-            "nu": "assumed: nu_xy 0.18, typical in-plane value of woven-glass laminates (about 0.1-0.2; the HW20-M1 "
-                  "data sheet gives none); nu_xz, nu_yz: " + SRC_LAMINATE_GENERIC,
-            "cte": "instantaneous, x/y 14 -> 7 ppm/K and z 40 -> 220 ppm/K at Tg: " + SRC_BT,
+            "E": "E_x = E_y = 23 GPa: " + SRC_BT + " (the LW value, taken for CW too); E_z 8 GPa and G_xz = G_yz "
+                 "3.5 GPa: assumed, no through-thickness modulus of a BT laminate could be read (values of a generic "
+                 "glass/resin laminate, about a third of the in-plane modulus); G_xy = E/(2(1+nu_xy)) for in-plane "
+                 "isotropy",
+            "nu": "assumed: nu_xy 0.18 (the data sheet gives none; " + SRC_SOOD_LAMINATES + " list 0.146-0.187 for "
+                  "the glass-reinforced ones, 0.4 for the two Rogers materials); nu_xz = nu_yz 0.30, no "
+                  "through-thickness value could be read",
+            "cte": "instantaneous, x/y 14 -> 7 ppm/K and z 40 -> 220 ppm/K at Tg (x/y: the middles of the ranges): "
+                   + SRC_BT,
             "Tg": SRC_BT,
             "k": SRC_BT + " (one value; used in every direction)",
-            "rho": SRC_LAMINATE_GENERIC,
-            "cp": SRC_LAM_CP,
+            "rho": "assumed: 1900 kg/m^3, a glass/resin laminate value; no density of a BT laminate could be read ("
+                   + SRC_SOOD_LAMINATES + " give 0.058-0.076 lb/in^3, 1605-2104 kg/m^3)",
+            "cp": "assumed for BT: 940 J/(kg K), the 0.94 J/(g K) that " + SRC_SOOD_LAMINATES + " give for Arlon "
+                  "85N and Isola HR370 (0.90-1.06 for the others)",
         },
         notes="Moduli held constant through Tg (the data sheet gives no high-temperature modulus); override E for "
               "reflow studies above 210 C.",
@@ -369,14 +405,14 @@ def _polyimide() -> Material:
         rho=_const(1420.0),
         cp=_const(1090.0),
         sources={
-            "E": SRC_KAPTON,
-            "nu": SRC_KAPTON,
-            "cte": "in-plane 20 ppm/K: " + SRC_KAPTON + "; through-thickness 80 ppm/K: assumed (the data sheet gives "
-                   "the in-plane value only; polyimide films expand several times more through the thickness than "
-                   "in-plane; no measured value located)",
-            "k": SRC_KAPTON,
-            "rho": SRC_KAPTON,
-            "cp": SRC_KAPTON,
+            "E": SRC_KAPTON_T1,
+            "nu": SRC_KAPTON_GEN,
+            "cte": "in-plane 20 ppm/K: " + SRC_KAPTON_GEN + "; through-thickness 80 ppm/K: assumed, the data sheets "
+                   "give the in-plane value only and no measured through-thickness value could be read (polyimide "
+                   "films expand several times more through the thickness than in-plane)",
+            "k": SRC_KAPTON_GEN,
+            "rho": SRC_KAPTON_T1,
+            "cp": SRC_KAPTON_GEN,
         },
         notes="Elastic isotropic; CTE in-plane vs z. The 20 ppm/K is the -14..38 C value, held at all temperatures.",
     )
@@ -386,7 +422,7 @@ def _solder_mask() -> Material:
     Tg = 100.0
     return Material(
         name="solder_mask",
-        description="liquid photo-imageable epoxy solder mask (PSR-4000 class)",
+        description="liquid photo-imageable epoxy solder mask, generic (every mechanical value assumed)",
         elastic=Isotropic(_const(3.0 * GPa), _const(0.35)),
         cte=CTE.glassy_rubbery(_ppm(60.0), _ppm(130.0), Tg),
         k=_const(0.25),
@@ -394,14 +430,17 @@ def _solder_mask() -> Material:
         cp=_const(1000.0),
         Tg=Tg,
         sources={
-            "E": "unverified: typical cured LPI solder mask, about 3 GPa (no data sheet located)",
-            "nu": "unverified: 0.35, typical of filled epoxies",
-            "cte": "unverified: 60 / 130 ppm/K below / above Tg, typical of LPI solder masks (no data sheet located)",
-            "Tg": "unverified: about 100 C, typical of LPI solder masks",
-            "k": "unverified: 0.25 W/(m K), typical of filled epoxies",
-            "rho": "Taiyo PSR-4000BN data sheet: specific gravity of the mixed ink 1.39; cured film taken as 1400 "
-                   "kg/m^3 (unverified)",
-            "cp": "unverified: 1000 J/(kg K), typical of epoxies",
+            "E": "assumed: 3 GPa, a typical cured LPI solder mask; no data sheet giving a cured-film modulus could "
+                 "be read",
+            "nu": "assumed: 0.35, typical of filled epoxies; no value could be read",
+            "cte": "assumed: 60 / 130 ppm/K below / above Tg, typical of LPI solder masks; no data sheet giving a "
+                   "cured-film CTE could be read",
+            "Tg": "assumed: 100 C, typical of LPI solder masks; no data sheet giving a cured-film Tg could be read",
+            "k": "assumed: 0.25 W/(m K), typical of filled epoxies; no value could be read",
+            "rho": "assumed: 1400 kg/m^3 for the cured film; the Taiyo 'PSR-4000BN Series' data sheet (revised March "
+                   "2005, read at its docplayer.net copy) gives specific gravity 1.39 for the mixed ink (77 % "
+                   "solids), not for the cured film",
+            "cp": "assumed: 1000 J/(kg K), typical of epoxies; no value could be read",
         },
         notes="Every mechanical value is a typical starting value, not a supplier's: override for your mask.",
     )
@@ -420,18 +459,19 @@ def _emc() -> Material:
         [0.998 * GPa, 0.447 * GPa, 6.87 * GPa, 4.21 * GPa, 1.36 * GPa, 7.526 * GPa, 0.589 * GPa],
         [1e-9, 1e-8, 0.1, 1.0, 100.0, 1000.0, 1e6],
         0.30,
-        "ILLUSTRATIVE (no public numeric Prony table for mould compound was found): E0 = 23 GPa (glassy, the 25 C "
-        "table value) and E_inf = 1.0 GPa (rubbery, the 260 C table value); the E_i at fixed taus 1e-10..1e6 s "
-        "(one per decade, zero terms dropped) were fitted by non-negative least squares so that E(t = 1 s) "
-        "under the shift below matches the library's E(T) table at -55..260 C (within 0.5 % at -55, 25, 110, "
-        "128, 150 and 260 C; the table's 1.27 GPa at 200 C comes out 1.0 GPa); shift: " + SRC_WLF_UNIVERSAL
-        + ", Arrhenius below Tg with Ea/R = 40000 K (illustrative, about 330 kJ/mol); constant nu = 0.30 "
-        "(bulk relaxes with shear, as in the elastic table)",
+        "assumed (an ILLUSTRATIVE series): no relaxation data of a named mould compound could be read. E0 = 23 GPa "
+        "(glassy, the 25 C table value) and E_inf = 1.0 GPa (rubbery, the 260 C table value); the E_i at fixed taus "
+        "1e-10..1e6 s (one per decade, zero terms dropped) were fitted by non-negative least squares so that "
+        "E(t = 1 s) under the shift below matches the library's (assumed) E(T) table at -55..260 C (within 0.5 % "
+        "at -55, 25, 110, 128, 150 and 260 C; the table's 1.27 GPa at 200 C comes out 1.0 GPa); shift: "
+        + SRC_WLF_UNIVERSAL + ", Arrhenius below Tg with Ea/R = 40000 K (assumed, about 330 kJ/mol); constant "
+        "nu = 0.30 (bulk relaxes with shear, as in the elastic table)",
         Tg=Tg, C1=17.44, C2=51.6, Ea_R=40000.0,
     )
+    why = "no data sheet of a named mould compound could be read"
     return Material(
         name="emc",
-        description="silica-filled epoxy mould compound (G845-class encapsulant), Tg 128 C",
+        description="silica-filled epoxy mould compound, generic (every value assumed), Tg 128 C",
         elastic=Isotropic(E, _const(0.30)),
         cte=CTE.glassy_rubbery(_ppm(11.0), _ppm(36.0), Tg),
         k=_const(0.9),
@@ -439,24 +479,22 @@ def _emc() -> Material:
         cp=_const(900.0),
         Tg=Tg,
         sources={
-            "E": "assumed: 23 GPa at 25 C, a typical glassy modulus of highly silica-filled EMC (about 15-30 GPa); "
-                 "the data sheet of the G845-class compound this entry was meant to follow was not located; the "
-                 "fall through Tg (21 GPa at 110 C, 12 at Tg, 1.5 at 150 C, 1.0 at 260 C) is illustrative, shaped "
-                 "like typical EMC DMA curves",
-            "nu": "assumed: 0.3, typical of filled epoxies (about 0.25-0.35)",
+            "E": "assumed: 23 GPa at 25 C, a typical glassy modulus of highly silica-filled EMC (about 15-30 GPa), "
+                 "falling through Tg to 21 GPa at 110 C, 12 at Tg, 1.5 at 150 C and 1.0 at 260 C, shaped like "
+                 "typical EMC DMA curves; " + why,
+            "nu": "assumed: 0.3, typical of filled epoxies (about 0.25-0.35); " + why,
             "cte": "assumed: alpha1 11 / alpha2 36 ppm/K, instantaneous step at Tg, typical of highly silica-filled "
-                   "EMC (alpha1 about 7-20, alpha2 about 30-60 ppm/K); supplier data sheet not located",
-            "Tg": "assumed: 128 C, within the usual range of EMC grades (about 110-200 C); supplier data sheet not "
-                  "located",
-            "k": "unverified: 0.9 W/(m K), typical of silica-filled EMC",
-            "rho": "unverified: 1980 kg/m^3, typical of silica-filled EMC",
-            "cp": "unverified: 900 J/(kg K), typical of silica-filled EMC",
+                   "EMC (alpha1 about 7-20, alpha2 about 30-60 ppm/K); " + why,
+            "Tg": "assumed: 128 C, within the usual range of EMC grades (about 110-200 C); " + why,
+            "k": "assumed: 0.9 W/(m K), typical of silica-filled EMC; " + why,
+            "rho": "assumed: 1980 kg/m^3, typical of silica-filled EMC; " + why,
+            "cp": "assumed: 900 J/(kg K), typical of silica-filled EMC; " + why,
             "prony": prony.source,
         },
         extra={"prony": prony},
-        notes="Linear elastic with T-dependent E by default; an ILLUSTRATIVE Prony series with WLF/Arrhenius "
-              "shift (consistent with the E(T) table at a 1 s time scale) in extra['prony'] for the "
-              "'viscoelastic' model (no public numeric Prony table for EMC was found).",
+        notes="Linear elastic with T-dependent E by default; an assumed (illustrative) Prony series with "
+              "WLF/Arrhenius shift (consistent with the E(T) table at a 1 s time scale) in extra['prony'] for the "
+              "'viscoelastic' model. No published data set of a named compound could be read to replace it.",
     )
 
 
@@ -467,17 +505,19 @@ def _die_attach_lowmod() -> Material:
         [750.7 * MPa, 247.0 * MPa, 488.0 * MPa, 7.3 * MPa, 363.0 * MPa, 472.0 * MPa],
         [1e-6, 1e-5, 1e-3, 1e-2, 0.1, 1e6],
         0.40,
-        "ILLUSTRATIVE: E0 = 2330 MPa (the -65 C table value) and E_inf = 2 MPa (the 250 C value); the E_i at fixed "
-        "taus 1e-10..1e6 s (one per decade, zero terms dropped) fitted by non-negative least squares so that "
-        "E(t = 1 s) under the shift below matches the library's E(T) table (within 0.2 % at -65, -30, 0, 25 and "
-        "60 C; 474 vs 422 MPa at 90 C, 38 vs 212 MPa at 120 C and 2 vs 3 MPa at 150 C, where the table is a "
-        "linear interpolation between data points); shift: " + SRC_WLF_UNIVERSAL + ", Arrhenius below Tg with "
-        "Ea/R = 10000 K (illustrative); constant nu = 0.40 (bulk relaxes with shear, as in the elastic table)",
+        "assumed (an ILLUSTRATIVE series): no relaxation data of a named die-attach film could be read. E0 = 2330 "
+        "MPa (the -65 C table value) and E_inf = 2 MPa (the 250 C value); the E_i at fixed taus 1e-10..1e6 s (one "
+        "per decade, zero terms dropped) fitted by non-negative least squares so that E(t = 1 s) under the shift "
+        "below matches the library's (assumed) E(T) table (within 0.2 % at -65, -30, 0, 25 and 60 C; 474 vs 422 "
+        "MPa at 90 C, 38 vs 212 MPa at 120 C and 2 vs 3 MPa at 150 C, where the table is a linear interpolation "
+        "between data points); shift: " + SRC_WLF_UNIVERSAL + ", Arrhenius below Tg with Ea/R = 10000 K (assumed); "
+        "constant nu = 0.40 (bulk relaxes with shear, as in the elastic table)",
         Tg=Tg, C1=17.44, C2=51.6, Ea_R=10000.0,
     )
+    why = "no data sheet of a named die-attach film could be read"
     return Material(
         name="die_attach_lowmod",
-        description="low-modulus ('high elasticity') insulating die-attach adhesive film (ATB-120U class)",
+        description="low-modulus insulating die-attach adhesive film, generic (every value assumed)",
         elastic=Isotropic(
             Table((-65.0, 25.0, 150.0, 250.0), (2330.0 * MPa, 875.0 * MPa, 3.0 * MPa, 2.0 * MPa)),
             _const(0.40),
@@ -489,22 +529,20 @@ def _die_attach_lowmod() -> Material:
         Tg=Tg,
         sources={
             "E": "assumed: 2330 / 875 / 3 / 2 MPa at -65 / 25 / 150 / 250 C, the shape of a low-modulus die-attach "
-                 "film (about a GPa when glassy, a few MPa when rubbery); the data sheet of the ATB-120U-class film "
-                 "this entry was meant to follow was not located",
-            "nu": "assumed: 0.40, middle of the 0.35-0.45 usually taken for soft adhesive films",
-            "cte": "assumed: alpha1 62 / alpha2 238 ppm/K, typical of unfilled low-modulus adhesive films (supplier "
-                   "data sheet not located); instantaneous step at Tg",
-            "Tg": "assumed: no Tg value located; 90 C, between the 25 C and 150 C modulus points where the modulus "
-                  "collapses",
-            "k": "unverified: 0.2 W/(m K), typical of unfilled epoxy films",
-            "rho": "unverified: 1200 kg/m^3, typical of unfilled epoxy films",
-            "cp": "unverified: 1100 J/(kg K), typical of unfilled epoxy films",
+                 "film (about a GPa when glassy, a few MPa when rubbery); " + why,
+            "nu": "assumed: 0.40, middle of the 0.35-0.45 usually taken for soft adhesive films; " + why,
+            "cte": "assumed: alpha1 62 / alpha2 238 ppm/K, typical of unfilled low-modulus adhesive films, "
+                   "instantaneous step at Tg; " + why,
+            "Tg": "assumed: 90 C, between the 25 C and 150 C modulus points where the modulus collapses; " + why,
+            "k": "assumed: 0.2 W/(m K), typical of unfilled epoxy films; " + why,
+            "rho": "assumed: 1200 kg/m^3, typical of unfilled epoxy films; " + why,
+            "cp": "assumed: 1100 J/(kg K), typical of unfilled epoxy films; " + why,
             "prony": prony.source,
         },
         extra={"prony": prony},
-        notes="Set Tg from your adhesive's data sheet: the CTE step sits there. An ILLUSTRATIVE Prony series "
-              "(consistent with the E(T) table at a 1 s time scale) is in extra['prony'] for the 'viscoelastic' "
-              "model.",
+        notes="Set Tg from your adhesive's data sheet: the CTE step sits there. An assumed (illustrative) Prony "
+              "series (consistent with the E(T) table at a 1 s time scale) is in extra['prony'] for the "
+              "'viscoelastic' model.",
     )
 
 
