@@ -3,6 +3,8 @@
     python benchmarks/bench_history.py                          # reference_reflow (uniform, transient), cycling
     python benchmarks/bench_history.py --case reference_cycling --set "mesh.size=2 mm"
     python benchmarks/bench_history.py --coarse                 # the regression tests' coarse mesh and arrays
+    python benchmarks/bench_history.py --coarse --compare-integration   # each run with the time integration
+                                                                        # before and after issue 20 item 2
 
 Each run calls ``fcpkg_fem.api.run(case, write=False)`` (with ``--out``: written, checkpointed, resumable) in its own
 subprocess (so ``peak_memory_MB`` is that
@@ -27,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
+OLD = "<old integration>"  # marks a run of --compare-integration
+
 RUNS = [
     ("reference_reflow", []),
     ("reference_reflow", ["thermal.mode=transient"]),
@@ -44,8 +48,18 @@ def coarse_overrides(case_path: Path) -> list[str]:
     return COARSE_MESH + coarse_pattern(api.load_case(case_path))
 
 
+OLD_INTEGRATION_ENV = "FCPKG_BENCH_OLD_INTEGRATION"
+"""Set to 1 in a child: the time integration before 2026-12-06, one backward-Euler step per Anand increment (no
+sub-stepping) and no increments added through Tg (with the override ``solver.max_relaxation_change=null``)."""
+
+
 def child(case: str, overrides: list[str], out: str | None = None, resume: bool = False) -> None:
     from fcpkg_fem import api
+
+    if os.environ.get(OLD_INTEGRATION_ENV) == "1":
+        from fcpkg_fem.constitutive.anand import Anand
+
+        Anand.max_substeps = 1
 
     t0 = time.perf_counter()
     c = api.load_case(ROOT / "cases" / f"{case}.yaml", overrides=overrides)
@@ -84,29 +98,37 @@ def main(argv=None) -> int:
                     "output files; a failed run then cannot be resumed or inspected)")
     ap.add_argument("--resume", action="store_true", help="with --out: continue each run from its last completed "
                     "step (the wall time then covers the remaining steps only)")
+    ap.add_argument("--compare-integration", action="store_true", help="run each case twice: with the time "
+                    "integration before 2026-12-06 (Anand one step per increment, no increments added through Tg), "
+                    "then with the current defaults")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
         child(a.child[0], json.loads(a.child[1]), a.child[2] or None, a.child[3] == "1")
         return 0
     runs = [(c, []) for c in a.case] if a.case else RUNS
+    if a.compare_integration:
+        runs = [r for case, extra in runs for r in ((case, extra + [OLD]), (case, extra))]
     rows = []
     for case, extra in runs:
+        old = OLD in extra
+        extra = [e for e in extra if e != OLD] + (["solver.max_relaxation_change=null"] if old else [])
         ov = (coarse_overrides(ROOT / "cases" / f"{case}.yaml") if a.coarse else []) + extra + a.set
         t0 = time.time()
         RESULTS.mkdir(parents=True, exist_ok=True)
-        tag = "-".join([case] + [o.split("=")[-1].replace(" ", "") for o in extra + a.set])
+        tag = "-".join([case] + [o.split("=")[-1].replace(" ", "") for o in extra + a.set] + (["old"] if old else []))
         log = RESULTS / f"history-{tag}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.log"
         with open(log, "w") as err:  # the child's progress lines, as they come (a long run can be watched)
             out = str(Path(a.out).resolve() / tag) if a.out else ""
             cmd = [sys.executable, __file__, "--child", case, json.dumps(ov), out, "1" if a.resume else "0"]
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=a.timeout,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", OLD_INTEGRATION_ENV: "1" if old else "0"})
         p.stderr = log.read_text()
         if p.returncode != 0:
             print(f"{case} {extra}: failed after {time.time() - t0:.0f} s\n{p.stderr[-2000:]}")
             continue
         row = json.loads(p.stdout.strip().splitlines()[-1])
+        row["integration"] = "before 2026-12-06" if old else "current"
         rows.append(row)
         print(_table([row], header=len(rows) == 1))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -131,6 +153,7 @@ def _table(rows, header=True) -> str:
             r["case"], thermal, r["dofs"], r["increments"], r["newton_total"], r["newton_max"], r["cutbacks"],
             t.get("mesh"), t.get("thermal", 0.0), t.get("assemble"), t.get("solve"), t.get("post"),
             round(r["wall_s"], 1), r["peak_memory_MB"])))
+        out.append(f"    integration: {r.get('integration', 'current')}")
         out.append(f"    final warpage bottom {r['warpage_bottom_um']:+.3f} um, top {r['warpage_top_um']:+.3f} um;"
                    f" critical bumps {r['critical_bumps']}")
     return "\n".join(out)

@@ -25,12 +25,11 @@ from typing import Any, Sequence
 
 from pydantic import ValidationError
 
-from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.checks import cross_checks
 from fcpkg_fem.case.messages import join, translate
 from fcpkg_fem.case.overrides import apply_overrides
 from fcpkg_fem.case.paths import outside
-from fcpkg_fem.case.schema import Case
+from fcpkg_fem.case.schema import Case, region_models
 from fcpkg_fem.case.yamlio import read_yaml
 from fcpkg_fem.errors import InputError, Problem, closest
 from fcpkg_fem.materials.spec import MODEL_FILE_KEYS, resolve_materials
@@ -201,14 +200,4 @@ def _check_material_names(uses: list[tuple[str, str]], materials: dict) -> list[
             msg += f"; did you mean '{hint}'?" if hint else ""
             msg += f" (known: {', '.join(known)})"
             out.append(Problem(field, msg))
-    return out
-
-
-def region_models(case: Case) -> dict[str, str]:
-    """Region -> constitutive model name from ``case.models`` (region beats kind beats material; default
-    ``elastic``)."""
-    out = {}
-    for region, mat in case.region_materials().items():
-        m = case.models
-        out[region] = m.get(region) or m.get(rn.kind(region)) or m.get(mat) or "elastic"
     return out

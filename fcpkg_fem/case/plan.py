@@ -16,6 +16,7 @@ import numpy as np
 from fcpkg_fem import loads as lp
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case import steps as step_kinds
+from fcpkg_fem.case.schema import region_models
 from fcpkg_fem.errors import InputError, Problem, closest
 
 
@@ -152,6 +153,7 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
     max_dt = case.solver.max_time_increment if max_dt is None else max_dt
     # holds are stepped with growing increments only where something creeps or relaxes (docs/process.md)
     growth = case.solver.hold_growth if any(m != "elastic" for m in case.models.values()) else None
+    shifts = _prony_of(case) if case.solver.max_relaxation_change is not None else []
     lead = None  # the last increment of the step before
     regions = case.region_names()
     T0 = initial_temperature(case)
@@ -184,8 +186,11 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
             rep = times[1:]
         else:
             rep = None
+        extra = () if rep is None else tuple(rep)
+        if shifts:
+            extra += tuple(relaxation_knots(prof, shifts, case.solver.max_relaxation_change, max_dT, max_dt))
         inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=growth, lead_s=lead,
-                                       extra_times=() if rep is None else tuple(rep), field=path), float)
+                                       extra_times=extra, field=path), float)
         lead = float(inc[-1] - inc[-2]) if len(inc) > 1 else lead
         inc = inc[inc > 0]
         if rep is None:
@@ -201,4 +206,68 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
         problems.append(Problem("load.steps", f"step names must be unique; repeated: {', '.join(dup)}"))
     if problems:
         raise InputError(problems)
+    return out
+
+
+def _prony_of(case) -> list:
+    """The Prony series (PronyParams) of the case's materials that a region runs as ``viscoelastic``."""
+    mats, out = case.materials_resolved, {}
+    region_mat = case.region_materials()
+    for region, model in region_models(case).items():
+        m = mats.get(region_mat[region])
+        if model == "viscoelastic" and m is not None and m.extra.get("prony") is not None:
+            out[region_mat[region]] = m.extra["prony"]
+    return [out[k] for k in sorted(out)]
+
+
+RELAXATION_GRID_K = 0.05
+"""Temperature step (K) on which :func:`relaxation_knots` samples the unrelaxed fraction along a ramp."""
+
+
+def unrelaxed_fraction(prony, T_C, dt: float) -> np.ndarray:
+    """Fraction (-) of a Prony series' relaxing shear modulus left after ``dt`` seconds at T_C (degC, array):
+    (G(dt / a_T) - G_inf) / (G0 - G_inf); 1 where the material is frozen (a_T infinite), 0 without branches."""
+    span = prony.G0 - prony.G_inf
+    if span <= 0:
+        return np.zeros(np.shape(T_C))
+    with np.errstate(over="ignore"):
+        xi = dt / prony.shift_factor(T_C)
+    return (prony.relaxation_G(xi) - prony.G_inf) / span
+
+
+def relaxation_knots(profile, shifts: list, max_change: float, max_dT: float | None,
+                     max_dt: float | None) -> list[float]:
+    """Times (s, within the profile) where increments must end so that, along each ramp, the unrelaxed fraction
+    (:func:`unrelaxed_fraction`) of every material in ``shifts`` changes by at most ``max_change`` between the
+    ends of an increment.
+
+    Why: through its glass transition a resin's stiffness over one increment falls by decades within a few K, and
+    the structure's strain is then far from linear in time within an increment (the model's assumption): 10 K
+    increments left 1.5 % of the peak stress in a bilayer cooled through Tg (docs/models.md). The fraction is
+    evaluated for the ramp's nominal increment (``max_dT`` / rate, at most ``max_dt``), and knots are spread
+    evenly in its accumulated change (the largest over the materials), so they gather where it changes fastest.
+    Holds are left alone (isothermal relaxation is integrated exactly). The same inputs give the same knots.
+    """
+    t, T = np.asarray(profile.time_s, float), np.asarray(profile.temperature_C, float)
+    out: list[float] = []
+    for a, b, Ta, Tb in zip(t[:-1], t[1:], T[:-1], T[1:]):
+        if Ta == Tb or b <= a:
+            continue
+        dt = b - a
+        if max_dT is not None:
+            dt = min(dt, max_dT * (b - a) / abs(Tb - Ta))
+        if max_dt is not None:
+            dt = min(dt, max_dt)
+        n = int(min(200_000, np.ceil(abs(Tb - Ta) / RELAXATION_GRID_K))) + 1
+        Ts = np.linspace(Ta, Tb, n)
+        change = np.zeros(n - 1)
+        for prony in shifts:
+            change = np.maximum(change, np.abs(np.diff(unrelaxed_fraction(prony, Ts, dt))))
+        arc = np.concatenate([[0.0], np.cumsum(change)])
+        parts = int(np.ceil(arc[-1] / max_change - 1e-9))
+        if parts <= 1:
+            continue
+        levels = arc[-1] * np.arange(1, parts) / parts
+        s = np.interp(levels, arc, np.linspace(0.0, 1.0, n))  # arc is non-decreasing: its inverse by interpolation
+        out += list(a + s * (b - a))
     return out

@@ -251,13 +251,16 @@ class Newton(CaseModel):
 
 class Solver(CaseModel):
     """Linear solver: ``auto`` | ``amg`` (pyamg + CG) | ``direct`` (SuperLU) | ``pardiso`` (optional MKL PARDISO);
-    ``rtol`` relative residual tolerance of CG."""
+    ``rtol`` relative residual tolerance of CG. Increments of ``load.steps``: ``max_temperature_increment`` (K),
+    ``max_time_increment`` (s), ``hold_growth`` (-), ``max_relaxation_change`` (-, fraction of a viscoelastic
+    material's unrelaxed modulus that may relax away between the ends of a ramp increment: case.plan)."""
 
     linear: Literal["auto", "amg", "direct", "pardiso"] = "auto"
     rtol: Rtol = 1e-8
     max_temperature_increment: PosTempDiff = 10.0
     max_time_increment: PosTime | None = None
     hold_growth: Annotated[float, Field(strict=False, gt=1.0, le=10.0)] | None = 2.0
+    max_relaxation_change: Annotated[float, Field(strict=False, gt=0.0, le=1.0)] | None = 0.05
     newton: Newton = Field(default_factory=Newton)
 
 
@@ -386,3 +389,13 @@ class Case(CaseModel):
         """SHA-256 (hex) of :meth:`resolved_dict` in canonical JSON: equal cases give equal hashes."""
         text = json.dumps(self.resolved_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def region_models(case: Case) -> dict[str, str]:
+    """Region -> constitutive model name from ``case.models`` (region beats kind beats material; default
+    ``elastic``)."""
+    out = {}
+    for region, mat in case.region_materials().items():
+        m = case.models
+        out[region] = m.get(region) or m.get(rn.kind(region)) or m.get(mat) or "elastic"
+    return out

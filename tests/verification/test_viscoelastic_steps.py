@@ -61,39 +61,53 @@ def test_bar_through_tg_at_the_default_increment(T_start, T_end):
         assert abs(coarse[-1] - fine[-1]) <= 0.005 * abs(fine[-1])  # residual stress at 25 degC (measured 0.15 %)
 
 
-def _bilayer_history(max_dT: float):
-    """Stress of the emc layer (MPa, per output time and cell) of a silicon 200 um / emc 300 um bilayer, stress-free
-    at 25 degC, heated to 205 degC and cooled back at 1 K/s, every increment reported; and the output times."""
+def _bilayer_history(steps: list, max_dT: float, change: float | None):
+    """Output times (s), temperatures (degC) and the stress of the emc layer (MPa, per output and cell) of a silicon
+    200 um / emc 300 um bilayer, stress-free at 25 degC, through ``steps``, every increment reported."""
     c = laminate_case([("si", "silicon", 200), ("mold", "emc", 300)], element="hex8i", mesh_size_mm=1.0,
                       min_elements_per_layer=1, size_mm=(4.0, 4.0))
-    c["load"] = {"stress_free_temperature": "25 degC", "steps": [
-        {"kind": "ramp", "to": "205 degC", "rate": "1 K/s", "output": "increments"},
-        {"kind": "ramp", "to": "25 degC", "rate": "1 K/s", "output": "increments"}]}
+    c["load"] = {"stress_free_temperature": "25 degC", "steps": steps}
     c["models"] = {"layer.mold": "viscoelastic"}
     c["solver"]["max_temperature_increment"] = f"{max_dT} K"
+    c["solver"]["max_relaxation_change"] = change
     r = api.run(api.load_case(c), write=False)
     cells = r.cell_region == r.region_names.index("layer.mold")
-    return (np.array([o["time_s"] for o in r.outputs]),
+    return (np.array([o["time_s"] for o in r.outputs]), np.array([o["temperature_C"] for o in r.outputs]),
             np.array([f.cell_data["stress_MPa"][cells] for f in r.fields]))
 
 
-def test_bilayer_history_through_tg_at_the_default_increment():
-    """Through the API (process history of a free bilayer): the emc layer's stress at every default increment
-    against 0.5 K increments (themselves within 0.10 % of the peak stress of 0.25 K ones, measured).
+def _table_steps(t: np.ndarray, T: np.ndarray) -> list:
+    """The history through the points (t, T) as two table steps (up to the peak, and back), each point a
+    breakpoint: a finer run then ends increments on every one of them."""
+    top = int(np.argmax(T))
+    def table(a, b):
+        return {"kind": "table", "time": [f"{x - t[a]} s" for x in t[a:b + 1]],
+                "temperatures": [f"{x} degC" for x in T[a:b + 1]], "output": "breakpoints"}
+    return [table(0, top), table(top, len(t) - 1)]
 
-    Measured: heating 0.29 %, cooling 1.53 % of the peak stress (6.3 MPa). Unlike the bar's, the structure's
-    strain is not linear in time within an increment where the emc relaxes fast (its share of the stiffness falls
-    by decades): that global step error is what remains, and it depends on where Tg falls in an increment
-    (measured at 10, 5 and 2.5 K increments: heating 0.29 %, 1.9 %, 0.56 %; cooling 1.53 %, 0.49 %, 0.19 %).
-    Increments refined where a_T changes fast are the way to 1 % at the structure level.
+
+@pytest.mark.parametrize("rate", [1.0, 0.1], ids=["1K/s", "0.1K/s"])
+def test_bilayer_history_through_tg_at_the_default_increments(rate):
+    """Through the API (process history of a free bilayer heated to 205 degC and cooled back at ``rate``): the emc
+    layer's stress at every increment of the default plan (10 K, with the increments the plan adds where the emc
+    relaxes fast: solver.max_relaxation_change, case/plan.py) against the same times each stepped in 0.5 K
+    increments (a table through them).
+
+    Unlike the bar's, the structure's strain is not linear in time within an increment where the emc relaxes fast
+    (its share of the stiffness falls by decades within a few K). With 10 K increments alone that step error was
+    0.29 % heating / 1.53 % cooling at 1 K/s and 4.5 % / 1.34 % at 0.1 K/s (the slower ramp relaxes within the
+    glassy side of Tg); measured 2026-12-06 at the default max_relaxation_change 0.05: 0.19 % / 0.86 % (1 K/s),
+    0.17 % / 0.81 % (0.1 K/s). Tolerance 1 %: the issue's goal for reported stresses. The reference: 0.5 K
+    increments, within 0.02 % of the peak stress of 0.25 K ones (measured: 0.006 %, 0.017 %).
     """
-    t, S = _bilayer_history(DEFAULT_DT)
-    t_ref, S_ref = _bilayer_history(0.5)
-    idx = np.searchsorted(t_ref, t - 1e-9)
-    np.testing.assert_allclose(t_ref[idx], t, rtol=0, atol=1e-9)  # s: every coarse time is a reference time
-    S_ref = S_ref[idx]
+    up_down = [{"kind": "ramp", "to": "205 degC", "rate": f"{rate} K/s", "output": "increments"},
+               {"kind": "ramp", "to": "25 degC", "rate": f"{rate} K/s", "output": "increments"}]
+    t, T, S = _bilayer_history(up_down, DEFAULT_DT, Solver().max_relaxation_change)
+    t_ref, _, S_ref = _bilayer_history(_table_steps(t, T), 0.5, None)
+    np.testing.assert_allclose(t_ref, t, rtol=0, atol=1e-6)  # s: the reference reports the same times
     peak = np.abs(S_ref).max()
-    assert peak > 5.0  # MPa: measured 6.3
-    top = len(t) // 2  # the output at 205 degC: heating before, cooling after
-    assert np.abs(S[: top + 1] - S_ref[: top + 1]).max() <= 0.01 * peak  # heating: measured 0.29 %
-    assert np.abs(S[top:] - S_ref[top:]).max() <= 0.025 * peak  # cooling: measured 1.53 %, the step error above
+    assert peak > 5.0  # MPa: measured 6.3 (1 K/s), 5.7 (0.1 K/s)
+    top = int(np.argmax(T))
+    err = np.abs(S - S_ref).reshape(len(t), -1).max(axis=1) / peak
+    assert err[: top + 1].max() <= 0.01  # heating
+    assert err[top:].max() <= 0.01  # cooling
