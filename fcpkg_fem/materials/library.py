@@ -287,7 +287,7 @@ def _sac305() -> Material:
             "cp": "assumed: 230 J/(kg K), close to that of tin; no SAC305 value could be read",
             "anand": anand.source,
         },
-        extra={"anand": anand},
+        extra={"anand": anand, "solder_family": "SnAgCu"},
         notes="Linear elastic here; Anand viscoplastic constants stored in extra['anand'].",
     )
 
@@ -347,7 +347,7 @@ def _snpb() -> Material:
             "cp": "assumed: 176 J/(kg K), a value commonly used for eutectic SnPb; no value could be read",
             "anand": anand.source,
         },
-        extra={"anand": anand},
+        extra={"anand": anand, "solder_family": "SnPb"},
         notes="Temperature dependence of E not included. Anand constants in extra['anand'].",
     )
 

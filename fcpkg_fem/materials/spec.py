@@ -19,16 +19,17 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Mapping
 
-
-from fcpkg_fem.errors import InputError, Problem, closest
+from fcpkg_fem.errors import InputError
 from fcpkg_fem.materials import library
-from fcpkg_fem.materials.prony import fit_relaxation_csv, load_prony_csv
 from fcpkg_fem.materials.model import (
-    CTE, AnandParams, CureShrinkage, Isotropic, J2Params, Material, Orthotropic, PronyParams, Table, _ORTHO_KEYS,
+    CTE, CureShrinkage, Isotropic, Material, Orthotropic, Table, _ORTHO_KEYS,
 )
-from fcpkg_fem.units import describe, parse_list, parse_quantity
+from fcpkg_fem.materials.spec_fields import _Collector, _parse_table, _text, _unknown_keys
+from fcpkg_fem.materials.spec_models import (MODEL_FILE_KEYS, SOLDER_FAMILY_NAMES, _parse_anand, _parse_darveaux,
+                                             _parse_j2, _parse_prony)
+from fcpkg_fem.units import parse_quantity
 
-__all__ = ["resolve_materials", "PROPERTY_KINDS", "ENTRY_KEYS"]
+__all__ = ["resolve_materials", "PROPERTY_KINDS", "ENTRY_KEYS", "MODEL_FILE_KEYS"]
 
 PROPERTY_KINDS: dict[str, str] = {
     "E": "stress",
@@ -49,99 +50,13 @@ ENTRY_KEYS = (
     "E", "nu", "orthotropic",
     "cte", "cte_xy", "cte_z", "cte_kind", "cte_reference_temperature",
     "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg", "cure_shrinkage",
-    "solidus", "anand", "j2", "prony",
+    "solidus", "anand", "j2", "prony", "solder_family", "darveaux",
 )
 """Every key a ``materials.<name>`` entry accepts."""
-
-_ANAND_KINDS = {"s0": "stress", "Q_R": "temperature_difference", "A": "strain_rate", "xi": "dimensionless",
-                "m": "dimensionless", "h0": "stress", "s_hat": "stress", "n": "dimensionless", "a": "dimensionless"}
-_ANAND_FIT = "fit_steady_state"
-_ANAND_FIT_KEYS = ("temperature", "strain_rate", "stress", "free", "source")
-_J2_KEYS = ("sigma_y", "H_iso", "H_kin")
-_PRONY_FILES = ("csv", "relaxation_csv")
-_PRONY_SHIFT_KINDS = {"Tref": "temperature", "Tg": "temperature", "C1": "dimensionless",
-                      "C2": "temperature_difference", "Ea_R": "temperature_difference"}
-_PRONY_KEYS = _PRONY_FILES + tuple(_PRONY_SHIFT_KINDS) + ("nu", "terms_per_decade")
-MODEL_FILE_KEYS = {"prony": _PRONY_FILES}
-"""Keys of model blocks whose value is a file path (relative paths are read from the case file's folder)."""
 
 _ORTHO_KINDS = {k: ("stress" if k[0] in "EG" else "dimensionless") for k in _ORTHO_KEYS}
 _CTE_KINDS = ("instantaneous", "secant")
 _STEP_KEYS = ("glassy", "rubbery", "Tg")
-_TABLE_KEYS = ("temperature", "value")
-_POSITIVE = {"stress", "conductivity", "density", "specific_heat"}
-
-
-class _Collector:
-    """Accumulates problems; ``run`` calls a parser and records its InputError instead of raising."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.problems.append(Problem(field, message))
-
-    def run(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as err:
-            self.problems.extend(err.problems)
-            return None
-
-
-def _unknown_keys(raw: Mapping, allowed: tuple[str, ...], field: str, out: _Collector) -> None:
-    for key in raw:
-        if key not in allowed:
-            hint = closest(str(key), allowed)
-            did = f" (did you mean '{hint}'?)" if hint else ""
-            out.add(f"{field}.{key}", f"unknown key{did}; allowed: {', '.join(allowed)}")
-
-
-def _parse_table(raw: Any, kind: str, field: str, out: _Collector, positive: bool | None = None) -> Table | None:
-    """Scalar with units -> constant Table; ``{temperature, value}`` -> Table. None (problem recorded) if bad.
-
-    ``positive``: values must be > 0 (default: for the kinds in ``_POSITIVE``); False: >= 0 suffices."""
-    if isinstance(raw, Mapping):
-        n_before = len(out.problems)
-        _unknown_keys(raw, _TABLE_KEYS, field, out)
-        for key in _TABLE_KEYS:
-            if key not in raw:
-                out.add(f"{field}.{key}", "missing; a table needs 'temperature' and 'value' lists of equal length")
-        if len(out.problems) > n_before:
-            return None
-        T = out.run(parse_list, raw["temperature"], "temperature", f"{field}.temperature")
-        v = out.run(parse_list, raw["value"], kind, f"{field}.value")
-        if T is None or v is None:
-            return None
-        if len(T) != len(v):
-            out.add(field, f"'temperature' has {len(T)} entries but 'value' has {len(v)}; they must match")
-            return None
-        bad = [i for i in range(1, len(T)) if not T[i] > T[i - 1]]
-        if bad:
-            i = bad[0]
-            out.add(f"{field}.temperature[{i}]",
-                    f"{raw['temperature'][i]!r} does not exceed the previous temperature "
-                    f"{raw['temperature'][i - 1]!r}; temperatures must increase strictly")
-            return None
-        values = v
-    elif isinstance(raw, (list, tuple)):
-        out.add(field, f"{raw!r} is a list; give a scalar ({describe(kind)}) or a table "
-                       "{temperature: [...], value: [...]}")
-        return None
-    else:
-        x = out.run(parse_quantity, raw, kind, field)
-        if x is None:
-            return None
-        T, values = (0.0,), (x,)
-    strict = kind in _POSITIVE if positive is None else positive
-    if strict or kind in _POSITIVE:
-        for i, x in enumerate(values):
-            if not (x > 0 if strict else x >= 0):
-                where = f"{field}.value[{i}]" if isinstance(raw, Mapping) else field
-                given = raw["value"][i] if isinstance(raw, Mapping) else raw
-                out.add(where, f"{given!r} must be {'> 0' if strict else '>= 0'}")
-                return None
-    return Table(T, values)
 
 
 def _parse_cte(raw: Any, field: str, Tg: float | None, out: _Collector) -> tuple[Table | None, bool]:
@@ -163,205 +78,11 @@ def _parse_cte(raw: Any, field: str, Tg: float | None, out: _Collector) -> tuple
     return _parse_table(raw, "cte", field, out), False
 
 
-def _text(raw: Mapping, key: str, field: str, out: _Collector, required: bool = False) -> str | None:
-    if key not in raw:
-        if required:
-            out.add(f"{field}.{key}", "missing; a new material needs a 'source' (where its numbers come from)")
-        return None
-    val = raw[key]
-    if not isinstance(val, str) or not val.strip():
-        out.add(f"{field}.{key}", f"{val!r} is not text; give a non-empty string")
-        return None
-    return val.strip()
-
-
 def _move_step(t: Table, old: float, new: float) -> Table:
     """A pure glassy/rubbery step at ``old`` moved to ``new``; any other table unchanged."""
     if t.T_C.size == 2 and t.T_C[0] == t.T_C[1] == old:
         return Table.step(new, t.values[0], t.values[1])
     return t
-
-
-def _positive_number(raw: Mapping, key: str, kind: str, field: str, out: _Collector,
-                     minimum: float = 0.0, inclusive: bool = False) -> float | None:
-    v = out.run(parse_quantity, raw[key], kind, f"{field}.{key}")
-    if v is not None and not (v >= minimum if inclusive else v > minimum):
-        out.add(f"{field}.{key}", f"{raw[key]!r} must be {'>=' if inclusive else '>'} {minimum:g}")
-        return None
-    return v
-
-
-def _open_block(raw: Any, allowed: tuple[str, ...], field: str, out: _Collector, give: str) -> int | None:
-    """Start parsing a model block: None (problem recorded) unless ``raw`` is a mapping; else its unknown keys are
-    reported and the problem count before them returned, so the caller can tell whether the block had errors."""
-    if not isinstance(raw, Mapping):
-        out.add(field, f"{raw!r} is not a mapping; give {give}")
-        return None
-    n_before = len(out.problems)
-    _unknown_keys(raw, allowed, field, out)
-    return n_before
-
-
-def _source_over(given: list[str], src: str, base_source: str | None) -> str:
-    """Source of a parameter set: the entry's own for a new set, else the keys it changed with the entry's source
-    followed by the base's source for the rest."""
-    if base_source is None:
-        return src
-    return f"{', '.join(given)}: {src}; other constants: {base_source}" if given else base_source
-
-
-def _parse_anand(raw: Any, base: AnandParams | None, field: str, src: str, out: _Collector) -> AnandParams | None:
-    """``anand:`` -> AnandParams: the nine constants (any subset over a base that has them), optionally refit."""
-    n_before = _open_block(raw, tuple(_ANAND_KINDS) + (_ANAND_FIT,), field, out,
-                           f"Anand constants as 'key: value' ({', '.join(_ANAND_KINDS)})")
-    if n_before is None:
-        return None
-    vals: dict[str, float | None] = {}
-    for key, kind in _ANAND_KINDS.items():
-        if key in raw:
-            # a >= 1 keeps the hardening slope |B|^(a-1) finite at saturation; m in (0, 1]: flow exponent 1/m >= 1
-            if key == "a":
-                vals[key] = _positive_number(raw, key, kind, field, out, 1.0, inclusive=True)
-            elif key == "n":
-                vals[key] = _positive_number(raw, key, kind, field, out, 0.0, inclusive=True)
-            else:
-                vals[key] = _positive_number(raw, key, kind, field, out)
-            if key == "m" and vals[key] is not None and vals[key] > 1.0:
-                out.add(f"{field}.m", f"{raw['m']!r} must lie in (0, 1] (strain-rate sensitivity)")
-        elif base is not None:
-            vals[key] = getattr(base, key)
-        else:
-            out.add(f"{field}.{key}", "missing; without a base material that has Anand constants all nine are "
-                                      f"needed: {', '.join(_ANAND_KINDS)}")
-    if len(out.problems) > n_before:
-        return None
-    source = _source_over([k for k in _ANAND_KINDS if k in raw], src, base.source if base is not None else None)
-    prm = AnandParams(**vals, source=source)  # type: ignore[arg-type]
-    if _ANAND_FIT in raw:
-        prm = _anand_fit(raw[_ANAND_FIT], prm, f"{field}.{_ANAND_FIT}", src, out)
-    return prm
-
-
-def _anand_fit(raw: Any, prm: AnandParams, field: str, src: str, out: _Collector) -> AnandParams | None:
-    """``fit_steady_state: {temperature, strain_rate, stress, free}`` -> ``prm`` refit to measured saturation."""
-    n_before = _open_block(raw, _ANAND_FIT_KEYS, field, out, "temperature, strain_rate and stress lists (and 'free')")
-    if n_before is None:
-        return None
-    for key in ("temperature", "strain_rate", "stress"):
-        if key not in raw:
-            out.add(f"{field}.{key}", "missing; a steady-state fit needs temperature, strain_rate and stress")
-    if len(out.problems) > n_before:
-        return None
-    T = out.run(parse_list, raw["temperature"], "temperature", f"{field}.temperature")
-    sig = out.run(parse_list, raw["stress"], "stress", f"{field}.stress")
-    rate_raw = raw["strain_rate"]
-    if isinstance(rate_raw, (list, tuple)):
-        rate = out.run(parse_list, rate_raw, "strain_rate", f"{field}.strain_rate")
-    else:
-        rate = out.run(parse_quantity, rate_raw, "strain_rate", f"{field}.strain_rate")
-    free = raw.get("free", ["s_hat"])
-    if isinstance(free, str):
-        free = [free]
-    if not isinstance(free, (list, tuple)) or not free or any(k not in AnandParams.STEADY_STATE_KEYS for k in free):
-        out.add(f"{field}.free", f"{raw.get('free')!r}: give a list of constants among "
-                                 f"{', '.join(AnandParams.STEADY_STATE_KEYS)} (s0, h0, a do not act on the steady state)")
-        return None
-    if T is None or sig is None or rate is None:
-        return None
-    lengths = {len(T), len(sig)} | ({len(rate)} if isinstance(rate, tuple) else set())
-    if len(lengths) > 1:
-        out.add(field, f"temperature, stress (and a strain_rate list) must have the same length; got {sorted(lengths)}")
-        return None
-    data_src = _text(raw, "source", field, out) or src
-    try:
-        return prm.refit_steady_state(T, rate, sig, free=tuple(free), source=data_src)
-    except ValueError as err:
-        out.add(field, str(err))
-        return None
-
-
-def _parse_j2(raw: Any, base: J2Params | None, field: str, src: str, out: _Collector) -> J2Params | None:
-    """``j2: {sigma_y, H_iso, H_kin}``, each a stress or a table in temperature; missing keys from the base."""
-    n_before = _open_block(raw, _J2_KEYS, field, out, f"{', '.join(_J2_KEYS)} (a stress or a temperature table)")
-    if n_before is None:
-        return None
-    tabs: dict[str, Table | None] = {}
-    for key in _J2_KEYS:
-        if key in raw:
-            tabs[key] = _parse_table(raw[key], "stress", f"{field}.{key}", out, positive=(key == "sigma_y"))
-        elif base is not None:
-            tabs[key] = getattr(base, key)
-        elif key == "sigma_y":
-            out.add(f"{field}.sigma_y", "missing; a J2 material needs a yield stress (H_iso, H_kin default to 0)")
-    if len(out.problems) > n_before:
-        return None
-    source = _source_over([k for k in _J2_KEYS if k in raw], src, base.source if base is not None else None)
-    return J2Params(**tabs, hardening_curve=base.hardening_curve if base is not None else None, source=source)
-
-
-def _parse_prony(raw: Any, base: PronyParams | None, field: str, src: str, out: _Collector,
-                 base_dir: Path | None) -> PronyParams | None:
-    """``prony:`` -> PronyParams: a Prony table (``csv``) or a measured E(t) to fit (``relaxation_csv``), or only
-    the time-temperature shift of the base material's series (``Tref``, ``Tg``, ``C1``, ``C2``, ``Ea_R``)."""
-    n_before = _open_block(raw, _PRONY_KEYS, field, out,
-                           f"'csv' or 'relaxation_csv' and the shift ({', '.join(_PRONY_SHIFT_KINDS)})")
-    if n_before is None:
-        return None
-    files = [k for k in _PRONY_FILES if k in raw]
-    if len(files) > 1:
-        out.add(field, "give either 'csv' (a Prony table) or 'relaxation_csv' (a measured E(t) to fit), not both")
-    shift: dict[str, float | None] = {}
-    for key, kind in _PRONY_SHIFT_KINDS.items():
-        if key in ("Tref", "Tg") and key in raw:
-            shift[key] = out.run(parse_quantity, raw[key], kind, f"{field}.{key}")
-        elif key in raw:  # C1, C2, Ea_R
-            shift[key] = _positive_number(raw, key, kind, field, out)
-    nu = _positive_number(raw, "nu", "dimensionless", field, out) if "nu" in raw else None
-    if nu is not None and nu >= 0.5:
-        out.add(f"{field}.nu", f"{raw['nu']!r} must lie in (0, 0.5)")
-    if len(out.problems) > n_before:
-        return None
-    names = {"Tref": "Tref_C", "Tg": "Tg_C", "C1": "C1", "C2": "C2", "Ea_R": "Ea_R"}
-    kw = {names[k]: v for k, v in shift.items()}
-    if not files:
-        if base is None:
-            out.add(field, "no 'csv' or 'relaxation_csv': only a material whose base has a Prony series can change "
-                           "its shift alone")
-            return None
-        if not kw:
-            return base
-        try:
-            return dataclasses.replace(base, **kw, source=f"shift ({', '.join(shift)}): {src}; series: {base.source}")
-        except ValueError as err:
-            out.add(field, str(err))
-            return None
-    key = files[0]
-    path = Path(str(raw[key])).expanduser()
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    if "Tref" not in shift:
-        out.add(f"{field}.Tref", f"missing; the temperature at which the data of '{raw[key]}' were measured")
-        return None
-    kw.pop("Tref_C")
-    try:
-        if key == "csv":
-            return load_prony_csv(path, Tref_C=shift["Tref"], nu=nu, source=f"{src} (Prony table {path.name})",
-                                  field=f"{field}.csv", **kw)
-        if nu is None:
-            out.add(f"{field}.nu", "missing; a measured E(t) is split into shear and bulk with a constant Poisson ratio")
-            return None
-        tpd = raw.get("terms_per_decade", 1)
-        if not isinstance(tpd, int) or isinstance(tpd, bool) or not 1 <= tpd <= 4:
-            out.add(f"{field}.terms_per_decade", f"{tpd!r} must be an integer from 1 to 4")
-            return None
-        return fit_relaxation_csv(path, nu, Tref_C=shift["Tref"], terms_per_decade=tpd,
-                                  source=f"{src} (Prony fit to E(t) in {path.name})", field=f"{field}.relaxation_csv",
-                                  **kw)
-    except InputError as err:
-        out.problems.extend(err.problems)
-    except ValueError as err:
-        out.add(field, str(err))
-    return None
 
 
 @dataclasses.dataclass
@@ -598,6 +319,19 @@ def _entry_extra(e: _Entry, base_dir: Path | None) -> dict[str, Any]:
             extra["cure_shrinkage"] = CureShrinkage(v, src)
             e.sources["cure_shrinkage"] = src
     base_extra = e.base.extra if e.base is not None else {}
+    if "solder_family" in raw:
+        fam = raw["solder_family"]
+        if fam not in SOLDER_FAMILY_NAMES:
+            out.add(f"{field}.solder_family", f"{fam!r} is not a solder family; give one of "
+                                               f"{', '.join(SOLDER_FAMILY_NAMES)}")
+        else:
+            extra["solder_family"] = fam
+    if "darveaux" in raw:
+        dv = _parse_darveaux(raw["darveaux"], f"{field}.darveaux", out)
+        if dv is not None:
+            dv["family"] = extra.get("solder_family", base_extra.get("solder_family", ""))
+            extra["darveaux"] = dv
+            e.sources["darveaux"] = dv["source"]
     parsers = {
         "anand": lambda r, b, f: _parse_anand(r, b, f, src, out),
         "j2": lambda r, b, f: _parse_j2(r, b, f, src, out),

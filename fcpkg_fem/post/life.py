@@ -25,11 +25,11 @@ import numpy as np
 
 from fcpkg_fem.constitutive.base import equivalent_strain
 from fcpkg_fem.errors import InputError
+from fcpkg_fem.materials import library
 
 __all__ = [
     "DarveauxConstants",
     "DARVEAUX_SNPB_2000",
-    "SOLDER_FAMILIES",
     "solder_family",
     "darveaux_constants",
     "darveaux",
@@ -71,7 +71,7 @@ class DarveauxConstants:
     layer_thickness_m: float
     solder: str
     source: str
-    family: str = ""  # solder family the fit applies to ("SnPb", "SnAgCu"; see SOLDER_FAMILIES)
+    family: str = ""  # solder family the fit applies to ("SnPb", "SnAgCu"; see solder_family)
 
 
 DARVEAUX_SNPB_2000 = DarveauxConstants(
@@ -83,9 +83,6 @@ DARVEAUX_SNPB_2000 = DarveauxConstants(
     family="SnPb",
 )
 
-SOLDER_FAMILIES = {"snpb": "SnPb", "sac305": "SnAgCu", "sac305_refit": "SnAgCu"}
-"""Library solder material name -> the family life constants are fitted for (fcpkg_fem.materials.library)."""
-
 NO_SAC_DARVEAUX = (
     "no Darveaux constants fitted for SnAgCu are shipped: SnAgCu sets are published (e.g. Schubert, Dudek, "
     "Auerswald, Gollhardt, Michel, Reichl, 'Fatigue life models for SnAgCu and SnPb solder joints evaluated by "
@@ -95,9 +92,13 @@ NO_SAC_DARVEAUX = (
 
 
 def solder_family(material) -> str | None:
-    """The solder family (``"SnPb"``, ``"SnAgCu"``) of a material, by its library name (:data:`SOLDER_FAMILIES`);
-    None for any other name (a case's own material is not assumed to be either)."""
-    return SOLDER_FAMILIES.get(str(getattr(material, "name", material)).lower())
+    """The solder family (``"SnPb"``, ``"SnAgCu"``) that life constants are fitted for: the material's
+    ``extra['solder_family']`` (the library solders carry it, a case's material based on one inherits it, and a
+    case can give it: ``materials.<name>.solder_family``); None for anything else, which is not assumed to be
+    either. A name is looked up in the library."""
+    if isinstance(material, str):
+        material = library.get(material) if material in library.builtin_names() else None
+    return (getattr(material, "extra", None) or {}).get("solder_family")
 
 
 def darveaux_constants(material) -> tuple[DarveauxConstants | None, str]:
@@ -116,9 +117,9 @@ def darveaux_constants(material) -> tuple[DarveauxConstants | None, str]:
     name = getattr(material, "name", material)
     if fam == "SnAgCu":
         return None, NO_SAC_DARVEAUX
-    return None, (f"the solder family of material '{name}' is not known (known: "
-                  + ", ".join(f"{k} = {v}" for k, v in SOLDER_FAMILIES.items())
-                  + "), so no fitted constants apply")
+    return None, (f"the solder family of material '{name}' is not known, so no fitted constants apply (base it on "
+                  f"a library solder, or give materials.{name}.solder_family: SnPb or SnAgCu, or its own "
+                  f"materials.{name}.darveaux constants)")
 
 
 def darveaux(dW: float, crack_length_m: float, constants: DarveauxConstants, *,

@@ -43,7 +43,9 @@ def test_constants_only_for_the_solder_they_were_fitted_for():
         assert c is None and "SnAgCu" in why and "not applied" in why
         assert life.solder_family(library.get(name)) == "SnAgCu"
     c, why = life.darveaux_constants(library.get("sac305").with_overrides(name="my_solder"))
-    assert c is None and "my_solder" in why
+    assert c is None and "SnAgCu" in why  # a renamed SAC stays SAC: its family travels with it, not its name
+    c, why = life.darveaux_constants(library.get("copper").with_overrides(name="my_solder"))
+    assert c is None and "my_solder" in why and "solder_family" in why
     own = dict(K1=1.0, K2=-1.0, K3=1e-7, K4=1.0, layer_thickness_m=25e-6, solder="test", source="test fit",
                family="SnAgCu")
     c, _ = life.darveaux_constants(library.get("sac305").with_overrides(extra={"darveaux": own}))
@@ -126,3 +128,47 @@ def test_life_refuses_nonsense_inputs():
         life.coffin_manson(0.01, 0.3, 0.5)
     with pytest.raises(InputError, match="crack_length"):
         life.darveaux(1e5, -1.0, life.DARVEAUX_SNPB_2000)
+
+
+def _case_materials(entry: dict):
+    from fcpkg_fem.materials.spec import resolve_materials
+
+    return resolve_materials({"my_solder": entry})["my_solder"]
+
+
+def test_case_file_solder_family_and_darveaux_constants():
+    """From a case file's materials section: a material based on a library solder inherits its family (SAC: no
+    Darveaux, with the reason, never SnPb's); a new one names its family; its own Darveaux fit is used, and the life
+    from it is the hand value: K1 = 10000, K2 = -1.5, K3 = 1e-6, K4 = 1.0, dW = 0.1 MPa = 14.5038 psi, a = 0.3 mm
+    = 0.0118110 in: N0 = 10000 * 14.5038^-1.5 = 181.04; da/dN = 1e-6 * 14.5038 = 1.45038e-5 in/cycle; growth
+    0.0118110 / 1.45038e-5 = 814.34; N_f = 995.38."""
+    sac = _case_materials({"base": "sac305"})
+    assert life.solder_family(sac) == "SnAgCu"
+    c, why = life.darveaux_constants(sac)
+    assert c is None and why == life.NO_SAC_DARVEAUX
+    snpb = _case_materials({"base": "copper", "solder_family": "SnPb", "source": "test"})
+    assert life.darveaux_constants(snpb)[0] is life.DARVEAUX_SNPB_2000
+    own = _case_materials({"base": "sac305", "darveaux": {
+        "K1": 10000, "K2": -1.5, "K3": 1e-6, "K4": 1.0, "layer_thickness": "25.4 um", "source": "a test fit"}})
+    c, why = life.darveaux_constants(own)
+    assert why == "the material's own constants" and c.family == "SnAgCu" and c.source == "a test fit"
+    assert c.layer_thickness_m == pytest.approx(25.4e-6, rel=1e-12)
+    Nf, info = life.darveaux(1e5, 0.3e-3, c, layer_thickness_m=25.4e-6)
+    assert info["N0_cycles"] == pytest.approx(181.04, rel=1e-4)
+    assert Nf == pytest.approx(995.38, rel=1e-4)
+
+
+@pytest.mark.parametrize("entry,field", [
+    ({"base": "sac305", "solder_family": "SAC"}, "materials.my_solder.solder_family"),
+    ({"base": "sac305", "darveaux": {"K1": 1, "K2": -1, "K3": 1e-7, "K4": 1, "layer_thickness": "25 um"}},
+     "materials.my_solder.darveaux.source"),
+    ({"base": "sac305", "darveaux": {"K1": -1, "K2": -1, "K3": 1e-7, "K4": 1, "layer_thickness": "25 um",
+                                     "source": "x"}}, "materials.my_solder.darveaux.K1"),
+    ({"base": "sac305", "darveaux": {"K1": 1, "K2": -1, "K3": 1e-7, "K4": 1, "layer_thickness": "25 um",
+                                     "source": "x", "K5": 2}}, "materials.my_solder.darveaux.K5"),
+    ({"base": "sac305", "darveaux": "22400"}, "materials.my_solder.darveaux"),
+])
+def test_bad_case_life_constants_name_the_field(entry, field):
+    with pytest.raises(InputError) as e:
+        _case_materials(entry)
+    assert field in str(e.value)
