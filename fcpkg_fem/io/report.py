@@ -170,16 +170,20 @@ def _life(life: dict[str, Any]) -> str:
             series = c.get("dW_layer_per_cycle_MJ_m3") or []
             change = c.get("dW_change_last_cycle")
             est = e.get("estimates") or {}
+            missing = e.get("not_estimated") or {}
             rows.append([_e(region), _num(c.get("id")), _num(c.get("x_mm"), ".3f"), _num(c.get("y_mm"), ".3f"),
                          _e(c.get("interface", "")), _num(c.get("layer_thickness_um"), ".3g"),
                          _e(" / ".join(format(v, ".4g") for v in series)),
                          _num(None if change is None else 100.0 * change, "+.1f"),
                          _num(c.get("d_eq_inelastic_strain")),
-                         *[_num((est.get(k) or {}).get("cycles"), ".4g") for k in ("darveaux", "syed", "engelmaier")]])
+                         *[_num((est.get(k) or {}).get("cycles"), ".4g") if k not in missing else "not estimated"
+                           for k in ("darveaux", "syed", "engelmaier")]])
             for k, v in est.items():
                 notes.append(f"<li><b>{_e(region)}, {_e(k)}</b>: {_e(v.get('formula', ''))}. Source: "
                              f"{_e(v.get('source', ''))}. Assumptions: {_e('; '.join(v.get('assumptions') or []))}"
                              + (f". {_e(v['note'])}" if v.get("note") else "") + "</li>")
+            for k, why in missing.items():  # a model left out is said, with why, never a blank cell
+                notes.append(f"<li><b>{_e(region)}, {_e(k)}</b>: not estimated: {_e(why)}</li>")
         parts.append(f"<h3>Step {_e(step)}</h3>")
         parts.append(_table(["joints", "critical id", "x (mm)", "y (mm)", "pad", "layer (\u00b5m)",
                              "dW per cycle (MJ/m\u00b3)", "last change (%)", "\u0394\u03b5_in,eq per cycle",
