@@ -15,9 +15,12 @@ the midside nodes follow the vertices' density and add no bias towards any regio
 convention").
 
 Shape, from the curvatures k1, k2 of a quadratic fit (as seen by the viewer): ``flat`` below 1 nm peak-to-valley;
-``saddle`` when they have opposite signs and the smaller is more than a quarter of the larger; else ``convex`` or
-``concave`` by the sign of k1 + k2. A saddle's signed value takes the sign of its mean curvature k1 + k2 as seen by
-the viewer, and + when that vanishes (|k1 + k2| <= 1e-6 max |k|, a balanced saddle: round-off must not pick it).
+``saddle`` when they have opposite signs and the smaller is more than a quarter of the larger; else a bowl,
+``convex`` or ``concave`` by the sign of k1 + k2, if the corners against the centre do not say the opposite and the
+quadratic reproduces at least half the face's mean square; otherwise ``mixed`` (a wavy face), whose sign is that of
+its corners against its centre as the viewer sees them. A saddle's signed value takes the sign of its mean
+curvature k1 + k2 as seen by the viewer, and + when that vanishes (|k1 + k2| <= 1e-6 max |k|, a balanced saddle:
+round-off must not pick it). So the sign of a ``convex``/``concave`` face never contradicts its corners.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ FACES = {
 
 FLAT_UM = 1e-3  # below 1 nm peak-to-valley a face is called flat (round-off level for these sizes)
 BALANCED = 1e-6  # |k1 + k2| <= BALANCED max |k|: a saddle with no mean curvature (fit round-off is ~1e-12 here)
+SADDLE = 0.25  # curvatures of opposite sign, the smaller above this share of the larger: a saddle
+MIXED_FIT = 0.5  # a quadratic that reproduces less than half the face's mean square does not describe its shape
+CORNERS_AGREE = 0.05  # corners-minus-centre within this share of the peak-to-valley: too small to contradict a bowl
 
 
 def face_vertices(mesh, facets: np.ndarray) -> np.ndarray:
@@ -90,7 +96,8 @@ def warpage_metrics(x: np.ndarray, y: np.ndarray, w: np.ndarray, view: int, outl
     pv = float(d.max() - d.min())
     # quadratic fit for the shape: d ~ a x^2 + b y^2 + c x y + linear + const
     Q = np.c_[x**2, y**2, x * y, np.ones_like(x), x, y]
-    a, b, c = np.linalg.lstsq(Q, d, rcond=None)[0][:3]
+    coef = np.linalg.lstsq(Q, d, rcond=None)[0]
+    a, b, c = coef[:3]
     H = np.array([[2 * a, c], [c, 2 * b]])  # Hessian of w: curvature along +z
     k = np.linalg.eigvalsh(H)
     # seen from the viewer, a bulge towards the viewer is convex: for a face seen from below that is a
@@ -102,14 +109,7 @@ def warpage_metrics(x: np.ndarray, y: np.ndarray, w: np.ndarray, view: int, outl
     icen = int(np.argmin((x - 0.5 * (x0 + x1)) ** 2 + (y - 0.5 * (y0 + y1)) ** 2))
     cmc = float(np.mean(d[ic]) - d[icen])
     pv_um = pv * 1e6
-    if pv_um < FLAT_UM:
-        shape, sign = "flat", 0.0
-    elif kv[0] * kv[1] < 0 and min(abs(kv[0]), abs(kv[1])) > 0.25 * max(abs(kv[0]), abs(kv[1])):
-        shape = "saddle"
-        sign = 1.0 if kv.sum() >= -BALANCED * np.abs(kv).max() else -1.0
-    else:
-        shape = "convex" if kv.sum() > 0 else "concave"
-        sign = 1.0 if shape == "convex" else -1.0
+    shape, sign = _shape(kv, -view * cmc, pv, _explained(d, Q @ coef))
     metrics = {
         "coplanarity_um": round(pv_um, 6),
         "signed_um": round(sign * pv_um, 6),
@@ -119,6 +119,30 @@ def warpage_metrics(x: np.ndarray, y: np.ndarray, w: np.ndarray, view: int, outl
         "curvature_y_1_per_m": float(2 * b),
     }
     return metrics, d
+
+
+def _explained(d: np.ndarray, fit: np.ndarray) -> float:
+    """Share (0-1) of the detrended face's mean square that the quadratic fit reproduces; 1 for a flat face."""
+    ss = float(d @ d)
+    return 1.0 if ss == 0.0 else max(0.0, 1.0 - float((d - fit) @ (d - fit)) / ss)
+
+
+def _shape(kv: np.ndarray, cmc_view: float, pv: float, explained: float) -> tuple[str, float]:
+    """(shape, sign) of a face from its curvatures as the viewer sees them ``kv`` (2,), its corners-minus-centre
+    as the viewer sees it (m; > 0: the centre nearer the viewer, convex) and the quadratic fit's ``explained``
+    share. A bowl (both curvatures of one sign, or one negligible: a cylinder) is ``convex`` or ``concave`` only
+    when the corners agree with the curvature and the quadratic describes the face; otherwise the face is
+    ``mixed`` (wavy), signed by its corners against its centre, the reading a moire measurement gives."""
+    if pv * 1e6 < FLAT_UM:
+        return "flat", 0.0
+    big, small = np.abs(kv).max(), np.abs(kv).min()
+    if kv[0] * kv[1] < 0 and small > SADDLE * big:
+        return "saddle", (1.0 if kv.sum() >= -BALANCED * big else -1.0)
+    bowl = 1.0 if kv.sum() > 0 else -1.0
+    corners = 0.0 if abs(cmc_view) <= CORNERS_AGREE * pv else np.sign(cmc_view)
+    if explained < MIXED_FIT or corners == -bowl:
+        return "mixed", (-1.0 if cmc_view < -CORNERS_AGREE * pv else 1.0)
+    return ("convex", 1.0) if bowl > 0 else ("concave", -1.0)
 
 
 @register_post("warpage")
