@@ -68,8 +68,10 @@ def _faces_in_outputs(result: RunResult) -> list[str]:
 def warpage_curve_figure(result: RunResult):
     """Signed warpage (um) of every face vs temperature (degC), one figure; None when no output has warpage.
 
-    Markers at each output; consecutive outputs joined by arrows pointing forward in time, solid while heating,
-    dashed while cooling, dotted at constant temperature, so the two branches of a reflow can be told apart.
+    Markers at each output. A temperature history: consecutive outputs joined by arrows pointing forward in time,
+    solid while heating, dashed while cooling, dotted at constant temperature, so the two branches of a reflow can be
+    told apart. A temperature list (independent solves, no times): one thin line in temperature order, no arrows,
+    since no path joins them. A process history: lines through every increment.
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -80,6 +82,8 @@ def warpage_curve_figure(result: RunResult):
     fig = Figure(figsize=(7.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
     handles = []
+    # a temperature list (load.temperatures): independent solves, reported without times
+    independent = all(o.get("time_s") is None for o in result.outputs)
     for k, face in enumerate(faces):
         colour = _FACE_COLOURS.get(face, f"C{k + 2}")
         dense = _dense_curve(result, face)
@@ -99,6 +103,10 @@ def warpage_curve_figure(result: RunResult):
         label = f"{face}: {info.get('face', face)}" + (f" ({info['view']})" if info.get("view") else "")
         ax.plot(t, w, ls="none", marker="o", ms=5, color=colour, zorder=3)
         handles.append(Line2D([], [], color=colour, marker="o", ls="-", label=label))
+        if independent:  # one solve per temperature: no path between them, a line in temperature order only
+            order = np.argsort(t, kind="stable")
+            ax.plot(t[order], w[order], ls="-", lw=1.0, color=colour, alpha=0.6)
+            continue
         for i in range(len(t) - 1):
             if t[i] == t[i + 1] and w[i] == w[i + 1]:
                 continue
@@ -110,9 +118,10 @@ def warpage_curve_figure(result: RunResult):
             for ti, wi, idx in zip(t, w, (p[2] for p in pts)):
                 ax.annotate(str(idx), (ti, wi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
         ax.annotate("start", (t[0], w[0]), textcoords="offset points", xytext=(-8, -14), fontsize=8, color=colour)
-    handles += [Line2D([], [], color="0.3", ls="-", label="heating (T rising)"),
-                Line2D([], [], color="0.3", ls="--", label="cooling (T falling)"),
-                Line2D([], [], color="0.3", ls=":", label="dwell (T constant)")]
+    if not independent:
+        handles += [Line2D([], [], color="0.3", ls="-", label="heating (T rising)"),
+                    Line2D([], [], color="0.3", ls="--", label="cooling (T falling)"),
+                    Line2D([], [], color="0.3", ls=":", label="dwell (T constant)")]
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_xlabel("temperature (\u00b0C)")
     ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
@@ -121,8 +130,10 @@ def warpage_curve_figure(result: RunResult):
     ax.grid(True, alpha=0.3)
     ax.legend(handles=handles, fontsize=8, loc="best")
     dense = any("branch" in r for r in result.history)
-    note = ("Lines through every increment of the process history; markers at the reported outputs."
-            if dense else "Numbers at the markers: output index; arrows point forward in time.")
+    note = ("Lines through every increment of the process history; markers at the reported outputs." if dense
+            else "One independent solve per temperature (no path between them); numbers at the markers: output "
+                 "index." if independent
+            else "Numbers at the markers: output index; arrows point forward in time.")
     fig.text(0.01, 0.005, WARPAGE_CAPTION + "\n" + note, fontsize=7, ha="left", va="bottom")
     fig.get_layout_engine().set(rect=(0, 0.12, 1, 0.88))
     return fig

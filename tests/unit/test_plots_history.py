@@ -23,3 +23,22 @@ def test_history_curve_follows_every_increment_with_its_branch_style():
     # increments 1-2 heat (rows 0..2), 3 holds (rows 2..3), 4-5 cool (rows 3..5)
     assert runs == [("-", T[0:3], w[0:3]), (":", T[2:4], w[2:4]), ("--", T[3:6], w[3:6])]
     assert np.isfinite(ax.get_ylim()).all()
+
+
+def _arrows(ax):
+    return [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+
+
+def test_temperature_list_has_no_path_arrows_and_a_history_has():
+    """A temperature list (outputs without times) is a set of independent solves: one line in temperature order,
+    no arrows and no 'start'; the same outputs with times (a temperature history) keep the arrows forward in time."""
+    r = make_result(time_s=(None, None))
+    r.summary["outputs"] = r.outputs[::-1]  # listed hot first: the line still runs in temperature order
+    ax = warpage_curve_figure(r).axes[0]
+    assert not _arrows(ax) and "start" not in [t.get_text() for t in ax.texts]
+    line = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 2][0]
+    assert list(line.get_xdata()) == [25.0, 250.0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("heating" in s for s in legend)
+    ax = warpage_curve_figure(make_result()).axes[0]
+    assert len(_arrows(ax)) == 2 and "start" in [t.get_text() for t in ax.texts]  # one arrow per face
