@@ -14,11 +14,14 @@ later solution, because its strain at birth is its reference.
 
 Solder melts. A born element whose material has a ``solidus`` (SAC305 217 degC) dies for every increment whose
 temperature exceeds the solidus anywhere in it (its stress is released, its state forgotten) and is born again,
-stress-free at the solidus with the deformation the package has then, for the first increment that stays at or
-below it: a reflow re-melts the bumps and balls and they solidify again on the way down, as they do in the
+stress-free with the deformation and at the temperature the package has then, for the first increment that stays
+at or below it: a reflow re-melts the bumps and balls and they solidify again on the way down, as they do in the
 oven. An increment whose mean solder temperature crosses a solidus is split there, so with a uniform temperature
-the solder dies and revives exactly at its solidus. (Viscoplastic models are not fit for a liquid: Anand's rate
-at 250 degC lets a free-standing ball flow without bound, and its tangent loses all shear stiffness.)
+the solder dies and revives exactly at its solidus. A temperature within ``SOLIDUS_TOL`` of the solidus counts as
+at it: a profile breakpoint at the solidus evaluates to it only to round-off (217.00000000000009 degC in the
+reflow cool-down), and without the tolerance the solder stayed molten for the whole next increment. (Viscoplastic
+models are not fit for a liquid: Anand's rate at 250 degC lets a free-standing ball flow without bound, and its
+tangent loses all shear stiffness.)
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from scipy.sparse.csgraph import connected_components
 
 from fcpkg_fem.physics.elasticity import bt_d_b
 from fcpkg_fem.solve.linear import LinearSolver, rigid_body_modes
+
+SOLIDUS_TOL = 1e-6
+"""K: a temperature this close to a solidus is at it (profile round-off is ~1e-13 K; nothing physical is this fine)."""
 
 
 class ElementBirth:
@@ -231,7 +237,7 @@ class ElementBirth:
         for ts in np.unique(self.solidus[sol]):
             sel = sol & (self.solidus == ts)
             a, b = float(np.mean(T0[sel])), float(np.mean(T1[sel]))
-            if (a - ts) * (b - ts) < 0.0:
+            if (a - ts) * (b - ts) < 0.0 and min(abs(a - ts), abs(b - ts)) > SOLIDUS_TOL:
                 f = (ts - a) / (b - a)
                 if 1e-9 < f < 1.0 - 1e-9 and (best is None or f < best):
                     best = f
@@ -239,8 +245,10 @@ class ElementBirth:
 
     def _phase_change(self, T0: np.ndarray, T1: np.ndarray) -> None:
         """Melt born solder elements that exceed their solidus during the increment T0 -> T1; solidify molten ones
-        that stay at or below it (born stress-free at the solidus with the current deformation)."""
-        hot = np.maximum(T0, T1) > self.solidus
+        that stay at or below it (within ``SOLIDUS_TOL``): born stress-free with the current deformation at the current
+        temperature, which is the solidus when the increment before was split there. (Referencing its thermal strain
+        to the solidus while taking the strain of a colder state would give it a stress at birth.)"""
+        hot = np.maximum(T0, T1) > self.solidus + SOLIDUS_TOL
         melt = self.born & hot
         freeze = self.molten & ~hot
         if not (melt.any() or freeze.any()):
@@ -250,8 +258,8 @@ class ElementBirth:
                 if n:
                     self.events.append({"time_s": self.time, "region": r, "change": what, "elements": n,
                                         "solidus_C": float(np.min(self.solidus[idx]))})
-        if freeze.any():  # born again, stress-free at the solidus
-            self._activate(freeze, self.solidus)
+        if freeze.any():  # born again, stress-free now (at the solidus when the increment was split there)
+            self._activate(freeze, np.asarray(T0, float))
         self.born[melt], self.molten[melt] = False, True
         self._reset_state(melt)
         self._topology()
