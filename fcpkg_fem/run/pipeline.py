@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fcpkg_fem.case.plan import resolve_births
 from fcpkg_fem.io.atomic import atomic_write_text
 from fcpkg_fem.io.lock import folder_lock
 from fcpkg_fem.io.output import write_all
@@ -91,6 +92,9 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     else:
         rec = _solve_temperatures(case, pmesh, problem, progress, timing)
     summary = summary_of(case, pmesh, problem, element, rec.methods, rec.iterations, rec.outputs, source)
+    summary["stress_free"] = stress_free_assumptions(case, pmesh)
+    for note in summary["stress_free"]["notes"]:
+        say(progress, f"assumption: {note}")
     newton = []
     if case.load.mode == "steps":
         summary["process"] = process_summary(rec)
@@ -113,6 +117,52 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         _write_resolved_case(case, out_dir)
         write_all(result, out_dir, ["summary"] + names)
     return result
+
+
+def stress_free_assumptions(case, pmesh) -> dict:
+    """What the run assumes about the stress-free state (summary.json ``stress_free``; each note is also logged).
+
+    ``temperatures_C``: region -> stress-free temperature, degC (with load.steps: of the parts present from the
+    start; the others are born stress-free when their step starts); ``given_by``: region -> ``region``, ``material``
+    or ``default`` (the load key that set it); ``notes``: plain sentences. In the simple mode a stacked package
+    whose die and carrier are stress-free at another temperature than the bumps joining them is named: its result
+    leaves out the die-to-carrier CTE mismatch between those temperatures (docs/process.md, "What warps the
+    reference package")."""
+    ld = case.load
+    regions, mat = pmesh.region_names, pmesh.region_material
+    sf = case.stress_free_temperatures(regions, mat)
+    given = {r: "region" if r in ld.stress_free_by_region else "material" if mat[r] in ld.stress_free_by_material
+             else "default" for r in regions}
+    notes = []
+    if ld.mode == "steps":
+        later = {r for s in ld.steps for r in resolve_births(s.births, list(regions), "")[0]}
+        sf = {r: t for r, t in sf.items() if r not in later}
+        given = {r: given[r] for r in sf}
+        at = [f"{t:g} degC ({', '.join(r for r in sf if sf[r] == t)})" for t in sorted(set(sf.values()))]
+        notes.append("process history: the parts present from the start are stress-free at " + ", ".join(at)
+                     + "; every other part is born stress-free, with the deformation the package has then, at the "
+                       "start of the step that lists it in 'births'")
+    elif case.structure == "stacked_flipchip":
+        notes.append("simple mode: one linear solve per temperature, every region stress-free at its own "
+                     "temperature in an undeformed package; a part joined to an already deformed package (the "
+                     "process history of load.steps) is not represented")
+        for k, side in ((1, "bottom"), (2, "top")):
+            carrier = [r for r in regions if r.startswith(f"carrier{k}.")]
+            for chip in getattr(case.package.carriers, side).chips:
+                die, joint = f"chip.{chip.name}", f"bumps.{chip.name}"
+                if die not in sf or joint not in sf:
+                    continue
+                off = sorted({r for r in carrier + [die] if sf[r] != sf[joint]})
+                if off:
+                    Ts = sorted({sf[r] for r in off})
+                    notes.append(f"{', '.join(off)} stress-free at {', '.join(f'{t:g}' for t in Ts)} degC but "
+                                 f"{joint} at {sf[joint]:g} degC: the result leaves out the CTE mismatch of "
+                                 f"{die} and carrier {k} between {sf[joint]:g} degC and "
+                                 f"{', '.join(f'{t:g}' for t in Ts)} degC (as if {chip.name} were joined at "
+                                 f"{', '.join(f'{t:g}' for t in Ts)} degC); for a die joined at {sf[joint]:g} "
+                                 "degC give those regions that temperature in load.stress_free_by_region, or run "
+                                 "the process (load.steps)")
+    return {"temperatures_C": {r: float(t) for r, t in sf.items()}, "given_by": given, "notes": notes}
 
 
 def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) -> Record:
