@@ -191,6 +191,9 @@ class MeshSpec(CaseModel):
         circle_segments: least straight segments on every disk outline (bump, via, ball); default 4. Disks are
             meshed as polygons of the disk's true area; raise this (with the sizes) to refine the disks too.
         layer_elements: region name -> least elements through that region's slabs.
+        interconnect: ``resolved`` (default: every bump, via and ball a disk of its diameter, meshed as a polygon
+            of circle_segments sides) or ``column`` (the fast global model: each joint a square column of the
+            disk's area, in a coarse quad-dominant footprint; see docs/case_format.md).
     """
 
     symmetry: Literal["full", "half", "quarter"] = "quarter"
@@ -201,6 +204,7 @@ class MeshSpec(CaseModel):
     min_elements_per_layer: PosInt = 1
     circle_segments: Annotated[int, Field(strict=True, ge=4, le=64)] = 4
     layer_elements: dict[str, PosInt] = Field(default_factory=dict)
+    interconnect: Literal["resolved", "column"] = "resolved"
 
     @model_validator(mode="after")
     def _defaults(self) -> "MeshSpec":

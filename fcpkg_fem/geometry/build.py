@@ -5,12 +5,16 @@ carrier 1 layers; bump layer 1 (standoff 1); die 1 (active face down); adhesive;
 bump layer 2 (standoff 2); carrier 2 layers; top balls. Bottom balls hang below z = 0.
 The encapsulant fills the whole gap between the carriers; every part inside the gap takes precedence over it,
 and vias (priority above the carrier layers) run through carrier 1, the gap and carrier 2.
-Bumps, vias and balls are modelled as cylinders of their diameter (the pad-to-pad column of a joint).
+Bumps, vias and balls are modelled as cylinders of their diameter (the pad-to-pad column of a joint); with
+``mesh.interconnect: column`` (the fast global model) each is instead a square column of the same cross-section
+area on the same centre (side sqrt(pi) r), which the column mesher (fcpkg_fem.mesh.columns) meshes coarsely.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import math
 
 from fcpkg_fem.case import layout
 from fcpkg_fem.case import names as N
@@ -29,6 +33,20 @@ def build_geometry(case: Any) -> Geometry:
     if case.structure == "laminate":
         return _laminate(case)
     return _stacked(case)
+
+
+def _interconnect(case: Any) -> str:
+    return getattr(case.mesh, "interconnect", "resolved") or "resolved"
+
+
+def joint_shape(x: float, y: float, r: float, interconnect: str) -> Shape:
+    """The outline of a bump, via (or via fill) or ball of radius ``r`` (m) centred at (x, y): its disk
+    (``resolved``) or the axis-aligned square of the disk's area (``column``: side sqrt(pi) r; it lies inside the
+    disk's bounding box, 0.886 r from the centre along x and y)."""
+    if interconnect == "column":
+        side = math.sqrt(math.pi) * r
+        return Shape.rect(x, y, side, side)
+    return Shape.disk(x, y, r)
 
 
 def _layer_elements(case: Any) -> dict[str, int]:
@@ -72,6 +90,7 @@ def _carrier_prisms(carrier: Any, index: int, z0: float) -> tuple[list[Prism], f
 
 def _stacked(case: Any) -> Geometry:
     pkg = case.package
+    ic_mode = _interconnect(case)
     bottom, top = pkg.carriers.bottom, pkg.carriers.top
     h = layout.stack_heights(pkg)
     zc1, zc2, ztop = h["carrier1_top"], h["carrier2_bottom"], h["carrier2_top"]
@@ -104,7 +123,8 @@ def _stacked(case: Any) -> Geometry:
             item_regions.append(breg)
             r = 0.5 * chip.bumps.diameter
             for k, (x, y) in enumerate(layout.bump_centres(chip)):
-                prisms.append(Prism(breg, chip.bumps.material, Shape.disk(x, y, r), zb0, zb1, PRIO_PART, k))
+                prisms.append(Prism(breg, chip.bumps.material, joint_shape(x, y, r, ic_mode), zb0, zb1, PRIO_PART,
+                                    k))
 
     for i, j, center, size in layout.adhesive_rects(pkg):
         b, t = bottom.chips[i], top.chips[j]
@@ -120,10 +140,11 @@ def _stacked(case: Any) -> Geometry:
         plated = ic.fill == "plated"
         fill_mat = getattr(ic, "fill_material", None) or pkg.encapsulant.material
         for k, (x, y) in enumerate(layout.via_centres(pkg)):
-            prisms.append(Prism(N.VIAS, ic.material, Shape.disk(x, y, 0.5 * ic.diameter), 0.0, ztop, PRIO_VIA, k))
+            prisms.append(Prism(N.VIAS, ic.material, joint_shape(x, y, 0.5 * ic.diameter, ic_mode), 0.0, ztop,
+                                PRIO_VIA, k))
             if plated:
-                prisms.append(Prism(N.VIA_FILL, fill_mat, Shape.disk(x, y, 0.5 * ic.diameter - ic.wall), 0.0, ztop,
-                                    PRIO_VIA_FILL, k))
+                prisms.append(Prism(N.VIA_FILL, fill_mat, joint_shape(x, y, 0.5 * ic.diameter - ic.wall, ic_mode),
+                                    0.0, ztop, PRIO_VIA_FILL, k))
     elif ic.kind == "traces":
         item_regions.append(N.TRACES)
         centres, along_x = layout.trace_strips(pkg)
@@ -141,7 +162,8 @@ def _stacked(case: Any) -> Geometry:
         lo = z0 if z0 is not None else z1 - balls.height
         hi = z1 if z1 is not None else z0 + balls.height
         for k, (x, y) in enumerate(layout.ball_centres(balls, carrier)):
-            prisms.append(Prism(region, balls.material, Shape.disk(x, y, 0.5 * balls.diameter), lo, hi, PRIO_PART, k))
+            prisms.append(Prism(region, balls.material, joint_shape(x, y, 0.5 * balls.diameter, ic_mode), lo, hi,
+                                PRIO_PART, k))
 
     ox = max(bottom.size[0], top.size[0])
     oy = max(bottom.size[1], top.size[1])
@@ -154,4 +176,5 @@ def _stacked(case: Any) -> Geometry:
         interfaces=tuple(interfaces),
         layer_elements=_layer_elements(case),
         item_regions=tuple(item_regions),
+        interconnect=ic_mode,
     )

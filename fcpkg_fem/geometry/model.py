@@ -92,6 +92,8 @@ class Geometry:
         interfaces: region pairs whose shared facets post-processing reports tractions on.
         layer_elements: region -> minimum number of elements through its slabs.
         item_regions: regions whose items (bumps, vias, balls) are reported one by one.
+        interconnect: ``resolved`` (bumps, vias, balls are disks) or ``column`` (squares of the disks' areas,
+            meshed by fcpkg_fem.mesh.columns).
     """
 
     structure: str
@@ -102,6 +104,7 @@ class Geometry:
     interfaces: tuple[tuple[str, str], ...] = ()
     layer_elements: dict[str, int] = field(default_factory=dict)
     item_regions: tuple[str, ...] = ()
+    interconnect: str = "resolved"
 
     @property
     def region_names(self) -> list[str]:

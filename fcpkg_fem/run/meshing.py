@@ -20,6 +20,7 @@ from fcpkg_fem.errors import StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.geometry.model import Geometry
 from fcpkg_fem.io.atomic import atomic_path
+from fcpkg_fem.mesh.columns import COLUMN_MESHER_VERSION, mesh_column_footprint
 from fcpkg_fem.mesh.footprint import Footprint, footprint_shapes, mesh_footprint
 from fcpkg_fem.mesh.swept import PackageMesh, sweep
 
@@ -37,7 +38,10 @@ def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segme
     """Hash of everything that determines the footprint mesh."""
     shapes = sorted({(p.shape.kind, round(p.shape.cx, 12), round(p.shape.cy, 12), round(p.shape.a, 12),
                       round(p.shape.b, 12)) for p in geom.prisms})
-    blob = json.dumps([MESHER_VERSION, gmsh.__version__, geom.domain, size, feature_size, circle_segments, shapes])
+    key = [MESHER_VERSION, gmsh.__version__, geom.domain, size, feature_size, circle_segments, shapes]
+    if geom.interconnect == "column":  # the column mesher (mesh.interconnect: column); resolved keys unchanged
+        key.append(["column", COLUMN_MESHER_VERSION])
+    blob = json.dumps(key)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -54,7 +58,8 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
                                      quad_entity=d["quad_entity"], membership=d["membership"]), True
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is rebuilt
-    fp = mesh_footprint(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
+    mesher = mesh_column_footprint if geom.interconnect == "column" else mesh_footprint
+    fp = mesher(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,228 @@
+"""Benchmark: the fast global model (``mesh.interconnect: column``) beside the resolved one (issue 19, item 1).
+
+    python benchmarks/bench_global.py                         # both points below, resolved and column each
+    python benchmarks/bench_global.py --point reference-simple
+    python benchmarks/bench_global.py --point reflow-coarse --mode column
+
+Points:
+
+``reference-simple``
+    ``cases/reference.yaml`` (its stress-free temperatures per material) at the mesh of issue 19
+    (``REFERENCE_MESH``: hex8i, 1 mm, 150 um at the joints, 300 um layers), solved at 125 and -40 degC.
+``reflow-coarse``
+    ``cases/reference_reflow.yaml`` at the regression tests' coarse mesh and thinned arrays
+    (``tests/support/coarse.py``) with ``solver.max_temperature_increment=20 K`` (as
+    ``tests/regression/test_process_cases.py``): the whole process history and three reflow passes.
+
+Both with ``solver.linear=pardiso``. Each (point, mode) runs ``api.run(case, write=False)`` in its own fresh
+process, so the peak resident memory (``summary["peak_memory_MB"]``, ru_maxrss) is that run's own. Printed side by
+side: unknowns, elements, seconds per phase (``summary["timing_s"]``), peak memory; at every output the bottom and
+top signed warpage and, for the critical joint of each bump/ball region, the displacement jump (mean displacement
+of the joint's top pad face minus its bottom pad face, area weighted). The critical joint of a region is the one
+with the largest jump magnitude in the resolved model at the last output; the column model is compared on the same
+joint id. Errors: warpage |column - resolved| in um and relative; jumps |d_col - d_res| / |d_res| (vector norm).
+
+The table is printed and written with a JSON copy to ``benchmarks/results/`` (git-ignored). No pytest here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+MODES = ("resolved", "column")
+# the reference mesh of issue 19 (223,464 unknowns resolved), pinned against later edits of the case's mesh section
+REFERENCE_MESH = ["mesh.element=hex8i", "mesh.size=1 mm", "mesh.feature_size=150 um", "mesh.circle_segments=4",
+                  "mesh.max_layer_thickness=300 um", "mesh.min_elements_per_layer=1", "mesh.layer_elements={}"]
+POINTS = ("reference-simple", "reflow-coarse")
+JOINT_KINDS = ("bumps", "balls")
+
+
+def point_case(point: str, mode: str):
+    """The validated case of a benchmark point in a mesh mode."""
+    from support.coarse import COARSE_MESH, coarse_pattern
+
+    from fcpkg_fem import api
+
+    common = ["solver.linear=pardiso", f"mesh.interconnect={mode}"]
+    if point == "reference-simple":
+        return api.load_case(ROOT / "cases" / "reference.yaml",
+                             overrides=common + REFERENCE_MESH + ["load.temperatures=[125 degC, -40 degC]"])
+    if point == "reflow-coarse":
+        path = ROOT / "cases" / "reference_reflow.yaml"
+        return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + common
+                             + ["solver.max_temperature_increment=20 K"])
+    raise SystemExit(f"unknown point {point!r}; choose from {', '.join(POINTS)}")
+
+
+def joint_jumps(pmesh, u: np.ndarray) -> dict[str, np.ndarray]:
+    """Per joint of every bump and ball region: mean displacement (m) of its top pad face minus its bottom pad
+    face, (n_items, 3). Each element of the joint's top (bottom) element layer contributes the mean of its four top
+    (bottom) vertices, weighted by its footprint area (its volume over its height)."""
+    from fcpkg_fem.case import names as rn
+    from fcpkg_fem.post.joints import item_elements, pad_layers
+
+    m = pmesh.mesh
+    out = {}
+    for region in pmesh.region_names:
+        if rn.kind(region) not in JOINT_KINDS:
+            continue
+        rows = []
+        for els in item_elements(pmesh, region):
+            if not len(els):
+                rows.append(np.full(3, np.nan))
+                continue
+            lo, hi, _, _ = pad_layers(pmesh, els)
+            face = []
+            for e, top in ((lo, False), (hi, True)):
+                z = m.p[2, m.t[:, e]]                                   # (8, n)
+                zf = z.max(axis=0) if top else z.min(axis=0)
+                on = np.abs(z - zf) < 1e-12
+                xy = m.p[:2, m.t[:, e]]
+                # footprint area of each element from its face's four vertices (shoelace on the hull order)
+                area = np.array([_quad_area(xy[:, on[:, k], k].T) for k in range(len(e))])
+                ue = np.array([u[m.t[on[:, k], e[k]]].mean(axis=0) for k in range(len(e))])
+                face.append((ue * area[:, None]).sum(axis=0) / area.sum())
+            rows.append(face[1] - face[0])
+        out[region] = np.array(rows)
+    return out
+
+
+def _quad_area(p: np.ndarray) -> float:
+    c = p.mean(axis=0)
+    order = np.argsort(np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0]))
+    q = p[order]
+    return 0.5 * abs(np.dot(q[:, 0], np.roll(q[:, 1], -1)) - np.dot(np.roll(q[:, 0], -1), q[:, 1]))
+
+
+def child(point: str, mode: str, out: Path) -> None:
+    """One (point, mode): run it and write what the table needs to ``out`` (JSON)."""
+    from fcpkg_fem import api
+
+    case = point_case(point, mode)
+    t0 = time.perf_counter()
+    r = api.run(case, write=False)
+    wall = time.perf_counter() - t0
+    pmesh = api.mesh_case(case)  # the same mesh again (deterministic) for the joints' elements
+    assert pmesh.mesh.nvertices == len(r.points)
+    s = r.summary
+    outputs = []
+    for o, f in zip(r.outputs, r.fields):
+        jumps = joint_jumps(pmesh, np.asarray(f.point_data["displacement"]))
+        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"),
+                        "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
+                        "warpage_top_um": o["warpage"]["top"]["signed_um"],
+                        "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}})
+    fp = pmesh.footprint
+    doc = {"point": point, "mode": mode, "dofs": s["mesh"]["dofs"], "elements": s["mesh"].get("elements"),
+           "vertices": int(pmesh.mesh.nvertices), "footprint_points": int(len(fp.points)),
+           "footprint_quads": int(len(fp.quads)), "timing_s": s["timing_s"], "peak_memory_MB": s["peak_memory_MB"],
+           "wall_s": round(wall, 2), "outputs": outputs}
+    if "process" in s:
+        doc["newton"] = s["process"].get("newton")
+    out.write_text(json.dumps(doc))
+
+
+def compare(res: dict, col: dict) -> list[dict]:
+    """Per output: warpage errors and, per joint region, the critical joint's jump error."""
+    last = res["outputs"][-1]["jumps_um"]
+    crit = {r: int(np.nanargmax(np.linalg.norm(np.array(v), axis=1))) for r, v in last.items()}
+    rows = []
+    for a, b in zip(res["outputs"], col["outputs"]):
+        row = {"T_C": a["temperature_C"], "time_s": a["time_s"]}
+        for face in ("bottom", "top"):
+            wa, wb = a[f"warpage_{face}_um"], b[f"warpage_{face}_um"]
+            row[f"w_{face}_res"], row[f"w_{face}_col"] = wa, wb
+            row[f"dw_{face}_um"] = wb - wa
+            row[f"dw_{face}_rel"] = (wb - wa) / wa if wa else float("nan")
+        for region, k in crit.items():
+            ja, jb = np.array(a["jumps_um"][region][k]), np.array(b["jumps_um"][region][k])
+            na = np.linalg.norm(ja)
+            row[f"jump_{region}"] = (k, float(na), float(np.linalg.norm(jb)),
+                                     float(np.linalg.norm(jb - ja) / na) if na else float("nan"))
+        rows.append(row)
+    return rows
+
+
+def table(res: dict, col: dict) -> str:
+    lines = [f"## {res['point']}", "",
+             "| | resolved | column | ratio |", "| --- | ---: | ---: | ---: |"]
+
+    def line(name, a, b, fmt="{:.0f}"):
+        ratio = f"{a / b:.2f}x" if b else ""
+        lines.append(f"| {name} | {fmt.format(a)} | {fmt.format(b)} | {ratio} |")
+
+    line("unknowns", res["dofs"], col["dofs"])
+    line("footprint points", res["footprint_points"], col["footprint_points"])
+    line("vertices", res["vertices"], col["vertices"])
+    for k in ("mesh", "assemble", "solve", "post", "total"):
+        line(f"{k} s", res["timing_s"].get(k, 0.0), col["timing_s"].get(k, 0.0), "{:.1f}")
+    line("peak memory MB", res["peak_memory_MB"], col["peak_memory_MB"])
+    if "newton" in res:
+        lines.append(f"| Newton | {res['newton']} | {col.get('newton')} | |")
+    lines += ["", "| output | T degC | bottom res/col um | err | top res/col um | err | critical joint jumps "
+              "res/col um (err) |", "| ---: | ---: | --- | ---: | --- | ---: | --- |"]
+    for i, row in enumerate(compare(res, col)):
+        joints = "; ".join(f"{r} #{k}: {a:.3f}/{b:.3f} ({e * 100:.1f} %)"
+                           for r, (k, a, b, e) in ((r, row[f"jump_{r}"]) for r in
+                                                   sorted(k[5:] for k in row if k.startswith("jump_"))))
+        lines.append(f"| {i} | {row['T_C']:.1f} | {row['w_bottom_res']:.3f}/{row['w_bottom_col']:.3f} | "
+                     f"{row['dw_bottom_um']:+.3f} um ({row['dw_bottom_rel'] * 100:+.2f} %) | "
+                     f"{row['w_top_res']:.3f}/{row['w_top_col']:.3f} | "
+                     f"{row['dw_top_um']:+.3f} um ({row['dw_top_rel'] * 100:+.2f} %) | {joints} |")
+    rows = compare(res, col)
+    worst_w = max(max(abs(r["dw_bottom_um"]), abs(r["dw_top_um"])) for r in rows)
+    worst_j = max(r[k][3] for r in rows for k in r if k.startswith("jump_"))
+    lines += ["", f"worst warpage difference {worst_w:.3f} um; worst critical-joint jump difference "
+                  f"{worst_j * 100:.2f} %", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--point", action="append", choices=POINTS)
+    ap.add_argument("--mode", action="append", choices=MODES)
+    ap.add_argument("--child", nargs=3, metavar=("POINT", "MODE", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--reuse", action="store_true", help="reuse results/global-<point>-<mode>.json when present")
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], Path(args.child[2]))
+        return 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    got: dict = {}
+    for point in args.point or POINTS:
+        for mode in args.mode or MODES:
+            path = RESULTS / f"global-{point}-{mode}.json"
+            if not (args.reuse and path.exists()):
+                print(f"running {point} {mode} ...", flush=True)
+                subprocess.run([sys.executable, __file__, "--child", point, mode, str(path)], check=True, cwd=ROOT)
+            got[(point, mode)] = json.loads(path.read_text())
+    text = [f"bench_global {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", ""]
+    for point in args.point or POINTS:
+        if (point, "resolved") in got and (point, "column") in got:
+            text.append(table(got[(point, "resolved")], got[(point, "column")]))
+        else:
+            for mode in MODES:
+                if (point, mode) in got:
+                    d = got[(point, mode)]
+                    text.append(f"{point} {mode}: {d['dofs']} dofs, {d['timing_s']}, {d['peak_memory_MB']} MB")
+    out = "\n".join(text)
+    print(out)
+    (RESULTS / f"bench_global-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.md").write_text(out + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
