@@ -53,20 +53,25 @@ class PlannedStep:
         """Oven temperature (degC) at absolute times ``t_abs`` (s)."""
         return np.asarray(self.profile.temperature(np.asarray(t_abs, float) - self.t_start), float)
 
-    def branch(self, t_abs: float) -> str:
-        """'heating', 'cooling' or 'hold' for the increment ending at ``t_abs`` (s)."""
+    def _segment_index(self, t_abs: float) -> int:
+        """Index of the profile segment containing the increment that ends at ``t_abs`` (s)."""
         tt = float(t_abs) - self.t_start
         times = np.asarray(self.profile.time_s)
-        k = int(np.clip(np.searchsorted(times, tt, side="left") - 1, 0, len(times) - 2))
+        return int(np.clip(np.searchsorted(times, tt, side="left") - 1, 0, len(times) - 2))
+
+    def branch(self, t_abs: float) -> str:
+        """'heating', 'cooling' or 'hold' for the increment ending at ``t_abs`` (s)."""
+        k = self._segment_index(t_abs)
         dT = self.profile.temperature_C[k + 1] - self.profile.temperature_C[k]
         return "heating" if dT > 0 else "cooling" if dT < 0 else "hold"
 
     def segment(self, t_abs: float) -> str:
         """The profile's own label of the segment containing the increment ending at ``t_abs``."""
-        tt = float(t_abs) - self.t_start
-        times = np.asarray(self.profile.time_s)
-        k = int(np.clip(np.searchsorted(times, tt, side="left") - 1, 0, len(times) - 2))
-        return str(self.profile.segments[k])
+        return str(self.profile.segments[self._segment_index(t_abs)])
+
+    def cycle(self, t_abs: float) -> int:
+        """Reflow pass or thermal cycle (0-based) of the increment ending at ``t_abs``; 0 for other profiles."""
+        return int(self.profile.cycle[self._segment_index(t_abs)])
 
 
 def resolve_births(given: tuple[str, ...], regions: list[str], field_path: str) -> tuple[list[str], list[Problem]]:

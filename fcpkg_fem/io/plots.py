@@ -21,6 +21,7 @@ from fcpkg_fem.post.result import RunResult
 __all__ = [
     "WARPAGE_CAPTION",
     "warpage_curve_figure",
+    "pass_curve_figures",
     "warpage_map_figure",
     "map_selection",
     "figure_png",
@@ -225,6 +226,56 @@ def warpage_map_figure(result: RunResult, face: str, pos: int):
     return fig
 
 
+PASS_KINDS = {"reflow": "Reflow pass", "thermal_cycle": "Cycle"}
+"""Step kinds whose passes (reflow) or cycles get a warpage-vs-temperature plot of their own, and its title word."""
+
+
+def pass_curve_figures(result: RunResult) -> list[tuple[str, Any]]:
+    """(file name, figure) per pass of every reflow step and per cycle of every cycling step: the signed warpage
+    (um) of each face vs the oven temperature (degC) through that pass alone, heating solid, cooling dashed, holds
+    dotted, the JEDEC form (JESD22-B112 plots one reflow pass as warpage vs temperature); the process overview
+    (:func:`warpage_curve_figure`) stays separate. Empty without such steps or without per-increment rows."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    kinds = {st["name"]: st["kind"] for st in (result.summary.get("process") or {}).get("steps", [])}
+    faces = _faces_in_outputs(result)
+    out = []
+    for step, kind in kinds.items():
+        if kind not in PASS_KINDS:
+            continue
+        rows = [r for r in result.history if r.get("step") == step and "cycle" in r]
+        for c in sorted({int(r["cycle"]) for r in rows}):
+            sel = [r for r in rows if int(r["cycle"]) == c]
+            fig = Figure(figsize=(7.0, 5.0), layout="constrained")
+            ax = fig.add_subplot()
+            handles = []
+            for k, face in enumerate(faces):
+                key = f"warpage_{face}_signed_um"
+                pts = [r for r in sel if key in r]
+                if len(pts) < 2:
+                    continue
+                colour = _FACE_COLOURS.get(face, f"C{k + 2}")
+                _draw_branches(ax, np.array([r["temperature_C"] for r in pts], float),
+                               np.array([r[key] for r in pts], float), [r["branch"] for r in pts], colour)
+                handles.append(Line2D([], [], color=colour, ls="-", label=face))
+            if not handles:
+                continue
+            handles += [Line2D([], [], color="0.3", ls=ls, label=lab)
+                        for ls, lab in (("-", "heating"), ("--", "cooling"), (":", "hold"))]
+            ax.axhline(0.0, color="0.6", lw=0.8)
+            ax.set_xlabel("oven temperature (\u00b0C)")
+            ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
+            ax.set_title(f"{PASS_KINDS[kind]} {c + 1} \u2014 step '{step}'")
+            ax.grid(True, alpha=0.3)
+            ax.legend(handles=handles, fontsize=8, loc="best")
+            fig.text(0.01, 0.005, WARPAGE_CAPTION, fontsize=7, ha="left", va="bottom")
+            fig.get_layout_engine().set(rect=(0, 0.1, 1, 0.9))
+            word = "pass" if kind == "reflow" else "cycle"
+            out.append((f"warpage_{_safe(step)}_{word}{c + 1}.png", fig))
+    return out
+
+
 def _safe(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
 
@@ -235,6 +286,8 @@ def plot_pngs(result: RunResult) -> dict[str, bytes]:
     fig = warpage_curve_figure(result)
     if fig is not None:
         pngs["warpage_vs_temperature.png"] = figure_png(fig)
+    for name, fig in pass_curve_figures(result):
+        pngs[name] = figure_png(fig)
     for face, pos in map_selection(result):
         pngs[f"warpage_{_safe(face)}_{output_index(result, pos)}.png"] = figure_png(warpage_map_figure(result, face, pos))
     return pngs

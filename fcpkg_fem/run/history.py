@@ -136,7 +136,8 @@ def _run_step(run: _Run, step) -> None:
         spread = _increment(run, step, float(t), float(t - t_prev), T_oven, T_prev_oven, chem)
         t0 = time.perf_counter()
         record(rec, hs, (run.pmesh, run.problem, run.case), t, T_oven, step.name, step.branch(t), step.segment(t),
-               spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes)
+               spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes,
+               cycle=step.cycle(t))
         if tracker is not None:
             tracker.add(float(t), hs)
         run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0

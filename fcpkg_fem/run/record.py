@@ -44,8 +44,9 @@ def json_safe(x):
 
 
 def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, branch: str, segment: str,
-           spread: float, report: bool, T_nodes=None) -> dict:
-    """Post-process the committed state of ``hs`` into ``rec``; returns the output entry."""
+           spread: float, report: bool, T_nodes=None, cycle: int = 0) -> dict:
+    """Post-process the committed state of ``hs`` into ``rec``; returns the output entry. ``cycle``: the reflow
+    pass or thermal cycle (0-based) of the increment, kept in its history row (the per-pass plots)."""
     pmesh, problem, case = ctx_args
     st = hs.snapshot(extend=report)  # fields show unborn parts moving with the package
     ctx = PostContext.of(pmesh, problem, st, case)
@@ -60,6 +61,7 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     row = history_row(out)
     row["step"] = step_name
     row["branch"] = branch
+    row["cycle"] = int(cycle)
     row["max_temperature_difference_C"] = float(spread)
     row["package_mean_temperature_C"] = out["package_mean_temperature_C"]
     row["increment"] = len(rec.history)

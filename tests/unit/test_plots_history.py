@@ -42,3 +42,25 @@ def test_temperature_list_has_no_path_arrows_and_a_history_has():
     assert not any("heating" in s for s in legend)
     ax = warpage_curve_figure(make_result()).axes[0]
     assert len(_arrows(ax)) == 2 and "start" in [t.get_text() for t in ax.texts]  # one arrow per face
+
+
+def test_one_plot_per_reflow_pass_through_that_pass_only():
+    """A reflow step of two passes gets two figures, warpage_<step>_pass1/2.png, each drawing exactly the rows of
+    its pass (heating solid, cooling dashed); other steps get none."""
+    from fcpkg_fem.io.plots import pass_curve_figures
+
+    r = make_result()
+    r.summary["process"] = {"steps": [{"name": "mould", "kind": "hold"}, {"name": "reflow", "kind": "reflow"}]}
+    T = [25.0, 150.0, 260.0, 150.0, 25.0]
+    rows = [{"step": "mould", "cycle": 0, "temperature_C": 175.0, "branch": "hold", "warpage_bottom_signed_um": 9.0}]
+    for c in (0, 1):
+        rows += [{"step": "reflow", "cycle": c, "temperature_C": T[k], "branch": "heating" if k <= 2 else "cooling",
+                  "warpage_bottom_signed_um": 10.0 * c + k} for k in range(5)]
+    r.history = rows
+    figs = dict(pass_curve_figures(r))
+    assert sorted(figs) == ["warpage_reflow_pass1.png", "warpage_reflow_pass2.png"]
+    ax = figs["warpage_reflow_pass2.png"].axes[0]
+    drawn = [(ln.get_linestyle(), list(ln.get_ydata())) for ln in ax.get_lines()
+             if len(ln.get_xdata()) >= 2 and ln.get_color() != "0.6"]  # not the zero line
+    assert drawn == [("-", [10.0, 11.0, 12.0]), ("--", [12.0, 13.0, 14.0])]
+    assert "Reflow pass 2" in ax.get_title()

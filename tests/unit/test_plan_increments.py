@@ -1,4 +1,5 @@
-"""Increments refined where a viscoelastic resin relaxes fast (solver.max_relaxation_change, case/plan.py)."""
+"""The process plan (case/plan.py): increments refined where a viscoelastic resin relaxes fast
+(solver.max_relaxation_change), and each increment's reflow pass."""
 
 from __future__ import annotations
 
@@ -63,3 +64,15 @@ def test_bad_max_relaxation_change_names_the_field(bad):
     with pytest.raises(InputError) as e:
         _case(bad)
     assert "solver.max_relaxation_change" in str(e.value)
+
+
+def test_each_increment_knows_its_reflow_pass():
+    """PlannedStep.cycle: the 0-based pass of the reflow segment an increment ends in (history rows carry it for
+    the per-pass plots): the three passes of the shipped reflow in order, each pass's increments contiguous."""
+    from pathlib import Path
+
+    case = api.load_case(Path(__file__).resolve().parents[2] / "cases" / "reference_reflow.yaml")
+    step = next(s for s in plan(case) if s.kind == "reflow")
+    cycles = [step.cycle(t) for t in step.increments]
+    assert sorted(set(cycles)) == [0, 1, 2] and cycles == sorted(cycles)
+    assert step.cycle(step.t_start + 1e-6) == 0 and step.cycle(step.t_end) == 2
