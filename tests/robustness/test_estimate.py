@@ -68,7 +68,7 @@ def test_estimate_needs_no_gmsh(monkeypatch):
 
     monkeypatch.setattr(gmsh, "initialize", no)
     est = guard.estimate(api.load_case(mini_package()))
-    assert est.element_layers == 12  # 12 slabs, none thicker than max_layer_thickness 300 um: one layer each
+    assert est.element_layers == 17  # 12 slabs, the two cores in 2 (max_layer_thickness 150 um), the balls in 4
     assert est.elements > 0 and abs(est.dofs - 3 * est.nodes) <= 3  # hex8i: 3 unknowns per node (both rounded)
 
 

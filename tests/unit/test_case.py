@@ -53,8 +53,8 @@ def test_reference_exact_si_values():
     assert c.load.stress_free("bumps.die1", "sac305") == 217.0
     assert c.load.stress_free("chip.die1", "silicon") == 25.0
     m = c.mesh
-    assert (m.symmetry, m.element, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", "hex8i", 0.001, 1.5e-04, 0.0003)
-    assert m.min_elements_per_layer == 1 and m.layer_elements == {}
+    assert (m.symmetry, m.element, m.size, m.feature_size, m.max_layer_thickness) == ("quarter", "hex8i", 0.001, 1.5e-04, 0.00015)
+    assert m.min_elements_per_layer == 1 and m.layer_elements == {"top_balls": 4}
     assert c.output.csv is True and c.output.dir is None
     assert c.solver.linear == "auto" and c.solver.rtol == 1e-8
     assert c.region_materials()["vias"] == "copper"
