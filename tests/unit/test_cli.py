@@ -268,3 +268,6 @@ def test_the_phase_times_add_up_to_the_total(tmp_path):
     assert {"preflight", "mesh", "assemble", "solve", "post", "other", "write"} <= set(phases)
     # each phase is rounded to 1 ms: the sum may differ from the total by half a ms per phase
     assert abs(sum(phases.values()) - t["total"]) <= 0.0005 * len(phases) + 1e-9, t
+    # and the named phases account for the run: 'other' is glue, not a hidden phase (the element stresses once fell
+    # there: 10.7 s of the reference's 74 s). Measured here 0.001 s of 0.09 s; 0.05 s of slack for a loaded machine
+    assert t["other"] <= 0.1 * t["total"] + 0.05, t
