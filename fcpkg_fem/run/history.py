@@ -105,6 +105,24 @@ def _initial_state(run: _Run, T0: float) -> None:
     run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
 
 
+PROGRESS_EVERY_S = 5.0
+"""A history step says where it is at least this often (s): increment, temperature, Newton iterations, elapsed
+and estimated time left in the step. Only what is printed depends on the clock, never what is computed."""
+
+
+def _progress(say, step, k: int, n: int, T_oven: float, iterations: int, t_step: float, last: float) -> float:
+    """Print a progress line for increment ``k`` (0-based) of ``n`` when PROGRESS_EVERY_S has passed since ``last``
+    (and not for the last increment: the step's own line follows); returns the time of the last line printed."""
+    now = time.perf_counter()
+    if now - last < PROGRESS_EVERY_S or k >= n - 1:
+        return last
+    elapsed = now - t_step
+    left = elapsed / (k + 1) * (n - k - 1)
+    say(f"step '{step.name}': increment {k + 1}/{n}, T = {T_oven:.4g} degC, {iterations} Newton iterations, "
+        f"{elapsed:.0f} s elapsed, about {left:.0f} s left in the step")
+    return now
+
+
 def _run_step(run: _Run, step) -> None:
     """One planned step: births, cure, every increment, the step's life estimates and its checkpoint."""
     hs, rec, say = run.hs, run.rec, run.say
@@ -127,7 +145,7 @@ def _run_step(run: _Run, step) -> None:
     T_prev_oven = float(step.temperature(step.t_start))
     n = len(step.increments)
     say(f"step '{step.name}' ({step.kind}): {n} increments, {step.t_start:g}..{step.t_end:g} s")
-    t_step = time.perf_counter()
+    t_step = last = time.perf_counter()
     n_rows = len(rec.newton)
     for k, t in enumerate(step.increments):
         T_oven = float(step.temperature(t))
@@ -142,6 +160,7 @@ def _run_step(run: _Run, step) -> None:
             tracker.add(float(t), hs)
         run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
         t_prev, T_prev_oven = t, T_oven
+        last = _progress(say, step, k, n, T_oven, rec.newton[-1]["newton_iterations"], t_step, last)
     done = rec.newton[n_rows:]
     say(f"step '{step.name}' done in {time.perf_counter() - t_step:.1f} s: "
         f"{sum(d['newton_iterations'] for d in done)} Newton iterations (at most "
