@@ -172,7 +172,7 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
     m = pmesh.mesh
     for index, (t_s, T) in enumerate(times):
         say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
-        st = problem.solve(T)
+        st = problem.solve(T, say=lambda msg: say(progress, msg))
         timing["assemble"] += st.timing["assemble"]
         timing["solve"] += st.timing["solve"]
         timing["post"] += st.timing.get("stress", 0.0)  # element stresses are post-processing (docs/outputs.md)

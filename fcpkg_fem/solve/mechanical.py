@@ -152,8 +152,9 @@ class MechanicalProblem:
             eth_el[idx, :3] = mat.thermal_strain(T, np.array([self.stress_free_C[region]]))[0]
         return C_el, eth_el
 
-    def solve(self, T_C: float) -> MechanicalState:
-        """Solve at the uniform temperature ``T_C`` (degC)."""
+    def solve(self, T_C: float, say=None) -> MechanicalState:
+        """Solve at the uniform temperature ``T_C`` (degC). ``say``: optional callable given a progress sentence
+        between the assembly and the linear solve (each can take many seconds on a large mesh)."""
         timing = {}
         t0 = time.perf_counter()
         C_el, eth_el = self.element_fields(T_C)
@@ -166,6 +167,8 @@ class MechanicalProblem:
             K, f = el.assemble(self.basis, C_el, eth_el, self.chunks, pattern=self.pattern)
             self._K, self._last_C = K, C_el
         timing["assemble"] = time.perf_counter() - t0
+        if say is not None:
+            say(f"assembled in {timing['assemble']:.1f} s; solving {self.I.size:,} unknowns")
         t0 = time.perf_counter()
         Kc, fc, _, I = condense(K, f, D=self.D)
         uI, stats = self.solver.solve(Kc.tocsr(), fc, reuse=reuse)
