@@ -92,7 +92,16 @@ def _check_models(case: Case, regions: set[str]) -> list[Problem]:
     return out
 
 
+OPTIONAL_REGIONS = (rn.ADHESIVE, rn.ENCAPSULANT, rn.VIAS, rn.VIA_FILL, rn.TRACES, rn.TOP_BALLS, rn.BOTTOM_BALLS)
+"""Region names a stacked package has only when its input has the part (a case without top balls has no
+``top_balls``): a setting naming one of them, left over from the case the part was removed from, gets a message
+that says so."""
+
+
 def _unknown_region(field: str, key: str, regions: set[str]) -> Problem:
+    if key in OPTIONAL_REGIONS and not any(r.startswith("layer.") for r in regions):
+        return Problem(field, f"this case has no '{key}' region (the package is given without that part); remove "
+                              f"the setting, e.g. --set '{field.rsplit('.', 1)[0]}={{}}' when it is the only one")
     hint = closest(key, sorted(regions))
     return Problem(
         field,

@@ -339,3 +339,18 @@ def test_material_data_files_are_read_from_the_case_folder(tmp_path, monkeypatch
         load_case(raw)
     assert fields(exc.value) == ["materials.mold_x.prony.csv"]
     assert "data/mold.csv" in exc.value.problems[0].message
+
+
+def test_setting_for_a_removed_part_says_the_part_is_gone():
+    """The reference refines its top balls (mesh.layer_elements.top_balls); without the balls that setting names a
+    region the case no longer has: the message says so and how to drop it, instead of a did-you-mean. A misspelt
+    region still gets its hint."""
+    with pytest.raises(InputError) as e:
+        load_case(REF, overrides=["package.top_balls=null"])
+    msg = str(e.value)
+    assert "mesh.layer_elements.top_balls" in msg and "this case has no 'top_balls' region" in msg
+    assert "--set 'mesh.layer_elements={}'" in msg
+    load_case(REF, overrides=["package.top_balls=null", "mesh.layer_elements={}"])  # and that is enough
+    with pytest.raises(InputError) as e:
+        load_case(REF, overrides=["mesh.layer_elements={top_ballz: 2}"])
+    assert "did you mean 'top_balls'?" in str(e.value)
