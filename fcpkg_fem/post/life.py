@@ -78,8 +78,8 @@ DARVEAUX_SNPB_2000 = DarveauxConstants(
     K1=22400.0, K2=-1.52, K3=5.86e-7, K4=0.98, layer_thickness_m=25.4e-6, solder="62Sn36Pb2Ag / 63Sn37Pb",
     source="Darveaux, 'Effect of simulation methodology on solder joint crack growth correlation', Proc. 50th "
            "ECTC (2000), as commonly quoted: K1 = 22400 cycles/psi^K2, K2 = -1.52, K3 = 5.86e-7 in/cycle/psi^K4, "
-           "K4 = 0.98, volume-averaged dW over interface elements 1 mil (25.4 um) thick; unverified against the "
-           "paper (not located); fitted for SnPb and applied to SnPb joints only",
+           "K4 = 0.98, volume-averaged dW over interface elements 1 mil (25.4 um) thick; not read here: the paper "
+           "could not be located; fitted for SnPb and applied to SnPb joints only",
     family="SnPb",
 )
 
@@ -171,7 +171,7 @@ SYED_SOURCE = (
     "Syed, 'Accumulated creep strain and energy density based thermal fatigue life prediction models for SnAgCu "
     "solder joints', Proc. 54th ECTC (2004): N_f = (0.0019 W_acc)^-1, W_acc the accumulated creep energy density "
     "per cycle in MPa (= MJ/m^3), averaged over the critical joint's interface elements; the constant as commonly "
-    "quoted (secondary sources do not all quote the same value), unverified against the paper (not located)"
+    "quoted (secondary sources do not all quote the same value), not read here: the paper could not be located"
 )
 
 
@@ -203,7 +203,7 @@ ENGELMAIER_SOURCE = (
     "Engelmaier, 'Fatigue life of leadless chip carrier solder joints during power cycling', IEEE Trans. CHMT "
     "6(3):232-237 (1983); IPC-D-279 (1996) / IPC-SM-785: N_f = 1/2 (dgamma / (2 eps_f'))^(1/c), "
     "c = -0.442 - 6e-4 T_sj + 1.74e-2 ln(1 + f), eps_f' = 0.325 (eutectic SnPb), T_sj in degC, f in cycles/day "
-    "(1 <= f <= 1000); unverified against the documents (not located)"
+    "(1 <= f <= 1000); not read here: the documents could not be located"
 )
 
 

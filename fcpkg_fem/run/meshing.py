@@ -16,7 +16,6 @@ from typing import Callable
 import gmsh
 import numpy as np
 
-from fcpkg_fem.errors import StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.geometry.model import Geometry
 from fcpkg_fem.io.atomic import atomic_path
