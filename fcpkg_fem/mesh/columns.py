@@ -36,6 +36,7 @@ from .footprint import (
     _split_to_quads,
     _tidy,
     footprint_shapes,
+    size_field,
 )
 
 _MM = 1e3  # m -> mm for gmsh
@@ -177,21 +178,7 @@ def _column_sizes(geom: Geometry, size: float, feature_size: float) -> None:
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-    if col_curves:
-        f_dist = gmsh.model.mesh.field.add("Distance")
-        gmsh.model.mesh.field.setNumbers(f_dist, "CurvesList", col_curves)
-        gmsh.model.mesh.field.setNumber(f_dist, "Sampling", 10)
-        f_thr = gmsh.model.mesh.field.add("Threshold")
-        gmsh.model.mesh.field.setNumber(f_thr, "InField", f_dist)
-        gmsh.model.mesh.field.setNumber(f_thr, "SizeMin", feature_size * _MM)
-        gmsh.model.mesh.field.setNumber(f_thr, "SizeMax", size * _MM)
-        gmsh.model.mesh.field.setNumber(f_thr, "DistMin", 0.5 * feature_size * _MM)
-        gmsh.model.mesh.field.setNumber(f_thr, "DistMax", (0.5 * feature_size + 2.0 * (size - feature_size)) * _MM)
-        gmsh.model.mesh.field.setAsBackgroundMesh(f_thr)
-    else:
-        f_const = gmsh.model.mesh.field.add("MathEval")
-        gmsh.model.mesh.field.setString(f_const, "F", f"{size * _MM}")
-        gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
+    size_field(col_curves, 10, size, feature_size)
 
 
 def _on_outline(box: np.ndarray, ends: np.ndarray) -> bool:

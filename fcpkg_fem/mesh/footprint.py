@@ -244,10 +244,19 @@ def _set_mesh_sizes(shapes: list[Shape], size: float, feature_size: float, circl
     # a disk gets at least circle_segments segments; finer only where feature_size asks for it
     gmsh.option.setNumber("Mesh.MinimumCirclePoints", circle_segments)
     gmsh.option.setNumber("Mesh.MinimumCurvePoints", 2)
-    if disk_curves:
+    size_field(disk_curves, 40, size, feature_size)
+
+
+def size_field(curves: list, sampling: int, size: float, feature_size: float) -> None:
+    """Set the background size of the footprint being meshed by gmsh (sizes in m): ``feature_size`` within half of
+    it of ``curves`` (gmsh curve tags: the outlines of disks or columns, sampled ``sampling`` times each), growing to
+    ``size`` over twice their difference; ``size`` everywhere without curves."""
+    import gmsh
+
+    if curves:
         f_dist = gmsh.model.mesh.field.add("Distance")
-        gmsh.model.mesh.field.setNumbers(f_dist, "CurvesList", disk_curves)
-        gmsh.model.mesh.field.setNumber(f_dist, "Sampling", 40)
+        gmsh.model.mesh.field.setNumbers(f_dist, "CurvesList", curves)
+        gmsh.model.mesh.field.setNumber(f_dist, "Sampling", sampling)
         f_thr = gmsh.model.mesh.field.add("Threshold")
         gmsh.model.mesh.field.setNumber(f_thr, "InField", f_dist)
         gmsh.model.mesh.field.setNumber(f_thr, "SizeMin", feature_size * _MM)
