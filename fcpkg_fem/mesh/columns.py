@@ -36,6 +36,7 @@ from .footprint import (
     _split_to_quads,
     _tidy,
     footprint_shapes,
+    read_cells,
     size_field,
 )
 
@@ -91,7 +92,7 @@ def mesh_column_footprint(geom: Geometry, size: float, feature_size: float, prog
             where = _gmsh_error_parts(geom, shapes, exc, feature_size, circle_segments)
             raise MeshError(f"footprint (columns): 2D meshing failed at {where}; try another mesh.feature_size "
                             f"or move these parts apart\n  detail: gmsh: {exc}") from exc
-        pts, quads, tris, ent_q, ent_t = _read_cells()
+        pts, quads, tris, ent_q, ent_t = read_cells()
         quads, tris, ent_q, ent_t = _unfold(pts, quads, tris, ent_q, ent_t)
     finally:
         gmsh.model.remove()
@@ -191,28 +192,6 @@ def _on_outline(box: np.ndarray, ends: np.ndarray) -> bool:
     on_v = ((np.abs(x[:, None] - box[:, 0]) < tol).all(axis=0) | (np.abs(x[:, None] - box[:, 2]) < tol).all(axis=0))
     on_h = ((np.abs(y[:, None] - box[:, 1]) < tol).all(axis=0) | (np.abs(y[:, None] - box[:, 3]) < tol).all(axis=0))
     return bool(np.any((on_v & in_y) | (on_h & in_x)))
-
-
-def _read_cells() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(points in m, quads, triangles, surface of each quad, surface of each triangle) of the gmsh model."""
-    import gmsh
-
-    tags, coords, _ = gmsh.model.mesh.getNodes()
-    pts = coords.reshape(-1, 3)[:, :2] / _MM
-    index = np.full(int(tags.max()) + 1, -1, dtype=np.int64)
-    index[tags.astype(np.int64)] = np.arange(len(tags))
-    quads, tris, ent_q, ent_t = [np.zeros((0, 4), np.int64)], [np.zeros((0, 3), np.int64)], [], []
-    for _, surf in gmsh.model.getEntities(2):
-        types, _, conns = gmsh.model.mesh.getElements(2, surf)
-        for etype, conn in zip(types, conns):
-            if etype == 3:
-                quads.append(index[conn.astype(np.int64)].reshape(-1, 4))
-                ent_q.append(np.full(len(quads[-1]), surf))
-            elif etype == 2:
-                tris.append(index[conn.astype(np.int64)].reshape(-1, 3))
-                ent_t.append(np.full(len(tris[-1]), surf))
-    cat = (lambda a: np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64))
-    return pts, np.vstack(quads), np.vstack(tris), cat(ent_q), cat(ent_t)
 
 
 def pair_through_quads(pts: np.ndarray, quads: np.ndarray, tris: np.ndarray, ent_q: np.ndarray,

@@ -270,9 +270,8 @@ def size_field(curves: list, sampling: int, size: float, feature_size: float) ->
         gmsh.model.mesh.field.setAsBackgroundMesh(f_const)
 
 
-def _read_quads(full_quad: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(points (m), quads, the gmsh surface of each quad) of the meshed gmsh model; on the split path the
-    triangles are paired and everything split into quads."""
+def read_cells() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(points in m, quads, triangles, gmsh surface of each quad, of each triangle) of the meshed gmsh model."""
     import gmsh
 
     tags, coords, _ = gmsh.model.mesh.getNodes()
@@ -289,9 +288,14 @@ def _read_quads(full_quad: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             elif etype == 2:  # 3-node triangle
                 tris.append(index[conn.astype(np.int64)].reshape(-1, 3))
                 ent_t.append(np.full(len(tris[-1]), surf))
-    quads, tris = np.vstack(quads), np.vstack(tris)
-    ent_q = np.concatenate(ent_q) if ent_q else np.zeros(0, np.int64)
-    ent_t = np.concatenate(ent_t) if ent_t else np.zeros(0, np.int64)
+    cat = (lambda a: np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64))
+    return pts, np.vstack(quads), np.vstack(tris), cat(ent_q), cat(ent_t)
+
+
+def _read_quads(full_quad: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(points (m), quads, the gmsh surface of each quad) of the meshed gmsh model; on the split path the
+    triangles are paired and everything split into quads."""
+    pts, quads, tris, ent_q, ent_t = read_cells()
     if len(tris) and full_quad:
         raise MeshError("footprint: full-quad recombination left triangles")
     if full_quad:
