@@ -222,8 +222,35 @@ def _check_self_overlap(centres: np.ndarray, reach: float, spec: Any, base: str,
     return [Problem(field, msg)]
 
 
+def _thicknesses(p: Package) -> list[tuple[str, float]]:
+    """(field, m) of every through-thickness dimension of the package's parts."""
+    out: list[tuple[str, float]] = []
+    for side in ("bottom", "top"):
+        carrier = getattr(p.carriers, side)
+        base = f"package.carriers.{side}"
+        out += [(f"{base}.layers.{k}.thickness", layer.thickness) for k, layer in enumerate(carrier.layers)]
+        for k, chip in enumerate(carrier.chips):
+            out += [(f"{base}.chips.{k}.thickness", chip.thickness),
+                    (f"{base}.chips.{k}.bumps.standoff", chip.bumps.standoff)]
+    out.append(("package.adhesive.thickness", p.adhesive.thickness))
+    if p.top_balls is not None:
+        out.append(("package.top_balls.height", p.top_balls.height))
+    return out
+
+
+def _check_thicknesses(p: Package) -> list[Problem]:
+    """A layer thicker than the package is wide is not a package's layer: most often a bare number meant in um
+    and read in mm (the default unit of a length), which would otherwise surface as a mesh too large to run."""
+    width = min(min(p.carriers.bottom.size), min(p.carriers.top.size))
+    return [Problem(field, f"{mm(t)} thick, more than the package is wide ({mm(width)}); a bare number is read in "
+                           f"mm: for micrometres write '{t * 1e3:g} um'")
+            for field, t in _thicknesses(p) if t > width]
+
+
 def _check_package(p: Package) -> list[Problem]:
-    out: list[Problem] = []
+    out: list[Problem] = _check_thicknesses(p)
+    if out:
+        return out
     carriers = {"bottom": p.carriers.bottom, "top": p.carriers.top}
     all_dies: list[tuple[str, Chip]] = []
     all_bumps: list[tuple[str, Chip, np.ndarray]] = []

@@ -266,7 +266,20 @@ def mesh_size(geom: Geometry, mesh_spec: Any) -> MeshSize:
                     element_layers=int(min(n_layers, big)), elements=int(min(round(elements), big)),
                     nodes=int(min(round(nodes), big)), dofs=int(min(round(dofs), big)),
                     details={"grid_spacing_m": terms.grid_spacing, "outlines": terms.n_outlines,
-                             "terms": terms.full.tolist()})
+                             "terms": terms.full.tolist(), "slabs": _slab_shares(geom, per_slab, slab_cells)})
+
+
+def _slab_shares(geom: Geometry, per_slab: np.ndarray, slab_cells: np.ndarray) -> list[dict]:
+    """Per z-slab: bounds (m), element layers, predicted elements and the regions in it, for telling a user which
+    part makes a model large."""
+    zp = geom.z_planes
+    out = []
+    for s in range(len(zp) - 1):
+        zm = 0.5 * (zp[s] + zp[s + 1])
+        regions = sorted({p.region for p in geom.prisms if p.z0 <= zm <= p.z1})
+        out.append({"z0": float(zp[s]), "z1": float(zp[s + 1]), "layers": float(per_slab[s]),
+                    "elements": float(per_slab[s] * slab_cells[s]), "regions": regions})
+    return out
 
 
 def _domain_fraction(disks: list, dom: tuple[float, float, float, float]) -> np.ndarray:

@@ -196,6 +196,21 @@ def estimate(case: Any) -> Estimate:
 # ------------------------------------------------------------------------------------------------ preflight
 
 
+def heaviest_slab(est: Estimate) -> str:
+    """Where most of the predicted elements are, when one z-slab holds at least half of them; else ''."""
+    slabs = est.details.get("slabs", [])
+    total = sum(s["elements"] for s in slabs)
+    if not slabs or total <= 0:
+        return ""
+    s = max(slabs, key=lambda s: s["elements"])
+    if s["elements"] < 0.5 * total:
+        return ""
+    thick = s["z1"] - s["z0"]
+    return (f"{s['elements'] / total:.0%} of the elements are in one {thick * 1e3:.4g} mm thick slab "
+            f"({s['layers']:,.0f} element layers) holding {', '.join(s['regions'])}: check the thickness given "
+            "for it (a bare number is read in mm)")
+
+
 def coarsening_advice(case: Any) -> str:
     """Which fields make the mesh smaller, with their current values."""
     mc = case.mesh
@@ -219,7 +234,9 @@ def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory |
     raise InputError([Problem(
         "mesh.size",
         f"the case is too large for this machine: {est.line()[len('estimate: '):]}, but only "
-        f"{format_bytes(mem.available)} is available ({mem.source}). To coarsen it: {coarsening_advice(case)}. "
+        f"{format_bytes(mem.available)} is available ({mem.source}). "
+        + (f"{where}. " if (where := heaviest_slab(est)) else "")
+        + f"To coarsen it: {coarsening_advice(case)}. "
         "To run it anyway: --force (command line) or force=True (api.run).")])
 
 

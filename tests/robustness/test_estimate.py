@@ -195,3 +195,25 @@ def test_check_prints_the_estimate_and_the_memory_verdict(tmp_path, monkeypatch,
     assert cli_main.main(["check", "lam.yaml", "--force"]) == 0
     assert "DOES NOT FIT (fcpkg run refuses it without --force)" in capsys.readouterr().out
     assert tree(tmp_path) == ["lam.yaml"]
+
+
+def test_refusal_names_the_slab_that_makes_the_model_large(monkeypatch):
+    """A core typed as a bare 11 (read as 11 mm, meant as um) holds most elements: the refusal says which slab,
+    its thickness and regions, and that a bare number is read in mm, not only the mesh fields."""
+    monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, "4 GB")
+    case = api.load_case(shipped("reference"), overrides=["package.carriers.bottom.layers.1.thickness=11"])
+    with pytest.raises(InputError) as exc:
+        api.run(case, write=False)
+    (p,) = exc.value.problems
+    assert p.field == "mesh.size"
+    assert "in one 11 mm thick slab" in p.message and "carrier1.core" in p.message, p.message
+    assert "a bare number is read in mm" in p.message
+
+
+def test_no_slab_is_blamed_when_the_elements_are_spread(monkeypatch):
+    """A mesh too fine everywhere (2 um layers) has no slab with half the elements: only the mesh fields."""
+    case = api.load_case(shipped("reference"), overrides=["mesh.max_layer_thickness=20 um"])
+    est = guard.estimate(case)
+    assert guard.heaviest_slab(est) == ""
+    total = sum(s["elements"] for s in est.details["slabs"])
+    assert total == pytest.approx(est.elements, abs=0.5)  # est.elements is the rounded sum
