@@ -158,7 +158,7 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
     max_dt = case.solver.max_time_increment if max_dt is None else max_dt
     # holds are stepped with growing increments only where something creeps or relaxes (docs/process.md)
     growth = case.solver.hold_growth if any(m != "elastic" for m in case.models.values()) else None
-    shifts = _prony_of(case) if case.solver.max_relaxation_change is not None else []
+    shifts = _prony_of(case) if case.solver.max_relaxation_change is not None else {}
     lead = None  # the last increment of the step before
     regions = case.region_names()
     T0 = initial_temperature(case)
@@ -192,8 +192,10 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
         else:
             rep = None
         extra = () if rep is None else tuple(rep)
-        if shifts:
-            extra += tuple(relaxation_knots(prof, shifts, case.solver.max_relaxation_change, max_dT, max_dt))
+        # only what exists in this step relaxes: a resin moulded later adds no increments before its birth
+        alive = _alive_prony(shifts, born_later, born_by)
+        if alive:
+            extra += tuple(relaxation_knots(prof, alive, case.solver.max_relaxation_change, max_dT, max_dt))
         inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=growth, lead_s=lead,
                                        extra_times=extra, field=path), float)
         lead = float(inc[-1] - inc[-2]) if len(inc) > 1 else lead
@@ -214,15 +216,23 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
     return out
 
 
-def _prony_of(case) -> list:
-    """The Prony series (PronyParams) of the case's materials that a region runs as ``viscoelastic``."""
+def _prony_of(case) -> dict:
+    """Region -> (material name, Prony series (PronyParams)) of the regions the case runs as ``viscoelastic``."""
     mats, out = case.materials_resolved, {}
     region_mat = case.region_materials()
     for region, model in region_models(case).items():
         m = mats.get(region_mat[region])
         if model == "viscoelastic" and m is not None and m.extra.get("prony") is not None:
-            out[region_mat[region]] = m.extra["prony"]
-    return [out[k] for k in sorted(out)]
+            out[region] = (region_mat[region], m.extra["prony"])
+    return out
+
+
+def _alive_prony(shifts: dict, born_later: set, born_by: dict) -> list:
+    """The Prony series of the viscoelastic regions that exist in a step (never born, or born by now), one per
+    material, in material-name order."""
+    by_material = {mat: prony for region, (mat, prony) in shifts.items()
+                   if region not in born_later or region in born_by}
+    return [by_material[k] for k in sorted(by_material)]
 
 
 RELAXATION_GRID_K = 0.05

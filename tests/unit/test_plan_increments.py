@@ -15,11 +15,12 @@ from fcpkg_fem.materials import get
 EMC = get("emc").extra["prony"]  # Tg 128 degC
 
 
-def _case(change, models=True):
+def _case(change, models=True, births=()):
     c = laminate_case([("si", "silicon", 200), ("mold", "emc", 300)], element="hex8i", mesh_size_mm=1.0,
                       min_elements_per_layer=1, size_mm=(4.0, 4.0))
     c["load"] = {"stress_free_temperature": "25 degC", "steps": [
-        {"kind": "ramp", "to": "205 degC", "rate": "1 K/s"}, {"kind": "ramp", "to": "25 degC", "rate": "1 K/s"}]}
+        {"kind": "ramp", "to": "205 degC", "rate": "1 K/s"},
+        {"kind": "ramp", "to": "25 degC", "rate": "1 K/s", "births": list(births)}]}
     if models:
         c["models"] = {"layer.mold": "viscoelastic"}
     c["solver"]["max_relaxation_change"] = change
@@ -57,6 +58,15 @@ def test_plan_adds_increments_only_for_viscoelastic_regions_and_when_enabled():
     n = {k: sum(len(s.increments) for s in plan(_case(*k))) for k in [(0.05, True), (None, True), (0.05, False)]}
     assert n[(None, True)] == n[(0.05, False)] == 36  # 2 x 180 K in 10 K increments
     assert n[(0.05, True)] > 50  # measured 66
+
+
+def test_a_resin_born_later_adds_no_increments_before_its_birth():
+    """The resin born at the start of the second ramp: the first ramp is stepped as if it were elastic (18
+    increments of 10 K), the second as when the resin exists from the start."""
+    born_later = [len(s.increments) for s in plan(_case(0.05, births=["layer.mold"]))]
+    always = [len(s.increments) for s in plan(_case(0.05))]
+    assert born_later[0] == 18 and always[0] > 18
+    assert born_later[1] == always[1] > 18
 
 
 @pytest.mark.parametrize("bad", [0, -0.1, 1.5, "x"])
