@@ -79,14 +79,16 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     pmesh = mesh_case(case, mesh_cache, progress)
     timing["mesh"] = time.perf_counter() - t0
     element = case.mesh.element
+    say(progress, f"mesh: {pmesh.mesh.nelements:,} elements; setting up the mechanical problem (element data, "
+                  "sparsity pattern)")
     t0 = time.perf_counter()
     problem = MechanicalProblem(pmesh, case.materials_resolved,
                                 case.stress_free_temperatures(pmesh.region_names, pmesh.region_material),
                                 element=element, linear=case.solver.linear, rtol=case.solver.rtol)
     timing["assemble"] += time.perf_counter() - t0
     m = pmesh.mesh
-    say(progress, f"mesh: {m.nelements} {element} elements, {m.nvertices} vertices, "
-                  f"{problem.ndofs} dofs ({pmesh.geometry.symmetry} model)")
+    say(progress, f"mesh: {m.nelements:,} {element} elements, {m.nvertices:,} vertices, "
+                  f"{problem.ndofs:,} dofs ({pmesh.geometry.symmetry} model)")
     if case.load.mode == "steps":
         rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume)
     else:

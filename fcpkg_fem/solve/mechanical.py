@@ -154,7 +154,7 @@ class MechanicalProblem:
 
     def solve(self, T_C: float, say=None) -> MechanicalState:
         """Solve at the uniform temperature ``T_C`` (degC). ``say``: optional callable given a progress sentence
-        between the assembly and the linear solve (each can take many seconds on a large mesh)."""
+        after the assembly and after the linear solve (each phase can take many seconds on a large mesh)."""
         timing = {}
         t0 = time.perf_counter()
         C_el, eth_el = self.element_fields(T_C)
@@ -177,6 +177,8 @@ class MechanicalProblem:
         if not np.all(np.isfinite(u)):
             raise SolverError(f"the solution at {T_C:g} degC is not finite")
         timing["solve"] = time.perf_counter() - t0
+        if say is not None:
+            say(f"solved in {timing['solve']:.1f} s; recovering element stresses")
         t0 = time.perf_counter()
         r = el.element_stress(self.chunks, u, C_el, eth_el)
         timing["stress"] = time.perf_counter() - t0
