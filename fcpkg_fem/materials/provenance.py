@@ -17,7 +17,8 @@ from fcpkg_fem.materials.model import Material
 __all__ = ["PROPERTIES", "assumed_sources", "is_assumed", "source_of"]
 
 #: the keys of ``Material.sources`` a library material fills, in the order they are listed
-PROPERTIES = ("E", "nu", "cte", "Tg", "solidus", "k", "rho", "cp", "anand", "j2", "prony", "cure_shrinkage")
+PROPERTIES = ("E", "nu", "cte", "Tg", "solidus", "k", "rho", "cp", "anand", "j2", "prony", "cure_shrinkage",
+              "moisture")
 
 _MARKERS = ("assumed", "no source given")
 

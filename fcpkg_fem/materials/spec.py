@@ -24,7 +24,9 @@ from fcpkg_fem.materials import library
 from fcpkg_fem.materials.model import (
     CTE, CureShrinkage, Isotropic, Material, Orthotropic, Table, _ORTHO_KEYS,
 )
+from fcpkg_fem.materials.moisture import moisture_of
 from fcpkg_fem.materials.spec_fields import _Collector, _parse_table, _text, _unknown_keys
+from fcpkg_fem.materials.spec_moisture import parse_moisture
 from fcpkg_fem.materials.spec_models import (MODEL_FILE_KEYS, SOLDER_FAMILY_NAMES, _parse_anand, _parse_darveaux,
                                              _parse_j2, _parse_prony)
 from fcpkg_fem.units import parse_quantity
@@ -50,7 +52,7 @@ ENTRY_KEYS = (
     "E", "nu", "orthotropic",
     "cte", "cte_xy", "cte_z", "cte_kind", "cte_reference_temperature",
     "conductivity", "conductivity_xy", "conductivity_z", "density", "specific_heat", "Tg", "cure_shrinkage",
-    "solidus", "anand", "j2", "prony", "solder_family", "darveaux",
+    "solidus", "anand", "j2", "prony", "solder_family", "darveaux", "moisture",
 )
 """Every key a ``materials.<name>`` entry accepts."""
 
@@ -343,6 +345,17 @@ def _entry_extra(e: _Entry, base_dir: Path | None) -> dict[str, Any]:
             if prm is not None:
                 extra[key] = prm
                 e.sources[key] = prm.source
+    if "moisture" in raw:  # over the base's record (its own, or the library's for its name)
+        prm = parse_moisture(raw["moisture"], moisture_of(e.base) if e.base is not None else None,
+                             f"{field}.moisture", src, out)
+        if prm is not None:
+            extra["moisture"] = prm
+            e.sources["moisture"] = prm.source
+    elif e.base is not None and not field.endswith("." + e.base.name) and "moisture" not in base_extra \
+            and moisture_of(e.base) is not None:
+        # a renamed copy (base: emc) keeps the library record of its base; an in-place override finds it by name
+        extra["moisture"] = moisture_of(e.base)
+        e.sources["moisture"] = extra["moisture"].source
     return extra
 
 
