@@ -23,6 +23,7 @@ __all__ = [
     "warpage_curve_figure",
     "pass_curve_figures",
     "warpage_map_figure",
+    "temperature_profile_figure",
     "map_selection",
     "figure_png",
     "plot_pngs",
@@ -273,6 +274,63 @@ def pass_curve_figures(result: RunResult) -> list[tuple[str, Any]]:
             fig.get_layout_engine().set(rect=(0, 0.1, 1, 0.9))
             word = "pass" if kind == "reflow" else "cycle"
             out.append((f"warpage_{_safe(step)}_{word}{c + 1}.png", fig))
+    return out
+
+
+def temperature_profile_figure(time_s: Any, temperature_C: Any, steps: Any = (), title: str = ""):
+    """The load's temperature (degC) against time, one line through the given points; None with fewer than two.
+
+    Args:
+        time_s, temperature_C: (n,) times in s (non-decreasing) and temperatures in degC of the profile's points.
+        steps: (name, t_start_s, t_end_s) of each process step, shaded alternately and named along the top
+            (names left out when there are more than 24 steps, where they would overlap).
+        title: the figure's title.
+
+    The time axis is in s, min or h, whichever keeps its numbers short (the unit is in the axis label).
+    """
+    from matplotlib.figure import Figure
+
+    t = np.asarray(time_s, dtype=float).reshape(-1)
+    T = np.asarray(temperature_C, dtype=float).reshape(-1)
+    if t.size < 2 or t.size != T.size:
+        return None
+    span = float(t[-1] - t[0])
+    unit, div = ("h", 3600.0) if span > 5 * 3600 else ("min", 60.0) if span > 1200 else ("s", 1.0)
+    fig = Figure(figsize=(8.0, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    steps = list(steps)
+    rows = _label_rows([(str(n), (t0 - t[0]) / span, (t1 - t[0]) / span) for n, t0, t1 in steps]) \
+        if 0 < len(steps) <= 24 and span > 0 else []
+    for k, (name, t0, t1) in enumerate(steps):
+        if k % 2:
+            ax.axvspan(t0 / div, t1 / div, color="0.92", lw=0)
+        if rows:
+            ax.annotate(str(name), ((t0 + t1) / 2 / div, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(0, 3 + 10 * rows[k]), textcoords="offset points", fontsize=7, ha="center",
+                        va="bottom", color="0.25")
+    ax.plot(t / div, T, color="tab:red", lw=1.3)
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_ylabel("temperature (\u00b0C)")
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10, loc="left", pad=8 + 10 * (max(rows) + 1 if rows else 0))
+    return fig
+
+
+def _label_rows(spans: list[tuple[str, float, float]], char: float = 0.0085) -> list[int]:
+    """A row (0 = nearest the axes) for the name of each step so that no two names on one row overlap: ``spans``
+    are (name, start, end) as fractions of the time axis, a character is taken as ``char`` of the axis width."""
+    ends: list[float] = []  # right end of the last name placed on each row
+    out = []
+    for name, a, b in spans:
+        half = 0.5 * char * (len(name) + 1)
+        left, right = 0.5 * (a + b) - half, 0.5 * (a + b) + half
+        row = next((r for r, end in enumerate(ends) if end <= left), len(ends))
+        if row == len(ends):
+            ends.append(right)
+        else:
+            ends[row] = right
+        out.append(row)
     return out
 
 

@@ -1,71 +1,61 @@
-"""``report.html``: one self-contained page (inline CSS, PNGs embedded as base64) a person reads in a browser.
+"""``report.html``: one self-contained page (inline CSS, PNGs embedded as base64) a person reads in a browser and
+can hand to a colleague.
 
-Content: case, mesh, timing and solver facts; for a process history its steps (increments, Newton iterations,
-births, melting) and the fatigue life of the critical joints (dW per cycle, the estimates with their constants'
-sources and assumptions); an overview table (one row per output time); a detail table per output time (warpage
-of each face with its shape, peak adhesive/encapsulant stresses, interface peel/shear, critical bump/via); the
-plots; the conventions; the list of files of the run.
+Content, in order: the run (fcpkg-fem version, date in UTC, machine and library versions); the inputs (geometry and
+stack-up, each region's material, model and stress-free temperature, the materials with the values used and their
+sources, assumed values marked, the load with its temperature-time profile drawn, the mesh controls;
+:mod:`fcpkg_fem.io.report_inputs`); the mesh, solver and timing; for a process history its steps (increments,
+Newton iterations, births, melting) and the fatigue life of the critical joints; an overview table (one row per
+output time); a detail table per output time; the plots; the conventions; the list of files of the run.
+Numbers are formatted for people (:mod:`fcpkg_fem.io.report_format`): integers with thousands separators, units
+in the column headers.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import re
+import datetime as _dt
 from pathlib import Path
 from typing import Any
 
 from fcpkg_fem.io.atomic import atomic_write_text
-from fcpkg_fem.io.plots import plot_pngs
+from fcpkg_fem.io.plots import figure_png, plot_pngs, temperature_profile_figure
 from fcpkg_fem.io.registry import output_index, register_writer
+from fcpkg_fem.io.report_facts import mesh_html, run_facts_html, solver_html
+from fcpkg_fem.io.report_format import e as _e
+from fcpkg_fem.io.report_format import kv as _kv
+from fcpkg_fem.io.report_format import num as _num
+from fcpkg_fem.io.report_format import section as _section
+from fcpkg_fem.io.report_format import sig
+from fcpkg_fem.io.report_format import table as _table
+from fcpkg_fem.io.report_inputs import Inputs, inputs_html, load_inputs, load_tables_html, profile_points
 from fcpkg_fem.post.result import RunResult
 
 __all__ = ["report_html", "write_report"]
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:72em;
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:76em;
      padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
 h3{margin-bottom:.3em}
 table{border-collapse:collapse;margin:.5em 0 1em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f2f2f2} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.mat td:nth-child(2){max-width:30em} .src{font-size:.85em;color:#333}
+.assumed{background:#fff3c4;border:1px solid #e0c060;border-radius:3px;padding:0 .3em;font-size:.85em;
+         font-weight:600;color:#6b5200}
 .muted{color:#666;font-size:.9em} figure{margin:1em 0} figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#444} pre{white-space:pre-wrap;background:#f8f8f8;padding:.6em;border:1px solid #eee}
+nav ul{columns:2;font-size:.9em}
+@media print{figure,table{page-break-inside:avoid} nav{display:none}}
 """
-
-
-def _e(v: Any) -> str:
-    return html.escape(str(v), quote=True)
-
-
-def _num(v: Any, fmt: str = ".4g") -> str:
-    if v is None:
-        return "\u2014"
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, (int, float)):
-        return format(v, fmt)
-    return _e(v)
 
 
 def _at(xyz: Any) -> str:
     if not isinstance(xyz, (list, tuple)) or not xyz:
         return ""
     return "(" + ", ".join(format(float(c), ".3g") for c in xyz) + ") mm"
-
-
-def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    """HTML table; cells are already-escaped HTML; columns from ``numeric_from`` on are right-aligned."""
-    out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"]
-    for r in rows:
-        out.append("<tr>" + "".join(f'<td class="n">{c}</td>' if j >= numeric_from else f"<td>{c}</td>"
-                                    for j, c in enumerate(r)) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
-
-
-def _kv(d: dict[str, Any]) -> str:
-    return _table(["", ""], [[_e(k), _num(v) if not isinstance(v, (dict, list)) else _e(v)] for k, v in d.items()])
 
 
 def _face_keys(outputs: list[dict[str, Any]]) -> list[str]:
@@ -201,70 +191,121 @@ def _plots(result: RunResult, out_dir: Path) -> dict[str, bytes]:
     return plot_pngs(result)
 
 
-def report_html(result: RunResult, out_dir: Path | None = None) -> str:
-    """The complete report page as a string."""
-    s = result.summary
+def _figure(name: str, data: bytes, caption: str) -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{b64}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def _load_html(result: RunResult, inputs: Inputs | None) -> str:
+    """The load's tables and, when it has a time axis, its temperature-time profile drawn."""
+    d = inputs.resolved if inputs is not None else None
+    parts = [load_tables_html(d, result.summary)]
+    t, T = profile_points(d, result.history)
+    steps = [(st.get("name"), st.get("t_start_s"), st.get("t_end_s"))
+             for st in (result.summary.get("process") or {}).get("steps") or []
+             if st.get("t_start_s") is not None and st.get("t_end_s") is not None]
+    fig = temperature_profile_figure(t, T, steps, title="Temperature profile of the load")
+    if fig is not None:
+        what = ("every increment the process history ran, steps shaded alternately" if steps
+                else "the case's T(t) table")
+        parts.append(_figure("temperature_profile", figure_png(fig),
+                             f"Uniform (oven) temperature against time: {what}."))
+    return "\n".join(parts)
+
+
+def _case_facts(s: dict[str, Any]) -> str:
     case = s.get("case") or {}
-    name = case.get("name", "(unnamed case)")
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>fcpkg-fem report \u2014 {_e(name)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(name)}</h1>",
-             f'<p class="muted">fcpkg-fem {_e(s.get("fcpkg_fem_version", "?"))} \u00b7 '
-             f'{_e(s.get("schema", "?"))} v{_e(s.get("schema_version", "?"))}</p>']
+    return _kv({"case": case.get("name"), "structure": case.get("structure"), "case file": case.get("source"),
+                "case hash (same hash = same inputs)": case.get("hash")})
 
-    facts = {"structure": case.get("structure"), "case hash": case.get("hash"), "source": case.get("source")}
-    parts += ["<h2>Case</h2>", _kv(facts)]
-    mesh = s.get("mesh") or {}
-    if mesh:
-        flat = {k: v for k, v in mesh.items() if k != "regions"}
-        parts += ["<h2>Mesh</h2>", _kv(flat)]
-        if isinstance(mesh.get("regions"), dict):
-            parts.append(_table(["region", "elements"], [[_e(r), _num(n)] for r, n in mesh["regions"].items()]))
-    if s.get("timing_s") or s.get("peak_memory_MB") is not None or s.get("solver"):
-        parts.append("<h2>Run</h2>")
-        timing = dict(s.get("timing_s") or {})
+
+def _run_sections(s: dict[str, Any]) -> list[str]:
+    """Mesh, solver, time and memory."""
+    parts = []
+    if s.get("mesh"):
+        parts.append(_section("mesh", "Mesh", mesh_html(s["mesh"])))
+    if s.get("solver") or (s.get("process") or {}).get("newton"):
+        parts.append(_section("solver", "Solver", solver_html(s)))
+    timing = dict(s.get("timing_s") or {})
+    if timing or s.get("peak_memory_MB") is not None:
+        rows = [[_e(k), sig(float(v), 3)] for k, v in timing.items()]
         if s.get("peak_memory_MB") is not None:
-            timing["peak memory (MB)"] = s["peak_memory_MB"]
-        if timing:
-            parts.append(_table(["phase", "time (s)"], [[_e(k), _num(v)] for k, v in timing.items()]))
-        if s.get("solver"):
-            parts.append(_kv({f"solver {k}": v for k, v in s["solver"].items()}))
+            rows.append(["peak memory (MB)", sig(float(s["peak_memory_MB"]), 3)])
+        parts.append(_section("time", "Time and memory", _table(["phase", "time (s)"], rows)))
+    return parts
 
+
+def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
+    """Process history, fatigue life, results per output time and the plots."""
+    s = result.summary
+    parts = []
     if s.get("process"):
-        parts += ["<h2>Process history</h2>", _process(s["process"])]
+        parts.append(_section("process", "Process history", _process(s["process"])))
     if (s.get("life") or {}).get("steps"):
-        parts += ["<h2>Fatigue life of the critical joints</h2>", _life(s["life"])]
-
+        parts.append(_section("life", "Fatigue life of the critical joints", _life(s["life"])))
     outs = result.outputs
     if outs:
-        parts += ["<h2>Results at each output time</h2>", _overview(result)]
-        parts += [_output_detail(result, i, o) for i, o in enumerate(outs)]
-
+        parts.append(_section("results", "Results at each output time", _overview(result),
+                             *[_output_detail(result, i, o) for i, o in enumerate(outs)]))
     pngs = _plots(result, Path(out_dir) if out_dir is not None else Path("."))
     if pngs:
-        parts.append("<h2>Plots</h2>")
-        for fname, data in pngs.items():
-            b64 = base64.b64encode(data).decode("ascii")
-            parts.append(f'<figure><img alt="{_e(fname)}" src="data:image/png;base64,{b64}">'
-                         f"<figcaption>{_e(fname)}</figcaption></figure>")
+        parts.append(_section("plots", "Plots", *[_figure(fname, data, fname) for fname, data in pngs.items()]))
+    return parts
 
+
+def _closing_sections(s: dict[str, Any]) -> list[str]:
+    """Conventions, units and the files of the run."""
+    parts = []
     conv = s.get("conventions") or {}
     units = s.get("units") or {}
     if conv or units:
-        parts.append("<h2>Conventions and units</h2>")
-        for k, v in conv.items():
-            parts.append(f"<h3>{_e(k)}</h3><pre>{_e(v)}</pre>")
-        if units:
-            parts.append(_kv(units))
-
+        parts.append(_section("conventions", "Conventions and units",
+                             *[f"<h3>{_e(k)}</h3><pre>{_e(v)}</pre>" for k, v in conv.items()],
+                             _kv(units) if units else ""))
     files = {k: list(v) for k, v in (s.get("files") or {}).items()}
     files.setdefault("report", ["report.html"])
-    parts.append("<h2>Files</h2><ul>")
-    for writer, paths in files.items():
-        links = ", ".join(f'<a href="{_e(p)}">{_e(p)}</a>' for p in paths)
-        parts.append(f"<li><b>{_e(writer)}</b>: {links}</li>")
-    parts += ["</ul>", '<p class="muted">File formats and the summary schema: docs/outputs.md.</p>', "</body></html>", ""]
-    return "\n".join(parts)
+    items = [f"<li><b>{_e(w)}</b>: " + ", ".join(f'<a href="{_e(p)}">{_e(p)}</a>' for p in paths) + "</li>"
+             for w, paths in files.items()]
+    parts.append(_section("files", "Files", "<ul>", *items, "</ul>",
+                         '<p class="muted">File formats and the summary schema: docs/outputs.md.</p>'))
+    return parts
+
+
+def _contents(body: list[str]) -> str:
+    """Links to every section of ``body``."""
+    links = [f'<li><a href="#{ident}">{title}</a></li>'
+             for ident, title in re.findall(r'<section id="([^"]+)"><h2>(.*?)</h2>', "\n".join(body))]
+    return "<nav><b>Contents</b><ul>" + "".join(links) + "</ul></nav>"
+
+
+def report_html(result: RunResult, out_dir: Path | None = None, case: Any = None,
+                now: _dt.datetime | None = None) -> str:
+    """The complete report page as a string.
+
+    Args:
+        result: the run's result (its summary is the source of every result number).
+        out_dir: the run folder: its ``case.resolved.json`` gives the inputs, its PNGs the plots.
+        case: the validated case that ran, instead of the folder's ``case.resolved.json`` (API use).
+        now: the time to print as the report's date (default the current UTC time).
+    """
+    s = result.summary
+    name = (s.get("case") or {}).get("name", "(unnamed case)")
+    inputs = load_inputs(s, Path(out_dir) if out_dir is not None else None, case)
+    body = [_section("run", "Run", _case_facts(s), run_facts_html(s, now))]
+    if isinstance(inputs, Inputs):
+        body += [inputs_html(inputs, s, _load_html(result, inputs))]
+    else:
+        body += [_section("inputs", "Inputs", f'<p class="muted">The case\'s inputs are not shown: {_e(inputs)}.</p>'),
+                 _section("load", "Load", _load_html(result, None))]
+    body += _run_sections(s) + _result_sections(result, out_dir) + _closing_sections(s)
+    head = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>fcpkg-fem report \u2014 {_e(name)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{_e(name)}</h1>",
+            f'<p class="muted">fcpkg-fem {_e(s.get("fcpkg_fem_version", "?"))} \u00b7 '
+            f'{_e(s.get("schema", "?"))} v{_e(s.get("schema_version", "?"))}</p>']
+    return "\n".join(head + [_contents(body)] + body + ["</body></html>", ""])
 
 
 @register_writer("report", order=40)

@@ -227,7 +227,7 @@ def test_report_shows_process_steps_and_life_with_sources():
         "not_estimated": {"syed": "no constants fitted for this solder could be read"}}}}}
     text = report_html(result)
     assert "<h2>Process history</h2>" in text and "<h2>Fatigue life of the critical joints</h2>" in text
-    assert "reflow" in text and "159" in text and "top_balls melted" in text and "1201" in text
+    assert "reflow" in text and "159" in text and "top_balls melted" in text and "1,201" in text
     assert "0.0665 / 0.0622" in text and "-6.5" in text and "1414" in text and "7.219e+04" in text
     assert "Darveaux ECTC 2000" in text and "SnPb constants; 25.4 um layer" in text and "sqrt(3) x d_eq" in text
     # a model left out says so in its cell and why in the notes, never a blank
