@@ -18,11 +18,12 @@ import numpy as np
 
 from fcpkg_fem.case import layout
 from fcpkg_fem.case import names as rn
-from fcpkg_fem.case.fields import mm
+from fcpkg_fem.case.fields import mm, set_default
 from fcpkg_fem.case.plan import plan
-from fcpkg_fem.case.schema import Case
+from fcpkg_fem.case.schema import Case, region_models
 from fcpkg_fem.case.schema_package import Chip, Interconnect, Package
 from fcpkg_fem.errors import InputError, Problem, closest
+from fcpkg_fem.materials.homogenise import derived_name, homogenise_layer
 
 __all__ = ["MAX_ARRAY_ITEMS", "cross_checks"]
 
@@ -50,6 +51,9 @@ def cross_checks(case: Case) -> list[Problem]:
         out += _check_symmetry(case.package, case.mesh.symmetry)
     if regions:
         out += _check_models(case, regions)
+    out = _name_layout_files(case, out)  # issue 17 item 6: file and ball_map arrays, copper layers
+    if not _has_duplicate_names(case):
+        out += _homogenise_copper_layers(case)
     if case.load.steps is not None and not out:
         try:
             plan(case)
@@ -527,3 +531,120 @@ def _check_symmetry(p: Package, symmetry: str) -> list[Problem]:
                                    + ("" if symmetry == "half" or axis == 0 else " (or half, if symmetric about x = 0)")))
                 break
     return out
+
+
+# --- layouts from files and carrier layers with copper (issue 17 item 6) ------------------------------------------
+
+
+def _array_specs(p: Package) -> list[tuple[str, Any]]:
+    """(dotted path, spec) of every array of a package."""
+    out = [(f"package.carriers.{side}.chips.{k}.bumps", chip.bumps)
+           for side in ("bottom", "top") for k, chip in enumerate(getattr(p.carriers, side).chips)]
+    if p.interconnect.kind != "none":
+        out.append(("package.interconnect", p.interconnect))
+    out += [(f"package.{key}", getattr(p, key)) for key in ("top_balls", "bottom_balls") if getattr(p, key) is not None]
+    return out
+
+
+def _name_layout_files(case: Case, problems: list[Problem]) -> list[Problem]:
+    """The checks above blame a misplaced item of an array on the field a user edits for a generated pattern
+    (``edge_offset``, ``rows``, ``pitch``); for an array read from a file or a ball map the item's place is in that
+    data: name ``file`` (or ``map``) instead, and say so."""
+    if case.package is None:
+        return problems
+    sources = {}
+    for base, spec in _array_specs(case.package):
+        if spec.pattern in ("file", "ball_map"):
+            key = "map" if spec.map is not None else "file"
+            where = "the ball map" if key == "map" else f"'{spec.file}'"
+            sources[base] = (f"{base}.{key}", where)
+    if not sources:
+        return problems
+    out = []
+    for prob in problems:
+        base, _, rest = prob.field.rpartition(".")
+        if base.endswith(".positions"):  # an explicit item's index
+            base, rest = base.rpartition(".")[0], "positions"
+        if base in sources and rest in ("edge_offset", "rows", "pitch", "positions"):
+            field, where = sources[base]
+            prob = Problem(field, f"{prob.message} (the positions are read from {where}: correct them there)")
+        out.append(prob)
+    return out
+
+
+def _copper_layers(case: Case) -> list[tuple[str, str, Any]]:
+    """(dotted path, region, layer) of every layer with a copper fraction."""
+    if case.laminate is not None:
+        groups = [("laminate.layers", lambda n: rn.laminate_layer(n), case.laminate.layers)]
+    else:
+        p = case.package
+        assert p is not None
+        groups = [(f"package.carriers.{side}.layers", lambda n, num=num: rn.carrier_layer(num, n),
+                   getattr(p.carriers, side).layers) for num, side in ((1, "bottom"), (2, "top"))]
+    return [(f"{base}.{k}", region(layer.name), layer) for base, region, layers in groups
+            for k, layer in enumerate(layers) if layer.copper_fraction is not None]
+
+
+def _homogenise_copper_layers(case: Case) -> list[Problem]:
+    """Give every layer with a ``copper_fraction`` its homogenised material (:mod:`fcpkg_fem.materials.homogenise`):
+    the material is made, added to ``case.materials_resolved`` and named by the layer's ``material`` (the input's
+    name moves to ``matrix_material``), so regions, the mesh, the report and the stress-free temperatures all see it.
+
+    Refused first: an unknown ``copper_material``; a derived name taken by another material; a constituent the
+    homogenisation cannot use (a secant CTE); a ``models`` entry giving a layer an inelastic model (a homogenised layer
+    is elastic); and a ``load.stress_free_by_material`` entry naming the matrix of a layer that no other key reaches
+    (it would silently stop applying to that layer once its material is the homogenised one)."""
+    layers = [(base, region, layer) for base, region, layer in _copper_layers(case) if layer.matrix_material is None]
+    if not layers:
+        return []
+    mats = case.materials_resolved
+    out: list[Problem] = []
+    made: dict[str, Any] = {}
+    pending = []
+    models = region_models(case)
+    for base, region, layer in layers:
+        copper = mats.get(layer.copper_material)
+        if copper is None:
+            hint = closest(layer.copper_material, sorted(mats))
+            out.append(Problem(f"{base}.copper_material",
+                               f"material '{layer.copper_material}' is not in the library or the case's materials "
+                               "section" + (f"; did you mean '{hint}'?" if hint else "")))
+            continue
+        matrix = mats.get(layer.material)
+        if matrix is None:
+            continue  # reported by the material-name check
+        name = derived_name(layer.material, layer.copper_fraction, layer.traces, layer.copper_material)
+        if name in mats:
+            out.append(Problem(f"{base}.copper_fraction",
+                               f"the homogenised layer's material would be named '{name}', which the case's "
+                               "materials section already uses; rename that material"))
+            continue
+        if models.get(region, "elastic") != "elastic":
+            key = next(k for k in (region, rn.kind(region), layer.material) if k in case.models)
+            out.append(Problem(f"models.{key}",
+                               f"gives layer {region} the model '{models[region]}', but a layer with a "
+                               "copper_fraction is one homogenised elastic material (the constituents' model "
+                               f"parameters do not carry over); name the other regions, or set {region}: elastic"))
+            continue
+        sf = case.load
+        if layer.material in sf.stress_free_by_material and region not in sf.stress_free_by_region:
+            out.append(Problem(f"load.stress_free_by_material.{layer.material}",
+                               f"would not reach layer {region}: with copper_fraction its material is the "
+                               f"homogenised '{name}'; give the layer's stress-free temperature by region "
+                               f"(load.stress_free_by_region: {{{region}: ...}})"))
+            continue
+        if name not in made:
+            try:
+                made[name] = homogenise_layer(matrix, copper, layer.copper_fraction, layer.traces, name=name,
+                                              field=f"{base}.copper_fraction")
+            except InputError as err:
+                out += err.problems
+                continue
+        pending.append((layer, name))
+    if out:
+        return out
+    mats.update(made)
+    for layer, name in pending:
+        set_default(layer, "matrix_material", layer.material)
+        set_default(layer, "material", name)
+    return []

@@ -20,6 +20,10 @@ is the die or the carrier rectangle):
     Order: row by row (ascending y), ascending x within a row.
 ``explicit``
     the given ``positions`` relative to the region centre, in the order given.
+``file``, ``ball_map``
+    positions read from the engineer's design data when the case is validated (a CSV of x, y, or a JEDEC-style
+    ball map centred on the region: :mod:`fcpkg_fem.case.layout_files`), then placed exactly as ``explicit``
+    ones, in the file's row order (ball map: row A first, then by column). :func:`array_labels` gives their ids.
 
 Worked example (tests/unit/test_layout.py): an 8 x 8 mm die, 2 peripheral rows, pitch 200 um, edge offset
 150 um. Ring 0 lines at +-3.85 mm; the grid along them is 39 points, -3.8 ... 3.8 mm; the side lines keep
@@ -45,6 +49,7 @@ __all__ = [
     "explicit",
     "array_centres",
     "array_rings",
+    "array_labels",
     "bump_centres",
     "interconnect_size",
     "via_centres",
@@ -164,16 +169,22 @@ def array_centres(spec: Any, size: Sequence[float], center: Sequence[float] = (0
 
     Args:
         spec: object with ``pattern`` and the fields it needs: ``pitch``, ``rows``, ``edge_offset``,
-            ``positions`` (SI).
+            ``positions`` (SI; for ``file`` and ``ball_map`` filled from the data at validation).
         size, center: the region (die or carrier) the array belongs to, m.
     """
     if spec.pattern == "peripheral":
         return peripheral(size, spec.edge_offset, spec.pitch, spec.rows, center)
     if spec.pattern == "full_array":
         return full_array(size, spec.edge_offset, spec.pitch, center)
-    if spec.pattern == "explicit":
+    if spec.pattern in ("explicit", "file", "ball_map"):
         return explicit(spec.positions, center)
     raise ValueError(f"unknown array pattern {spec.pattern!r}")
+
+
+def array_labels(spec: Any) -> tuple[str, ...] | None:
+    """The labels of the centres of :func:`array_centres`, in the same order: a layout file's ``id`` column or a
+    ball map's cell names (``A1``, ``B12``); None for other patterns and files without ids."""
+    return getattr(spec, "labels", None)
 
 
 def array_rings(spec: Any, size: Sequence[float]) -> np.ndarray:

@@ -26,6 +26,7 @@ from typing import Any, Sequence
 from pydantic import ValidationError
 
 from fcpkg_fem.case.checks import cross_checks
+from fcpkg_fem.case.layout_files import anchor_layout_files
 from fcpkg_fem.case.messages import join, translate
 from fcpkg_fem.case.overrides import apply_overrides
 from fcpkg_fem.case.paths import outside
@@ -65,7 +66,9 @@ def load_case(source: str | os.PathLike | dict, overrides: Sequence[str] = (),
         raw = apply_overrides(raw, overrides)
     problems: list[Problem] = []
     if base_dir is not None:  # after the overrides: a file named by --set is confined like one in the file
-        problems += _anchor_material_files(raw, base_dir, [base_dir, *map(Path, data_dirs)])
+        allowed = [base_dir, *map(Path, data_dirs)]
+        problems += _anchor_material_files(raw, base_dir, allowed)
+        problems += anchor_layout_files(raw, base_dir, allowed)
         if problems:
             raise InputError(problems)
     case: Case | None = None
