@@ -56,12 +56,16 @@ class _Run:
     T_nodes: np.ndarray | None = None
 
 
-def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, resume: bool = False) -> Record:
+def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, resume: bool = False,
+              observers=()) -> Record:
     """Run ``case.load.steps`` on ``problem``; returns the :class:`Record`.
 
     Args:
         ckpt_dir: run folder for checkpoints (None: none written).
         resume: continue from the checkpoint in ``ckpt_dir`` when there is one.
+        observers: callables ``obs(event, hs, **info)`` added to the HistorySolver's observers; besides its
+            "start" and "commit" they are told "step" (step=, after the step's births) and "increment" (step=,
+            t=, after each planned increment): e.g. :class:`fcpkg_fem.solve.submodel.BoxRecorder`.
     """
     timing = timing if timing is not None else {}
     say = progress or (lambda msg: None)
@@ -71,6 +75,7 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     born_at_start = {r: sf[r] for r in pmesh.region_names if r not in born_later}
     hs = HistorySolver(problem, make_models(case, pmesh), born_at_start,
                        NewtonSettings(**case.solver.newton.model_dump()))
+    hs.observers.extend(observers)
     thermal = None
     if case.thermal.mode == "transient":
         thermal = ThermalProblem(pmesh, case.materials_resolved, dict(case.thermal.h), theta=case.thermal.theta)
@@ -131,6 +136,7 @@ def _run_step(run: _Run, step) -> None:
     if step.births:
         born = hs.birth(step.births)
         say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")
+    hs.notify("step", step=step)
     chem0, chem_full = hs.eps_chem.copy(), None
     if step.cures:  # cure shrinkage grows linearly through the step: all of it by the step's end
         chem_full = np.zeros(hs.nel)
@@ -158,6 +164,7 @@ def _run_step(run: _Run, step) -> None:
                cycle=step.cycle(t))
         if tracker is not None:
             tracker.add(float(t), hs)
+        hs.notify("increment", step=step, t=float(t))
         run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
         t_prev, T_prev_oven = t, T_oven
         last = _progress(say, step, k, n, T_oven, rec.newton[-1]["newton_iterations"], t_step, last)

@@ -167,6 +167,9 @@ class HistorySolver(ElementBirth):
         self._dirichlet = np.zeros(problem.ndofs, dtype=bool)
         self._dirichlet[problem.D] = True
         self._ext = None  # cached extension operator into the unborn part (see extend_unborn)
+        # callables obs(event, solver, **info), told "start" when an advance() piece starts (after its melting and
+        # solidification) and "commit" (dt=) when a (sub)increment is committed: a submodel's boundary recorder
+        self.observers: list = []
         self._topology()
 
     @property
@@ -346,12 +349,13 @@ class HistorySolver(ElementBirth):
         return da
 
     # ------------------------------------------------------------------ increments
-    def advance(self, T_end, dt: float, label: str = "", chem_end=None) -> IncrementStats:
+    def advance(self, T_end, dt: float, label: str = "", chem_end=None, u_end=None) -> IncrementStats:
         """Advance the committed state by ``dt`` seconds to element temperatures ``T_end`` (scalar or (n_el,)).
 
         ``chem_end``: chemical (cure shrinkage) normal strain of each element at the end, (n_el,) (default:
-        unchanged). Temperature and chemical strain vary linearly in time within the increment. Cuts the
-        increment in halves on failure.
+        unchanged). ``u_end``: displacement (m) of the prescribed dofs ``problem.D`` at the end, (len(D),)
+        (default: unchanged; a submodel's cut faces). Temperature, chemical strain and prescribed displacement
+        vary linearly in time within the increment. Cuts the increment in halves on failure.
 
         Raises:
             SolverError: the increment failed after ``max_cutbacks`` halvings (the committed state is the last
@@ -361,19 +365,27 @@ class HistorySolver(ElementBirth):
         c1 = self.eps_chem.copy() if chem_end is None else np.broadcast_to(np.asarray(chem_end, float),
                                                                              (self.nel,)).copy()
         T0, c0 = self.T.copy(), self.eps_chem.copy()
+        d0 = None if u_end is None else self.u[self.p.D].copy()
         f = self._solidus_crossing(T0, T_end) if dt > 0 else None
         if f is not None:  # end the first part exactly at the solidus, then go on in the other phase
-            first = self.advance(T0 + f * (T_end - T0), f * dt, label, c0 + f * (c1 - c0))
-            second = self.advance(T_end, (1.0 - f) * dt, label, c1)
+            first = self.advance(T0 + f * (T_end - T0), f * dt, label, c0 + f * (c1 - c0),
+                                 None if d0 is None else d0 + f * (u_end - d0))
+            second = self.advance(T_end, (1.0 - f) * dt, label, c1, u_end)
             return IncrementStats(second.t_end, first.iterations + second.iterations,
                                   max(first.cutbacks, second.cutbacks), first.residuals + second.residuals,
                                   first.linear_iterations + second.linear_iterations, second.method or first.method)
         self._phase_change(T0, T_end)
-        return self._advance(T0, T_end, c0, c1, float(dt), label, 0)
+        self.notify("start")
+        return self._advance(T0, T_end, c0, c1, float(dt), label, 0, d0, u_end)
 
-    def _advance(self, T0, T1, c0, c1, dt, label, depth) -> IncrementStats:
+    def notify(self, event: str, **info) -> None:
+        """Tell every observer ``event`` (with keyword ``info``)."""
+        for obs in self.observers:
+            obs(event, self, **info)
+
+    def _advance(self, T0, T1, c0, c1, dt, label, depth, d0=None, d1=None) -> IncrementStats:
         try:
-            st = self._newton(T0, T1, c1, dt)
+            st = self._newton(T0, T1, c1, dt, d1)
             st.cutbacks = depth
             self.stats.append(st)
             return st
@@ -385,10 +397,11 @@ class HistorySolver(ElementBirth):
                     "The last converged state is kept."
                 ) from None
             Tm, cm = 0.5 * (T0 + T1), 0.5 * (c0 + c1)
-            self._advance(T0, Tm, c0, cm, 0.5 * dt, label, depth + 1)
-            return self._advance(Tm, T1, cm, c1, 0.5 * dt, label, depth + 1)
+            dm = None if d1 is None else 0.5 * (d0 + d1)
+            self._advance(T0, Tm, c0, cm, 0.5 * dt, label, depth + 1, d0, dm)
+            return self._advance(Tm, T1, cm, c1, 0.5 * dt, label, depth + 1, dm, d1)
 
-    def _newton(self, T0, T1, c1, dt) -> IncrementStats:
+    def _newton(self, T0, T1, c1, dt, d1=None) -> IncrementStats:
         ns = self.newton
         self._fixed = None  # the fixed tangents belong to this increment's temperatures and time step
         I = self.free
@@ -401,6 +414,8 @@ class HistorySolver(ElementBirth):
         pred = self._predictor(dT)
         if pred is not None:
             starts.insert(0, (u_start + pred[0], None if a_start is None else a_start + pred[1]))
+        if d1 is not None:  # prescribed dofs at their end values from the start (Newton corrects the free ones)
+            starts = [(_prescribed(u0, self.p.D, d1), a0) for u0, a0 in starts]
         for k, (u, alpha) in enumerate(starts):
             try:
                 eps = self._strains(u, alpha)
@@ -481,6 +496,7 @@ class HistorySolver(ElementBirth):
         self.eps_chem = c1.copy()
         self.time += dt
         self._sig, self._eps = sig, eps
+        self.notify("commit", dt=dt)
         return st
 
     def new_step(self) -> None:
@@ -603,6 +619,13 @@ class HistorySolver(ElementBirth):
             self.mstate[r] = {k: np.array(arrays[f"m:{r}:{k}"]) for k in self.mstate[r]}
         self._sig = None
         self._topology()
+
+
+def _prescribed(u: np.ndarray, dofs: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``u`` with ``u[dofs] = values``."""
+    out = u.copy()
+    out[dofs] = values
+    return out
 
 
 class _LocalFailure(Exception):

@@ -1,0 +1,289 @@
+"""Local models cut from a package mesh: the elements inside a box around one joint, optionally subdivided.
+
+A submodel (global-local, docs/submodel.md) takes the elements of the global :class:`PackageMesh` whose centroid
+lies inside a box around a chosen joint (a bump, ball or via by region and item id, the ids of
+:mod:`fcpkg_fem.post.joints` and ``bumps.csv``), with their region indices, item ids and materials unchanged:
+region names are the contract, so the local mesh keeps the global list of region names (a region without
+elements in the box simply has none).
+
+The faces of the extracted block are of two kinds. A face that is a boundary face of the global model too (its
+top and bottom faces, its free edges, a symmetry plane) keeps what the global model does there: free, or the
+symmetry condition u_n = 0 (``sym_x0``, ``sym_y0`` of the local mesh). A face that is interior to the global model
+is a **cut face**: its nodes are driven by the global displacement (:mod:`fcpkg_fem.solve.submodel`).
+
+Refinement subdivides every extracted hexahedron into ``n_xy`` x ``n_xy`` x ``n_z`` children along its own
+reference axes (the third is z in a swept mesh), with ``n_z`` chosen per global element layer, so the local mesh
+stays conforming: neighbours in one layer share the layer's ``n_z`` and every element shares ``n_xy``. Children
+inherit their parent's region, item and material. Every local node remembers a global element that contains it
+and its reference coordinates there, so the global field can be interpolated with that element's own trilinear
+(hex8 nodal) shape functions; in an unrefined extraction every node is a global vertex and the interpolation is
+a copy.
+
+Units: coordinates in m. Reference coordinates in [0, 1]^3 with vertex i of an element at ``REF[i]`` (the vertex
+order of skfem's ``MeshHex1``; the parametrisation is ours, the trilinear space is the element's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import skfem
+from scipy.spatial import cKDTree
+
+from ..errors import InputError
+from .swept import VTK_TO_SKFEM_HEX, PackageMesh
+
+#: (8, 3) reference coordinates of the vertices of a MeshHex1 element, in its ``t`` order; axis 2 is z in a swept
+#: mesh (vertex 1 lies above vertex 0)
+REF = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0], [1, 1, 1]], float)
+
+MERGE_TOL = 1e-12
+"""m: two generated nodes closer than this are one node (element sizes are microns; round-off is ~1e-19 m)."""
+
+
+def shape_functions(xi: np.ndarray) -> np.ndarray:
+    """Trilinear (hex8 nodal) shape functions at reference points ``xi`` (n, 3) in [0, 1]^3: (n, 8), vertex order
+    :data:`REF`; they sum to 1 and N_i(REF[j]) = delta_ij."""
+    xi = np.atleast_2d(np.asarray(xi, float))
+    f = np.where(REF[None, :, :] == 1.0, xi[:, None, :], 1.0 - xi[:, None, :])
+    return f.prod(axis=2)
+
+
+@dataclass
+class Box:
+    """An axis-aligned box in m: ``lo`` (3,), ``hi`` (3,); the joint it was made for (region, item id, centre (2,)
+    in m, pitch in m)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    region: str = ""
+    item: int = -1
+    centre: np.ndarray | None = None
+    pitch: float = 0.0
+
+
+@dataclass
+class Refinement:
+    """Subdivision of every extracted element: ``n_xy`` children along each in-plane reference axis, ``n_z`` along
+    z, and at least ``joint_elements`` element layers through the joint's height (its slab's global layers are
+    subdivided by ceil(joint_elements / their number)). ``Refinement()`` is the unrefined extraction."""
+
+    n_xy: int = 1
+    n_z: int = 1
+    joint_elements: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("n_xy", "n_z", "joint_elements"):
+            v = getattr(self, name)
+            if int(v) != v or v < 1:
+                raise InputError.single(f"submodel.refine.{name}", f"must be a whole number >= 1, got {v!r}")
+
+
+@dataclass
+class Submesh:
+    """A local mesh cut from a global one.
+
+    Attributes:
+        pmesh: the local :class:`PackageMesh` (global region names, items and materials; ``footprint`` None).
+        box: the :class:`Box` it was cut with.
+        global_elements: (n_sel,) the global elements extracted, ascending.
+        parent: (n_el,) index into ``global_elements`` of each local element's parent.
+        node_parent: (n_nodes,) index into ``global_elements`` of an element containing each local node.
+        node_xi: (n_nodes, 3) the node's reference coordinates in that element.
+        global_vertex: (n_nodes,) the global vertex at each local node, -1 where there is none (refined).
+        cut_nodes: local nodes on a cut face (driven by the global model), ascending.
+        box_vertices: (n_v,) the global vertices of the extracted elements, ascending (what the global run records).
+        joint_layers: element layers through the joint's height in the local mesh.
+        global_t: (8, n_global_el) the global mesh's connectivity (for :meth:`interpolation`).
+    """
+
+    pmesh: PackageMesh
+    box: Box
+    global_elements: np.ndarray
+    parent: np.ndarray
+    node_parent: np.ndarray
+    node_xi: np.ndarray
+    global_vertex: np.ndarray
+    cut_nodes: np.ndarray
+    box_vertices: np.ndarray
+    joint_layers: int
+    global_t: np.ndarray
+
+    def interpolation(self) -> tuple[np.ndarray, np.ndarray]:
+        """(cols (n_nodes, 8), weights (n_nodes, 8)): local node k lies at sum_j weights[k, j] * x[box_vertices
+        [cols[k, j]]]: the parent element's trilinear shape functions at the node, columns into ``box_vertices``."""
+        cols = np.searchsorted(self.box_vertices, self.global_t[:, self.global_elements[self.node_parent]].T)
+        return cols, shape_functions(self.node_xi)
+
+
+def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1.0,
+              z_range: tuple[float, float] | None = None) -> Box:
+    """The cut box around joint ``item`` of ``region``.
+
+    In plane the cut lies ``(box_pitches - 1/2) * pitch`` from the joint's centre (pitch: the distance to the
+    nearest other joint of the region): ``box_pitches = 1`` is the joint's own cell, halfway to its neighbours;
+    2 adds the ring of neighbours. The box is clipped to the model's footprint (a symmetry plane or free edge
+    then bounds it). ``z_range`` (m): its z extent, default the whole height.
+
+    Raises:
+        InputError: the region has no such joint, the joint has no elements in this (symmetric) model, or
+            ``box_pitches`` < 1/2.
+    """
+    items = pmesh.items.get(region)
+    if items is None or region not in pmesh.region_names:
+        raise InputError.single("submodel.joint", f"no joint region {region!r}; joint regions: {sorted(pmesh.items)}")
+    if not 0 <= int(item) < len(items):
+        raise InputError.single("submodel.joint", f"{region} has ids 0-{len(items) - 1}, not {item!r}")
+    ri = pmesh.region_names.index(region)
+    if not np.any((pmesh.cell_region == ri) & (pmesh.cell_item == int(item))):
+        raise InputError.single("submodel.joint", f"{region} id {item} is not in the {pmesh.geometry.symmetry} model "
+                                 "(it lies in a part cut away by symmetry)")
+    if box_pitches < 0.5:
+        raise InputError.single("submodel.box_pitches", f"at least 0.5, got {box_pitches!r}")
+    c = np.asarray(items[int(item)], float)
+    d = np.linalg.norm(items - c, axis=1)
+    d = d[d > 0]
+    pitch = float(d.min()) if len(d) else float(np.ptp(pmesh.mesh.p[:2], axis=1).max())
+    half = (box_pitches - 0.5) * pitch
+    p = pmesh.mesh.p
+    lo = np.r_[np.maximum(c - half, p[:2].min(axis=1)), p[2].min()]
+    hi = np.r_[np.minimum(c + half, p[:2].max(axis=1)), p[2].max()]
+    if z_range is not None:
+        lo[2], hi[2] = max(lo[2], z_range[0]), min(hi[2], z_range[1])
+    return Box(lo, hi, region, int(item), c, pitch)
+
+
+def _layer_of(pmesh: PackageMesh, els: np.ndarray) -> np.ndarray:
+    """(n,) global element layer (index of its bottom node level in ``pmesh.z_levels``) of elements ``els``."""
+    zb = pmesh.mesh.p[2, pmesh.mesh.t[0, els]]
+    return np.argmin(np.abs(pmesh.z_levels[None, :] - zb[:, None]), axis=1)
+
+
+def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> Submesh:
+    """The elements of ``pmesh`` whose centroid lies inside ``box``, subdivided by ``refine``.
+
+    Raises:
+        InputError: the box holds no element, or none of its joint.
+    """
+    refine = refine or Refinement()
+    m = pmesh.mesh
+    cen = m.p[:, m.t].mean(axis=1)  # (3, n_el)
+    inside = np.all((cen > box.lo[:, None]) & (cen < box.hi[:, None]), axis=0)
+    sel = np.nonzero(inside)[0]
+    if len(sel) == 0:
+        raise InputError.single("submodel.box_pitches", "no element has its centroid inside the box")
+    ri = pmesh.region_names.index(box.region) if box.region in pmesh.region_names else -1
+    joint = sel[(pmesh.cell_region[sel] == ri) & (pmesh.cell_item[sel] == box.item)]
+    if box.region and len(joint) == 0:
+        raise InputError.single("submodel.box_pitches", f"the box around {box.region} id {box.item} holds none of "
+                                 "its elements")
+    z = m.p[2, m.t[:, sel]]
+    if not np.all(z[REF[:, 2] == 1].min(axis=0) > z[REF[:, 2] == 0].max(axis=0)):
+        raise InputError.single("submodel", "the global mesh is not swept (reference axis 2 is not z in every element)")
+    # element layers through z: n_z per global layer, more in the joint's layers
+    layer = _layer_of(pmesh, sel)
+    nz_layer = np.full(len(pmesh.z_levels), int(refine.n_z))
+    n_joint = 1
+    if len(joint):
+        jl = np.unique(_layer_of(pmesh, joint))
+        nz_layer[jl] = max(int(refine.n_z), int(np.ceil(refine.joint_elements / len(jl))))
+        n_joint = int(nz_layer[jl].sum())
+    nz = nz_layer[layer]
+    cut_facets = _cut_facets(m, inside)
+    return _subdivide(pmesh, box, sel, int(refine.n_xy), nz, cut_facets, n_joint)
+
+
+def _cut_facets(m, inside: np.ndarray) -> set:
+    """Cut faces as sorted global vertex 4-tuples: facets with exactly one side inside the selection and the
+    other side an element (interior to the global model)."""
+    f2t = m.f2t
+    a = inside[f2t[0]]
+    b = np.where(f2t[1] >= 0, inside[np.maximum(f2t[1], 0)], False)
+    cut = np.nonzero((f2t[1] >= 0) & (a != b))[0]
+    return {tuple(sorted(f)) for f in m.facets[:, cut].T.tolist()}
+
+
+def _subdivide(pmesh, box, sel, n_xy, nz, cut_facets, n_joint) -> Submesh:
+    """Children of every selected element on its (n_xy, n_xy, nz[e]) reference grid; nodes merged across
+    elements; cut nodes from the parents' cut faces."""
+    m = pmesh.mesh
+    pts, xis, npar, cells, cpar, cut_flags = [], [], [], [], [], []
+    count = 0
+    for k, e in enumerate(sel):
+        g = [np.arange(n_xy + 1) / n_xy, np.arange(n_xy + 1) / n_xy, np.arange(nz[k] + 1) / nz[k]]
+        I, J, K = np.meshgrid(*[np.arange(len(a)) for a in g], indexing="ij")
+        xi = np.stack([g[0][I.ravel()], g[1][J.ravel()], g[2][K.ravel()]], axis=1)
+        X = m.p[:, m.t[:, e]]  # (3, 8)
+        x = shape_functions(xi) @ X.T
+        corner = np.all((xi == 0) | (xi == 1), axis=1)  # exact vertex coordinates at the parent's corners
+        x[corner] = X.T[np.argmax(np.all(xi[corner][:, None] == REF[None], axis=2), axis=1)]
+        # which local nodes lie on a cut face of this parent: face (axis, side) holds the vertices REF[:, axis]==side
+        on_cut = np.zeros(len(xi), dtype=bool)
+        for ax in range(3):
+            for side in (0.0, 1.0):
+                verts = m.t[REF[:, ax] == side, e]
+                if tuple(sorted(verts.tolist())) in cut_facets:
+                    on_cut |= xi[:, ax] == side
+        shape = (n_xy + 1, n_xy + 1, nz[k] + 1)
+        ids = count + np.arange(len(xi)).reshape(shape)
+        i0, j0, k0 = np.meshgrid(np.arange(n_xy), np.arange(n_xy), np.arange(nz[k]), indexing="ij")
+        ch = np.stack([ids[i0.ravel() + int(r[0]), j0.ravel() + int(r[1]), k0.ravel() + int(r[2])] for r in REF],
+                      axis=1)
+        pts.append(x), xis.append(xi), npar.append(np.full(len(xi), k)), cells.append(ch)
+        cpar.append(np.full(len(ch), k)), cut_flags.append(on_cut)
+        count += len(xi)
+    pts, xis, npar = np.concatenate(pts), np.concatenate(xis), np.concatenate(npar)
+    cells, cpar, cut_flags = np.concatenate(cells), np.concatenate(cpar), np.concatenate(cut_flags)
+    # merge coincident nodes: representative = the smallest index of each cluster
+    rep = np.arange(len(pts))
+    for i, j in sorted(cKDTree(pts).query_pairs(MERGE_TOL)):
+        ri, rj = _root(rep, i), _root(rep, j)
+        rep[max(ri, rj)] = min(ri, rj)
+    rep = np.array([_root(rep, i) for i in range(len(pts))])
+    keep, new = np.unique(rep, return_inverse=True)
+    cut = np.zeros(len(keep), dtype=bool)
+    np.logical_or.at(cut, new, cut_flags)
+    cells = new[cells]
+    gv = np.full(len(keep), -1, dtype=np.int64)
+    corner = np.all((xis == 0) | (xis == 1), axis=1)
+    ci = np.nonzero(corner)[0]
+    vloc = np.argmax(np.all(xis[ci][:, None] == REF[None], axis=2), axis=1)
+    gv[new[ci]] = m.t[vloc, sel[npar[ci]]]
+    lp = _local_pmesh(pmesh, pts[keep], cells, sel[cpar], box)
+    return Submesh(lp, box, sel, cpar, npar[keep], xis[keep], gv, np.nonzero(cut)[0], np.unique(m.t[:, sel]),
+                   n_joint, m.t)
+
+
+def _root(rep: np.ndarray, i: int) -> int:
+    while rep[i] != i:
+        rep[i] = rep[rep[i]]
+        i = rep[i]
+    return i
+
+
+def _local_pmesh(pmesh: PackageMesh, pts: np.ndarray, t_local: np.ndarray, parents: np.ndarray, box: Box) \
+        -> PackageMesh:
+    """The local PackageMesh: points (n, 3) m, connectivity (n_el, 8) in MeshHex1 order, each element's global
+    parent (for region and item); boundaries ``outer`` and the global model's symmetry planes."""
+    cell_region = pmesh.cell_region[parents]
+    cell_item = pmesh.cell_item[parents]
+    names = pmesh.region_names
+    lm = skfem.MeshHex1(np.ascontiguousarray(pts.T), np.ascontiguousarray(t_local.T))
+    lm = lm.with_subdomains({n: np.nonzero(cell_region == i)[0].astype(np.int64) for i, n in enumerate(names)})
+    gb = pmesh.mesh.boundaries or {}
+    outer = np.nonzero(lm.f2t[1] < 0)[0]
+    mid = lm.p[:, lm.facets[:, outer]].mean(axis=1)
+    bnd = {"outer": outer}
+    dom = pmesh.geometry.domain
+    tol = 1e-9 * max(1.0, pmesh.geometry.thickness)
+    for name, ax, val in (("sym_x0", 0, dom[0]), ("sym_y0", 1, dom[1])):
+        if name in gb:
+            bnd[name] = outer[np.abs(mid[ax] - val) < tol]
+    lm = lm.with_boundaries(bnd)
+    cells_vtk = np.empty_like(t_local)
+    cells_vtk[:, VTK_TO_SKFEM_HEX] = t_local
+    return PackageMesh(mesh=lm, cells_vtk=cells_vtk, region_names=list(names), cell_region=cell_region,
+                       cell_item=cell_item, items=pmesh.items, region_material=pmesh.region_material,
+                       geometry=pmesh.geometry, z_levels=np.unique(pts[:, 2]), footprint=None,
+                       stats={"box_lo_m": box.lo.tolist(), "box_hi_m": box.hi.tolist()})

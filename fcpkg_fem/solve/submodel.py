@@ -1,0 +1,185 @@
+"""Submodel boundary: what a global history run records in a cut box, and how it drives the local model.
+
+A global run with a :class:`BoxRecorder` among the history solver's observers keeps, for one box of extracted
+global elements (:class:`fcpkg_fem.mesh.submesh.Submesh`), every (sub)increment it commits: its length (s), the
+box elements' temperatures (degC) and chemical strains, and the displacement (m) of every vertex of the box; also
+the displacement after each step's births and at the start of every ``advance`` piece (after melting and
+solidification), where the elastic extension into unborn parts may have moved nodes that only unborn elements
+touch. That is what the local model needs to repeat the global history exactly: the same sub-increments
+(solidus splits and cut-backs included), the same temperatures, the same boundary values.
+
+The local model is a :class:`SubmodelProblem`: the local mesh with the global symmetry conditions where it touches
+a symmetry plane and every dof of a cut-face node prescribed (no 3-2-1 points: the cut faces hold it). The
+prescribed values are the global displacement interpolated with the parent global element's trilinear (hex8
+nodal) shape functions at the local node (:func:`boundary_matrix`): a copy in an unrefined extraction. For hex8i
+the global element's incompatible modes are internal to it and not interpolated.
+
+Units: SI (m, s, Pa), temperatures in degC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import InputError
+from ..mesh.submesh import Submesh
+from .mechanical import MechanicalProblem
+
+KINDS = ("start", "commit", "step", "increment")
+
+
+class SubmodelProblem(MechanicalProblem):
+    """The discrete problem of a submodel: ``sub.pmesh`` with the global model's symmetry conditions on the
+    symmetry planes it touches and every dof of ``sub.cut_nodes`` prescribed (``D``: those and the symmetry
+    dofs; their values come from :func:`boundary_matrix`). Other arguments as :class:`MechanicalProblem`;
+    ``hex20`` is refused (the cut faces are interpolated with hex8 nodal shape functions)."""
+
+    def __init__(self, sub: Submesh, materials: dict, stress_free_C: dict[str, float], element: str = "hex8i",
+                 linear: str = "auto", rtol: float = 1e-8):
+        if element not in ("hex8", "hex8i"):
+            raise InputError.single("mesh.element", f"a submodel needs hex8 or hex8i elements, not {element!r}")
+        self.sub = sub
+        super().__init__(sub.pmesh, materials, stress_free_C, element=element, linear=linear, rtol=rtol)
+
+    def _constrained_dofs(self) -> np.ndarray:
+        m = self.pmesh.mesh
+        ib = self.basis
+        D = [self.basis.nodal_dofs[:, self.sub.cut_nodes].ravel()]
+        if "sym_x0" in m.boundaries:
+            D.append(ib.get_dofs(m.boundaries["sym_x0"]).all("u^1"))
+        if "sym_y0" in m.boundaries:
+            D.append(ib.get_dofs(m.boundaries["sym_y0"]).all("u^2"))
+        return np.unique(np.concatenate([np.asarray(d, dtype=np.int64) for d in D]))
+
+
+def interpolation_matrix(sub: Submesh, nodal_dofs: np.ndarray) -> sp.csr_matrix:
+    """(n_local_dofs, 3 n_box_vertices) sparse: local displacement = matrix @ global box displacement.
+
+    The global box displacement is vertex-major (x, y, z of ``sub.box_vertices[0]``, then of the next); each local
+    node takes its parent element's trilinear shape functions at its reference coordinates. ``nodal_dofs``: the
+    local basis's (3, n_nodes) dof numbers."""
+    cols, w = sub.interpolation()
+    n = nodal_dofs.shape[1]
+    rows, cc, vals = [], [], []
+    for c in range(3):
+        rows.append(np.repeat(nodal_dofs[c], 8))
+        cc.append((3 * cols + c).ravel())
+        vals.append(w.ravel())
+    shape = (3 * n, 3 * len(sub.box_vertices))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cc))), shape=shape)
+
+
+def boundary_matrix(problem: SubmodelProblem) -> sp.csr_matrix:
+    """(len(problem.D), 3 n_box_vertices): the prescribed values of ``problem.D`` from the global box
+    displacement (m)."""
+    return interpolation_matrix(problem.sub, problem.basis.nodal_dofs)[problem.D]
+
+
+@dataclass
+class BoundaryRecord:
+    """What a global history run kept of one box, in the order it happened.
+
+    Attributes:
+        box_elements: (n_sel,) global elements of the box; box_vertices: (n_v,) their vertices, ascending.
+        volumes: (n_sel,) the box elements' volumes, m^3.
+        joint: (region, item id) the box was cut for.
+        kinds: event kinds, each one of :data:`KINDS`; index: position of each event in its kind's list.
+        data: kind -> list of dicts of arrays (``start``: u; ``commit``: dt, T, chem, u; ``step``: name, births,
+            u; ``increment``: step, t, and with fields: u, sig (n_sel, n_qp, 6) Pa, W (n_sel,) J/m^3, eq (n_sel,)).
+        Displacements ``u`` are (3 n_v,) vertex-major, m.
+    """
+
+    box_elements: np.ndarray
+    box_vertices: np.ndarray
+    volumes: np.ndarray
+    joint: tuple[str, int]
+    kinds: list = field(default_factory=list)
+    index: list = field(default_factory=list)
+    data: dict = field(default_factory=lambda: {k: [] for k in KINDS})
+
+    def add(self, kind: str, **values) -> None:
+        self.kinds.append(kind)
+        self.index.append(len(self.data[kind]))
+        self.data[kind].append(values)
+
+    def events(self):
+        """(kind, values) in the order recorded."""
+        for k, i in zip(self.kinds, self.index):
+            yield k, self.data[k][i]
+
+    def increments(self) -> list[dict]:
+        """The ``increment`` entries (step, t and, when recorded, the box fields)."""
+        return self.data["increment"]
+
+    def save(self, path) -> None:
+        """Write to ``path`` (.npz, no pickle)."""
+        out = {"box_elements": self.box_elements, "box_vertices": self.box_vertices, "volumes": self.volumes,
+               "joint_region": np.array(self.joint[0]), "joint_item": np.array(self.joint[1]),
+               "kinds": np.array(self.kinds), "index": np.array(self.index, dtype=np.int64)}
+        for kind, rows in self.data.items():
+            for i, row in enumerate(rows):
+                for key, v in row.items():
+                    out[f"{kind}:{i}:{key}"] = np.asarray(v)
+        np.savez_compressed(path, **out)
+
+    @classmethod
+    def load(cls, path) -> "BoundaryRecord":
+        """Read a record written by :meth:`save`."""
+        with np.load(Path(path), allow_pickle=False) as d:
+            rec = cls(d["box_elements"], d["box_vertices"], d["volumes"],
+                      (str(d["joint_region"]), int(d["joint_item"])))
+            rec.kinds = [str(k) for k in d["kinds"]]
+            rec.index = [int(i) for i in d["index"]]
+            rows = {k: {} for k in KINDS}
+            for name in d.files:
+                if name.count(":") != 2:
+                    continue
+                kind, i, key = name.split(":")
+                v = d[name]
+                rows[kind].setdefault(int(i), {})[key] = v.item() if v.ndim == 0 else v
+            for kind in KINDS:
+                rec.data[kind] = [rows[kind][i] for i in range(len(rows[kind]))]
+        for row in rec.data["step"]:
+            row["births"] = tuple(str(b) for b in np.atleast_1d(row.get("births", ())))
+        return rec
+
+
+class BoxRecorder:
+    """A history-solver observer that fills a :class:`BoundaryRecord` for one box.
+
+    Args:
+        problem: the global MechanicalProblem.
+        sub: the submesh of the box (only its ``global_elements``, ``box_vertices`` and ``box`` are used).
+        fields: also keep, after each planned increment, the box's displacement, quadrature-point stresses and
+            inelastic work and strain per element (for comparisons; about 0.5 kB per element and increment).
+    """
+
+    def __init__(self, problem, sub: Submesh, fields: bool = False):
+        self.els = sub.global_elements
+        self.dofs = problem.basis.nodal_dofs[:, sub.box_vertices].T.ravel()
+        self.fields = fields
+        self.record = BoundaryRecord(sub.global_elements, sub.box_vertices, problem.volumes[sub.global_elements],
+                                     (sub.box.region, sub.box.item))
+
+    def __call__(self, event: str, hs, **info) -> None:
+        rec = self.record
+        u = hs.u[self.dofs].copy()
+        if event == "start":
+            rec.add("start", u=u)
+        elif event == "commit":
+            rec.add("commit", dt=float(info["dt"]), T=hs.T[self.els].copy(), chem=hs.eps_chem[self.els].copy(), u=u)
+        elif event == "step":
+            step = info["step"]
+            rec.add("step", name=step.name, births=tuple(step.births), u=u)
+        elif event == "increment":
+            row = {"step": info["step"].name, "t": float(info["t"])}
+            if self.fields:
+                sig = hs.snapshot().stress_qp
+                inel = hs.inelastic_fields()
+                row.update(u=u, sig=sig[self.els].copy(), W=inel["inelastic_work_J_m3"][self.els].copy(),
+                           eq=inel["eq_inelastic_strain"][self.els].copy())
+            rec.add("increment", **row)

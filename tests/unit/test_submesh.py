@@ -1,0 +1,149 @@
+"""Submodel meshes (fcpkg_fem/mesh/submesh.py): extraction of a joint's box, its cut faces, refinement.
+
+On the coarse mesh of ``reference_reflow`` (tests/support/coarse.py: 6,869 elements, meshed in 0.1 s). Every
+check is exact geometry, so the tolerances are round-off: coordinates to 1e-15 m (element sizes are microns to
+millimetres), volumes and areas to 1e-12 relative.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support.coarse import COARSE_MESH, coarse_pattern
+
+from fcpkg_fem import api
+from fcpkg_fem.errors import InputError
+from fcpkg_fem.mesh.submesh import REF, Refinement, extract, joint_box, shape_functions
+
+ROOT = Path(__file__).resolve().parents[2]
+JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm: its box is bounded by the symmetry plane x = 0
+
+
+@pytest.fixture(scope="module")
+def pmesh():
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)))
+    return api.mesh_case(case)
+
+
+def _volumes(mesh) -> np.ndarray:
+    """(n_el,) hexahedron volumes by 2x2x2 Gauss quadrature of the trilinear map (exact for a trilinear hex)."""
+    g = 0.5 + np.array([-1, 1]) / (2 * np.sqrt(3))
+    xi = np.array([[a, b, c] for a in g for b in g for c in g])
+    h = 1e-7  # the map is trilinear: central differences of a product of linears are exact up to round-off
+    vol = np.zeros(mesh.t.shape[1])
+    X = mesh.p[:, mesh.t]  # (3, 8, n)
+    for q in xi:
+        J = np.stack([(shape_functions(q + h * np.eye(3)[k]) - shape_functions(q - h * np.eye(3)[k]))[0] / (2 * h)
+                      for k in range(3)])  # (3 ref, 8)
+        Jm = np.einsum("kv,ive->eik", J, X)
+        vol += np.linalg.det(Jm) / 8.0
+    return vol
+
+
+def _outer_area(mesh) -> float:
+    """Total area of the facets with one element (flat quads: half the norm of the diagonals' cross product)."""
+    f = mesh.facets[:, mesh.f2t[1] < 0]
+    p = mesh.p
+    # skfem's quad facets are stored in cyclic order
+    d1 = p[:, f[2]] - p[:, f[0]]
+    d2 = p[:, f[3]] - p[:, f[1]]
+    return float(0.5 * np.linalg.norm(np.cross(d1.T, d2.T), axis=1).sum())
+
+
+def test_shape_functions_are_the_hex8_basis():
+    N = shape_functions(REF)
+    assert np.allclose(N, np.eye(8), atol=0)
+    pts = np.random.default_rng(0).random((50, 3))
+    assert np.allclose(shape_functions(pts).sum(axis=1), 1.0, rtol=0, atol=1e-15)
+
+
+def test_unrefined_extraction_copies_the_global_elements(pmesh):
+    sub = extract(pmesh, joint_box(pmesh, *JOINT))
+    lp, m = sub.pmesh, pmesh.mesh
+    sel = sub.global_elements
+    assert lp.n_elements == len(sel)
+    assert np.array_equal(sub.global_elements[sub.parent], sel)
+    # element by element the same vertices (exact coordinates), region and item
+    assert np.array_equal(lp.mesh.p[:, lp.mesh.t], m.p[:, m.t[:, sel]])
+    assert np.array_equal(lp.cell_region, pmesh.cell_region[sel])
+    assert np.array_equal(lp.cell_item, pmesh.cell_item[sel])
+    assert lp.region_names == pmesh.region_names
+    assert np.all(sub.global_vertex >= 0)
+    assert np.array_equal(m.p[:, sub.global_vertex], lp.mesh.p)
+    # the joint is inside the box whole
+    ri = pmesh.region_names.index(JOINT[0])
+    assert np.sum((pmesh.cell_region == ri) & (pmesh.cell_item == JOINT[1])) == \
+        np.sum((lp.cell_region == ri) & (lp.cell_item == JOINT[1]))
+
+
+def test_cut_nodes_are_the_nodes_shared_with_the_rest_of_the_model(pmesh):
+    """A cut node is a vertex of a cut face, i.e. of an element outside the box too; an outer node of the local
+    mesh that is not cut lies on the global model's outer surface (free face or symmetry plane)."""
+    sub = extract(pmesh, joint_box(pmesh, *JOINT))
+    m = pmesh.mesh
+    inside = np.zeros(m.nelements, dtype=bool)
+    inside[sub.global_elements] = True
+    outside_vertices = np.unique(m.t[:, ~inside])
+    gcut = sub.global_vertex[sub.cut_nodes]
+    assert np.all(np.isin(gcut, outside_vertices))
+    # the converse on faces: a local outer facet whose 4 vertices are all cut nodes and that is a global outer facet
+    # does not exist unless it touches the cut only along its edges; so check nodes on the global outer surface
+    lm = sub.pmesh.mesh
+    louter = np.unique(lm.facets[:, lm.f2t[1] < 0])
+    gouter = np.unique(m.facets[:, m.f2t[1] < 0])
+    not_cut = np.setdiff1d(louter, sub.cut_nodes)
+    assert np.all(np.isin(sub.global_vertex[not_cut], gouter))
+    # the box touches x = 0: the local mesh carries that symmetry plane, not as a cut
+    assert len(lm.boundaries["sym_x0"]) > 0
+    xs = np.unique(lm.facets[:, lm.boundaries["sym_x0"]])
+    assert np.all(lm.p[0, xs] == 0.0)
+    assert len(sub.cut_nodes) > 0 and len(np.intersect1d(xs, sub.cut_nodes)) < len(xs)
+
+
+def test_refinement_is_conforming_and_fills_the_box(pmesh):
+    box = joint_box(pmesh, *JOINT)
+    coarse = extract(pmesh, box)
+    fine = extract(pmesh, box, Refinement(n_xy=2, n_z=2, joint_elements=4))
+    lm = fine.pmesh.mesh
+    # child count: n_xy^2 n_z per parent; the joint's layers get ceil(4 / 1) = 4
+    assert fine.joint_layers == 4
+    assert np.all(_volumes(lm) > 0)  # no inverted child
+    v_c, v_f = _volumes(coarse.pmesh.mesh).sum(), _volumes(lm).sum()
+    assert v_f == pytest.approx(v_c, rel=1e-12)
+    # conforming: a hanging node would leave interior faces unmatched, i.e. extra outer area
+    assert _outer_area(lm) == pytest.approx(_outer_area(coarse.pmesh.mesh), rel=1e-12)
+    # children inherit region and item from their parent
+    assert np.array_equal(fine.pmesh.cell_region, pmesh.cell_region[fine.global_elements[fine.parent]])
+    ri = pmesh.region_names.index(JOINT[0])
+    jz = lm.p[2, lm.t[:, (fine.pmesh.cell_region == ri) & (fine.pmesh.cell_item == JOINT[1])]]
+    assert len(np.unique(np.round(jz.min(axis=0), 12))) == 4
+
+
+def test_interpolation_reproduces_linear_fields(pmesh):
+    """Trilinear shape functions reproduce any linear field exactly: interpolating u = A x + b from the box's
+    global vertices gives A x + b at every refined node (to round-off of the field, 1e-12 relative)."""
+    fine = extract(pmesh, joint_box(pmesh, *JOINT), Refinement(n_xy=3, n_z=2, joint_elements=4))
+    cols, w = fine.interpolation()
+    xg = pmesh.mesh.p[:, fine.box_vertices].T  # (n_v, 3)
+    A = np.array([[1.0, 2.0, -3.0], [0.5, -1.0, 4.0], [2.0, 0.0, 1.0]]) * 1e-3
+    ug = xg @ A.T + 1e-6
+    ul = np.einsum("nj,njc->nc", w, ug[cols])
+    exact = fine.pmesh.mesh.p.T @ A.T + 1e-6
+    assert np.abs(ul - exact).max() <= 1e-12 * np.abs(exact).max()
+    # the local nodes are where the parent's map puts them
+    xl = np.einsum("nj,njc->nc", w, xg[cols])
+    assert np.abs(xl - fine.pmesh.mesh.p.T).max() <= 1e-15
+
+
+@pytest.mark.parametrize("region,item,field", [("bumps.die1", 99, "submodel.joint"),
+                                               ("bumps.nodie", 0, "submodel.joint"),
+                                               ("bumps.die1", 0, "submodel.joint")])
+def test_bad_joint_is_refused_naming_the_field(pmesh, region, item, field):
+    """A joint id that does not exist, a region that is no joint region, and a joint cut away by the quarter
+    model's symmetry (id 0 lies at y < 0)."""
+    with pytest.raises(InputError) as exc:
+        joint_box(pmesh, region, item)
+    assert exc.value.problems[0].field == field
