@@ -15,13 +15,14 @@ import hashlib
 import json
 from typing import Annotated, Any, Iterable, Literal
 
-from pydantic import Field, PrivateAttr, StrictBool, create_model, model_validator
+from pydantic import (Field, PrivateAttr, SerializerFunctionWrapHandler, StrictBool, create_model, model_serializer,
+                      model_validator)
 
 from fcpkg_fem.case import layout
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case import steps
-from fcpkg_fem.case.fields import (CaseModel, CaseName, Htc, Ident, PosInt, PosLength, PosTempDiff, PosTime, Rtol,
-                                   Temperature, Temperatures, Times, fail, mm, one_of, set_default, table_problems)
+from fcpkg_fem.case.fields import (CaseModel, CaseName, Htc, Ident, Length, PosInt, PosLength, PosTempDiff, PosTime,
+                                   Rtol, Temperature, Temperatures, Times, fail, mm, one_of, set_default, table_problems)
 from fcpkg_fem.case.names import THERMAL_SURFACES
 from fcpkg_fem.case.paths import path_problem
 from fcpkg_fem.case.schema_package import Laminate, Package
@@ -218,16 +219,48 @@ class MeshSpec(CaseModel):
         return self
 
 
+class WarpageAllowance(CaseModel):
+    """Limits on the signed warpage of every face (docs/outputs.md sign convention: + convex, - concave), m: the
+    run reports the extremes against them and draws them on the warpage plots. ``source``: where the limits come
+    from (e.g. the JEITA ED-7306 or JEDEC table and row the user applied); the values are the user's."""
+
+    concave: Length
+    convex: Length
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _signs(self) -> "WarpageAllowance":
+        bad = []
+        if self.concave > 0:
+            bad.append(("concave", f"is a limit on concave (negative) warpage: give it as <= 0, got {mm(self.concave)}"))
+        if self.convex < 0:
+            bad.append(("convex", f"is a limit on convex (positive) warpage: give it as >= 0, got {mm(self.convex)}"))
+        if not bad and self.concave == self.convex:
+            bad.append(("convex", "equals the concave limit: the allowance leaves no room"))
+        if bad:
+            raise fail(bad[0][1], bad)
+        return self
+
+
 class Output(CaseModel):
     """What to write. ``dir``: output folder, relative to the folder the run is launched from and inside it
     (no absolute path, no ``..`` climbing out, no symlink leading out: :func:`fcpkg_fem.case.paths.confine`);
-    default: chosen by the caller (``runs/<name>``)."""
+    default: chosen by the caller (``runs/<name>``). ``warpage_allowance``: optional limits to check and draw."""
 
     dir: str | None = None
     vtu: StrictBool = True
     plots: StrictBool = True
     report: StrictBool = True
     csv: StrictBool = True
+    warpage_allowance: WarpageAllowance | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # without an allowance the resolved case (and its hash, which checkpoints record) stays as it was
+        d = handler(self)
+        if isinstance(d, dict) and d.get("warpage_allowance") is None:
+            d.pop("warpage_allowance", None)
+        return d
 
     @model_validator(mode="before")
     @classmethod

@@ -125,6 +125,7 @@ def warpage_curve_figure(result: RunResult):
                     Line2D([], [], color="0.3", ls="--", label="cooling (T falling)"),
                     Line2D([], [], color="0.3", ls=":", label="dwell (T constant)")]
     ax.axhline(0.0, color="0.6", lw=0.8)
+    handles += _allowance_lines(ax, result)
     ax.set_xlabel("temperature (\u00b0C)")
     ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
     name = (result.summary.get("case") or {}).get("name", "")
@@ -231,6 +232,20 @@ PASS_KINDS = {"reflow": "Reflow pass", "thermal_cycle": "Cycle"}
 """Step kinds whose passes (reflow) or cycles get a warpage-vs-temperature plot of their own, and its title word."""
 
 
+def _allowance_lines(ax, result: RunResult) -> list:
+    """Draw the case's warpage allowance (summary ``warpage_allowance``, um) as two horizontal lines; their legend
+    handle (none without an allowance)."""
+    from matplotlib.lines import Line2D
+
+    a = result.summary.get("warpage_allowance")
+    if not a:
+        return []
+    for y in (a["concave_um"], a["convex_um"]):
+        ax.axhline(y, color="tab:red", lw=1.0, ls="-.")
+    label = f"allowance {a['concave_um']:+.4g} / {a['convex_um']:+.4g} \u00b5m"
+    return [Line2D([], [], color="tab:red", lw=1.0, ls="-.", label=label)]
+
+
 def pass_curve_figures(result: RunResult) -> list[tuple[str, Any]]:
     """(file name, figure) per pass of every reflow step and per cycle of every cycling step: the signed warpage
     (um) of each face vs the oven temperature (degC) through that pass alone, heating solid, cooling dashed, holds
@@ -265,6 +280,7 @@ def pass_curve_figures(result: RunResult) -> list[tuple[str, Any]]:
             handles += [Line2D([], [], color="0.3", ls=ls, label=lab)
                         for ls, lab in (("-", "heating"), ("--", "cooling"), (":", "hold"))]
             ax.axhline(0.0, color="0.6", lw=0.8)
+            handles += _allowance_lines(ax, result)
             ax.set_xlabel("oven temperature (\u00b0C)")
             ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
             ax.set_title(f"{PASS_KINDS[kind]} {c + 1} \u2014 step '{step}'")

@@ -236,6 +236,23 @@ def _run_sections(s: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _allowance(a: dict[str, Any]) -> str:
+    """The case's warpage allowance and each face's extremes against it."""
+
+    def at(w: dict[str, Any]) -> str:
+        bits = [f"{_num(w['temperature_C'], '.4g')} \u00b0C"] if "temperature_C" in w else []
+        bits += [f"step {w['step']}"] if "step" in w else []
+        bits += [f"cycle {int(w['cycle']) + 1}"] if "cycle" in w else []
+        return ", ".join(bits)
+
+    rows = [[_e(face), _num(f["lowest_um"], "+.4g"), _e(at(f["lowest_at"])), _num(f["highest_um"], "+.4g"),
+             _e(at(f["highest_at"])), "within" if f["within"] else "<b>outside</b>"] for face, f in a["faces"].items()]
+    head = (f"<p>Allowance {_num(a['concave_um'], '+.4g')} \u00b5m (concave) to {_num(a['convex_um'], '+.4g')} "
+            f"\u00b5m (convex), over every {'increment' if any('step' in f['lowest_at'] for f in a['faces'].values()) else 'output'}"
+            f"; source: {_e(a.get('source') or 'not given')}.</p>")
+    return head + _table(["face", "lowest (\u00b5m)", "at", "highest (\u00b5m)", "at", "verdict"], rows)
+
+
 def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
     """Process history, fatigue life, results per output time and the plots."""
     s = result.summary
@@ -244,6 +261,8 @@ def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
         parts.append(_section("process", "Process history", _process(s["process"])))
     if (s.get("life") or {}).get("steps"):
         parts.append(_section("life", "Fatigue life of the critical joints", _life(s["life"])))
+    if s.get("warpage_allowance"):
+        parts.append(_section("allowance", "Warpage against the allowance", _allowance(s["warpage_allowance"])))
     outs = result.outputs
     if outs:
         parts.append(_section("results", "Results at each output time", _overview(result),

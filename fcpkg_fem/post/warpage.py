@@ -245,3 +245,30 @@ def _pop_gap(ctx):
         "max_gap_um": round(float(gaps[k]) * 1e6, 6),
         "max_gap_at_mm": mm(centres[k]),
     }
+
+
+def allowance_check(rows: list[dict], concave_m: float, convex_m: float, source: str | None = None) -> dict:
+    """The extremes of each face's signed warpage over ``rows`` (history.csv rows: every increment of a process
+    history, every output otherwise) against an allowance [concave_m <= 0, convex_m >= 0] (m).
+
+    Returns:
+        summary.json's ``warpage_allowance``: the limits (um), per face the lowest and highest signed warpage (um)
+        with the row where each occurs (temperature, time and step when the rows have them) and whether it is
+        within the limits, and ``within`` for all faces together (None when no row has warpage).
+    """
+    lo, hi = concave_m * 1e6, convex_m * 1e6
+    faces: dict[str, dict] = {}
+    for face in ("bottom", "top"):
+        key = f"warpage_{face}_signed_um"
+        pts = [r for r in rows if r.get(key) is not None and np.isfinite(r[key])]
+        if not pts:
+            continue
+        rmin, rmax = min(pts, key=lambda r: r[key]), max(pts, key=lambda r: r[key])
+
+        def where(r: dict) -> dict:
+            return {k: r[k] for k in ("temperature_C", "time_s", "step", "cycle") if r.get(k) is not None}
+
+        faces[face] = {"lowest_um": rmin[key], "lowest_at": where(rmin), "highest_um": rmax[key],
+                       "highest_at": where(rmax), "within": bool(rmin[key] >= lo and rmax[key] <= hi)}
+    return {"concave_um": lo, "convex_um": hi, "source": source, "faces": faces,
+            "within": all(f["within"] for f in faces.values()) if faces else None}

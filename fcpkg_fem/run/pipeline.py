@@ -21,6 +21,7 @@ from fcpkg_fem.io.output import write_all
 from fcpkg_fem.io.registry import WRITERS
 from fcpkg_fem.post import PostContext, run_post
 from fcpkg_fem.post.result import FieldSet, RunResult
+from fcpkg_fem.post.warpage import allowance_check
 from fcpkg_fem.run.history import run_steps
 from fcpkg_fem.run.meshing import Progress, mesh_case, say
 from fcpkg_fem.run.preflight import preflight
@@ -95,6 +96,14 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         rec = _solve_temperatures(case, pmesh, problem, progress, timing)
     summary = summary_of(case, pmesh, problem, element, rec.methods, rec.iterations, rec.outputs, source)
     summary["stress_free"] = stress_free_assumptions(case, pmesh)
+    allowance = case.output.warpage_allowance
+    if allowance is not None:
+        summary["warpage_allowance"] = allowance_check(rec.history, allowance.concave, allowance.convex,
+                                                       allowance.source)
+        for face, f in summary["warpage_allowance"]["faces"].items():
+            say(progress, f"warpage allowance {allowance.concave * 1e6:+.4g} .. {allowance.convex * 1e6:+.4g} um: "
+                          f"{face} {f['lowest_um']:+.4g} .. {f['highest_um']:+.4g} um, "
+                          + ("within" if f["within"] else "OUTSIDE"))
     for note in summary["stress_free"]["notes"]:
         say(progress, f"assumption: {note}")
     newton = []
