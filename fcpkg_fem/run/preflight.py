@@ -127,6 +127,15 @@ MEMORY_PARDISO = 1.3
 """MKL PARDISO over AMG-CG at equal dofs, from the README's measurement of the reference case (3.1 GB at 209k)."""
 
 
+MEMORY_HISTORY = (311e6, 77.1e3)
+"""A process history (``load.steps``, hex8i, PARDISO): ``base + per_element * elements`` bytes, plus the kept fields
+(:func:`kept_fields_bytes`). The state per integration point (stresses, strains, inelastic and hardening variables,
+their committed copies), the element matrices and the kept factorization grow with the elements, and the linear
+model above is 40-57 % low for such runs. Fitted to peaks net of kept fields: 841 MB at 6,869 elements (23,877
+dofs) and 1,418 MB at 12,759 (43,362) on one-row reference structures, 5,493 MB at 67,238 (223,464; 2026-11-27,
+reflow and cycles); docs/benchmarks.md."""
+
+
 NNZ_PER_ROW = {"hex8": 74.0, "hex8i": 74.0, "hex20": 158.0}
 """Stored entries per row of the condensed stiffness matrix, by element: measured 72-75 (hex8i) and 154-161 (hex20)
 on the shipped packages and the laminates from 13k unknowns on (benchmarks/bench_solvers.py); fewer on small meshes,
@@ -189,7 +198,10 @@ def estimate(case: Any) -> Estimate:
     solver = case.solver.linear
     if solver == "auto":  # the runtime's rule (solve/linear.py) on the predicted size and a typical row length
         solver = auto_method(size.dofs, NNZ_PER_ROW.get(mc.element, max(NNZ_PER_ROW.values())))
-    memory = memory_model(size.dofs, mc.element, solver) + kept_fields_bytes(case, size.elements, size.nodes)
+    memory = memory_model(size.dofs, mc.element, solver)
+    if case.load.mode == "steps":
+        memory = max(memory, MEMORY_HISTORY[0] + MEMORY_HISTORY[1] * size.elements)
+    memory += kept_fields_bytes(case, size.elements, size.nodes)
     return Estimate(**vars(size), memory=int(min(memory, 2**62)), element=mc.element, solver=solver)
 
 
