@@ -18,6 +18,7 @@ from fcpkg_fem.case import names as rn
 from fcpkg_fem.case import steps as step_kinds
 from fcpkg_fem.case.schema import region_models
 from fcpkg_fem.errors import InputError, Problem, closest
+from fcpkg_fem.materials.moisture import moisture_of
 
 
 @dataclass
@@ -32,6 +33,10 @@ class PlannedStep:
         increments: (n,) absolute end times of the mechanical increments, s (every report time included).
         report_times: (m,) absolute times whose full results are reported, s.
         violations: limits of the standard the profile breaks (accepted with ``allow_nonstandard``).
+        cures: regions whose cure shrinkage develops through the step.
+        humidity: ambient relative humidity over the step, a fraction (0-1), held at the exposed faces of the
+            permeable parts (:attr:`fcpkg_fem.case.steps.StepKind.ambient`); None when the case does not model
+            moisture (no moisture step and no ``humidity`` given: docs/moisture.md).
     """
 
     index: int
@@ -44,6 +49,7 @@ class PlannedStep:
     report_times: np.ndarray
     violations: list = field(default_factory=list)
     cures: tuple[str, ...] = ()
+    humidity: float | None = None
 
     @property
     def t_end(self) -> float:
@@ -168,6 +174,10 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
     born_by: dict[str, str] = {}
     born_later = {r for st in steps for r in resolve_births(st.births, regions, "")[0]}
     cured_by: dict[str, str] = {}
+    moist = step_kinds.models_moisture(steps)
+    RH = 0.0  # the history starts dry: before any step sets a humidity the ambient is dry
+    if moist:
+        problems += _permeable_problems(case, steps)
     for k, step in enumerate(steps):
         path = f"load.steps.{k}"
         name = step.name or f"{step.kind}{k}"
@@ -196,7 +206,10 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
         alive = _alive_prony(shifts, born_later, born_by)
         if alive:
             extra += tuple(relaxation_knots(prof, alive, case.solver.max_relaxation_change, max_dT, max_dt))
-        inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=growth, lead_s=lead,
+        grow, first = growth, lead
+        if step.kind in step_kinds.MOISTURE_KINDS:  # a weight-gain curve: increments grow from 1/1000 of the step
+            grow, first = growth or DEFAULT_MOISTURE_GROWTH, float(times[-1]) / 1000.0
+        inc = np.asarray(lp.increments(prof, max_dT_C=max_dT, max_dt_s=max_dt, hold_growth=grow, lead_s=first,
                                        extra_times=extra, field=path), float)
         lead = float(inc[-1] - inc[-2]) if len(inc) > 1 else lead
         inc = inc[inc > 0]
@@ -204,7 +217,9 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
             rep = inc
         out.append(PlannedStep(index=k, name=name, kind=step.kind, t_start=t0, profile=prof, births=tuple(births),
                                increments=t0 + inc, report_times=t0 + np.asarray(rep, float),
-                               violations=list(getattr(prof, "violations", []) or []), cures=tuple(cures)))
+                               violations=list(getattr(prof, "violations", []) or []), cures=tuple(cures),
+                               humidity=None if not moist else step_kinds.get(step.kind).ambient(step, RH)))
+        RH = out[-1].humidity if moist else RH
         t0 += float(times[-1])
         T0 = float(prof.temperature_C[-1])
     names = [s.name for s in out]
@@ -214,6 +229,24 @@ def _make_plan(case, max_dT: float | None, max_dt: float | None) -> list[Planned
     if problems:
         raise InputError(problems)
     return out
+
+
+DEFAULT_MOISTURE_GROWTH = 2.0
+"""Growth factor of the increments through a moisture step when ``solver.hold_growth`` is null."""
+
+
+def _permeable_problems(case, steps) -> list[Problem]:
+    """A case that models moisture needs a permeable region (a material with moisture properties); the problem
+    names the first step that asks for moisture."""
+    mats = case.materials_resolved
+    used = sorted(set(case.region_materials().values()))
+    if any(m in mats and moisture_of(mats[m]) is not None for m in used) or any(m not in mats for m in used):
+        return []  # (an unknown material is reported elsewhere)
+    k = next(i for i, s in enumerate(steps) if s.kind in step_kinds.MOISTURE_KINDS or s.humidity is not None)
+    what = f"a '{steps[k].kind}' step" if steps[k].kind in step_kinds.MOISTURE_KINDS else "a humidity"
+    return [Problem(f"load.steps.{k}", f"{what} needs a permeable part, but none of this case's materials "
+                                       f"({', '.join(used)}) has moisture properties; give one a 'moisture:' block "
+                                       "(materials.<name>.moisture, docs/moisture.md) or remove the moisture steps")]
 
 
 def _prony_of(case) -> dict:

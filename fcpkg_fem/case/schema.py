@@ -25,6 +25,7 @@ from fcpkg_fem.case.fields import (CaseModel, CaseName, Htc, Ident, Length, PosI
                                    Rtol, Temperature, Temperatures, Times, fail, mm, one_of, set_default, table_problems)
 from fcpkg_fem.case.names import THERMAL_SURFACES
 from fcpkg_fem.case.paths import path_problem
+from fcpkg_fem.case.schema_moisture import MoistureOptions
 from fcpkg_fem.case.schema_package import Laminate, Package
 from fcpkg_fem.constitutive import model_names
 
@@ -325,6 +326,8 @@ class Case(CaseModel):
         package, laminate: the structure (the other one is None).
         materials: the case's own ``materials:`` section as given (raw; see :attr:`materials_resolved`).
         load, mesh, output, solver, thermal: see their classes.
+        moisture: the moisture coupling of a process history (:class:`~fcpkg_fem.case.schema_moisture.MoistureOptions`,
+            docs/moisture.md); None: the defaults.
         models: constitutive model (a registered one: :func:`fcpkg_fem.constitutive.model_names`) by region name,
             region kind (``bumps``, ``vias``, ``adhesive``, ``encapsulant``, ``balls``, ...) or material name;
             default ``elastic``. Region beats kind beats material.
@@ -341,6 +344,7 @@ class Case(CaseModel):
     output: Output = Field(default_factory=Output)
     solver: Solver = Field(default_factory=Solver)
     thermal: Thermal = Field(default_factory=Thermal)
+    moisture: MoistureOptions | None = Field(default=None, exclude_if=lambda v: v is None)  # not hashed when absent
     models: dict[str, ModelName] = Field(default_factory=dict)
 
     _materials: dict = PrivateAttr(default_factory=dict)

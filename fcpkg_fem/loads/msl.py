@@ -153,10 +153,12 @@ def msl_soak(level: Any = "3", accelerated: str | None = None, time_on_label_h: 
         time_on_label_h: level 6 only: the soak time, h (the time on the label).
 
     ``parameters``: ``profile``, ``level``, ``RH_percent`` (the chamber humidity over the hold), ``soak_h``,
-    ``accelerated`` (the band or None), ``floor_life_h``.
+    ``accelerated`` (the band or None), ``floor_life_h`` (h; ``"unlimited"`` for level 1 and None for level 6, so
+    that the parameters stay finite for summary.json).
     """
     lvl = get_level(level, _path(field, "level"))
     hours, T, RH = soak_conditions(lvl, accelerated, time_on_label_h, field)
     return Profile(np.array([0.0, hours * 3600.0]), np.array([T, T]), ("soak",), np.zeros(1, int), MSL_STANDARD,
                    {"profile": "msl_soak", "level": lvl.name, "RH_percent": RH, "soak_h": hours,
-                    "accelerated": accelerated, "floor_life_h": lvl.floor_life_h})
+                    "accelerated": accelerated,
+                    "floor_life_h": "unlimited" if lvl.floor_life_h == float("inf") else lvl.floor_life_h})

@@ -2,7 +2,8 @@
 
 Layout of ``<out>/checkpoint/``:
 
-* ``step-<k>/`` (k: index of the completed step, 4 digits): ``state.npz`` (solver state and nodal temperatures),
+* ``step-<k>/`` (k: index of the completed step, 4 digits): ``state.npz`` (solver state, nodal temperatures and,
+  when the history models moisture, the wetness: ``moisture:*`` arrays),
   ``fields.npz`` (the fields of every report time so far) and ``record.json`` (the recorded rows, the step index,
   the case hash and the SHA-256 of both arrays files). The folder is written as ``.step-<k>.tmp-<pid>-<random>``,
   every file fsync'd, and renamed to ``step-<k>`` only when complete: a reader (or a resume after ``kill -9``, a
@@ -62,10 +63,13 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _state_arrays(hs, T_nodes) -> dict:
+def _state_arrays(hs, T_nodes, extra: dict | None = None) -> dict:
+    """The solver's state arrays, the nodal temperatures (``thermal:T_nodes``) and ``extra`` (named arrays of the
+    other fields a history carries, e.g. the moisture field's ``moisture:*``, :mod:`fcpkg_fem.run.moisture`)."""
     arrays = hs.state_arrays()
     if T_nodes is not None:
         arrays["thermal:T_nodes"] = np.asarray(T_nodes)
+    arrays.update(extra or {})
     return arrays
 
 
@@ -111,15 +115,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float) -> Path:
-    """Write the checkpoint after step ``step_index`` as one folder, renamed into place when complete; returns it."""
+def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float,
+                    extra: dict | None = None) -> Path:
+    """Write the checkpoint after step ``step_index`` as one folder, renamed into place when complete; returns it.
+    ``extra``: further named arrays of the state (``moisture:*``), written into state.npz beside the solver's."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
     final = d / f"step-{step_index:04d}"
     tmp = d / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
-        digests = {"state.npz": _write_npz(tmp / "state.npz", _state_arrays(hs, T_nodes)),
+        digests = {"state.npz": _write_npz(tmp / "state.npz", _state_arrays(hs, T_nodes, extra)),
                    "fields.npz": _write_npz(tmp / "fields.npz", _field_arrays(rec))}
         meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
                 "parts": digests,
@@ -140,12 +146,13 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
     return final
 
 
-def save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception) -> None:
-    """``checkpoint/last_converged.npz`` (solver state of the last converged increment) and ``failure.json``."""
+def save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception, extra: dict | None = None) -> None:
+    """``checkpoint/last_converged.npz`` (solver state of the last converged increment, with ``extra`` arrays) and
+    ``failure.json``."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
     with atomic_path(d / "last_converged.npz") as tmp:
-        _write_npz(tmp, _state_arrays(hs, T_nodes))
+        _write_npz(tmp, _state_arrays(hs, T_nodes, extra))
     atomic_write_text(d / "failure.json", json.dumps({"step": step_name, "time_s": hs.time, "error": str(err)},
                                                      indent=1) + "\n")
 
@@ -181,9 +188,10 @@ def _read_meta(folder: Path, case) -> dict:
     return meta
 
 
-def load_checkpoint(out_dir, case, hs):
+def load_checkpoint(out_dir, case, hs, extra: dict | None = None):
     """Restore the latest complete checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time),
-    or None when the run folder has no checkpoint.
+    or None when the run folder has no checkpoint. ``extra``: a dict that receives the state's other named arrays
+    (``moisture:*``, written by :func:`save_checkpoint`'s ``extra``).
 
     Raises:
         InputError: the checkpoint belongs to another case, or its parts do not belong together.
@@ -199,6 +207,9 @@ def load_checkpoint(out_dir, case, hs):
     with np.load(folder / "state.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     T_nodes = arrays.pop("thermal:T_nodes", None)
+    other = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith("moisture:")]}
+    if extra is not None:
+        extra.update(other)
     hs.restore(arrays)
     rec = Record(outputs=meta["outputs"], history=meta["history"], iterations=meta["iterations"],
                  methods=set(meta["methods"]), newton=meta["newton"], life=meta.get("life", {}),

@@ -4,6 +4,10 @@
 :func:`fcpkg_fem.case.plan.plan`. Every increment is post-processed (warpage, stresses, items) into one row of
 history.csv; the report times of each step also keep their full fields for the VTU series and summary.json.
 
+When the steps model moisture (a moisture step or a ``humidity``: docs/moisture.md) the wetness of the permeable
+parts rides on the same increments (:class:`fcpkg_fem.run.moisture.MoistureCoupling`): advanced over each increment
+before its mechanics, with the increment's temperatures, its swelling handed to the mechanics with the cure strain.
+
 A checkpoint is written after each completed step (:mod:`fcpkg_fem.run.checkpoint`). A resumed run restores it
 and continues with the next step; the linear solver starts fresh at every step boundary in both runs, so a
 resumed run repeats the uninterrupted run's arithmetic exactly.
@@ -24,6 +28,7 @@ from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.errors import SolverError
 from fcpkg_fem.post.joints import JointTracker
 from fcpkg_fem.run.checkpoint import load_checkpoint, save_checkpoint, save_failure, write_case_input
+from fcpkg_fem.run.moisture import MoistureCoupling
 from fcpkg_fem.run.record import Record, record
 from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
 from fcpkg_fem.solve.thermal import ThermalProblem
@@ -54,6 +59,11 @@ class _Run:
     say: Callable[[str], None]
     ckpt_dir: object
     T_nodes: np.ndarray | None = None
+    moisture: MoistureCoupling | None = None
+
+    def extra_state(self) -> dict:
+        """Named arrays of the state besides the solver's (the moisture field's), for checkpoints."""
+        return {} if self.moisture is None else self.moisture.state_arrays()
 
 
 def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, resume: bool = False,
@@ -80,10 +90,15 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     if case.thermal.mode == "transient":
         thermal = ThermalProblem(pmesh, case.materials_resolved, dict(case.thermal.h), theta=case.thermal.theta)
     run = _Run(case, pmesh, problem, hs, thermal, Record(), timing, say, ckpt_dir)
+    if any(s.humidity is not None for s in steps):
+        run.moisture = MoistureCoupling(case, pmesh, steps)
     first = 0
-    restored = load_checkpoint(ckpt_dir, case, hs) if (resume and ckpt_dir is not None) else None
+    extra: dict = {}
+    restored = load_checkpoint(ckpt_dir, case, hs, extra) if (resume and ckpt_dir is not None) else None
     if restored is not None:
         done, run.rec, run.T_nodes, _ = restored
+        if run.moisture is not None:
+            run.moisture.restore(extra)
         first = done + 1
         say(f"resume: steps 1-{done + 1} restored from {Path(ckpt_dir) / 'checkpoint'}")
     else:
@@ -102,11 +117,13 @@ def _initial_state(run: _Run, T0: float) -> None:
     hs.set_temperature(T0)
     if run.thermal is not None:
         run.T_nodes = run.thermal.initial(T0)
+    if run.moisture is not None:
+        run.moisture.start(T0)
     hs.advance(T0, 0.0, label="initial state")
     _add_timing(run.timing, hs, run.rec)
     t0 = time.perf_counter()
     record(run.rec, hs, (run.pmesh, run.problem, run.case), 0.0, T0, "initial", "hold", "initial", 0.0, True,
-           run.T_nodes)
+           run.T_nodes, moisture=run.moisture)
     run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
 
 
@@ -136,6 +153,9 @@ def _run_step(run: _Run, step) -> None:
     if step.births:
         born = hs.birth(step.births)
         say(f"step '{step.name}': born stress-free at {np.mean(hs.T):.4g} degC: {', '.join(born)}")
+    if run.moisture is not None:
+        run.moisture.begin_step(step, hs)
+        say(f"step '{step.name}': ambient {100 * step.humidity:.4g} % RH on the exposed faces")
     hs.notify("step", step=step)
     chem0, chem_full = hs.eps_chem.copy(), None
     if step.cures:  # cure shrinkage grows linearly through the step: all of it by the step's end
@@ -161,7 +181,7 @@ def _run_step(run: _Run, step) -> None:
         t0 = time.perf_counter()
         record(rec, hs, (run.pmesh, run.problem, run.case), t, T_oven, step.name, step.branch(t), step.segment(t),
                spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes,
-               cycle=step.cycle(t))
+               cycle=step.cycle(t), moisture=run.moisture)
         if tracker is not None:
             tracker.add(float(t), hs)
         hs.notify("increment", step=step, t=float(t))
@@ -177,7 +197,8 @@ def _run_step(run: _Run, step) -> None:
         # the last complete cycle runs between the last two cycle starts (the step's end closes no cycle)
         rec.life[step.name] = tracker.life_estimates(step)
     if run.ckpt_dir is not None:
-        save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end))
+        save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end),
+                        extra=run.extra_state())
 
 
 def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven: float, chem) -> float:
@@ -194,8 +215,13 @@ def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven:
         timing["thermal"] = timing.get("thermal", 0.0) + time.perf_counter() - tt
     else:
         T_el = T_oven
+    hyg = None
+    if run.moisture is not None:  # the wetness first, with the increment's temperatures: its swelling for the mechanics
+        tm = time.perf_counter()
+        hyg = run.moisture.advance(t - dt, t, T_el)
+        timing["moisture"] = timing.get("moisture", 0.0) + time.perf_counter() - tm
     try:
-        st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem)
+        st = hs.advance(T_el, dt, label=f"step '{step.name}' ({step.kind})", chem_end=chem, hyg_end=hyg)
         for ev in hs.events:
             run.say(f"step '{step.name}': t = {ev['time_s']:.6g} s: {ev['region']} {ev['change']} "
                     f"({ev['elements']} elements, solidus {ev['solidus_C']:.4g} degC)")
@@ -203,7 +229,8 @@ def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven:
         hs.events.clear()
     except SolverError as err:
         if run.ckpt_dir is not None:  # keep the last converged state for diagnosis (the resume point stays
-            save_failure(run.ckpt_dir, hs, run.T_nodes, step.name, err)  # the last completed step)
+            save_failure(run.ckpt_dir, hs, run.T_nodes, step.name, err,  # the last completed step)
+                         extra=run.extra_state())
         raise
     _add_timing(timing, hs, rec)
     rec.iterations.append(int(sum(st.linear_iterations)))

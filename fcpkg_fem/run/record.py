@@ -44,9 +44,13 @@ def json_safe(x):
 
 
 def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, branch: str, segment: str,
-           spread: float, report: bool, T_nodes=None, cycle: int = 0) -> dict:
+           spread: float, report: bool, T_nodes=None, cycle: int = 0, moisture=None) -> dict:
     """Post-process the committed state of ``hs`` into ``rec``; returns the output entry. ``cycle``: the reflow
-    pass or thermal cycle (0-based) of the increment, kept in its history row (the per-pass plots)."""
+    pass or thermal cycle (0-based) of the increment, kept in its history row (the per-pass plots). ``moisture``:
+    the run's :class:`~fcpkg_fem.run.moisture.MoistureCoupling` when it models moisture: the output gets its
+    ``moisture`` entry (water per region, mg, and mean wetness), the row its columns (``moisture_mass_mg``: the
+    weight-gain curve, ``<region>_moisture_mg``, ``<region>_mean_wetness``), the fields ``wetness``,
+    ``moisture_kg_m3`` and ``hygroscopic_strain``."""
     pmesh, problem, case = ctx_args
     st = hs.snapshot(extend=report)  # fields show unborn parts moving with the package
     ctx = PostContext.of(pmesh, problem, st, case)
@@ -57,6 +61,8 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
            "max_temperature_difference_C": float(spread),
            "package_mean_temperature_C": float(np.dot(hs.T, problem.volumes) / problem.volumes.sum())}
     out.update(inelastic_items(ctx, hs))
+    if moisture is not None:
+        out["moisture"] = moisture.output()
 
     row = history_row(out)
     row["step"] = step_name
@@ -65,6 +71,8 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     row["max_temperature_difference_C"] = float(spread)
     row["package_mean_temperature_C"] = out["package_mean_temperature_C"]
     row["increment"] = len(rec.history)
+    if moisture is not None:
+        row.update(moisture.row(out["moisture"]))
     row.pop("index", None)
     rec.history.append(row)
     if report:
@@ -76,6 +84,8 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
             f = hs.inelastic_fields()
             cell["eq_inelastic_strain"] = f["eq_inelastic_strain"]
             cell["inelastic_work_MJ_m3"] = f["inelastic_work_J_m3"] * 1e-6
+        if moisture is not None:
+            cell.update(moisture.cell_data())
         rec.fields.append(FieldSet(point_data={"displacement": ctx.vertex_u, "temperature": T_pt}, cell_data=cell))
         rec.faces.append(faces)
         rec.outputs.append(out)

@@ -2,14 +2,18 @@
 
 The state lives at quadrature points. At the end of an increment every born point carries
 
-    eps_mech = eps(u, alpha) - eps_birth - eps_th(T, T_birth)
+    eps_mech = eps(u, alpha) - eps_birth - eps_th(T, T_birth) - eps_chem - (eps_hyg - hyg_birth)
     sigma, D, state = model.update(eps_mech, T_start, T_end, dt, committed_state)
 
 where ``eps_birth`` is the total strain the point had when its part was born and ``T_birth`` the temperature then
 (for parts present from the start: zero strain and the part's stress-free temperature, which is the simple mode).
 So a part is born stress-free with the deformation the rest of the package has at that moment, and its thermal
 strain is referenced to its birth temperature with the material's own CTE semantics (secant or instantaneous,
-see :meth:`Material.thermal_strain`).
+see :meth:`Material.thermal_strain`). ``eps_chem`` (cure shrinkage) and ``eps_hyg`` (hygroscopic swelling cme C,
+docs/moisture.md) are isotropic normal strains per element, given by the caller for the end of each increment and
+linear in time within it; the swelling is measured from the element's own at its birth (``hyg_birth``), so
+that a part born against a wet one is born stress-free too. Without swelling (``eps_hyg`` None, the default) the
+arithmetic is that of a dry history.
 
 Element birth (a part is not in the system until it is born), floating bodies and solder melting (a born
 solder element dies above its solidus and is born again, stress-free, when it cools back through it) are the
@@ -127,6 +131,8 @@ class HistorySolver(ElementBirth):
         self.T_birth = np.zeros(self.nel)
         self.T = np.zeros(self.nel)  # element temperatures, degC
         self.eps_chem = np.zeros(self.nel)  # chemical (cure shrinkage) normal strain of each element, committed
+        self.eps_hyg = None  # hygroscopic normal strain of each element (n_el,), committed; None: no swelling
+        self.hyg_birth = None  # (n_el,) the hygroscopic strain each element had when it was born
         self.time = 0.0
         self.mstate = {r: self.models[r].init_state(len(e) * self.nq) for r, e in self.region_elements.items()}
         self.stats: list[IncrementStats] = []
@@ -205,10 +211,16 @@ class HistorySolver(ElementBirth):
             eps[ch.elements] = e
         return eps
 
+    def _chem_total(self, chem: np.ndarray, hyg: np.ndarray | None) -> np.ndarray:
+        """(n_el,) isotropic eigenstrain besides the thermal one: cure ``chem`` plus the swelling ``hyg`` since
+        birth (``chem`` itself when there is no swelling)."""
+        return chem if hyg is None else chem + (hyg - self.hyg_birth)
+
     def thermal_strain(self, T_el: np.ndarray, chem: np.ndarray | None = None) -> np.ndarray:
         """(n_el, 6) eigenstrain of each element at ``T_el``: thermal strain from its birth temperature plus the
-        chemical strain ``chem`` (n_el,) (default: the committed one) on the normal components; zero if unborn."""
-        chem = self.eps_chem if chem is None else chem
+        isotropic strain ``chem`` (n_el,) (default: the committed cure and swelling, :meth:`_chem_total`) on the
+        normal components; zero if unborn."""
+        chem = self._chem_total(self.eps_chem, self.eps_hyg) if chem is None else chem
         eth = np.zeros((self.nel, 6))
         for r, idx in self.region_elements.items():
             b = idx[self.born[idx]]
@@ -349,13 +361,15 @@ class HistorySolver(ElementBirth):
         return da
 
     # ------------------------------------------------------------------ increments
-    def advance(self, T_end, dt: float, label: str = "", chem_end=None, u_end=None) -> IncrementStats:
+    def advance(self, T_end, dt: float, label: str = "", chem_end=None, u_end=None, hyg_end=None) -> IncrementStats:
         """Advance the committed state by ``dt`` seconds to element temperatures ``T_end`` (scalar or (n_el,)).
 
         ``chem_end``: chemical (cure shrinkage) normal strain of each element at the end, (n_el,) (default:
         unchanged). ``u_end``: displacement (m) of the prescribed dofs ``problem.D`` at the end, (len(D),)
-        (default: unchanged; a submodel's cut faces). Temperature, chemical strain and prescribed displacement
-        vary linearly in time within the increment. Cuts the increment in halves on failure.
+        (default: unchanged; a submodel's cut faces). ``hyg_end``: hygroscopic normal strain cme C of each element
+        at the end, (n_el,) (default: unchanged; none until first given). Temperature, chemical and hygroscopic
+        strain and prescribed displacement vary linearly in time within the increment. Cuts the increment in halves
+        on failure.
 
         Raises:
             SolverError: the increment failed after ``max_cutbacks`` halvings (the committed state is the last
@@ -364,19 +378,24 @@ class HistorySolver(ElementBirth):
         T_end = np.broadcast_to(np.asarray(T_end, float), (self.nel,)).copy()
         c1 = self.eps_chem.copy() if chem_end is None else np.broadcast_to(np.asarray(chem_end, float),
                                                                              (self.nel,)).copy()
+        if hyg_end is not None and self.eps_hyg is None:  # swelling from now on, measured from the dry state
+            self.eps_hyg, self.hyg_birth = np.zeros(self.nel), np.zeros(self.nel)
+        h0 = None if self.eps_hyg is None else self.eps_hyg.copy()
+        h1 = h0 if hyg_end is None else np.broadcast_to(np.asarray(hyg_end, float), (self.nel,)).copy()
         T0, c0 = self.T.copy(), self.eps_chem.copy()
         d0 = None if u_end is None else self.u[self.p.D].copy()
         f = self._solidus_crossing(T0, T_end) if dt > 0 else None
         if f is not None:  # end the first part exactly at the solidus, then go on in the other phase
             first = self.advance(T0 + f * (T_end - T0), f * dt, label, c0 + f * (c1 - c0),
-                                 None if d0 is None else d0 + f * (u_end - d0))
-            second = self.advance(T_end, (1.0 - f) * dt, label, c1, u_end)
+                                 None if d0 is None else d0 + f * (u_end - d0),
+                                 None if h0 is None else h0 + f * (h1 - h0))
+            second = self.advance(T_end, (1.0 - f) * dt, label, c1, u_end, h1)
             return IncrementStats(second.t_end, first.iterations + second.iterations,
                                   max(first.cutbacks, second.cutbacks), first.residuals + second.residuals,
                                   first.linear_iterations + second.linear_iterations, second.method or first.method)
         self._phase_change(T0, T_end)
         self.notify("start")
-        return self._advance(T0, T_end, c0, c1, float(dt), label, 0, d0, u_end)
+        return self._advance(T0, T_end, (c0, h0), (c1, h1), float(dt), label, 0, d0, u_end)
 
     def notify(self, event: str, **info) -> None:
         """Tell every observer ``event`` (with keyword ``info``)."""
@@ -384,6 +403,7 @@ class HistorySolver(ElementBirth):
             obs(event, self, **info)
 
     def _advance(self, T0, T1, c0, c1, dt, label, depth, d0=None, d1=None) -> IncrementStats:
+        """``c0``, ``c1``: (cure strain, hygroscopic strain or None) at the start and end of the increment."""
         try:
             st = self._newton(T0, T1, c1, dt, d1)
             st.cutbacks = depth
@@ -396,13 +416,16 @@ class HistorySolver(ElementBirth):
                     f"(T {T1.min():.4g}..{T1.max():.4g} degC) after {depth} halvings of the increment: {fail}. "
                     "The last converged state is kept."
                 ) from None
-            Tm, cm = 0.5 * (T0 + T1), 0.5 * (c0 + c1)
+            Tm = 0.5 * (T0 + T1)
+            cm = tuple(None if a is None else 0.5 * (a + b) for a, b in zip(c0, c1))
             dm = None if d1 is None else 0.5 * (d0 + d1)
             self._advance(T0, Tm, c0, cm, 0.5 * dt, label, depth + 1, d0, dm)
             return self._advance(Tm, T1, cm, c1, 0.5 * dt, label, depth + 1, dm, d1)
 
     def _newton(self, T0, T1, c1, dt, d1=None) -> IncrementStats:
         ns = self.newton
+        c1, h1 = c1  # cure and hygroscopic strain at the end (h1 None: no swelling)
+        chem1 = self._chem_total(c1, h1)
         self._fixed = None  # the fixed tangents belong to this increment's temperatures and time step
         I = self.free
         st = IncrementStats(t_end=self.time + dt, iterations=0, cutbacks=0)
@@ -419,7 +442,7 @@ class HistorySolver(ElementBirth):
         for k, (u, alpha) in enumerate(starts):
             try:
                 eps = self._strains(u, alpha)
-                sig, D, trial = self._response(eps, T0, T1, dt, c1)
+                sig, D, trial = self._response(eps, T0, T1, dt, chem1)
                 break
             except _LocalFailure as lf:
                 if k == len(starts) - 1:
@@ -459,7 +482,7 @@ class HistorySolver(ElementBirth):
                 a_try = None if alpha is None else alpha + eta * da
                 try:
                     eps = self._strains(u_try, a_try)
-                    s_try, D_try, tr_try = self._response(eps, T0, T1, dt, c1)
+                    s_try, D_try, tr_try = self._response(eps, T0, T1, dt, chem1)
                     ok = True
                 except _LocalFailure:
                     ok = False
@@ -494,10 +517,27 @@ class HistorySolver(ElementBirth):
         self.mstate.update(trial)
         self.T = T1.copy()
         self.eps_chem = c1.copy()
+        self.eps_hyg = None if h1 is None else h1.copy()
         self.time += dt
         self._sig, self._eps = sig, eps
         self.notify("commit", dt=dt)
         return st
+
+    def _activate(self, els: np.ndarray, T_ref: np.ndarray) -> None:
+        """Born now (see :meth:`ElementBirth._activate`), with the swelling measured from now on as well."""
+        super()._activate(els, T_ref)
+        if self.eps_hyg is not None:
+            self.hyg_birth[els] = self.eps_hyg[els]
+
+    def rebase_hygroscopic(self, hyg: np.ndarray, els: np.ndarray) -> None:
+        """Set the committed hygroscopic strain of the elements ``els`` (index array) to ``hyg[els]`` (``hyg``:
+        (n_el,)) and make it their reference: for parts just born, whose moisture field exists from now on (a
+        born part may start with the wetness of the wet part it is born against, and is born stress-free)."""
+        if self.eps_hyg is None:
+            self.eps_hyg, self.hyg_birth = np.zeros(self.nel), np.zeros(self.nel)
+        self.eps_hyg[els] = hyg[els]
+        self.hyg_birth[els] = hyg[els]
+        self._sig = None
 
     def new_step(self) -> None:
         """Forget the last increment's change (no predictor across a step boundary, so a resumed run repeats the
@@ -598,6 +638,8 @@ class HistorySolver(ElementBirth):
                "eps_chem": self.eps_chem, "time": np.array(self.time), "molten": self.molten}
         if self.alpha is not None:
             out["alpha"] = self.alpha
+        if self.eps_hyg is not None:
+            out["eps_hyg"], out["hyg_birth"] = self.eps_hyg, self.hyg_birth
         for r, st in self.mstate.items():
             for k, v in st.items():
                 out[f"m:{r}:{k}"] = v
@@ -613,6 +655,8 @@ class HistorySolver(ElementBirth):
         self.eps_chem = np.array(arrays["eps_chem"]) if "eps_chem" in arrays else np.zeros(self.nel)
         self.molten = np.array(arrays["molten"]) if "molten" in arrays else np.zeros(self.nel, dtype=bool)
         self.time = float(arrays["time"])
+        self.eps_hyg = np.array(arrays["eps_hyg"]) if "eps_hyg" in arrays else None
+        self.hyg_birth = np.array(arrays["hyg_birth"]) if "hyg_birth" in arrays else None
         if self.alpha is not None:
             self.alpha = np.array(arrays["alpha"])
         for r in self.mstate:
