@@ -22,6 +22,7 @@ from fcpkg_fem.case.fields import mm, set_default
 from fcpkg_fem.case.plan import plan
 from fcpkg_fem.case.schema import Case, region_models
 from fcpkg_fem.case.schema_package import Chip, Interconnect, Package
+from fcpkg_fem.case.schema_submodel import submodel_problems
 from fcpkg_fem.errors import InputError, Problem, closest
 from fcpkg_fem.materials.homogenise import derived_name, homogenise_layer
 
@@ -59,6 +60,7 @@ def cross_checks(case: Case) -> list[Problem]:
             plan(case)
         except InputError as err:
             out += err.problems
+    out += [] if out else submodel_problems(case, region_models(case))  # issue 19: submodels
     return out
 
 

@@ -27,6 +27,7 @@ from fcpkg_fem.case.names import THERMAL_SURFACES
 from fcpkg_fem.case.paths import path_problem
 from fcpkg_fem.case.schema_moisture import MoistureOptions
 from fcpkg_fem.case.schema_package import Laminate, Package
+from fcpkg_fem.case.schema_submodel import Submodel
 from fcpkg_fem.constitutive import model_names
 
 __all__ = ["SCHEMA_VERSION", "UNIT_CONVENTION", "LOAD_MODES", "History", "Step", "Load", "MeshSpec", "Output",
@@ -331,6 +332,8 @@ class Case(CaseModel):
         models: constitutive model (a registered one: :func:`fcpkg_fem.constitutive.model_names`) by region name,
             region kind (``bumps``, ``vias``, ``adhesive``, ``encapsulant``, ``balls``, ...) or material name;
             default ``elastic``. Region beats kind beats material.
+        submodel: refined local models of chosen joints (:class:`~fcpkg_fem.case.schema_submodel.Submodel`;
+            process histories only).
     """
 
     schema_version: Literal[1]
@@ -346,6 +349,7 @@ class Case(CaseModel):
     thermal: Thermal = Field(default_factory=Thermal)
     moisture: MoistureOptions | None = Field(default=None, exclude_if=lambda v: v is None)  # not hashed when absent
     models: dict[str, ModelName] = Field(default_factory=dict)
+    submodel: Submodel | None = Field(default=None, exclude_if=lambda v: v is None)  # not hashed when absent
 
     _materials: dict = PrivateAttr(default_factory=dict)
     _raw: dict = PrivateAttr(default_factory=dict)

@@ -253,6 +253,25 @@ def _allowance(a: dict[str, Any]) -> str:
     return head + _table(["face", "lowest (\u00b5m)", "at", "highest (\u00b5m)", "at", "verdict"], rows)
 
 
+def _submodels(subs: list[dict[str, Any]]) -> str:
+    """One row per submodel (docs/submodel.md): the joint, why it was chosen, its local mesh, its accumulated
+    inelastic work beside the global model's, its dW per cycle and lives per cycling step, its folder."""
+    rows = []
+    for m in subs:
+        f, g = m.get("final") or {}, m.get("global") or {}
+        life = "; ".join(f"{_e(st)}: dW {v['dW_layer_MJ_m3']:.4g} MJ/m\u00b3 ({_e(v['interface'])} "
+                         f"{v['layer_thickness_um']:.3g} \u00b5m), " + ", ".join(f"{_e(k)} {c:.4g}" for k, c in
+                                                                           v["cycles"].items())
+                         for st, v in (m.get("life") or {}).items())
+        folder = m.get("folder")
+        rows.append([_e(f"{m['region']} id {m['id']}"), _e(m["criterion"]),
+                     _e(f"{m['elements']:,} ({m['joint_layers']} through the joint)"),
+                     _num(f.get("inelastic_work_MJ_m3"), ".5g"), _num(g.get("inelastic_work_MJ_m3"), ".5g"),
+                     life or "no cycling", f'<a href="{_e(folder)}/summary.json">{_e(folder)}</a>' if folder else ""])
+    return _table(["joint", "chosen", "elements", "W at the end, local (MJ/m\u00b3)", "global (MJ/m\u00b3)",
+                   "per cycle and life", "folder"], rows)
+
+
 def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
     """Process history, fatigue life, results per output time and the plots."""
     s = result.summary
@@ -263,6 +282,8 @@ def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
         parts.append(_section("life", "Fatigue life of the critical joints", _life(s["life"])))
     if s.get("warpage_allowance"):
         parts.append(_section("allowance", "Warpage against the allowance", _allowance(s["warpage_allowance"])))
+    if s.get("submodels"):
+        parts.append(_section("submodels", "Submodels of joints", _submodels(s["submodels"])))
     outs = result.outputs
     if outs:
         parts.append(_section("results", "Results at each output time", _overview(result),

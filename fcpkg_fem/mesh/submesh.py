@@ -160,36 +160,75 @@ def _layer_of(pmesh: PackageMesh, els: np.ndarray) -> np.ndarray:
     return np.argmin(np.abs(pmesh.z_levels[None, :] - zb[:, None]), axis=1)
 
 
-def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> Submesh:
-    """The elements of ``pmesh`` whose centroid lies inside ``box``, subdivided by ``refine``.
+def centroids(pmesh: PackageMesh) -> np.ndarray:
+    """(3, n_el) element centroids (mean of the 8 vertices), m."""
+    m = pmesh.mesh
+    return m.p[:, m.t].mean(axis=1)
+
+
+def box_elements(pmesh: PackageMesh, box: Box, cen: np.ndarray | None = None) -> np.ndarray:
+    """(n_sel,) ascending global elements whose centroid lies strictly inside ``box``; ``cen``: the
+    :func:`centroids` if at hand (a case with many boxes computes them once).
 
     Raises:
-        InputError: the box holds no element, or none of its joint.
+        InputError: the box holds no element, or not every element of its joint (the box would cut the joint).
     """
-    refine = refine or Refinement()
-    m = pmesh.mesh
-    cen = m.p[:, m.t].mean(axis=1)  # (3, n_el)
-    inside = np.all((cen > box.lo[:, None]) & (cen < box.hi[:, None]), axis=0)
-    sel = np.nonzero(inside)[0]
+    cen = centroids(pmesh) if cen is None else cen
+    sel = np.nonzero(np.all((cen > box.lo[:, None]) & (cen < box.hi[:, None]), axis=0))[0]
     if len(sel) == 0:
         raise InputError.single("submodel.box_pitches", "no element has its centroid inside the box")
+    if box.region in pmesh.region_names:
+        ri = pmesh.region_names.index(box.region)
+        whole = np.nonzero((pmesh.cell_region == ri) & (pmesh.cell_item == box.item))[0]
+        if not np.all(np.isin(whole, sel)):
+            raise InputError.single("submodel.box_pitches", f"the box around {box.region} id {box.item} does not "
+                                     f"hold the whole joint ({int(np.isin(whole, sel).sum())} of its {len(whole)} "
+                                     "elements): give a larger box_pitches (a cut must not run through the joint)")
+    return sel
+
+
+def _layer_counts(pmesh: PackageMesh, box: Box, sel: np.ndarray, refine: Refinement) -> tuple[np.ndarray, int]:
+    """((n_sel,) element layers through z of each selected element's children, layers through the joint): n_z per
+    global element layer, more in the joint's layers so that the joint has at least ``joint_elements``."""
     ri = pmesh.region_names.index(box.region) if box.region in pmesh.region_names else -1
     joint = sel[(pmesh.cell_region[sel] == ri) & (pmesh.cell_item[sel] == box.item)]
-    if box.region and len(joint) == 0:
-        raise InputError.single("submodel.box_pitches", f"the box around {box.region} id {box.item} holds none of "
-                                 "its elements")
-    z = m.p[2, m.t[:, sel]]
-    if not np.all(z[REF[:, 2] == 1].min(axis=0) > z[REF[:, 2] == 0].max(axis=0)):
-        raise InputError.single("submodel", "the global mesh is not swept (reference axis 2 is not z in every element)")
-    # element layers through z: n_z per global layer, more in the joint's layers
-    layer = _layer_of(pmesh, sel)
     nz_layer = np.full(len(pmesh.z_levels), int(refine.n_z))
     n_joint = 1
     if len(joint):
         jl = np.unique(_layer_of(pmesh, joint))
         nz_layer[jl] = max(int(refine.n_z), int(np.ceil(refine.joint_elements / len(jl))))
         n_joint = int(nz_layer[jl].sum())
-    nz = nz_layer[layer]
+    return nz_layer[_layer_of(pmesh, sel)], n_joint
+
+
+def refined_size(pmesh: PackageMesh, box: Box, refine: Refinement, sel: np.ndarray | None = None) \
+        -> tuple[int, int, int]:
+    """(elements, nodes, box vertices) of the local mesh :func:`extract` would make, without making it: elements
+    exact (n_xy^2 n_z children per parent); nodes estimated as the box's global vertices times the element ratio
+    (a structured subdivision keeps the nodes-per-element ratio of the block to within its surface share).
+    ``sel``: the :func:`box_elements` if at hand."""
+    sel = box_elements(pmesh, box) if sel is None else sel
+    nz, _ = _layer_counts(pmesh, box, sel, refine)
+    n_el = int(np.sum(refine.n_xy ** 2 * nz))
+    n_v = len(np.unique(pmesh.mesh.t[:, sel]))
+    return n_el, int(np.ceil(n_v * n_el / len(sel))), n_v
+
+
+def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> Submesh:
+    """The elements of ``pmesh`` whose centroid lies inside ``box``, subdivided by ``refine``.
+
+    Raises:
+        InputError: the box holds no element, or not the whole joint (:func:`box_elements`).
+    """
+    refine = refine or Refinement()
+    m = pmesh.mesh
+    sel = box_elements(pmesh, box)
+    inside = np.zeros(m.t.shape[1], dtype=bool)
+    inside[sel] = True
+    z = m.p[2, m.t[:, sel]]
+    if not np.all(z[REF[:, 2] == 1].min(axis=0) > z[REF[:, 2] == 0].max(axis=0)):
+        raise InputError.single("submodel", "the global mesh is not swept (reference axis 2 is not z in every element)")
+    nz, n_joint = _layer_counts(pmesh, box, sel, refine)
     cut_facets = _cut_facets(m, inside)
     return _subdivide(pmesh, box, sel, int(refine.n_xy), nz, cut_facets, n_joint)
 

@@ -26,6 +26,7 @@ from fcpkg_fem.run.history import run_steps
 from fcpkg_fem.run.meshing import Progress, mesh_case, say
 from fcpkg_fem.run.preflight import preflight
 from fcpkg_fem.run.record import Record, history_row
+from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
 from fcpkg_fem.run.summary import LIFE_NOTE, process_summary, summary_of
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
@@ -65,15 +66,16 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
     timing = {"preflight": time.perf_counter() - t_start, "mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
     if out_dir is None:
-        return _run(case, None, progress, mesh_cache, source, resume, t_start, timing)
+        return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
     with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
-        return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing)
+        return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
 
 
 def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, resume: bool, t_start: float,
-         timing: dict) -> RunResult:
+         timing: dict, force: bool = False) -> RunResult:
     """The run after its preflight: ``out_dir`` is the (locked) run folder, None when nothing is written;
-    ``timing`` holds the seconds per phase so far, ``t_start`` the run's start (perf_counter)."""
+    ``timing`` holds the seconds per phase so far, ``t_start`` the run's start (perf_counter); ``force``: skip
+    the submodels' memory check as the preflight's."""
     write = out_dir is not None
     t0 = time.perf_counter()
     say(progress, f"case '{case.name}': building geometry and mesh")
@@ -91,7 +93,10 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     say(progress, f"mesh: {m.nelements:,} {element} elements, {m.nvertices:,} vertices, "
                   f"{problem.ndofs:,} dofs ({pmesh.geometry.symmetry} model)")
     if case.load.mode == "steps":
-        rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume)
+        boxes = None if case.submodel is None else case_boxes(case, pmesh, problem, force,  # issue 19: submodels
+                                                              out_dir if resume else None, progress)
+        rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume,
+                        observers=() if boxes is None else [boxes.recorder])
     else:
         rec = _solve_temperatures(case, pmesh, problem, progress, timing)
     summary = summary_of(case, pmesh, problem, element, rec.methods, rec.iterations, rec.outputs, source)
@@ -111,6 +116,10 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         summary["process"] = process_summary(rec)
         if rec.life:
             summary["life"] = {"note": LIFE_NOTE, "steps": rec.life}
+        if boxes is not None:  # each submodel replays this run's record of its box (docs/submodel.md)
+            t0 = time.perf_counter()
+            summary["submodels"] = run_case_submodels(case, pmesh, rec, boxes, out_dir, progress)
+            timing["submodels"] = time.perf_counter() - t0
         newton = rec.newton
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
                        cell_region=pmesh.cell_region, fields=rec.fields, faces=rec.faces, history=rec.history,

@@ -17,23 +17,41 @@ drive it exactly, at 24 bytes per box vertex and sub-increment (about 2 MB for 1
 sub-increments). Limits: the record is made by an uninterrupted run (a resumed run records from the resume point
 only and is refused here); with transient heat conduction the local elements take their parent element's
 temperature (the global model's own element temperatures), and the local solidus split is the local solder's.
+
+A case's ``submodel:`` section (:mod:`fcpkg_fem.case.schema_submodel`) is run by the pipeline through three
+calls: :func:`case_boxes` (before the global history: the boxes of every joint that may be modelled, one recorder
+of their union, the memory check), :func:`chosen_joints` (after it: the given joints and the critical ones,
+:data:`CRITICAL_RULE`) and :func:`run_case_submodels` (each local model replayed from its part of the record and
+written to ``<run folder>/submodels/<region>-<id>/``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.mesh.submesh import Refinement, Submesh, extract, joint_box
-from fcpkg_fem.post.joints import joint_work
+from fcpkg_fem.io.output import write_all
+from fcpkg_fem.mesh.submesh import Refinement, Submesh, box_elements, centroids, extract, joint_box, refined_size
+from fcpkg_fem.physics.elasticity import von_mises
+from fcpkg_fem.post.joints import JOINT_KINDS, JointTracker, joint_work
+from fcpkg_fem.post.result import FieldSet, RunResult
+from fcpkg_fem.run.checkpoint import step_folders
 from fcpkg_fem.run.history import make_models, run_steps
 from fcpkg_fem.run.meshing import mesh_case
+from fcpkg_fem.run.preflight import (MEMORY_BASE, MEMORY_LIMIT_ENV, NNZ_PER_ROW, available_memory, estimate,
+                                     format_bytes, memory_model)
+from fcpkg_fem.run.record import json_safe
+from fcpkg_fem.run.summary import LIFE_NOTE
 from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
+from fcpkg_fem.solve.linear import auto_method
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 from fcpkg_fem.solve.submodel import (BoundaryRecord, BoxRecorder, SubmodelProblem, boundary_matrix,
                                       interpolation_matrix)
@@ -88,6 +106,10 @@ class SubmodelResult:
             increments (m; zero up to round-off by construction, measured).
         events: melting and solidification of the local solder; newton: Newton iterations per sub-increment;
         timing_s: seconds (mesh, solve).
+        life: thermal_cycle step name -> the joint's cyclic results and life estimates
+            (:func:`~fcpkg_fem.post.joints.life_estimates` of this joint alone), as the global run's ``life``.
+    With ``fields="report"`` an increment that is not a report time of the global run keeps ``step``, ``t``,
+    ``report`` (False) and ``joint`` only.
     """
 
     sub: Submesh
@@ -98,10 +120,12 @@ class SubmodelResult:
     events: list = field(default_factory=list)
     newton: list = field(default_factory=list)
     timing_s: dict = field(default_factory=dict)
+    life: dict = field(default_factory=dict)
 
 
 def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pitches: float = 1.0,
-                 refine: Refinement | None = None, z_range=None, progress=None, pmesh=None) -> SubmodelResult:
+                 refine: Refinement | None = None, z_range=None, progress=None, pmesh=None,
+                 fields: str = "all") -> SubmodelResult:
     """Drive the local model of ``joint`` through the global history of ``case``.
 
     Args:
@@ -113,6 +137,8 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
         box_pitches, z_range: the box, as the record's (checked: the same global elements); refine: the local
             :class:`Refinement` (None: the unrefined extraction).
         pmesh: the global mesh if at hand (else meshed again from the case; the footprint is deterministic).
+        fields: ``all``: every increment keeps the local fields (u, sig, W, eq, born); ``report``: only the
+            global run's report times do (memory: one field set per report time, as the global run).
     """
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
@@ -129,6 +155,8 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
     joint = joint or record.joint
     pmesh = pmesh if pmesh is not None else mesh_case(case)
     sub = cut(case, pmesh, joint, box_pitches, refine, z_range)
+    if record.joint == ("", -1):  # a record of a union of boxes (a case's submodel section): this joint's part
+        record = record.restrict(sub)
     if not np.array_equal(sub.global_elements, record.box_elements):
         raise InputError.single("submodel.box_pitches", "the box does not hold the global elements the record was "
                                 "made for (another joint, box or mesh)")
@@ -145,7 +173,7 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
     say(f"submodel {joint[0]} id {joint[1]}: {sub.pmesh.n_elements} elements ({len(sub.global_elements)} global), "
         f"{problem.ndofs} dofs, {len(sub.cut_nodes)} cut-face nodes, {sub.joint_layers} layers through the joint")
     t0 = time.perf_counter()
-    _replay(case, record, res, joint)
+    _replay(case, record, res, joint, fields == "all")
     res.timing_s["solve"] = time.perf_counter() - t0
     say(f"submodel {joint[0]} id {joint[1]}: {len(res.newton)} sub-increments, {sum(res.newton)} Newton "
         f"iterations in {res.timing_s['solve']:.1f} s")
@@ -161,22 +189,53 @@ def _check_complete(case, record: BoundaryRecord) -> None:
                                 "record the boundary in one uninterrupted global run of this case")
 
 
-def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint) -> None:
-    """Repeat the recorded global events on the local model (see the module docstring)."""
+def _report_times(case) -> dict[str, set]:
+    """Step name -> the times (s, rounded to 1e-9) whose full results the global run reports (run.history's rule:
+    the step's report times, else its last increment)."""
+    out = {}
+    for s in plan(case):
+        ts = s.report_times if s.report_times.size else s.increments[-1:]
+        out[s.name] = {round(float(t), 9) for t in ts}
+    return out
+
+
+def joint_view(pmesh, joint: tuple[str, int]):
+    """``pmesh`` with every bump and ball element other than those of ``joint`` given item -1: the per-joint
+    post-processing (:func:`~fcpkg_fem.post.joints.joint_work`, the life estimates) then sees this joint alone
+    (neighbours wholly or partly in a box are not results of the submodel)."""
+    ci = pmesh.cell_item.copy()
+    ri = pmesh.region_names.index(joint[0])
+    kinds = [k for k, r in enumerate(pmesh.region_names) if rn.kind(r) in JOINT_KINDS]
+    other = np.isin(pmesh.cell_region, kinds) & ~((pmesh.cell_region == ri) & (pmesh.cell_item == int(joint[1])))
+    ci[other] = -1
+    return dataclasses.replace(pmesh, cell_item=ci)
+
+
+def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields: bool = True) -> None:
+    """Repeat the recorded global events on the local model (see the module docstring); the joint is tracked
+    through every thermal_cycle step for its life estimates, as the global run tracks its joints."""
     hs, problem = res.hs, res.problem
     P = boundary_matrix(problem)
     par = res.sub.parent
     D = problem.D
+    steps = {s.name: s for s in plan(case)}
+    report = _report_times(case)
+    view = joint_view(res.sub.pmesh, joint)
+    tracker, step = None, None
     hs.set_temperature(initial_temperature(case))
     label = "submodel initial state"
     for kind, v in record.events():
         if kind == "step":
+            if tracker is not None:
+                res.life[step.name] = tracker.life_estimates(step)
             problem.solver.reset()
             hs.new_step()
             hs.u[D] = P @ v["u"]  # differs from the last commit only where nothing born holds a node
             label = f"submodel step '{v['name']}'"
             if len(v["births"]):
                 hs.birth(list(v["births"]))
+            step = steps[str(v["name"])]
+            tracker = JointTracker(view, hs, step) if (step.kind == "thermal_cycle" and hs.has_inelastic) else None
         elif kind == "start":
             hs.u[D] = P @ v["u"]
         elif kind == "commit":
@@ -186,19 +245,33 @@ def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint) -> None:
             res.events.extend(hs.events)
             hs.events.clear()
         elif kind == "increment":
-            res.increments.append(_sample(res, v, joint))
+            if tracker is not None:
+                tracker.add(float(v["t"]), hs)
+            rep = round(float(v["t"]), 9) in report.get(str(v["step"]), ())
+            res.increments.append(_sample(res, v, joint, rep, all_fields or rep))
+    if tracker is not None:
+        res.life[step.name] = tracker.life_estimates(step)
 
 
-def _sample(res: SubmodelResult, v: dict, joint) -> dict:
-    """The local state after a planned increment (see :class:`SubmodelResult`)."""
+def _sample(res: SubmodelResult, v: dict, joint, report: bool = False, full: bool = True) -> dict:
+    """The local state after a planned increment (see :class:`SubmodelResult`); ``joint`` also holds the joint's
+    volume-averaged temperature ``T`` (degC) and its largest element von Mises stress ``von_mises`` (Pa)."""
     hs = res.hs
     st = hs.snapshot()
-    inel = hs.inelastic_fields()
     jw = joint_work(res.sub.pmesh, hs).get(joint[0])
     j = {k: float(a[int(joint[1])]) for k, a in jw.items()} if jw is not None else {}
-    return {"step": str(v["step"]), "t": float(v["t"]), "u": hs.u.copy(), "sig": st.stress_qp.copy(),
-            "W": inel["inelastic_work_J_m3"].copy(), "eq": inel["eq_inelastic_strain"].copy(), "joint": j,
-            "born": hs.born.copy()}
+    pm = res.sub.pmesh
+    els = np.nonzero((pm.cell_region == pm.region_names.index(joint[0])) & (pm.cell_item == int(joint[1])))[0]
+    vol = hs.p.volumes[els]
+    j["T"] = float(np.dot(hs.T[els], vol) / vol.sum())
+    j["von_mises"] = float(von_mises(st.stress[els]).max())
+    out = {"step": str(v["step"]), "t": float(v["t"]), "report": bool(report), "joint": j}
+    if full:
+        inel = hs.inelastic_fields()
+        out.update(u=hs.u.copy(), sig=st.stress_qp.copy(), stress=st.stress.copy(),
+                   W=inel["inelastic_work_J_m3"].copy(), eq=inel["eq_inelastic_strain"].copy(), born=hs.born.copy(),
+                   T=hs.T.copy())
+    return out
 
 
 def global_joint_averages(pmesh, record: BoundaryRecord, joint) -> list[dict]:
@@ -217,3 +290,252 @@ def local_box_displacement(res: SubmodelResult, record_u: np.ndarray) -> np.ndar
     """The global displacement of a record entry interpolated at every local dof, (n_dofs,) m (the field the
     local model would have if it were the global one's interpolant)."""
     return interpolation_matrix(res.sub, res.problem.basis.nodal_dofs) @ record_u
+
+
+# ------------------------------------------------------------------------------ the case's ``submodel:`` section
+
+CRITICAL_RULE = (
+    "the joint of the region with the largest per-cycle inelastic work in a pad layer over the last complete cycle "
+    "of the last thermal_cycle step (the joint the life estimates are for); without cycling, the joint with the "
+    "largest accumulated inelastic work (volume average) at the global run's last output, which is what the joint "
+    "carries out of the process (melting erases the work accumulated before it, so an earlier maximum may no longer "
+    "exist)")
+"""How ``{region, critical: true}`` chooses its joint from the global run (docs/submodel.md)."""
+
+
+@dataclass
+class CaseBoxes:
+    """What the global run of a case with a ``submodel:`` section records.
+
+    Attributes:
+        refine: the local :class:`Refinement`; box_pitches: the boxes' size (docs of ``submodel.box_pitches``).
+        given: [(region, id)] joints chosen by id; critical: regions whose critical joint the global run chooses.
+        recorder: one :class:`BoxRecorder` over the union of the boxes of every joint that may be modelled (the
+            given ones and every modelled joint of a ``critical`` region), so that each is cut out of one record
+            after the run (:meth:`BoundaryRecord.restrict`) without a second global run.
+        record_bytes: the estimated size of the record (bytes): per sub-increment 24 bytes per vertex at its end
+            and as many at its start, 16 per element (temperature, chemical strain); at least one sub-increment per
+            planned increment (solidus splits and cut-backs add more); vertices, elements: the union's counts.
+    """
+
+    refine: Refinement
+    box_pitches: float
+    given: list
+    critical: list
+    recorder: BoxRecorder
+    record_bytes: float
+    vertices: int
+    elements: int
+
+
+def _candidates(case, pmesh) -> tuple[list, list, list]:
+    """(given joints, critical regions, every joint that may be modelled) of ``case.submodel``."""
+    given, critical = [], []
+    for j in case.submodel.joints:
+        (critical if j.critical else given).append(j.region if j.critical else (j.region, int(j.id)))
+    joints = list(dict.fromkeys(given))
+    for region in critical:
+        ri = pmesh.region_names.index(region)
+        joints += [(region, int(k)) for k in np.unique(pmesh.cell_item[pmesh.cell_region == ri]) if k >= 0]
+    return given, critical, list(dict.fromkeys(joints))
+
+
+def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progress=None) -> CaseBoxes:
+    """The boxes of ``case.submodel`` on the global mesh, their recorder and the memory check.
+
+    Refused (InputError, exit 2) before the global history runs: a resumed run (``resume_dir``: the run folder
+    when resuming, whose completed steps would be missing from the record); a box that cuts a joint; a record plus
+    the largest local model that would not fit beside the global run in the memory available now (unless
+    ``force``): the local model's peak by the preflight model (:func:`fcpkg_fem.run.preflight.memory_model`) at
+    its exact element count (:func:`~fcpkg_fem.mesh.submesh.refined_size`), named ``submodel.refine`` when the
+    unrefined models would fit, else ``submodel.box_pitches``.
+    """
+    sm = case.submodel
+    if resume_dir is not None and step_folders(resume_dir):
+        raise InputError.single("submodel", "a resumed run cannot record the submodels' boundary (its first steps "
+                                "were run before); run the case again without resume")
+    refine = Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements)
+    given, critical, joints = _candidates(case, pmesh)
+    cen = centroids(pmesh)
+    boxes = {j: joint_box(pmesh, j[0], j[1], float(sm.box_pitches)) for j in joints}
+    sel = {j: box_elements(pmesh, b, cen) for j, b in boxes.items()}
+    union = np.unique(np.concatenate(list(sel.values())))
+    verts = np.unique(pmesh.mesh.t[:, union])
+    steps = plan(case)  # a commit per planned increment and the initial state, each with its start; solidus
+    n_commits = sum(len(s.increments) for s in steps) + len(steps) + 1  # splits and cut-backs add more
+    record_bytes = float(n_commits) * (48.0 * len(verts) + 16.0 * len(union))
+    if not force:
+        _check_memory(case, pmesh, boxes, sel, refine, record_bytes)
+    rec = BoxRecorder.over(problem, union, verts)
+    say = progress or (lambda msg: None)
+    say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements, "
+        f"{len(verts):,} vertices: ~{format_bytes(record_bytes)} for {n_commits} sub-increments)")
+    return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union))
+
+
+def _local_excess(case, n_nodes: int) -> float:
+    """Bytes a local model of ``n_nodes`` nodes adds to the process (the preflight model above its base)."""
+    dofs = 3 * n_nodes
+    solver = case.solver.linear
+    if solver == "auto":
+        solver = auto_method(dofs, NNZ_PER_ROW.get(case.mesh.element, max(NNZ_PER_ROW.values())))
+    return memory_model(dofs, case.mesh.element, solver) - MEMORY_BASE
+
+
+def _check_memory(case, pmesh, boxes: dict, sel: dict, refine: Refinement, record_bytes: float) -> None:
+    """Refuse a submodel section that would not fit in memory (see :func:`case_boxes`). Available: what the
+    machine can give now plus what this process holds already (its peak resident size so far, the global mesh
+    and problem), or the ``FCPKG_MEMORY_LIMIT`` budget; needed: the global run's preflight estimate, the record
+    and the largest local model."""
+    mem = available_memory()
+    if mem is None:
+        return
+    held = 0.0 if mem.source.startswith(MEMORY_LIMIT_ENV) else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    have = mem.available + held * 1024.0  # a limit in the environment is the run's whole budget
+    base = estimate(case).memory + record_bytes
+    sizes = {j: refined_size(pmesh, boxes[j], refine, sel[j]) for j in boxes}
+    worst = max(sizes, key=lambda j: sizes[j][1])
+    need = base + _local_excess(case, sizes[worst][1])
+    if need <= have:
+        return
+    coarse = base + max(_local_excess(case, refined_size(pmesh, boxes[j], Refinement(), sel[j])[1]) for j in boxes)
+    field = "submodel.refine" if coarse <= have else "submodel.box_pitches"
+    n_el, n_nodes, _ = sizes[worst]
+    raise InputError.single(field, f"the submodel of {worst[0]} id {worst[1]} would have {n_el:,} elements "
+                            f"(~{3 * n_nodes:,} dofs, refine n_xy={refine.n_xy}, n_z={refine.n_z}, joint_elements="
+                            f"{refine.joint_elements}); with the global run (~{format_bytes(estimate(case).memory)}) "
+                            f"and the boundary record (~{format_bytes(record_bytes)}) it needs "
+                            f"~{format_bytes(need)}, but {format_bytes(have)} is available ({mem.source}); lower the "
+                            "refinement or box_pitches, or run with --force")
+
+
+def chosen_joints(case, rec, boxes: CaseBoxes) -> list[dict]:
+    """The joints to model after the global run: each ``{region, id, chosen_by: [...], criterion}``, the given
+    ones first, a critical joint that is also given listed once (:data:`CRITICAL_RULE`)."""
+    out = {j: {"region": j[0], "id": j[1], "chosen_by": ["id"], "criterion": "given by id"} for j in boxes.given}
+    for region in boxes.critical:
+        k, why = None, ""
+        for s in reversed(rec.plan):
+            entry = (rec.life.get(s.name) or {}).get(region)
+            if entry:
+                k = int(entry["critical"]["id"])
+                why = (f"largest per-cycle inelastic work in a pad layer over the last complete cycle of step "
+                       f"'{s.name}' ({entry['critical']['dW_layer_MJ_m3']:.6g} MJ/m^3)")
+                break
+        if k is None:
+            last = rec.outputs[-1]
+            c = last["inelastic"][region]["critical"]
+            k = int(c["id"])
+            why = (f"largest accumulated inelastic work at the last output (step '{last['step']}', t = "
+                   f"{last['time_s']:g} s: {c['inelastic_work_MJ_m3']:.6g} MJ/m^3)")
+        e = out.setdefault((region, k), {"region": region, "id": k, "chosen_by": [], "criterion": ""})
+        e["chosen_by"].append("critical")
+        e["criterion"] = why if e["criterion"] == "" else f"{e['criterion']}; critical: {why}"
+    return list(out.values())
+
+
+def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progress=None) -> list[dict]:
+    """Run every submodel of ``case.submodel`` after the global run ``rec``; each writes
+    ``<out_dir>/submodels/<region>-<id>/`` (summary.json, history.csv with output.csv, a VTU series with output.vtu)
+    when ``out_dir`` is given. Returns the parent summary's ``submodels`` entries (:func:`parent_entry`)."""
+    say = progress or (lambda msg: None)
+    record = boxes.recorder.record
+    say(f"submodels: the boundary record holds {len(record.data['commit'])} sub-increments of {boxes.vertices:,} "
+        f"vertices and {boxes.elements:,} elements: {format_bytes(record.nbytes())}")
+    out = []
+    for choice in chosen_joints(case, rec, boxes):
+        joint = (choice["region"], choice["id"])
+        res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine, progress=progress,
+                           pmesh=pmesh, fields="report")
+        result = submodel_result(case, res, joint, choice, boxes)
+        folder = f"submodels/{joint[0]}-{joint[1]}"
+        if out_dir is not None:
+            names = ["summary"] + [n for n in ("csv", "vtu") if getattr(case.output, n)]
+            write_all(result, Path(out_dir) / folder, names)
+        out.append(parent_entry(result.summary, rec, joint, folder if out_dir is not None else None))
+    return out
+
+
+def _joint_entry(j: dict) -> dict:
+    """A sample's joint averages (:func:`_sample`) in summary units."""
+    return {"inelastic_work_MJ_m3": j["volume"] * 1e-6, "eq_inelastic_strain": j["eq"],
+            "lower_pad_work_MJ_m3": j["lower"] * 1e-6, "upper_pad_work_MJ_m3": j["upper"] * 1e-6,
+            "lower_layer_um": j["t_lower"] * 1e6, "upper_layer_um": j["t_upper"] * 1e6,
+            "temperature_C": j["T"], "von_mises_max_MPa": j["von_mises"] * 1e-6}
+
+
+def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseBoxes) -> RunResult:
+    """The :class:`RunResult` of one submodel for the writers: ``summary`` (docs/submodel.md, "Outputs"), the
+    local mesh, one FieldSet per report time of the global run (displacement (n_nodes, 3) m; per element
+    stress_MPa (n_el, 6), von_mises_MPa, eq_inelastic_strain, inelastic_work_MJ_m3, temperature_C, born) and one
+    history row per planned increment (the joint's averages)."""
+    t0 = time.perf_counter()
+    sub, pm = res.sub, res.sub.pmesh
+    nd = res.problem.basis.nodal_dofs
+    outputs, fields, history = [], [], []
+    for k, inc in enumerate(res.increments):
+        je = _joint_entry(inc["joint"])
+        history.append({"index": k, "step": inc["step"], "time_s": inc["t"], **je})
+        if not inc["report"]:
+            continue
+        outputs.append({"index": len(outputs), "step": inc["step"], "time_s": inc["t"], "joint": je})
+        fields.append(FieldSet(point_data={"displacement": inc["u"][nd].T.copy()},
+                               cell_data={"stress_MPa": inc["stress"] * 1e-6,
+                                          "von_mises_MPa": von_mises(inc["stress"]) * 1e-6,
+                                          "eq_inelastic_strain": inc["eq"], "inelastic_work_MJ_m3": inc["W"] * 1e-6,
+                                          "temperature_C": inc["T"], "born": inc["born"].astype(float)}))
+    xy = pm.items[joint[0]][int(joint[1])]
+    life = {name: e[joint[0]] for name, e in res.life.items() if joint[0] in e}
+    summary = {
+        "schema": "fcpkg-fem/submodel", "schema_version": 1, "case": {"name": case.name, "hash": case.hash()},
+        "joint": {"region": joint[0], "id": int(joint[1]), "x_mm": float(xy[0]) * 1e3, "y_mm": float(xy[1]) * 1e3,
+                  **choice},
+        "box": {"box_pitches": boxes.box_pitches, "pitch_mm": sub.box.pitch * 1e3,
+                "lo_mm": (sub.box.lo * 1e3).tolist(), "hi_mm": (sub.box.hi * 1e3).tolist(),
+                "global_elements": int(len(sub.global_elements)), "cut_face_nodes": int(len(sub.cut_nodes))},
+        "mesh": {"elements": int(pm.n_elements), "nodes": int(pm.mesh.nvertices), "dofs": int(res.problem.ndofs),
+                 "element": case.mesh.element, "joint_layers": int(sub.joint_layers),
+                 "refine": {"n_xy": boxes.refine.n_xy, "n_z": boxes.refine.n_z,
+                            "joint_elements": boxes.refine.joint_elements}},
+        "units": {"work": "MJ/m^3 (accumulated inelastic work density)", "length": "mm in *_mm, um in *_um",
+                  "stress": "MPa", "temperature": "degC", "time": "s"},
+        "outputs": outputs, "final": outputs[-1]["joint"] if outputs else None,
+        "life": json_safe(life), "events": json_safe(res.events),
+        "newton": {"sub_increments": len(res.newton), "iterations_total": int(sum(res.newton)),
+                   "iterations_max": int(max(res.newton, default=0))},
+        "boundary_error_m": res.boundary_error_m,
+    }
+    if life:
+        summary["life_note"] = LIFE_NOTE
+    summary["timing_s"] = {**{k: round(v, 3) for k, v in res.timing_s.items()},
+                           "post": round(time.perf_counter() - t0, 3)}
+    return RunResult(summary=summary, points=pm.mesh.p.T.copy(), cells=pm.cells_vtk, region_names=pm.region_names,
+                     cell_region=pm.cell_region, fields=fields, history=history)
+
+
+def parent_entry(s: dict, rec, joint, folder: str | None) -> dict:
+    """The parent summary's entry of one submodel: where it is, how it was chosen, its mesh, the joint's final
+    results and, beside them, the global model's for the same joint (``global``: its last output's
+    volume averages and, per cycling step, its per-cycle pad-layer work), and the submodel's life per cycling step
+    (dW per cycle, interface, layer, the estimates' cycles)."""
+    region, k = joint
+    g_items = {it["id"]: it for it in ((rec.outputs[-1].get("inelastic") or {}).get(region) or {}).get("items", [])}
+    g = g_items.get(int(k), {})
+    glob = {"inelastic_work_MJ_m3": g.get("inelastic_work_MJ_m3"), "eq_inelastic_strain": g.get("eq_inelastic_strain"),
+            "life": {}}
+    for step, e in rec.life.items():
+        pj = {p["id"]: p for p in (e.get(region) or {}).get("per_joint", [])}.get(int(k))
+        if pj:
+            glob["life"][step] = {"dW_layer_MJ_m3": pj["dW_layer_MJ_m3"], "dW_volume_MJ_m3": pj["dW_volume_MJ_m3"]}
+    life = {}
+    for step, e in (s.get("life") or {}).items():
+        c = e["critical"]
+        life[step] = {"dW_layer_MJ_m3": c["dW_layer_MJ_m3"], "dW_volume_MJ_m3": c["dW_volume_MJ_m3"],
+                      "interface": c["interface"], "layer_thickness_um": c["layer_thickness_um"],
+                      "dW_layer_per_cycle_MJ_m3": c["dW_layer_per_cycle_MJ_m3"],
+                      "cycles": {m: v["cycles"] for m, v in e.get("estimates", {}).items()}}
+    j = s["joint"]
+    return {"region": region, "id": int(k), "x_mm": j["x_mm"], "y_mm": j["y_mm"], "chosen_by": j["chosen_by"],
+            "criterion": j["criterion"], "folder": folder, "elements": s["mesh"]["elements"],
+            "dofs": s["mesh"]["dofs"], "joint_layers": s["mesh"]["joint_layers"], "final": s["final"],
+            "life": life, "global": glob, "timing_s": s["timing_s"]}

@@ -115,6 +115,33 @@ class BoundaryRecord:
         """The ``increment`` entries (step, t and, when recorded, the box fields)."""
         return self.data["increment"]
 
+    def nbytes(self) -> int:
+        """Bytes held by the record's arrays."""
+        return int(sum(np.asarray(v).nbytes for rows in self.data.values() for row in rows for v in row.values()
+                       if not isinstance(v, str)))
+
+    def restrict(self, sub: Submesh) -> "BoundaryRecord":
+        """The record of the box of ``sub`` cut out of this record (made over a union of boxes holding it): the
+        same events with the displacements of ``sub.box_vertices`` and the element arrays of
+        ``sub.global_elements``; exact copies of the recorded numbers.
+
+        Raises:
+            InputError: ``sub``'s box is not inside the recorded elements (another mesh or box)."""
+        ei = np.searchsorted(self.box_elements, sub.global_elements)
+        vi = np.searchsorted(self.box_vertices, sub.box_vertices)
+        if (ei.max(initial=0) >= len(self.box_elements) or vi.max(initial=0) >= len(self.box_vertices)
+                or not np.array_equal(self.box_elements[ei], sub.global_elements)
+                or not np.array_equal(self.box_vertices[vi], sub.box_vertices)):
+            raise InputError.single("submodel", "the joint's box is not inside the recorded global elements")
+        dof = (3 * vi[:, None] + np.arange(3)).ravel()
+        out = BoundaryRecord(sub.global_elements, sub.box_vertices, self.volumes[ei], (sub.box.region, sub.box.item))
+        out.kinds, out.index = list(self.kinds), list(self.index)
+        per_element = ("T", "chem", "sig", "W", "eq")
+        for kind, rows in self.data.items():
+            out.data[kind] = [{k: (v[dof] if k == "u" else v[ei] if k in per_element and np.ndim(v) else v)
+                               for k, v in row.items()} for row in rows]
+        return out
+
     def save(self, path) -> None:
         """Write to ``path`` (.npz, no pickle)."""
         out = {"box_elements": self.box_elements, "box_vertices": self.box_vertices, "volumes": self.volumes,
@@ -159,11 +186,22 @@ class BoxRecorder:
     """
 
     def __init__(self, problem, sub: Submesh, fields: bool = False):
-        self.els = sub.global_elements
-        self.dofs = problem.basis.nodal_dofs[:, sub.box_vertices].T.ravel()
+        self._setup(problem, sub.global_elements, sub.box_vertices, (sub.box.region, sub.box.item), fields)
+
+    @classmethod
+    def over(cls, problem, elements: np.ndarray, vertices: np.ndarray, fields: bool = False) -> "BoxRecorder":
+        """A recorder of the global elements ``elements`` (ascending) and vertices ``vertices`` (ascending, every
+        vertex of those elements): e.g. the union of several boxes, each cut out later with
+        :meth:`BoundaryRecord.restrict`; its record's joint is ("", -1)."""
+        self = cls.__new__(cls)
+        self._setup(problem, np.asarray(elements), np.asarray(vertices), ("", -1), fields)
+        return self
+
+    def _setup(self, problem, els: np.ndarray, vertices: np.ndarray, joint: tuple[str, int], fields: bool) -> None:
+        self.els = els
+        self.dofs = problem.basis.nodal_dofs[:, vertices].T.ravel()
         self.fields = fields
-        self.record = BoundaryRecord(sub.global_elements, sub.box_vertices, problem.volumes[sub.global_elements],
-                                     (sub.box.region, sub.box.item))
+        self.record = BoundaryRecord(els, vertices, problem.volumes[els], joint)
 
     def __call__(self, event: str, hs, **info) -> None:
         rec = self.record

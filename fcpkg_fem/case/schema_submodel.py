@@ -1,0 +1,206 @@
+"""The ``submodel:`` case section: refined local models of chosen joints, driven by the global process history.
+
+A case with ``load.steps`` may ask for submodels (issue 19, docs/submodel.md)::
+
+    submodel:
+      joints:
+        - {region: bumps.die1, id: 7}          # a joint by region and id (the ids of bumps.csv)
+        - {region: top_balls, critical: true}  # the joint the global run finds critical in that region
+      box_pitches: 1                           # cut box: (box_pitches - 1/2) x pitch from the joint's centre
+      refine: {n_xy: 2, n_z: 1, joint_elements: 4}
+
+The global run records the boundary of every box it may need and, after it, runs one local model per joint in
+``<run folder>/submodels/<region>-<id>/``. Here: the schema (:class:`Submodel`) and the cross-checks that need
+the rest of the case (:func:`submodel_problems`, called by :func:`fcpkg_fem.case.checks.cross_checks`). The
+checks that need the mesh or the machine (a joint cut by the box, the memory a refinement needs) run at the start
+of the run (:mod:`fcpkg_fem.run.submodel`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from pydantic import Field, StrictBool, model_validator
+
+from fcpkg_fem.case import layout
+from fcpkg_fem.case import names as rn
+from fcpkg_fem.case.fields import CaseModel, PosNumber, fail, mm
+from fcpkg_fem.errors import Problem, closest
+
+__all__ = ["SubmodelJoint", "SubmodelRefine", "Submodel", "JOINT_KINDS", "joint_centres", "submodel_problems"]
+
+JOINT_KINDS = ("bumps", "balls")
+"""Region kinds a submodel can be made of: the solder joints whose inelastic work and life the run reports."""
+
+#: a subdivision count: at least 1; the memory check at run time bounds the product
+Count = Annotated[int, Field(strict=True, ge=1, le=64)]
+
+
+class SubmodelJoint(CaseModel):
+    """One joint: ``region`` (``bumps.<die>``, ``top_balls``, ``bottom_balls``) and either ``id`` (the item id of
+    bumps.csv and the summary) or ``critical: true`` (the joint of that region the global run finds critical:
+    docs/submodel.md, "Critical joints")."""
+
+    region: str
+    id: Annotated[int, Field(strict=True, ge=0)] | None = None
+    critical: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "SubmodelJoint":
+        if self.id is not None and self.critical is not None:
+            msg = "give either id or critical: true, not both"
+            raise fail(msg, [("critical", msg)])
+        if self.critical is False:
+            msg = "critical: false chooses no joint; give critical: true or an id"
+            raise fail(msg, [("critical", msg)])
+        if self.id is None and self.critical is None:
+            msg = "give the joint's id (e.g. id: 7) or critical: true"
+            raise fail(msg, [("id", msg)])
+        return self
+
+
+class SubmodelRefine(CaseModel):
+    """Subdivision of every element cut out of the global mesh: ``n_xy`` children along each in-plane axis,
+    ``n_z`` through z, and at least ``joint_elements`` element layers through the joint's height."""
+
+    n_xy: Count = 2
+    n_z: Count = 1
+    joint_elements: Count = 4
+
+
+class Submodel(CaseModel):
+    """The ``submodel:`` section.
+
+    Attributes:
+        joints: the joints to model (:class:`SubmodelJoint`), at least one.
+        box_pitches: cut-box size (dimensionless, >= 0.5): the cut lies ``(box_pitches - 1/2) * pitch`` from the
+            joint's centre in x and y, ``pitch`` being the distance to the nearest other joint of its region (1:
+            the joint's own cell, halfway to its neighbours; 2: with the ring of neighbours); whole height.
+        refine: :class:`SubmodelRefine`.
+    """
+
+    joints: tuple[SubmodelJoint, ...]
+    box_pitches: PosNumber = 1.0
+    refine: SubmodelRefine = Field(default_factory=SubmodelRefine)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Submodel":
+        probs = []
+        if not self.joints:
+            probs.append(("joints", "give at least one joint ({region: bumps.die1, id: 7} or "
+                                    "{region: bumps.die1, critical: true})"))
+        if self.box_pitches < 0.5:
+            probs.append(("box_pitches", f"must be at least 0.5 (the joint's own cell is 1), got {self.box_pitches:g}"))
+        seen = set()
+        for i, j in enumerate(self.joints):
+            key = (j.region, j.id if j.id is not None else "critical")
+            if key in seen:
+                probs.append((f"joints.{i}", f"repeats an earlier joint ({j.region} "
+                                             f"{'critical' if j.id is None else f'id {j.id}'})"))
+            seen.add(key)
+        if probs:
+            raise fail(probs[0][1], probs)
+        return self
+
+
+def joint_centres(case) -> dict[str, tuple[np.ndarray, float]]:
+    """Joint region -> ((n, 2) centres in m, full package coordinates, in id order; joint diameter in m) of a
+    stacked package: every die's bumps and the ball arrays (the ids of the mesh's items, geometry/build.py)."""
+    p = case.package
+    out = {}
+    for _, chip in p.chips:
+        out[rn.bumps(chip.name)] = (layout.bump_centres(chip), float(chip.bumps.diameter))
+    for balls, carrier, region in ((p.top_balls, p.carriers.top, rn.TOP_BALLS),
+                                   (p.bottom_balls, p.carriers.bottom, rn.BOTTOM_BALLS)):
+        if balls is not None:
+            out[region] = (layout.ball_centres(balls, carrier), float(balls.diameter))
+    return out
+
+
+def _pitch(centres: np.ndarray, k: int, fallback: float) -> float:
+    """Distance (m) from joint ``k`` to the nearest other joint of its region (``fallback`` when alone)."""
+    d = np.linalg.norm(centres - centres[k], axis=1)
+    d = d[d > 0]
+    return float(d.min()) if len(d) else fallback
+
+
+def _modelled(xy: np.ndarray, symmetry: str) -> np.ndarray:
+    """(n,) True where a joint centre lies in the modelled part (x >= 0 for half, also y >= 0 for quarter);
+    a joint on a symmetry plane is modelled (half of it, with the symmetry condition)."""
+    tol = 1e-9
+    keep = np.ones(len(xy), dtype=bool)
+    if symmetry in ("half", "quarter"):
+        keep &= xy[:, 0] > -tol
+    if symmetry == "quarter":
+        keep &= xy[:, 1] > -tol
+    return keep
+
+
+def _joint_problems(case, i: int, j: SubmodelJoint, centres: dict, models: dict[str, str],
+                    size: tuple[float, float], box_pitches: float) -> list[Problem]:
+    """The problems of joint ``i`` of the section (see :func:`submodel_problems`)."""
+    base = f"submodel.joints.{i}"
+    if j.region not in centres:
+        hint = closest(j.region, sorted(centres))
+        return [Problem(f"{base}.region", f"'{j.region}' is not a joint region of this case"
+                        + (f"; did you mean '{hint}'?" if hint else "")
+                        + f" (joint regions: {', '.join(sorted(centres)) or 'none'}; a submodel is made of a bump "
+                          "or ball)")]
+    if models.get(j.region, "elastic") == "elastic":
+        return [Problem(f"{base}.region", f"{j.region} is elastic: a submodel reports a joint's inelastic work and "
+                                          f"life; give it an inelastic model (models: {{{rn.kind(j.region)}: anand}})")]
+    xy, diameter = centres[j.region]
+    keep = _modelled(xy, case.mesh.symmetry)
+    if j.id is not None:
+        if j.id >= len(xy):
+            return [Problem(f"{base}.id", f"{j.region} has ids 0-{len(xy) - 1} (bumps.csv), not {j.id}")]
+        if not keep[j.id]:
+            mirror = np.abs(xy[j.id])
+            twin = int(np.argmin(np.linalg.norm(xy - mirror, axis=1) + np.where(keep, 0.0, np.inf)))
+            return [Problem(f"{base}.id", f"{j.region} id {j.id} at ({mm(xy[j.id][0])}, {mm(xy[j.id][1])}) lies in "
+                                          f"the part the {case.mesh.symmetry} model cuts away by symmetry; its "
+                                          f"mirror image is id {twin}, or use mesh.symmetry: full")]
+        ids = [j.id]
+    else:
+        ids = list(np.nonzero(keep)[0])
+    pitch = max(_pitch(xy, k, max(size)) for k in ids)
+    half = (box_pitches - 0.5) * pitch
+    if 2 * half > min(size) * (1 + 1e-12):
+        most = 0.5 + min(size) / (2 * pitch)
+        return [Problem("submodel.box_pitches", f"box_pitches {box_pitches:g} makes a {mm(2 * half)} wide cut box "
+                                                f"around {j.region} (pitch {mm(pitch)}), larger than the "
+                                                f"{mm(size[0])} x {mm(size[1])} package: at most {most:.3g}")]
+    if half < 0.5 * diameter:
+        least = 0.5 + 0.5 * diameter / pitch
+        return [Problem("submodel.box_pitches", f"box_pitches {box_pitches:g} puts the cut {mm(half)} from the centre "
+                                                f"of {j.region} joints of {mm(diameter)} diameter: it would run "
+                                                f"through the joint; at least {least:.3g}")]
+    return []
+
+
+def submodel_problems(case, models: dict[str, str]) -> list[Problem]:
+    """Problems of ``case.submodel`` against the rest of the (otherwise valid) case; ``models``: region ->
+    model name (:func:`fcpkg_fem.case.schema.region_models`). A submodel needs a process history (load.steps), a
+    stacked package, hex8i or hex8 elements (its cut faces are interpolated with the trilinear shape functions);
+    each joint a bump or ball region with an inelastic model, an id that exists and lies in the modelled part
+    (``mesh.symmetry``), and a box no wider than the package and wide enough to hold the whole joint."""
+    sm = case.submodel
+    if sm is None:
+        return []
+    if case.load.mode != "steps":
+        return [Problem("submodel", f"a submodel follows the global model through a process history: give load.steps "
+                                    f"instead of load.{case.load.mode}, or remove the submodel section")]
+    if case.package is None:
+        return [Problem("submodel", "a submodel is made of a solder joint of a stacked package; a laminate has none")]
+    out = []
+    if case.mesh.element == "hex20":
+        out.append(Problem("mesh.element", "a submodel needs mesh.element: hex8i (or hex8): its cut faces are driven "
+                                           "by the global displacement interpolated with the trilinear shape "
+                                           "functions"))
+    c = case.package.carriers
+    size = (max(c.bottom.size[0], c.top.size[0]), max(c.bottom.size[1], c.top.size[1]))
+    centres = joint_centres(case)
+    for i, j in enumerate(sm.joints):
+        out += _joint_problems(case, i, j, centres, models, size, float(sm.box_pitches))
+    return out
