@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.coarse import COARSE_MESH, coarse_pattern
+from support.submodel import STEPS, TIGHT
 
 from fcpkg_fem import api
 from fcpkg_fem.mesh.submesh import Refinement, shape_functions
@@ -38,13 +39,6 @@ from fcpkg_fem.run.submodel import global_joint_averages, run_global_with_boxes,
 
 ROOT = Path(__file__).resolve().parents[2]
 JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm, next to the symmetry plane x = 0
-STEPS = ("load.steps=[{name: join_heat, kind: ramp, to: 217 degC, rate: 1 K/s},"
-         "{name: join_cool, kind: ramp, to: 150 degC, rate: 1 K/s, births: [bumps]},"
-         "{name: mould, kind: hold, duration: 10 s, births: [encapsulant]},"
-         "{name: reheat, kind: ramp, to: 230 degC, rate: 1 K/s},"
-         "{name: recool, kind: ramp, to: 150 degC, rate: 1 K/s}]")
-TIGHT = ["solver.newton.rtol_residual=1e-10", "solver.newton.rtol_increment=1e-9",
-         "solver.newton.correction=computed", "solver.rtol=1e-12"]
 TOL_U, TOL_SIG, TOL_JOINT = 1e-9, 1e-8, 1e-9
 
 

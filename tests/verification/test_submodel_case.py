@@ -26,18 +26,12 @@ from pathlib import Path
 
 import pytest
 from support.coarse import COARSE_MESH, coarse_pattern
+from support.submodel import STEPS, TIGHT
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
-STEPS = ("load.steps=[{name: join_heat, kind: ramp, to: 217 degC, rate: 1 K/s},"
-         "{name: join_cool, kind: ramp, to: 150 degC, rate: 1 K/s, births: [bumps]},"
-         "{name: mould, kind: hold, duration: 10 s, births: [encapsulant]},"
-         "{name: reheat, kind: ramp, to: 230 degC, rate: 1 K/s},"
-         "{name: recool, kind: ramp, to: 150 degC, rate: 1 K/s}]")
-TIGHT = ["solver.newton.rtol_residual=1e-10", "solver.newton.rtol_increment=1e-9",
-         "solver.newton.correction=computed", "solver.rtol=1e-12"]
 SUBMODEL = ("submodel={joints: [{region: bumps.die1, id: 7}, {region: bumps.die1, critical: true}], "
             "refine: {n_xy: 1, n_z: 1, joint_elements: 1}}")
 TOL = 1e-9
