@@ -36,6 +36,7 @@ from .footprint import (
     _split_to_quads,
     _tidy,
     footprint_shapes,
+    gmsh_model,
     read_cells,
     size_field,
 )
@@ -73,14 +74,7 @@ def mesh_column_footprint(geom: Geometry, size: float, feature_size: float, prog
     shapes = footprint_shapes(geom)
     if progress:
         progress(f"footprint (columns): {len(shapes)} outlines")
-    own = not gmsh.isInitialized()
-    if own:
-        gmsh.initialize(readConfigFiles=False, interruptible=False)
-    try:
-        gmsh.option.setNumber("General.Terminal", 0)
-        gmsh.option.setNumber("General.NumThreads", 1)
-        gmsh.option.setNumber("Mesh.MaxNumThreads2D", 1)
-        gmsh.model.add("footprint_columns")
+    with gmsh_model("footprint_columns"):
         membership = _fragment(geom, shapes, feature_size, circle_segments)
         _column_sizes(geom, size, feature_size)
         for name, value in (("Algorithm", 5), ("RecombineAll", 1), ("RecombinationAlgorithm", 1),
@@ -94,10 +88,6 @@ def mesh_column_footprint(geom: Geometry, size: float, feature_size: float, prog
                             f"or move these parts apart\n  detail: gmsh: {exc}") from exc
         pts, quads, tris, ent_q, ent_t = read_cells()
         quads, tris, ent_q, ent_t = _unfold(pts, quads, tris, ent_q, ent_t)
-    finally:
-        gmsh.model.remove()
-        if own:
-            gmsh.finalize()
     fp = None
     for shift in _SHIFTS:
         out = pair_through_quads(pts, quads, tris, ent_q, ent_t, shift)

@@ -7,6 +7,7 @@ gmsh works in mm here (its geometric tolerances are absolute); coordinates come 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
@@ -136,6 +137,27 @@ def _checked(geom: Geometry, fp: Footprint) -> Footprint:
     return fp
 
 
+@contextlib.contextmanager
+def gmsh_model(name: str):
+    """A gmsh model ``name`` for one 2D meshing, silent and single-threaded (same input, same mesh); gmsh is
+    initialised here unless the caller has done it (then left running), and the model removed at the end."""
+    import gmsh
+
+    own = not gmsh.isInitialized()
+    if own:
+        gmsh.initialize(readConfigFiles=False, interruptible=False)  # keep Python's Ctrl-C handler
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.option.setNumber("General.NumThreads", 1)
+        gmsh.option.setNumber("Mesh.MaxNumThreads2D", 1)
+        gmsh.model.add(name)
+        yield
+    finally:
+        gmsh.model.remove()
+        if own:
+            gmsh.finalize()
+
+
 def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, full_quad: bool,
                     circle_segments: int, algorithm: int = 8, smoothing: int = 5) -> Footprint:
     """One meshing attempt; sizes are gmsh's (for the split path, twice the target: the split halves them)."""
@@ -144,14 +166,7 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
     shapes = footprint_shapes(geom)
     if progress:
         progress(f"footprint: {len(shapes)} outlines")
-    own = not gmsh.isInitialized()
-    if own:
-        gmsh.initialize(readConfigFiles=False, interruptible=False)  # keep Python's Ctrl-C handler
-    try:
-        gmsh.option.setNumber("General.Terminal", 0)
-        gmsh.option.setNumber("General.NumThreads", 1)
-        gmsh.option.setNumber("Mesh.MaxNumThreads2D", 1)
-        gmsh.model.add("footprint")
+    with gmsh_model("footprint"):
         membership = _fragment(geom, shapes, feature_size, circle_segments)
         _set_mesh_sizes(shapes, size, feature_size, circle_segments, full_quad)
         gmsh.option.setNumber("Mesh.Algorithm", algorithm)  # 8: frontal-Delaunay for quads
@@ -177,10 +192,6 @@ def _mesh_footprint(geom: Geometry, size: float, feature_size: float, progress, 
                             "these parts may be too close together or too small for mesh.feature_size: try "
                             f"another mesh.feature_size or move them apart\n  detail: gmsh: {exc}") from exc
         pts, quads, quad_entity = _read_quads(full_quad)
-    finally:
-        gmsh.model.remove()
-        if own:
-            gmsh.finalize()
     pts, quads = _tidy(pts, quads, geom.domain)
     return Footprint(points=pts, quads=quads, shapes=tuple(shapes), quad_entity=quad_entity.astype(np.int64),
                      membership=membership)
