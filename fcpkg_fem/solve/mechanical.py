@@ -16,12 +16,13 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from skfem import Basis, ElementHex1, ElementHexS2, ElementVector, condense
+from skfem import ElementHex1, ElementHexS2, ElementVector, condense
 from skfem.quadrature import get_quadrature
 
 from ..errors import MeshError, SolverError
 from ..mesh.swept import PackageMesh
 from ..physics import elasticity as el
+from ..physics.dofmap import DofMap
 from .linear import LinearSolver, LinearStats, rigid_body_modes
 
 # element name -> (scalar scikit-fem element, quadrature order (2: 2x2x2 Gauss, 4: 3x3x3), incompatible modes)
@@ -72,8 +73,8 @@ class MechanicalProblem:
         elem, intorder, incompatible = ELEMENTS[element]
         self.element_name = element
         m = pmesh.mesh
-        # the basis serves as dof map only (one quadrature point: cheap); element geometry comes from the chunks
-        self.basis = Basis(m, ElementVector(elem()), intorder=1)
+        # a dof map only: the element geometry comes from the chunks
+        self.basis = DofMap(m, ElementVector(elem()))
         self.quadrature = get_quadrature(elem().refdom, intorder)
         t0 = time.perf_counter()
         try:
