@@ -32,6 +32,7 @@ __all__ = [
     "element_chunks",
     "bt_d_b",
     "element_matrices",
+    "element_operators",
     "SparsePattern",
     "sparse_pattern",
     "assemble",
@@ -129,6 +130,11 @@ class ElementChunk:
     grads: np.ndarray
     dx: np.ndarray
     grads_inc: np.ndarray | None = None
+
+    def subset(self, sel: np.ndarray) -> "ElementChunk":
+        """The chunk of the elements at positions ``sel`` (n_sel,) of this one."""
+        return ElementChunk(elements=self.elements[sel], dofs=self.dofs[sel], grads=self.grads[sel], dx=self.dx[sel],
+                            grads_inc=None if self.grads_inc is None else self.grads_inc[sel])
 
     @property
     def B(self) -> np.ndarray:
@@ -265,6 +271,38 @@ def element_matrices(ch: ElementChunk, C: np.ndarray, eth: np.ndarray | None = N
             fa = _bt_s(Ba, sig, ch.dx)
             fe = fe - np.einsum("eli,ei->el", Kua, np.linalg.solve(Kaa, fa[:, :, None])[:, :, 0])
     return Ke, fe
+
+
+def element_operators(ch: ElementChunk, C: np.ndarray):
+    """Element stiffness (n, l, l) and thermal load operator G (n, l, 6), incompatible modes condensed.
+
+    The load of an element-constant restrained thermal stress sigma = C eps_th (n, 6), in Pa, is
+    ``fe = G @ sigma`` in N: G = integral of B^T minus, for hex8i, Kua Kaa^-1 times the integral of B_a^T. When C is
+    scaled by a number, Ke scales with it and G does not (Kua and Kaa scale alike), which lets a region whose
+    stiffness only scales with temperature keep its assembled matrix and load operator
+    (:class:`~fcpkg_fem.solve.mechanical.MechanicalProblem`).
+
+    Args:
+        C: (n, 6, 6) element stiffness in Pa.
+    """
+    B = ch.B
+    Ke = bt_d_b(B, C, B, ch.dx)
+    G = _weighted_sum(B, ch.dx)
+    if ch.grads_inc is not None:
+        Ba = ch.B_inc
+        Kua = bt_d_b(B, C, Ba, ch.dx)  # (n, l, 9)
+        Kaa = bt_d_b(Ba, C, Ba, ch.dx)  # (n, 9, 9)
+        X = np.linalg.solve(Kaa, np.concatenate([Kua.transpose(0, 2, 1), _weighted_sum(Ba, ch.dx)], axis=2))
+        l = Kua.shape[1]
+        Ke = Ke - np.matmul(Kua, X[:, :, :l])
+        G = G - np.matmul(Kua, X[:, :, l:])
+    return Ke, G
+
+
+def _weighted_sum(B: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Integral of B^T over each element: (n, l, 6) from B (n, q, 6, l) and weights dx (n, q)."""
+    n, nq, _, l = B.shape
+    return np.matmul(dx[:, None, :], B.reshape(n, nq, 6 * l)).reshape(n, 6, l).transpose(0, 2, 1)
 
 
 @dataclass

@@ -190,6 +190,7 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
     rec = Record()
     times = output_times(case)
     m = pmesh.mesh
+    problem.solves_expected = len({T for _, T in times})
     for index, (t_s, T) in enumerate(times):
         say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
         st = problem.solve(T, say=lambda msg: say(progress, msg))

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from skfem import ElementHex1, ElementHexS2, ElementVector, condense
 from skfem.quadrature import get_quadrature
 
@@ -51,6 +52,144 @@ class MechanicalState:
     eth: np.ndarray
     stats: LinearStats
     timing: dict = field(default_factory=dict)
+
+
+#: A region's stiffness at a temperature is taken as its first stiffness times a number when the two differ by at most
+#: this, relative to the largest entry (tabulated moduli interpolated with a fixed Poisson ratio differ by ~1e-16).
+PROPORTIONAL_RTOL = 1e-12
+
+
+class _Scatter:
+    """Adds (positions, values) pairs into ``data``, a few chunks per ``np.bincount``: each call touches the whole
+    array, so one per chunk would cost more than the element integrals."""
+
+    LIMIT = 30_000_000  # values buffered before a bincount (0.5 GB with their positions)
+
+    def __init__(self, data: np.ndarray):
+        self.data, self.pos, self.val, self.n = data, [], [], 0
+
+    def add(self, pos: np.ndarray, val: np.ndarray) -> None:
+        self.pos.append(pos)
+        self.val.append(val)
+        self.n += val.size
+        if self.n >= self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.n:
+            self.data += np.bincount(np.concatenate(self.pos), np.concatenate(self.val), minlength=self.data.size)
+        self.pos, self.val, self.n = [], [], 0
+
+
+class RegionOperators:
+    """The stiffness matrix and thermal load at a uniform temperature as sums over regions.
+
+    With every element of region r at one stiffness C_r(T) and one restrained thermal stress sigma_r(T) = C_r eps_th,
+        K(T) = sum_r s_r(T) K_r,        f(T) = sum_r F_r sigma_r(T),
+    where K_r is the region's matrix at the stiffness C0_r it had when these were built and C_r(T) = s_r(T) C0_r: the
+    element matrices scale with s_r, and F_r (the element load operators G of
+    :func:`~fcpkg_fem.physics.elasticity.element_operators`) does not change. So the elements are integrated once
+    and a temperature's system costs a scaled sum of arrays (docs/benchmarks.md, "Phases of the linear solve"). A region whose stiffness is not a multiple of C0_r at some temperature (a Poisson ratio
+    or an anisotropy that changes with it) is integrated again at that temperature, element by element.
+
+    Args:
+        problem: the :class:`MechanicalProblem` (its chunks, sparse pattern and regions).
+        C0: region index -> (6, 6) stiffness in Pa at which K_r and F_r are built.
+    """
+
+    def __init__(self, problem: "MechanicalProblem", C0: dict[int, np.ndarray]):
+        self.p = problem
+        self.C0 = C0
+        pat = problem.pattern
+        region = problem.pmesh.cell_region
+        n_reg = len(problem.pmesh.region_names)
+        # the region owning each matrix entry; entries that several regions add to (at their interfaces) are kept
+        # per region apart, the others once, in the full data array
+        owner = np.full(pat.nnz, -1, dtype=np.int16)
+        for k, ch in enumerate(problem.chunks):
+            owner[pat.pos[k]] = np.repeat(region[ch.elements], pat.pos[k].size // len(ch.elements))
+        for k, ch in enumerate(problem.chunks):
+            re = np.repeat(region[ch.elements], pat.pos[k].size // len(ch.elements))
+            owner[pat.pos[k][owner[pat.pos[k]] != re]] = n_reg  # shared
+        self.base = np.zeros(pat.nnz)
+        buf = _Scatter(self.base)
+        C_of = np.zeros((n_reg, 6, 6))
+        for r, C in C0.items():
+            C_of[r] = C
+        rows, cols, vals, shared = [], [], [], []
+        for k, ch in enumerate(problem.chunks):
+            re = region[ch.elements]
+            Ke, G = el.element_operators(ch, C_of[re])
+            pos = pat.pos[k]
+            buf.add(pos, Ke.ravel())
+            at = owner[pos] == n_reg
+            if at.any():
+                shared.append((pos[at], np.repeat(re, Ke[0].size)[at], Ke.ravel()[at]))
+            rows.append(np.repeat(ch.dofs.ravel(), 6))
+            cols.append((6 * np.repeat(re, ch.dofs.shape[1] * 6) + np.tile(np.arange(6), ch.dofs.size)))
+            vals.append(G.ravel())
+        buf.flush()
+        self.owner = owner.astype(np.int16)  # n_reg: shared
+        # shared entries per region: summed over a compact numbering of the shared positions, without sorting
+        at = np.flatnonzero(owner == n_reg)
+        compact = np.full(pat.nnz, -1, dtype=np.int64)
+        compact[at] = np.arange(at.size)
+        parts = [[], [], []]
+        if shared:
+            pos, reg, val = (np.concatenate(a) for a in zip(*shared))
+            for r in np.unique(reg):
+                m = reg == r
+                acc = np.bincount(compact[pos[m]], val[m], minlength=at.size)
+                nz = np.flatnonzero(acc)
+                parts[0].append(at[nz])
+                parts[1].append(np.full(nz.size, r, dtype=np.int16))
+                parts[2].append(acc[nz])
+        itype = np.int32 if pat.nnz < 2**31 else np.int64
+        self.shared_pos = np.concatenate(parts[0]).astype(itype) if shared else np.zeros(0, itype)
+        self.shared_reg = np.concatenate(parts[1]) if shared else np.zeros(0, np.int16)
+        self.shared_val = np.concatenate(parts[2]) if shared else np.zeros(0)
+        self.F = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(problem.ndofs, 6 * n_reg)).tocsr()
+
+    def _members(self, r: int):
+        """(chunk index, chunk, positions in the chunk) of the elements of region r."""
+        region = self.p.pmesh.cell_region
+        for k, ch in enumerate(self.p.chunks):
+            sel = np.nonzero(region[ch.elements] == r)[0]
+            if sel.size:
+                yield k, ch, sel
+
+    def assemble(self, C: dict[int, np.ndarray], eth: dict[int, np.ndarray]):
+        """(K CSR (n_dofs, n_dofs) in N/m, f (n_dofs,) in N) for region stiffnesses ``C`` (6, 6) in Pa and thermal
+        strains ``eth`` (6,) (Voigt, engineering shear)."""
+        pat = self.p.pattern
+        n_reg = len(self.p.pmesh.region_names)
+        scale = np.zeros(n_reg + 1)  # the last: shared entries, added below region by region
+        sig = np.zeros(self.F.shape[1])
+        again = []
+        for r, Cr in C.items():
+            C0 = self.C0[r]
+            s = float((Cr * C0).sum() / (C0 * C0).sum())
+            if np.abs(Cr - s * C0).max() <= PROPORTIONAL_RTOL * np.abs(Cr).max():
+                scale[r] = s
+                sig[6 * r:6 * r + 6] = Cr @ eth[r]
+            else:
+                again.append(r)  # scale 0: integrated below at its stiffness
+        data = self.base * scale[self.owner]
+        data += np.bincount(self.shared_pos, scale[self.shared_reg] * self.shared_val, minlength=pat.nnz) \
+            if self.shared_pos.size else 0.0
+        f = self.F @ sig
+        for r in again:
+            buf = _Scatter(data)
+            for k, ch, sel in self._members(r):
+                n = len(sel)
+                Ke, fe = el.element_matrices(ch.subset(sel), np.broadcast_to(C[r], (n, 6, 6)),
+                                             np.broadcast_to(eth[r], (n, 6)))
+                buf.add(pat.pos[k].reshape(len(ch.elements), -1)[sel].ravel(), Ke.ravel())
+                np.add.at(f, ch.dofs[sel].ravel(), fe.ravel())
+            buf.flush()
+        N = self.p.ndofs
+        return sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N)), f
 
 
 class MechanicalProblem:
@@ -93,8 +232,11 @@ class MechanicalProblem:
         locs = self.basis.doflocs.T  # (N, 3), one row per dof
         rbm = rigid_body_modes(locs[0::3]) if self._interleaved() else None
         self.solver = LinearSolver(linear, rtol, near_null=None if rbm is None else rbm[self.I])
-        self._last_C = None  # element stiffness of the matrix in self._K
-        self._K = None
+        self._last_C = None  # region stiffnesses of the last solve's matrix
+        self._regions = None  # RegionOperators, built at the first solve when more are expected
+        #: how many uniform-temperature solves the caller will make (:meth:`solve`): with more than one, the first
+        #: builds the :class:`RegionOperators` that make the later assemblies a scaled sum
+        self.solves_expected = 1
 
     @property
     def ndofs(self) -> int:
@@ -139,34 +281,47 @@ class MechanicalProblem:
             D.append([nd[0, A], nd[1, A], nd[2, A], nd[1, Bv], nd[2, Bv], nd[2, Cv]])
         return np.unique(np.concatenate([np.asarray(d, dtype=np.int64) for d in D]))
 
+    def region_fields(self, T_C: float) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Per region index with elements: (stiffness (6, 6) in Pa, thermal strain (6,)) at the uniform ``T_C``."""
+        pm = self.pmesh
+        T = np.array([float(T_C)])
+        C, eth = {}, {}
+        for ri in np.unique(pm.cell_region):
+            region = pm.region_names[ri]
+            mat = self.materials[pm.region_material[region]]
+            C[int(ri)] = mat.stiffness(T)[0]
+            eth[int(ri)] = np.zeros(6)
+            eth[int(ri)][:3] = mat.thermal_strain(T, np.array([self.stress_free_C[region]]))[0]
+        return C, eth
+
     def element_fields(self, T_C: float) -> tuple[np.ndarray, np.ndarray]:
         """(C_el (n_el, 6, 6) in Pa, eth_el (n_el, 6)) at the uniform temperature ``T_C``."""
-        pm = self.pmesh
-        nel = pm.n_elements
-        C_el = np.empty((nel, 6, 6))
-        eth_el = np.zeros((nel, 6))
-        T = np.array([float(T_C)])
-        for ri, region in enumerate(pm.region_names):
-            idx = np.nonzero(pm.cell_region == ri)[0]
-            mat = self.materials[pm.region_material[region]]
-            C_el[idx] = mat.stiffness(T)[0]
-            eth_el[idx, :3] = mat.thermal_strain(T, np.array([self.stress_free_C[region]]))[0]
-        return C_el, eth_el
+        return self._expand(*self.region_fields(T_C))
+
+    def _expand(self, C: dict, eth: dict) -> tuple[np.ndarray, np.ndarray]:
+        region = self.pmesh.cell_region
+        C_reg = np.zeros((len(self.pmesh.region_names), 6, 6))
+        eth_reg = np.zeros((len(self.pmesh.region_names), 6))
+        for r in C:
+            C_reg[r], eth_reg[r] = C[r], eth[r]
+        return C_reg[region], eth_reg[region]
 
     def solve(self, T_C: float, say=None) -> MechanicalState:
         """Solve at the uniform temperature ``T_C`` (degC). ``say``: optional callable given a progress sentence
         after the assembly and after the linear solve (each phase can take many seconds on a large mesh)."""
         timing = {}
         t0 = time.perf_counter()
-        C_el, eth_el = self.element_fields(T_C)
-        # reuse the matrix (and a direct factorization) when no modulus changed, e.g. T-independent materials
-        reuse = self._last_C is not None and np.array_equal(C_el, self._last_C)
-        if reuse:
-            K = self._K
-            f = el.assemble_load(self.basis.N, self.chunks, C_el, eth_el)
-        else:
+        C_reg, eth_reg = self.region_fields(T_C)
+        C_el, eth_el = self._expand(C_reg, eth_reg)
+        # keep a direct factorization when no modulus changed (temperature-independent materials)
+        reuse = self._last_C is not None and all(np.array_equal(C_reg[r], self._last_C[r]) for r in C_reg)
+        if self._regions is None and self.solves_expected > 1:
+            self._regions = RegionOperators(self, C_reg)
+        if self._regions is not None:
+            K, f = self._regions.assemble(C_reg, eth_reg)
+        else:  # one solve: integrating once is all it needs, and the region sums would cost ~1.7x that
             K, f = el.assemble(self.basis, C_el, eth_el, self.chunks, pattern=self.pattern)
-            self._K, self._last_C = K, C_el
+        self._last_C = C_reg
         timing["assemble"] = time.perf_counter() - t0
         if say is not None:
             say(f"assembled in {timing['assemble']:.1f} s; solving {self.I.size:,} unknowns")
