@@ -174,7 +174,8 @@ class HistorySolver(ElementBirth):
         self._dirichlet[problem.D] = True
         self._ext = None  # cached extension operator into the unborn part (see extend_unborn)
         # callables obs(event, solver, **info), told "start" when an advance() piece starts (after its melting and
-        # solidification) and "commit" (dt=) when a (sub)increment is committed: a submodel's boundary recorder
+        # solidification), "iteration" (it=) before each Newton iteration's tangent and solve, and "commit" (dt=) when a
+        # (sub)increment is committed: a submodel's boundary recorder, the run's progress
         self.observers: list = []
         self._topology()
 
@@ -459,6 +460,7 @@ class HistorySolver(ElementBirth):
         for it in range(1, ns.max_iterations + 1):
             if self._converged(rn, fscale, du_norm, u, u_start, it):
                 break
+            self.notify("iteration", it=it)  # a tangent and a linear solve follow (progress observers show it)
             if K is None:  # the residual was evaluated alone: the tangent at this point is needed now
                 r, K, fscale, recover = self._assemble(sig, D)
                 fscale = max(fscale, f0)
