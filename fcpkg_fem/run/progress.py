@@ -61,8 +61,8 @@ class Status:
             if self.done is not None and self.total:
                 head += f" ({min(self.done + 1, self.total)}/{self.total} overall)"
             parts.append(head)
-        elif self.phase == "solve" and self.done is not None and self.total:
-            parts.append(f"solve {min(self.done + 1, self.total)}/{self.total}")
+        elif self.done is not None and self.total:  # e.g. solve 2/4 of a temperature list, submodel 1/3
+            parts.append(f"{self.phase} {min(self.done + 1, self.total)}/{self.total}")
         else:
             parts.append(self.phase)
         if self.temperature_C is not None:
@@ -139,7 +139,7 @@ class Reporter:
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None, quiet: bool = False,
                  clock: Callable[[], float] = time.perf_counter, width: int | Callable[[], int] | None = None,
-                 every_s: float = 5.0, heartbeat_s: float = 8.0, tick_s: float | None = 1.0):
+                 every_s: float = 5.0, heartbeat_s: float = 7.0, tick_s: float | None = 1.0):
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.live = (not quiet) and (_isatty(self.stream) if live is None else live)
