@@ -25,7 +25,7 @@ from fcpkg_fem.post.warpage import allowance_check
 from fcpkg_fem.run.history import run_steps
 from fcpkg_fem.run.meshing import Progress, mesh_case
 from fcpkg_fem.run.preflight import preflight
-from fcpkg_fem.run.progress import reporter_of, say, status
+from fcpkg_fem.run.progress import finish, reporter_of, say, status
 from fcpkg_fem.run.record import Record, history_row
 from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
 from fcpkg_fem.run.summary import LIFE_NOTE, process_summary, summary_of
@@ -69,10 +69,13 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     progress = reporter_of(progress)
     out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
     timing = {"preflight": time.perf_counter() - t_start, "mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
-    if out_dir is None:
-        return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
-    with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
-        return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
+    try:
+        if out_dir is None:
+            return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
+        with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
+            return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
+    finally:
+        finish(progress)  # no live line left behind for what the caller prints next
 
 
 def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, resume: bool, t_start: float,

@@ -192,6 +192,12 @@ class Reporter:
                 self._write(f"[{self.elapsed():7.1f}s] {status_text(st, self.eta, now)}\n")
                 self._last_line = now
 
+    def finish(self) -> None:
+        """The run is over: clear the live line and forget the status (the thread idles until the next one)."""
+        with self._lock:
+            self._clear()
+            self.current = None
+
     def close(self) -> None:
         """Stop the redraws and clear the live line (before the command prints its results or an error)."""
         self._stop.set()
@@ -298,6 +304,12 @@ def reporter_of(progress: ProgressFn):
     if progress is None or hasattr(progress, "status"):
         return progress
     return PlainStatus(progress)
+
+
+def finish(progress) -> None:
+    """Tell ``progress`` the run is over when it wants to know (a :class:`Reporter` clears its live line)."""
+    if progress is not None and hasattr(progress, "finish"):
+        progress.finish()
 
 
 def say(progress: ProgressFn, msg: str) -> None:

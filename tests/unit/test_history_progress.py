@@ -164,3 +164,14 @@ def test_a_plain_callable_gets_messages_and_statuses_as_rate_limited_sentences()
 @pytest.mark.parametrize("s, text", [(42.4, "42 s"), (150.0, "2.5 min"), (7200.0, "2.0 h")])
 def test_duration(s, text):
     assert duration(s) == text
+
+
+def test_finish_clears_the_live_line_and_the_thread_idles_until_the_next_status():
+    """api.run ends with finish(progress): a script's own prints after it are not overdrawn by the live line."""
+    clock, out = Clock(), FakeTTY()
+    rep = Reporter(out, clock=clock, width=80, tick_s=None)
+    rep.status(Status(phase="write", activity="writing results"))
+    rep.finish()
+    before = out.getvalue()
+    rep.heartbeat()
+    assert out.getvalue() == before and screen(before) == [""]
