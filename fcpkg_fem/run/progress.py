@@ -51,26 +51,28 @@ class Status:
     temperature_C: float | None = None
     newton: int | None = None
 
-    def describe(self) -> str:
-        """The status as a short sentence (no times)."""
+    def describe(self, activity: bool = True, compact: bool = False) -> str:
+        """The status as a short sentence (no times); ``compact``: the fewest words, for a narrow terminal."""
         parts = []
+        overall = None if self.done is None or not self.total else f"{min(self.done + 1, self.total)}/{self.total}"
         if self.phase == "history" and self.step is not None:
-            head = f"step '{self.step}'"
+            head = self.step if compact else f"step '{self.step}'"
             if self.increment is not None and self.increments is not None:
-                head += f" increment {self.increment}/{self.increments}"
-            if self.done is not None and self.total:
-                head += f" ({min(self.done + 1, self.total)}/{self.total} overall)"
+                head += f" {self.increment}/{self.increments}" if compact else \
+                    f" increment {self.increment}/{self.increments}"
+            if overall:
+                head += f" ({overall})" if compact else f" ({overall} overall)"
             parts.append(head)
-        elif self.done is not None and self.total:  # e.g. solve 2/4 of a temperature list, submodel 1/3
-            parts.append(f"{self.phase} {min(self.done + 1, self.total)}/{self.total}")
+        elif overall:  # e.g. solve 2/4 of a temperature list, submodel 1/3
+            parts.append(f"{self.phase} {overall}")
         else:
             parts.append(self.phase)
         if self.temperature_C is not None:
-            parts.append(f"T = {self.temperature_C:.4g} degC")
+            parts.append(f"{self.temperature_C:.4g} degC" if compact else f"T = {self.temperature_C:.4g} degC")
         if self.newton is not None:
-            parts.append(f"Newton iteration {self.newton}")
+            parts.append(f"Newton {self.newton}" if compact else f"Newton iteration {self.newton}")
         text = ", ".join(parts)
-        return f"{text}: {self.activity}" if self.activity else text
+        return f"{text}: {self.activity}" if self.activity and activity else text
 
 
 def duration(seconds: float) -> str:
@@ -86,8 +88,8 @@ class Eta:
     """Time left from the mean wall time per completed unit (s).
 
     A series of units starts at the first status with a ``total`` (or when the phase or the total changes, or
-    ``done`` goes back: a submodel's own history); the mean counts from then, so a resumed history estimates from
-    the increments it ran itself."""
+    ``done`` goes back: a submodel's own history) and ends at a status without one; the mean counts from its
+    start, so a resumed history estimates from the increments it ran itself."""
 
     def __init__(self):
         self.key = None
@@ -96,7 +98,8 @@ class Eta:
         self.total = 0
 
     def update(self, st: Status, now: float) -> None:
-        if st.done is None or not st.total:
+        if st.done is None or not st.total:  # a phase without units (meshing, writing): no estimate
+            self.key = None
             return
         key = (st.phase, st.total)
         if key != self.key or st.done < self.done:
@@ -115,11 +118,13 @@ class Eta:
         return max(mean * (self.total - self.done) - (now - self.t_done), 0.0)
 
 
-def status_text(st: Status, eta: Eta, now: float) -> str:
+def status_text(st: Status, eta: Eta, now: float, activity: bool = True, compact: bool = False) -> str:
     """The status sentence with the estimated time left, when there is one."""
     left = eta.left(now)
-    text = st.describe()
-    return text if left is None else f"{text} | ~{duration(left)} left (estimate)"
+    text = st.describe(activity, compact)
+    if left is None:
+        return text
+    return f"{text} | ~{duration(left)} left" + ("" if compact else " (estimate)")
 
 
 class Reporter:
@@ -227,12 +232,17 @@ class Reporter:
         return max(int(w), 20)
 
     def line(self) -> str:
-        """The live line: elapsed, status and time left, cut to the terminal's width."""
+        """The live line: elapsed, status and time left, in fewer words when the terminal is narrow (the time
+        left is what must survive), cut to its width as a last resort."""
         now = self.clock()
-        text = f"[{now - self.t0:7.1f}s] {status_text(self.current, self.eta, now)}"
-        if now - self._since >= 2.0:  # how long the current activity has run, once it is worth saying
-            text += f" ({duration(now - self._since)} in this)"
+        head = f"[{now - self.t0:7.1f}s] "
+        since = f" ({duration(now - self._since)} in this)" if now - self._since >= 2.0 else ""
         limit = self.columns() - 1  # the last column would wrap on many terminals
+        text = head + status_text(self.current, self.eta, now) + since
+        for activity, compact in ((False, False), (True, True), (False, True)):
+            if len(text) <= limit:
+                return text
+            text = head + status_text(self.current, self.eta, now, activity, compact)
         return text if len(text) <= limit else text[:limit - 3] + "..."
 
     def _draw(self) -> None:

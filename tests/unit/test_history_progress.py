@@ -64,6 +64,10 @@ def test_eta_is_the_mean_time_per_increment_times_those_left_counted_down():
     assert eta.left(t + 1e4) == 0.0
     eta.update(Status(phase="history", done=0, total=40), t + 20.0)  # a submodel's own history: done went back
     assert eta.left(t + 21.0) is None
+    eta.update(Status(phase="history", done=5, total=40), t + 30.0)
+    assert eta.left(t + 30.0) == pytest.approx(2.0 * 35)
+    eta.update(Status(phase="write"), t + 31.0)  # a phase without units ends the series
+    assert eta.left(t + 31.0) is None
 
 
 def test_eta_of_a_resumed_history_counts_only_what_it_ran():
@@ -104,14 +108,30 @@ def test_live_line_is_cleared_before_a_message_and_drawn_again_below_it():
     assert screen(out.getvalue()) == ["[    1.5s] solved in 1.5 s; recovering element stresses", ""]
 
 
-def test_live_line_is_cut_to_the_terminal_width_and_a_shorter_one_covers_a_longer():
+def test_a_narrow_terminal_gets_fewer_words_then_a_cut_line_and_a_shorter_one_covers_a_longer():
+    """The activity goes first, then the long labels; the time left stays as long as anything can."""
     clock, out = Clock(), FakeTTY()
-    rep = Reporter(out, clock=clock, width=40, tick_s=None)
-    rep.status(reflow(1, done=0, activity="a long description of what is going on"))
-    first = screen(out.getvalue())[-1]
-    assert len(first) == 39 and first.endswith("...")  # the last column is left free: no wrap
+    width = [200]
+    rep = Reporter(out, clock=clock, width=lambda: width[0], tick_s=None)
+    rep.status(reflow(1, done=0))
+    clock.t += 12.0
+    rep.status(reflow(4, done=3, newton=2, activity="tangent and linear solve"))
+    full = ("[   12.0s] step 'reflow' increment 4/10 (4/40 overall), T = 217 degC, Newton iteration 2: tangent and "
+            "linear solve | ~2.5 min left (estimate)")
+    assert rep.line() == full
+    width[0] = len(full)  # one column short: the activity goes
+    assert rep.line() == ("[   12.0s] step 'reflow' increment 4/10 (4/40 overall), T = 217 degC, Newton iteration 2 | "
+                          "~2.5 min left (estimate)")
+    compact = "[   12.0s] reflow 4/10 (4/40), 217 degC, Newton 2: tangent and linear solve | ~2.5 min left"
+    width[0] = len(compact) + 1
+    assert rep.line() == compact
+    width[0] = len(compact)
+    assert rep.line() == "[   12.0s] reflow 4/10 (4/40), 217 degC, Newton 2 | ~2.5 min left"
+    width[0] = 40
+    cut = rep.line()
+    assert len(cut) == 39 and cut.endswith("...")  # the last column is left free: no wrap
     rep.status(Status(phase="write", activity="x"))
-    assert screen(out.getvalue()) == ["[    0.0s] write: x"]
+    assert screen(out.getvalue()) == ["[   12.0s] write: x"]
 
 
 def test_not_a_terminal_prints_plain_lines_rate_limited_with_a_heartbeat():
