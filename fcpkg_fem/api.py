@@ -4,6 +4,8 @@
     >>> case = api.load_case("cases/reference.yaml", overrides=["mesh.size=0.6 mm"])   # doctest: +SKIP
     >>> result = api.run(case, out_dir="runs/reference")                              # doctest: +SKIP
     >>> result.summary["outputs"][0]["warpage"]["bottom"]["signed_um"]                # doctest: +SKIP
+    >>> with api.Reporter() as progress:                  # the command line's live line    # doctest: +SKIP
+    ...     api.run(case, progress=progress)
 
 Stages: case -> geometry -> mesh -> mechanical problem -> states per output time -> post -> writers; each has its
 package (docs/architecture.md). This module only gathers what scripts use.
@@ -18,9 +20,10 @@ from fcpkg_fem.run.checkpoint import resume_case
 from fcpkg_fem.run.meshing import get_footprint, mesh_case
 from fcpkg_fem.run.pipeline import output_times, run
 from fcpkg_fem.run.preflight import available_memory, estimate
+from fcpkg_fem.run.progress import Reporter, Status
 
-__all__ = ["Case", "available_memory", "estimate", "get_footprint", "load_case", "mesh_case", "output_times",
-           "plan", "resume_case", "run", "run_batch", "stress_free_temperatures"]
+__all__ = ["Case", "Reporter", "Status", "available_memory", "estimate", "get_footprint", "load_case", "mesh_case",
+           "output_times", "plan", "resume_case", "run", "run_batch", "stress_free_temperatures"]
 
 
 def stress_free_temperatures(case: Case, pmesh) -> dict[str, float]:

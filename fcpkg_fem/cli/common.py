@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from pathlib import Path
 
 from fcpkg_fem import api
+from fcpkg_fem.api import Reporter
 from fcpkg_fem.errors import InputError
 
 
@@ -41,18 +41,18 @@ def load(args: argparse.Namespace):
     return api.load_case(path, overrides=args.overrides, data_dirs=getattr(args, "data_dirs", ()))
 
 
-class Progress:
-    """Progress callback: writes ``[  12.3s] message`` lines to stderr (nothing when quiet).
+class Progress(Reporter):
+    """The commands' progress on stderr: ``[  12.3s] message`` lines and, on a terminal, one live status line
+    (:class:`fcpkg_fem.run.progress.Reporter`); nothing when quiet. Use it as a context manager: leaving it clears
+    the live line before the results or an error are printed.
 
     It also puts Python's Ctrl-C handler back after gmsh: ``gmsh.initialize()`` sets SIGINT to SIG_DFL and its
     ``finalize()`` does not restore it (gmsh.py keeps the old handler in a local variable), so without this a
     Ctrl-C after meshing would kill the process silently instead of ending with "interrupted" (exit 130).
     """
 
-    def __init__(self, quiet: bool = False, stream=None):
-        self.quiet = quiet
-        self.stream = stream if stream is not None else sys.stderr
-        self.t0 = time.perf_counter()
+    def __init__(self, quiet: bool = False, stream=None, **options):
+        super().__init__(stream if stream is not None else sys.stderr, quiet=quiet, **options)
         self._sigint = signal.getsignal(signal.SIGINT)
 
     def _restore_sigint(self) -> None:
@@ -62,13 +62,13 @@ class Progress:
             except ValueError:  # not the main thread
                 pass
 
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
-
     def __call__(self, message: str) -> None:
         self._restore_sigint()
-        if not self.quiet:
-            print(f"[{self.elapsed():7.1f}s] {message}", file=self.stream, flush=True)
+        super().__call__(message)
+
+    def status(self, st) -> None:
+        self._restore_sigint()
+        super().status(st)
 
 
 def mm(x_m: float) -> str:

@@ -31,7 +31,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_mesh_cache_arg(p)
     p.add_argument("--out", metavar="FILE.vtu", help="write the mesh (coordinates in m) with a 'region' cell "
                    "array; region ids -> names go to FILE.regions.json")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd)
     return p
 
@@ -87,9 +87,9 @@ def cmd(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith(".vtu"):
         raise InputError.single("--out", f"'{args.out}': the mesh is written as VTU; give a file name ending in .vtu")
     case = load(args)
-    progress = Progress(args.quiet)
-    progress(guard.estimate(case).line())  # the same estimate fcpkg run and check print, to compare with
-    pmesh = api.mesh_case(case, cache_dir=args.mesh_cache, progress=progress)
+    with Progress(args.quiet) as progress:  # the live line is gone before the tables are printed
+        progress(guard.estimate(case).line())  # the same estimate fcpkg run and check print, to compare with
+        pmesh = api.mesh_case(case, cache_dir=args.mesh_cache, progress=progress)
     element = case.mesh.element
     q = hex_quality(pmesh.mesh.p.T, pmesh.cells_vtk)
     rows = []

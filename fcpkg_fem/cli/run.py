@@ -24,7 +24,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "which must lie inside the current directory, else runs/<case name>)")
     add_mesh_cache_arg(p)
     add_force_arg(p)
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (no log lines, no live "
+                   "status line)")
     p.set_defaults(func=cmd)
     return p
 
@@ -73,12 +74,12 @@ def cmd(args: argparse.Namespace) -> int:
     if args.case is None:
         raise InputError.single("CASE", "give a case file (or --resume DIR to continue a stopped run)")
     case = load(args)
-    progress = Progress(args.quiet)
     # --out is the user's own choice (trusted); without it api.run confines the case's output.dir to the
     # current directory before creating anything
     out_arg = Path(args.out) if args.out else (None if getattr(case.output, "dir", None) else default_out_dir(case))
-    result = api.run(case, out_arg, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
-                     force=args.force)
+    with Progress(args.quiet) as progress:  # the live line is gone before the results or an error are printed
+        result = api.run(case, out_arg, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
+                         force=args.force)
     out_dir = out_arg if args.out else shown_path(result.out_dir if result.out_dir is not None else out_arg)
     s = result.summary
     print(f"case '{case.name}': {s['mesh']['elements']} {s['mesh']['element']} elements, {s['mesh']['dofs']} dofs "
@@ -101,9 +102,9 @@ def _resume(args: argparse.Namespace) -> int:
     if not out_dir.is_dir():
         raise InputError.single("--resume", f"{out_dir} is not a run folder")
     case = load(args) if args.case else api.resume_case(out_dir)
-    progress = Progress(args.quiet)
-    result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
-                     force=args.force, resume=True)
+    with Progress(args.quiet) as progress:
+        result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
+                         force=args.force, resume=True)
     s = result.summary
     print(f"case '{case.name}' (resumed): {s['mesh']['dofs']} dofs, {s['timing_s'].get('total', 0):.1f} s")
     print(results_table(s))

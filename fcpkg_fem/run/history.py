@@ -29,6 +29,7 @@ from fcpkg_fem.errors import SolverError
 from fcpkg_fem.post.joints import JointTracker
 from fcpkg_fem.run.checkpoint import load_checkpoint, save_checkpoint, save_failure, write_case_input
 from fcpkg_fem.run.moisture import MoistureCoupling
+from fcpkg_fem.run.progress import Status, reporter_of, status
 from fcpkg_fem.run.record import Record, record
 from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
 from fcpkg_fem.solve.thermal import ThermalProblem
@@ -60,6 +61,15 @@ class _Run:
     ckpt_dir: object
     T_nodes: np.ndarray | None = None
     moisture: MoistureCoupling | None = None
+    progress: object = None  # the run's progress (messages and status), None for none
+    at: Status | None = None  # the increment under way, for the status of its Newton iterations
+    done: int = 0  # increments of the plan completed (restored ones included)
+    total: int = 0  # increments of the plan
+
+    def newton(self, event: str, hs, **info) -> None:
+        """HistorySolver observer: each Newton iteration (one linear solve) moves the status on."""
+        if event == "iteration" and self.at is not None:
+            status(self.progress, self.at, newton=info["it"], activity="tangent and linear solve")
 
     def extra_state(self) -> dict:
         """Named arrays of the state besides the solver's (the moisture field's), for checkpoints."""
@@ -73,11 +83,14 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     Args:
         ckpt_dir: run folder for checkpoints (None: none written).
         resume: continue from the checkpoint in ``ckpt_dir`` when there is one.
+        progress: the run's progress: messages, and a status (:mod:`fcpkg_fem.run.progress`) at every increment
+            and Newton iteration.
         observers: callables ``obs(event, hs, **info)`` added to the HistorySolver's observers; besides its
-            "start" and "commit" they are told "step" (step=, after the step's births) and "increment" (step=,
-            t=, after each planned increment): e.g. :class:`fcpkg_fem.solve.submodel.BoxRecorder`.
+            "start", "iteration" and "commit" they are told "step" (step=, after the step's births) and
+            "increment" (step=, t=, after each planned increment): e.g. :class:`fcpkg_fem.solve.submodel.BoxRecorder`.
     """
     timing = timing if timing is not None else {}
+    progress = reporter_of(progress)
     say = progress or (lambda msg: None)
     steps = plan(case)
     born_later = {r for s in steps for r in s.births}
@@ -89,7 +102,9 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     thermal = None
     if case.thermal.mode == "transient":
         thermal = ThermalProblem(pmesh, case.materials_resolved, dict(case.thermal.h), theta=case.thermal.theta)
-    run = _Run(case, pmesh, problem, hs, thermal, Record(), timing, say, ckpt_dir)
+    run = _Run(case, pmesh, problem, hs, thermal, Record(), timing, say, ckpt_dir, progress=progress,
+               total=sum(len(s.increments) for s in steps))
+    hs.observers.append(run.newton)
     if any(s.humidity is not None for s in steps):
         run.moisture = MoistureCoupling(case, pmesh, steps)
     first = 0
@@ -100,6 +115,7 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         if run.moisture is not None:
             run.moisture.restore(extra)
         first = done + 1
+        run.done = sum(len(s.increments) for s in steps[:first])
         say(f"resume: steps 1-{done + 1} restored from {Path(ckpt_dir) / 'checkpoint'}")
     else:
         _initial_state(run, initial_temperature(case))
@@ -119,30 +135,13 @@ def _initial_state(run: _Run, T0: float) -> None:
         run.T_nodes = run.thermal.initial(T0)
     if run.moisture is not None:
         run.moisture.start(T0)
+    status(run.progress, phase="history", activity="initial state", temperature_C=T0, done=0, total=run.total)
     hs.advance(T0, 0.0, label="initial state")
     _add_timing(run.timing, hs, run.rec)
     t0 = time.perf_counter()
     record(run.rec, hs, (run.pmesh, run.problem, run.case), 0.0, T0, "initial", "hold", "initial", 0.0, True,
            run.T_nodes, moisture=run.moisture)
     run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
-
-
-PROGRESS_EVERY_S = 5.0
-"""A history step says where it is at least this often (s): increment, temperature, Newton iterations, elapsed
-and estimated time left in the step. Only what is printed depends on the clock, never what is computed."""
-
-
-def _progress(say, step, k: int, n: int, T_oven: float, iterations: int, t_step: float, last: float) -> float:
-    """Print a progress line for increment ``k`` (0-based) of ``n`` when PROGRESS_EVERY_S has passed since ``last``
-    (and not for the last increment: the step's own line follows); returns the time of the last line printed."""
-    now = time.perf_counter()
-    if now - last < PROGRESS_EVERY_S or k >= n - 1:
-        return last
-    elapsed = now - t_step
-    left = elapsed / (k + 1) * (n - k - 1)
-    say(f"step '{step.name}': increment {k + 1}/{n}, T = {T_oven:.4g} degC, {iterations} Newton iterations, "
-        f"{elapsed:.0f} s elapsed, about {left:.0f} s left in the step")
-    return now
 
 
 def _run_step(run: _Run, step) -> None:
@@ -171,14 +170,18 @@ def _run_step(run: _Run, step) -> None:
     T_prev_oven = float(step.temperature(step.t_start))
     n = len(step.increments)
     say(f"step '{step.name}' ({step.kind}): {n} increments, {step.t_start:g}..{step.t_end:g} s")
-    t_step = last = time.perf_counter()
+    t_step = time.perf_counter()
     n_rows = len(rec.newton)
     for k, t in enumerate(step.increments):
         T_oven = float(step.temperature(t))
+        # the live status of this increment (its Newton iterations add theirs: _Run.newton)
+        run.at = status(run.progress, phase="history", activity="increment", step=step.name, increment=k + 1,
+                        increments=n, done=run.done, total=run.total, temperature_C=T_oven)
         chem = None if chem_full is None else \
             chem0 + chem_full * (float(t) - step.t_start) / max(step.t_end - step.t_start, 1e-300)
         spread = _increment(run, step, float(t), float(t - t_prev), T_oven, T_prev_oven, chem)
         t0 = time.perf_counter()
+        status(run.progress, run.at, activity="post-processing")
         record(rec, hs, (run.pmesh, run.problem, run.case), t, T_oven, step.name, step.branch(t), step.segment(t),
                spread, round(float(t), 9) in report or k == n - 1 and step.report_times.size == 0, run.T_nodes,
                cycle=step.cycle(t), moisture=run.moisture)
@@ -187,7 +190,8 @@ def _run_step(run: _Run, step) -> None:
         hs.notify("increment", step=step, t=float(t))
         run.timing["post"] = run.timing.get("post", 0.0) + time.perf_counter() - t0
         t_prev, T_prev_oven = t, T_oven
-        last = _progress(say, step, k, n, T_oven, rec.newton[-1]["newton_iterations"], t_step, last)
+        run.done += 1
+    run.at = None
     done = rec.newton[n_rows:]
     say(f"step '{step.name}' done in {time.perf_counter() - t_step:.1f} s: "
         f"{sum(d['newton_iterations'] for d in done)} Newton iterations (at most "
@@ -208,6 +212,7 @@ def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven:
     hs, rec, timing = run.hs, run.rec, run.timing
     spread = 0.0
     if run.thermal is not None:
+        status(run.progress, run.at, activity="heat conduction")
         tt = time.perf_counter()
         run.T_nodes = run.thermal.step(run.T_nodes, dt, T_oven, T_prev_oven)
         T_el = run.thermal.element_temperature(run.T_nodes)
@@ -217,6 +222,7 @@ def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven:
         T_el = T_oven
     hyg = None
     if run.moisture is not None:  # the wetness first, with the increment's temperatures: its swelling for the mechanics
+        status(run.progress, run.at, activity="moisture diffusion")
         tm = time.perf_counter()
         hyg = run.moisture.advance(t - dt, t, T_el)
         timing["moisture"] = timing.get("moisture", 0.0) + time.perf_counter() - tm

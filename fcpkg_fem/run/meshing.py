@@ -11,8 +11,6 @@ import hashlib
 import json
 import signal
 from pathlib import Path
-from typing import Callable
-
 import gmsh
 import numpy as np
 
@@ -22,15 +20,10 @@ from fcpkg_fem.io.atomic import atomic_path
 from fcpkg_fem.mesh.columns import COLUMN_MESHER_VERSION, mesh_column_footprint
 from fcpkg_fem.mesh.footprint import Footprint, footprint_shapes, mesh_footprint
 from fcpkg_fem.mesh.swept import PackageMesh, sweep
+from fcpkg_fem.run.progress import ProgressFn as Progress
+from fcpkg_fem.run.progress import say, status
 
-Progress = Callable[[str], None] | None
 MESHER_VERSION = "7"  # bump when the footprint mesher's output changes for the same input
-
-
-def say(progress: Progress, msg: str) -> None:
-    """Pass ``msg`` to ``progress`` when there is one."""
-    if progress is not None:
-        progress(msg)
 
 
 def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segments: int = 4) -> str:
@@ -58,6 +51,7 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is rebuilt
     mesher = mesh_column_footprint if geom.interconnect == "column" else mesh_footprint
+    status(progress, phase="mesh", activity="footprint mesh (gmsh)")
     fp = mesher(geom, size, feature_size, progress=progress, circle_segments=circle_segments)
     if path is not None:
         try:
@@ -87,4 +81,5 @@ def mesh_case(case, cache_dir: str | Path | None = None, progress: Progress = No
                           mc.circle_segments)
     _restore_sigterm()
     say(progress, f"mesh: sweeping {len(fp.quads)} footprint cells through {len(geom.z_planes) - 1} slabs")
+    status(progress, phase="mesh", activity="sweeping the footprint through the layers")
     return sweep(geom, fp, mc.max_layer_thickness, mc.min_elements_per_layer)

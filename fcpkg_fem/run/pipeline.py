@@ -23,8 +23,9 @@ from fcpkg_fem.post import PostContext, run_post
 from fcpkg_fem.post.result import FieldSet, RunResult
 from fcpkg_fem.post.warpage import allowance_check
 from fcpkg_fem.run.history import run_steps
-from fcpkg_fem.run.meshing import Progress, mesh_case, say
+from fcpkg_fem.run.meshing import Progress, mesh_case
 from fcpkg_fem.run.preflight import preflight
+from fcpkg_fem.run.progress import finish, reporter_of, say, status
 from fcpkg_fem.run.record import Record, history_row
 from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
 from fcpkg_fem.run.summary import LIFE_NOTE, process_summary, summary_of
@@ -50,7 +51,9 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
     Args:
         case: a validated case (from :func:`fcpkg_fem.case.load_case`).
         out_dir: run folder; None with ``write=True`` uses ``case.output.dir`` or ``runs/<case name>``.
-        progress: callable receiving one-line progress messages.
+        progress: callable receiving one-line progress messages; when it also has a ``status`` method
+            (:class:`fcpkg_fem.run.progress.Reporter`) that receives where the run is (phase, solve or increment
+            i of n, temperature, Newton iteration), else such a line reaches the callable at most every 5 s.
         mesh_cache: folder for cached footprint meshes (None: no cache).
         write: write the output files (summary.json last, so its presence marks a complete run).
         source: the case file's path, recorded in the summary.
@@ -63,12 +66,16 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
         The :class:`~fcpkg_fem.post.result.RunResult` (numbers identical to summary.json).
     """
     t_start = time.perf_counter()
+    progress = reporter_of(progress)
     out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
     timing = {"preflight": time.perf_counter() - t_start, "mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
-    if out_dir is None:
-        return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
-    with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
-        return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
+    try:
+        if out_dir is None:
+            return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
+        with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
+            return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
+    finally:
+        finish(progress)  # no live line left behind for what the caller prints next
 
 
 def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, resume: bool, t_start: float,
@@ -79,11 +86,13 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     write = out_dir is not None
     t0 = time.perf_counter()
     say(progress, f"case '{case.name}': building geometry and mesh")
+    status(progress, phase="mesh", activity="geometry")
     pmesh = mesh_case(case, mesh_cache, progress)
     timing["mesh"] = time.perf_counter() - t0
     element = case.mesh.element
     say(progress, f"mesh: {pmesh.mesh.nelements:,} elements; setting up the mechanical problem (element data, "
                   "sparsity pattern)")
+    status(progress, phase="setup", activity="element data and sparsity pattern")
     t0 = time.perf_counter()
     problem = MechanicalProblem(pmesh, case.materials_resolved,
                                 case.stress_free_temperatures(pmesh.region_names, pmesh.region_material),
@@ -131,6 +140,7 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     summary["peak_memory_MB"] = round(_peak_memory_mb(), 1)
     if write:
         say(progress, f"writing results to {out_dir}")
+        status(progress, phase="write", activity=f"writing results to {out_dir}")
         # the case's output switches name registered writers (tests/unit/test_writers.py keeps the two in step)
         names = [n for n in WRITERS if n != "summary" and getattr(case.output, n)]
         result.out_dir = out_dir
@@ -193,13 +203,15 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
     problem.solves_expected = len({T for _, T in times})
     for index, (t_s, T) in enumerate(times):
         say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
-        st = problem.solve(T, say=lambda msg: say(progress, msg))
+        at = status(progress, phase="solve", activity="assembly", done=index, total=len(times), temperature_C=T)
+        st = problem.solve(T, say=_solve_messages(progress, at))
         timing["assemble"] += st.timing["assemble"]
         timing["solve"] += st.timing["solve"]
         timing["post"] += st.timing.get("stress", 0.0)  # element stresses are post-processing (docs/outputs.md)
         rec.iterations.append(st.stats.iterations)
         rec.methods.add(st.stats.method)
         t0 = time.perf_counter()
+        status(progress, at, activity="post-processing")
         ctx = PostContext.of(pmesh, problem, st, case)
         post = run_post(ctx)
         face_samples = post.pop("_faces", {})
@@ -214,6 +226,18 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
         ))
         timing["post"] += time.perf_counter() - t0
     return rec
+
+
+def _solve_messages(progress, at):
+    """The ``say`` of :meth:`MechanicalProblem.solve`: its messages as log lines, each also moving the status
+    ``at`` on to the phase that follows it (after the assembly the linear solve, after that the stresses)."""
+    after = iter(["linear solve", "element stresses"])
+
+    def said(msg: str) -> None:
+        say(progress, msg)
+        status(progress, at, activity=next(after, at.activity))
+
+    return said
 
 
 def _write_resolved_case(case, out_dir: Path) -> None:

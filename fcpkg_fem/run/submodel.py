@@ -48,6 +48,7 @@ from fcpkg_fem.run.history import make_models, run_steps
 from fcpkg_fem.run.meshing import mesh_case
 from fcpkg_fem.run.preflight import (MEMORY_BASE, MEMORY_LIMIT_ENV, NNZ_PER_ROW, available_memory, estimate,
                                      format_bytes, memory_model)
+from fcpkg_fem.run.progress import status
 from fcpkg_fem.run.record import json_safe
 from fcpkg_fem.run.summary import LIFE_NOTE
 from fcpkg_fem.solve.history import HistorySolver, NewtonSettings
@@ -443,8 +444,10 @@ def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progres
     say(f"submodels: the boundary record holds {len(record.data['commit'])} sub-increments of {boxes.vertices:,} "
         f"vertices and {boxes.elements:,} elements: {format_bytes(record.nbytes())}")
     out = []
-    for choice in chosen_joints(case, rec, boxes):
+    chosen = chosen_joints(case, rec, boxes)
+    for i, choice in enumerate(chosen):
         joint = (choice["region"], choice["id"])
+        status(progress, phase="submodel", activity=f"{joint[0]} id {joint[1]}", done=i, total=len(chosen))
         res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine, progress=progress,
                            pmesh=pmesh, fields="report")
         result = submodel_result(case, res, joint, choice, boxes)

@@ -174,7 +174,8 @@ class HistorySolver(ElementBirth):
         self._dirichlet[problem.D] = True
         self._ext = None  # cached extension operator into the unborn part (see extend_unborn)
         # callables obs(event, solver, **info), told "start" when an advance() piece starts (after its melting and
-        # solidification) and "commit" (dt=) when a (sub)increment is committed: a submodel's boundary recorder
+        # solidification), "iteration" (it=) before each Newton iteration's tangent and solve, and "commit" (dt=) when a
+        # (sub)increment is committed: a submodel's boundary recorder, the run's progress
         self.observers: list = []
         self._topology()
 
@@ -459,22 +460,12 @@ class HistorySolver(ElementBirth):
         for it in range(1, ns.max_iterations + 1):
             if self._converged(rn, fscale, du_norm, u, u_start, it):
                 break
+            self.notify("iteration", it=it)  # a tangent and a linear solve follow (progress observers show it)
             if K is None:  # the residual was evaluated alone: the tangent at this point is needed now
                 r, K, fscale, recover = self._assemble(sig, D)
                 fscale = max(fscale, f0)
-            t0 = time.perf_counter()
-            # every Newton step is solved to solver.rtol: an inexact (looser) linear solve costs Newton iterations
-            # and hides Newton's quadratic rate behind the linear tolerance (docs/benchmarks.md)
-            try:
-                duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
-            except SolverError as exc:  # e.g. a tangent that is not positive definite: a smaller increment may do
-                self.p.solver.reset()
-                raise _NewtonFailure(f"linear solve failed: {exc}") from None
-            self.timing["solve"] += time.perf_counter() - t0
-            st.linear_iterations.append(lst.iterations)
-            st.method = lst.method
             du = np.zeros_like(u)
-            du[I] = duI
+            du[I] = self._correction(K, r, st)
             da = self._alpha_step(du, recover)
             eta, ok = 1.0, False
             for _ls in range(5 if ns.line_search else 1):
@@ -522,6 +513,22 @@ class HistorySolver(ElementBirth):
         self._sig, self._eps = sig, eps
         self.notify("commit", dt=dt)
         return st
+
+    def _correction(self, K, r: np.ndarray, st: IncrementStats) -> np.ndarray:
+        """The Newton correction of the free dofs, K du = -r (N, m); its linear iterations and method go to ``st``."""
+        I = self.free
+        t0 = time.perf_counter()
+        # every Newton step is solved to solver.rtol: an inexact (looser) linear solve costs Newton iterations
+        # and hides Newton's quadratic rate behind the linear tolerance (docs/benchmarks.md)
+        try:
+            duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
+        except SolverError as exc:  # e.g. a tangent that is not positive definite: a smaller increment may do
+            self.p.solver.reset()
+            raise _NewtonFailure(f"linear solve failed: {exc}") from None
+        self.timing["solve"] += time.perf_counter() - t0
+        st.linear_iterations.append(lst.iterations)
+        st.method = lst.method
+        return duI
 
     def _activate(self, els: np.ndarray, T_ref: np.ndarray) -> None:
         """Born now (see :meth:`ElementBirth._activate`), with the swelling measured from now on as well."""

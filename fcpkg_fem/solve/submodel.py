@@ -204,6 +204,8 @@ class BoxRecorder:
         self.record = BoundaryRecord(els, vertices, problem.volumes[els], joint)
 
     def __call__(self, event: str, hs, **info) -> None:
+        if event not in ("start", "commit", "step", "increment"):  # e.g. "iteration": nothing to record
+            return
         rec = self.record
         u = hs.u[self.dofs].copy()
         if event == "start":

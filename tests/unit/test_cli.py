@@ -9,6 +9,7 @@ function replaced by one that raises.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -271,3 +272,31 @@ def test_the_phase_times_add_up_to_the_total(tmp_path):
     # and the named phases account for the run: 'other' is glue, not a hidden phase (the element stresses once fell
     # there: 10.7 s of the reference's 74 s). Measured here 0.001 s of 0.09 s; 0.05 s of slack for a loaded machine
     assert t["other"] <= 0.1 * t["total"] + 0.05, t
+
+
+class _FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_run_on_a_terminal_keeps_a_live_line_that_quiet_silences(tmp_path, monkeypatch, capsys, quiet):
+    """On a terminal (a fake one) the progress log lines stay intact, the live status line is drawn with carriage
+    returns and wiped before the results reach stdout; --quiet writes nothing at all, live line included."""
+    err = _FakeTTY()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", str(LAMINATE), "--out", "run", "--mesh-cache", "cache", "--set", "output.vtu=false",
+            "--set", "output.plots=false", "--set", "output.report=false"] + (["--quiet"] if quiet else [])
+    assert cli_main.main(argv) == 0
+    assert "results in run/" in capsys.readouterr().out
+    raw = err.getvalue()
+    if quiet:
+        assert raw == ""
+        return
+    assert "\r" in raw  # the live line
+    lines = raw.split("\n")
+    assert lines[-1].endswith("\r") and lines[-1].rsplit("\r", 2)[-2].strip() == ""  # blanked out on exit
+    visible = [ln.rsplit("\r", 1)[-1] for ln in lines[:-1]]  # what the terminal shows of each finished line
+    assert any(re.fullmatch(r"\[\s*\d+\.\d+s\] solve 1/1: T = 125 degC", ln) for ln in visible), visible
+    assert all(ln.startswith("[") for ln in visible)
