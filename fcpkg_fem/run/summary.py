@@ -79,11 +79,25 @@ def _peaks(rows: list[dict]) -> dict:
     return {k: _peak_entry(v) for k, v in best.items()}
 
 
+def _msl_level(params: dict) -> str | None:
+    """The J-STD-020 level of a soak's profile parameters (also inside a composite profile's ``then``), or None."""
+    if params.get("level") is not None:
+        return str(params["level"])
+    for sub in params.get("then") or []:
+        lv = _msl_level(sub or {})
+        if lv is not None:
+            return lv
+    return None
+
+
 def moisture_summary(rec) -> dict | None:
     """summary.json ``moisture`` of a history that models moisture (None otherwise):
 
     - ``soaks``: per moisture step (soak, bake, floor life) the package's water at its start and end (mg, the
-      whole package) and the change (``uptake_mg``, negative for a bake), the step's hold temperature and RH;
+      whole package) and the change (``uptake_mg``, negative for a bake), the step's hold temperature and RH, the
+      mean wetness of each permeable region at its end, and ``warpage_change_at_temperature_um`` per face: the
+      signed warpage at the end of the hold minus at its start (the entry ramp excluded), which at a constant
+      temperature is the swelling's share (plus any relaxation of viscoelastic parts over the hold);
     - ``vapour_pressure``: ``note``, ``interfaces`` (per interface its peak over the run: ``max_MPa``, ``at_mm``,
       ``step``, ``time_s``, oven ``temperature_C``, ``increment``, the element's temperature and concentration at
       the peak, ``saturated``, ``saturation_pressure_MPa``), ``steps`` (the same per step, e.g. the reflow's) and
@@ -102,13 +116,22 @@ def moisture_summary(rec) -> dict | None:
         k0 = first[s.name]
         sel = [r for r in rows if r["step"] == s.name]
         start = rows[k0 - 1 if k0 > 0 else 0]["moisture_mass_mg"]  # the state the step started from
-        p = getattr(s.profile, "parameters", None) or {}
+        level = _msl_level(getattr(s.profile, "parameters", None) or {})
+        T_hold = float(s.profile.temperature_C[-1])
+        held = [r for r in sel if abs(r["temperature_C"] - T_hold) <= 1e-9 * max(1.0, abs(T_hold))]
+        warp = {}
+        for face in ("bottom", "top"):
+            key = f"warpage_{face}_signed_um"
+            if len(held) >= 2 and key in held[0] and key in held[-1]:
+                warp[face] = float(held[-1][key] - held[0][key])
         out["soaks"].append({"step": s.name, "kind": s.kind, "duration_h": (s.t_end - s.t_start) / 3600.0,
-                             "temperature_C": float(s.profile.temperature_C[-1]),
-                             "RH_percent": 100.0 * float(s.humidity),
+                             "temperature_C": T_hold, "RH_percent": 100.0 * float(s.humidity),
                              "mass_start_mg": float(start), "mass_end_mg": float(sel[-1]["moisture_mass_mg"]),
                              "uptake_mg": float(sel[-1]["moisture_mass_mg"] - start),
-                             **({"level": str(p["level"])} if "level" in p else {})})
+                             "mean_wetness_end": {k[:-len("_mean_wetness")]: float(v) for k, v in sel[-1].items()
+                                                  if k.endswith("_mean_wetness")},
+                             "warpage_change_at_temperature_um": warp,
+                             **({"level": level} if level is not None else {})})
     if rec.vapour:
         steps: dict[str, list] = {}
         for r in rec.vapour:

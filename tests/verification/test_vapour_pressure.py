@@ -8,13 +8,16 @@ pressure is the saturation pressure of water at its temperature (IF97), p_g(85 d
 soak and p_g(260 degC) = 4.69 MPa at the reflow's peak. Checked: the six interfaces that can delaminate are found and
 named; the pressure is recorded at every increment (summary.json, vapour_pressure.csv, history.csv); its peaks are
 the saturation pressures at the temperatures they occur at; the dry initial state has none; the peak lies on its
-interface (z of the die's top face for the die/adhesive interface).
+interface (z of the die's top face for the die/adhesive interface); the plots (weight gain, warpage and water,
+vapour pressure) are written and the report's moisture section carries the soak, the wetness per region and the
+peak pressure per interface.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,11 +55,12 @@ def small_msl_case(steps: list[dict]) -> dict:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("vapour")
-    case = api.load_case(small_msl_case([
+    c = small_msl_case([
         {"name": "soak", "kind": "moisture_soak", "temperature": "85 degC", "humidity": 85, "duration": "24 h",
          "output": "end"},
-        {"name": "reflow", "kind": "reflow", "alloy": "pb_free", "passes": 1}]))
-    return api.run(case, out_dir=out), out
+        {"name": "reflow", "kind": "reflow", "alloy": "pb_free", "passes": 1}])
+    c["output"].update(plots=True, report=True)
+    return api.run(api.load_case(c), out_dir=out), out
 
 
 def test_peak_vapour_pressure_per_interface_is_the_saturation_pressure_at_260_degC(run):
@@ -100,3 +104,22 @@ def test_pressure_is_recorded_at_every_increment(run):
         "interfaces"]
     soak = summary["moisture"]["soaks"][0]
     assert soak["step"] == "soak" and soak["mass_start_mg"] == 0.0 and soak["uptake_mg"] > 0.0
+
+
+def test_plots_and_report_section(run):
+    r, out = run
+    for name in ("weight_gain_soak.png", "warpage_and_water.png", "vapour_pressure.png"):
+        assert (out / name).read_bytes().startswith(b"\x89PNG")
+    text = (out / "report.html").read_text(encoding="utf-8")
+    sec = text[text.index('<section id="moisture">'):]
+    sec = sec[:sec.index("</section>")]
+    for name in INTERFACES:
+        assert f"<tr><td>{name}</td><td>reflow</td><td>saturated</td>" in sec
+    assert sec.count('alt="weight_gain_soak.png"') == 1 and text.count('alt="weight_gain_soak.png"') == 1
+    soak = r.summary["moisture"]["soaks"][0]
+    assert re.search(r"<td>soak</td><td>moisture_soak</td><td></td><td class=\"n\">85</td><td class=\"n\">85</td>",
+                     sec)
+    assert f"{soak['uptake_mg']:+.4g}" in sec
+    assert "Mean wetness per region" in sec and "Hygroscopic share of the warpage" in sec
+    for region, w in soak["mean_wetness_end"].items():
+        assert 0.0 < w <= 0.85 + 1e-12  # the chamber's 85 % RH bounds the wetness (monotone scheme)
