@@ -43,8 +43,8 @@ __all__ = ["M_WATER", "DELAMINATION_KINDS", "SRC_VAPOUR_MODEL", "saturated_vapou
            "delamination_interfaces", "facet_pressures", "MoistureFields", "vapour_post"]
 
 M_WATER = 18.015e-3
-"""Molar mass of water, kg/mol: 2 x 1.008 + 15.999 g/mol with the conventional standard atomic weights of hydrogen
-and oxygen (IUPAC Commission on Isotopic Abundances and Atomic Weights, abridged standard atomic weights)."""
+"""Molar mass of water, kg/mol: 2 x 1.008 + 15.999 g/mol with the abridged standard atomic weights of hydrogen and
+oxygen (IUPAC Commission on Isotopic Abundances and Atomic Weights; quoted, the table itself not read here)."""
 
 SRC_VAPOUR_MODEL = (
     "X. J. Fan, J. Zhou, G. Q. Zhang, L. J. Ernst, 'A Micromechanics-Based Vapor Pressure Model in Electronic "
@@ -63,8 +63,8 @@ encapsulant/carrier)."""
 
 def saturated_vapour_density(T_C: Any) -> np.ndarray:
     """rho_g = p_g(T) M_w / (R T_K), kg/m^3: the density of saturated water vapour taken as an ideal gas, at T_C
-    (degC); shape ``np.shape(T_C)``. Real steam at saturation is denser (by about 1 % at 100 degC, about 25 % at
-    260 degC, where its compressibility factor is near 0.8)."""
+    (degC); shape ``np.shape(T_C)``. Real steam at saturation is denser than the ideal gas, increasingly so
+    towards the reflow's peak (docs/moisture.md, "Vapour pressure", Limits)."""
     T_K = np.asarray(T_C, dtype=float) + 273.15
     return saturation_pressure(T_C) * M_WATER / (R_GAS * T_K)
 
@@ -185,7 +185,7 @@ def vapour_post(ctx) -> dict:
             "saturated": bool(r["saturated"][i]),
             "saturation_pressure_MPa": round(float(saturation_pressure(r["T_C"][i])) * 1e-6, 9),
             "mean_MPa": round(float(np.dot(r["p_Pa"][ok], area) / area.sum()) * 1e-6, 9),
-            "saturated_area_fraction": float(np.dot(r["saturated"][ok], area) / area.sum()),
+            "saturated_area_fraction": round(float(np.dot(r["saturated"][ok], area) / area.sum()), 12),
         }
     return {"vapour_pressure": out} if out else {}
 
