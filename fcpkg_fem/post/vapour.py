@@ -169,7 +169,7 @@ def vapour_post(ctx) -> dict:
     m = ctx.pmesh.mesh
     out = {}
     permeable = np.isfinite(mf.saturated_concentration)
-    for name, facets in delamination_interfaces(ctx.pmesh, permeable).items():
+    for name, facets in _interfaces_cached(ctx.pmesh, permeable).items():
         r = facet_pressures(m, facets, mf)
         ok = np.isfinite(r["p_Pa"])
         if not ok.any():
@@ -188,6 +188,20 @@ def vapour_post(ctx) -> dict:
             "saturated_area_fraction": round(float(np.dot(r["saturated"][ok], area) / area.sum()), 12),
         }
     return {"vapour_pressure": out} if out else {}
+
+
+_LAST: list = []  # [(pmesh, permeable mask bytes, interfaces)]: the interfaces change only when parts are born
+
+
+def _interfaces_cached(pmesh: Any, permeable: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`delamination_interfaces`, kept for the last mesh and permeable set asked (every increment of a
+    history asks for the same until a birth); the mesh object is held, so its identity cannot be reused."""
+    key = np.packbits(permeable).tobytes()
+    if _LAST and _LAST[0][0] is pmesh and _LAST[0][1] == key:
+        return _LAST[0][2]
+    found = delamination_interfaces(pmesh, permeable)
+    _LAST[:] = [(pmesh, key, found)]
+    return found
 
 
 def _facet_areas(mesh: Any, facets: np.ndarray) -> np.ndarray:
