@@ -1,4 +1,7 @@
-"""PNG plots of a run: the warpage-vs-temperature curve and contour maps of the detrended face shapes.
+"""PNG plots of a run: the warpage-vs-temperature curve and contour maps of the detrended face shapes; for a run
+that models moisture the weight-gain curve of each soak (:func:`weight_gain_figures`), the warpage beside the water
+(:func:`warpage_moisture_figure`, with a dry companion run when one is given) and the peak vapour pressure per
+interface (:func:`vapour_pressure_figure`).
 
 Figures are built with :class:`matplotlib.figure.Figure` and rendered by the Agg canvas: no pyplot, no global state,
 no display needed. :func:`plot_pngs` renders every plot to bytes; the ``plots`` writer saves them and the report
@@ -16,6 +19,7 @@ import numpy as np
 
 from fcpkg_fem.io.atomic import atomic_write_bytes
 from fcpkg_fem.io.registry import output_index, register_writer
+from fcpkg_fem.materials.moisture import saturation_pressure
 from fcpkg_fem.post.result import RunResult
 
 __all__ = [
@@ -24,6 +28,9 @@ __all__ = [
     "pass_curve_figures",
     "warpage_map_figure",
     "temperature_profile_figure",
+    "weight_gain_figures",
+    "warpage_moisture_figure",
+    "vapour_pressure_figure",
     "map_selection",
     "figure_png",
     "plot_pngs",
@@ -333,6 +340,149 @@ def temperature_profile_figure(time_s: Any, temperature_C: Any, steps: Any = (),
     return fig
 
 
+SOAK_KINDS = {"moisture_soak": "Soak", "floor_life": "Floor life", "bake": "Bake"}
+"""Step kinds with a weight-gain curve (:func:`weight_gain_figures`)."""
+
+
+def _moisture_steps(result: RunResult) -> list[dict[str, Any]]:
+    return [st for st in (result.summary.get("process") or {}).get("steps", []) if st.get("kind") in SOAK_KINDS]
+
+
+def weight_gain_figures(result: RunResult) -> list[tuple[str, Any]]:
+    """(file name, figure) per soak, floor-life or bake step of a run that models moisture: the water taken up
+    since the step started (mg, the whole package; negative in a bake) against the square root of the time since
+    then (h^0.5), the total and each permeable region (the quantity a J-STD-020 lab weighs; Fickian uptake starts
+    as a straight line in sqrt(t)). Empty without such steps or without the history's moisture columns."""
+    from matplotlib.figure import Figure
+
+    out = []
+    for st in _moisture_steps(result):
+        rows = [r for r in result.history if r.get("step") == st["name"] and "moisture_mass_mg" in r]
+        if not rows:
+            continue
+        k0 = result.history.index(rows[0])
+        before = next((r for r in reversed(result.history[:k0]) if "moisture_mass_mg" in r), None)
+        rows = ([before] if before is not None else []) + rows
+        t = np.array([max(float(r.get("time_s", st["t_start_s"])) - st["t_start_s"], 0.0) for r in rows])
+        x = np.sqrt(t / 3600.0)
+        fig = Figure(figsize=(7.0, 4.6), layout="constrained")
+        ax = fig.add_subplot()
+        m0 = float(rows[0]["moisture_mass_mg"])
+        ax.plot(x, np.array([r["moisture_mass_mg"] for r in rows], float) - m0, color="k", lw=1.6, marker=".",
+                ms=3, label="package")
+        regions = sorted({k[:-len("_moisture_mg")] for r in rows for k in r if k.endswith("_moisture_mg")})
+        for k, reg in enumerate(regions):
+            key = f"{reg}_moisture_mg"
+            pts = [(xi, r[key]) for xi, r in zip(x, rows) if key in r]
+            if len(pts) < 2:
+                continue
+            xs, ys = np.array(pts, float).T
+            ax.plot(xs, ys - (rows[0].get(key, 0.0) or 0.0), lw=1.0, color=f"C{k % 10}", label=reg)
+        level = next((x["level"] for x in (result.summary.get("moisture") or {}).get("soaks", [])
+                      if x.get("step") == st["name"] and "level" in x), None)
+        what = f"J-STD-020 level {level}" if level is not None else SOAK_KINDS[st["kind"]].lower()
+        ax.set_xlabel("√(time since the step started) (h½)")
+        ax.set_ylabel("water gained since the step started (mg, whole package)")
+        ax.set_title(f"{SOAK_KINDS[st['kind']]} '{st['name']}' ({what}): weight gain", fontsize=10, loc="left")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, loc="best", ncol=2)
+        out.append((f"weight_gain_{_safe(st['name'])}.png", fig))
+    return out
+
+
+def _time_unit(span: float) -> tuple[str, float]:
+    return ("h", 3600.0) if span > 5 * 3600 else ("min", 60.0) if span > 1200 else ("s", 1.0)
+
+
+def warpage_moisture_figure(result: RunResult, dry: RunResult | None = None):
+    """Signed warpage (um) of each face against time through a run that models moisture, with the package's water
+    (mg) on a second axis: one panel up to the end of the last moisture step (soak, floor life, bake; hours) and
+    one after it (the reflow; seconds from its start). With ``dry``, a run of the same case with
+    ``moisture.swelling: false``, its warpage is drawn too (dashed): the difference is the swelling's share. None
+    without moisture columns in the history.
+
+    One run does not have the warpage without swelling (its mechanics carries the hygroscopic strain or not, as
+    the case says); :func:`plot_pngs` draws the run alone, and this function is the way to overlay a dry run.
+    """
+    from matplotlib.figure import Figure
+
+    rows = [r for r in result.history if "moisture_mass_mg" in r and "time_s" in r]
+    faces = [f for f in _faces_in_outputs(result) if any(f"warpage_{f}_signed_um" in r for r in rows)]
+    if len(rows) < 2 or not faces:
+        return None
+    t_split = max((st["t_end_s"] for st in _moisture_steps(result)), default=None)
+    parts = [rows] if t_split is None else [[r for r in rows if r["time_s"] <= t_split],
+                                            [r for r in rows if r["time_s"] >= t_split]]
+    parts = [p for p in parts if len(p) >= 2]
+    fig = Figure(figsize=(10.0 if len(parts) > 1 else 8.0, 4.8), layout="constrained")
+    axes = fig.subplots(1, len(parts), squeeze=False)[0]
+    for ax, part in zip(axes, parts):
+        t = np.array([r["time_s"] for r in part], float)
+        t0 = float(t[0]) if part is not parts[0] else 0.0
+        unit, div = _time_unit(float(t[-1] - t0))
+        for k, face in enumerate(faces):
+            colour = _FACE_COLOURS.get(face, f"C{k + 2}")
+            key = f"warpage_{face}_signed_um"
+            ax.plot((t - t0) / div, [r.get(key, np.nan) for r in part], color=colour, lw=1.3,
+                    label=f"{face}, with swelling" if dry is not None else face)
+            if dry is not None:
+                d = [r for r in dry.history if "time_s" in r and key in r and t[0] <= r["time_s"] <= t[-1]]
+                ax.plot((np.array([r["time_s"] for r in d], float) - t0) / div, [r[key] for r in d],
+                        color=colour, lw=1.0, ls="--", label=f"{face}, without swelling")
+        ax.set_xlabel(f"time ({unit})" if t0 == 0.0 else f"time after the last moisture step ({unit})")
+        ax.set_ylabel("signed warpage (\u00b5m)   + convex / \u2212 concave")
+        ax.grid(True, alpha=0.3)
+        ax2 = ax.twinx()
+        ax2.plot((t - t0) / div, [r["moisture_mass_mg"] for r in part], color="tab:cyan", lw=1.0, ls=":",
+                 label="water")
+        ax2.set_ylabel("water in the package (mg)", color="tab:cyan")
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="best")
+    swelling = (result.outputs[-1].get("moisture") or {}).get("swelling") if result.outputs else None
+    note = ("A dry run of the same case (moisture.swelling: false) is drawn dashed: the difference is the "
+            "swelling's share." if dry is not None else
+            "This run " + ("includes" if swelling else "leaves out") + " the hygroscopic swelling; the warpage "
+            "without it needs a second run\nwith moisture.swelling: false (docs/moisture.md).")
+    fig.text(0.01, 0.005, "Warpage and water through the process. " + note, fontsize=7, ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    return fig
+
+
+def vapour_pressure_figure(result: RunResult):
+    """Peak vapour pressure (MPa) on each interface that can delaminate against time through the steps that heat
+    the wet package (every increment from the last moisture step's end; all increments when there is none), with
+    the saturation pressure of water at the oven temperature as a thin line. None without vapour pressures."""
+    from matplotlib.figure import Figure
+
+    rows = result.vapour
+    if not rows:
+        return None
+    moist = _moisture_steps(result)
+    t_from = max((st["t_end_s"] for st in moist), default=-np.inf)
+    rows = [r for r in rows if r["time_s"] >= t_from] or rows
+    names = list(dict.fromkeys(r["interface"] for r in rows))
+    t0 = min(r["time_s"] for r in rows)
+    fig = Figure(figsize=(8.0, 4.6), layout="constrained")
+    ax = fig.add_subplot()
+    for k, name in enumerate(names):
+        sel = [r for r in rows if r["interface"] == name]
+        ax.plot([r["time_s"] - t0 for r in sel], [r["max_MPa"] for r in sel], lw=1.3, color=f"C{k % 10}",
+                ls=("-", "--", ":", "-.")[k % 4], label=name)
+    inc = {}
+    for r in rows:
+        inc.setdefault(r["increment"], (r["time_s"] - t0, r["temperature_C"]))
+    tt, TT = np.array(sorted(inc.values())).T
+    ax.plot(tt, saturation_pressure(TT) * 1e-6, color="0.5", lw=0.8, label="p_g(oven temperature)")
+    ax.set_xlabel("time from the end of the last moisture step (s)" if moist else "time (s)")
+    ax.set_ylabel("peak vapour pressure (MPa)")
+    ax.set_title("Vapour pressure on the interfaces that can delaminate (peak over each interface)", fontsize=9,
+                 loc="left")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return fig
+
+
 def _label_rows(spans: list[tuple[str, float, float]], char: float = 0.0085) -> list[int]:
     """A row (0 = nearest the axes) for the name of each step so that no two names on one row overlap: ``spans``
     are (name, start, end) as fractions of the time axis, a character is taken as ``char`` of the axis width."""
@@ -364,10 +514,19 @@ def plot_pngs(result: RunResult) -> dict[str, bytes]:
         pngs[name] = figure_png(fig)
     for face, pos in map_selection(result):
         pngs[f"warpage_{_safe(face)}_{output_index(result, pos)}.png"] = figure_png(warpage_map_figure(result, face, pos))
+    for name, fig in weight_gain_figures(result):
+        pngs[name] = figure_png(fig)
+    fig = warpage_moisture_figure(result)
+    if fig is not None:
+        pngs["warpage_and_water.png"] = figure_png(fig)
+    fig = vapour_pressure_figure(result)
+    if fig is not None:
+        pngs["vapour_pressure.png"] = figure_png(fig)
     return pngs
 
 
 @register_writer("plots", order=30)
 def write_plots(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write ``warpage_vs_temperature.png`` and ``warpage_<face>_<index>.png`` maps."""
+    """Write ``warpage_vs_temperature.png``, ``warpage_<face>_<index>.png`` maps and, for a run that models
+    moisture, ``weight_gain_<step>.png``, ``warpage_and_water.png`` and ``vapour_pressure.png``."""
     return [atomic_write_bytes(Path(out_dir) / name, data) for name, data in plot_pngs(result).items()]

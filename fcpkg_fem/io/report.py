@@ -6,7 +6,8 @@ stack-up, each region's material, model and stress-free temperature, the materia
 sources, assumed values marked, the load with its temperature-time profile drawn, the mesh controls;
 :mod:`fcpkg_fem.io.report_inputs`); the mesh, solver and timing; for a process history its steps (increments,
 Newton iterations, births, melting) and the fatigue life of the critical joints; an overview table (one row per
-output time); a detail table per output time; the plots; the conventions; the list of files of the run.
+output time); a detail table per output time; for a run that models moisture its section
+(:mod:`fcpkg_fem.io.report_moisture`); the plots; the conventions; the list of files of the run.
 Numbers are formatted for people (:mod:`fcpkg_fem.io.report_format`): integers with thousands separators, units
 in the column headers.
 """
@@ -30,6 +31,7 @@ from fcpkg_fem.io.report_format import section as _section
 from fcpkg_fem.io.report_format import sig
 from fcpkg_fem.io.report_format import table as _table
 from fcpkg_fem.io.report_inputs import Inputs, inputs_html, load_inputs, load_tables_html, profile_points
+from fcpkg_fem.io.report_moisture import MOISTURE_PLOTS, moisture_html
 from fcpkg_fem.post.result import RunResult
 
 __all__ = ["report_html", "write_report"]
@@ -289,6 +291,10 @@ def _result_sections(result: RunResult, out_dir: Path | None) -> list[str]:
         parts.append(_section("results", "Results at each output time", _overview(result),
                              *[_output_detail(result, i, o) for i, o in enumerate(outs)]))
     pngs = _plots(result, Path(out_dir) if out_dir is not None else Path("."))
+    moist = moisture_html(result, pngs, _figure)
+    if moist:  # the moisture plots are shown in their section
+        parts.append(_section("moisture", "Moisture", moist))
+        pngs = {k: v for k, v in pngs.items() if not k.startswith(MOISTURE_PLOTS)}
     if pngs:
         parts.append(_section("plots", "Plots", *[_figure(fname, data, fname) for fname, data in pngs.items()]))
     return parts

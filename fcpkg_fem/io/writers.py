@@ -156,9 +156,16 @@ def item_rows(result: RunResult, section: str) -> tuple[list[str], list[dict[str
     return fixed + [k for k in first_item_keys if k in item_keys] + rest, rows
 
 
+VAPOUR_COLUMNS = ["increment", "step", "time_s", "temperature_C", "interface", "max_MPa", "x_mm", "y_mm", "z_mm",
+                  "temperature_at_max_C", "concentration_kg_per_m3", "saturated", "saturation_pressure_MPa",
+                  "mean_MPa", "saturated_area_fraction"]
+"""Columns of vapour_pressure.csv (one row per increment and interface; docs/moisture.md)."""
+
+
 @register_writer("csv", order=10)
 def write_csv(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write ``history.csv`` and, when the summary has per-item tables, ``bumps.csv`` / ``vias.csv``."""
+    """Write ``history.csv``, when the summary has per-item tables ``bumps.csv`` / ``vias.csv``, and when the run
+    models moisture ``vapour_pressure.csv`` (:data:`VAPOUR_COLUMNS`)."""
     out_dir = Path(out_dir)
     header, rows = history_rows(result)
     written = [atomic_write_text(out_dir / "history.csv", _csv_text(header, rows))]
@@ -166,6 +173,8 @@ def write_csv(result: RunResult, out_dir: Path) -> list[Path]:
         header, rows = item_rows(result, section)
         if rows:
             written.append(atomic_write_text(out_dir / fname, _csv_text(header, rows)))
+    if result.vapour:
+        written.append(atomic_write_text(out_dir / "vapour_pressure.csv", _csv_text(VAPOUR_COLUMNS, result.vapour)))
     return written
 
 

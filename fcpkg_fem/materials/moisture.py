@@ -10,6 +10,10 @@ Model (docs/moisture.md):
     C_sat(T) = S(T) p_sat(T)                               saturated concentration: in equilibrium with saturated
                                                            vapour (100 % RH), kg/m^3
     eps_h    = cme * C  (each normal component)            hygroscopic strain, cme in m^3/kg (strain per kg/m^3)
+    f                                                      free volume fraction (0 < f < 1): the share of the
+                                                           material's volume in which absorbed water can gather as
+                                                           liquid or vapour (the vapour pressure model,
+                                                           :mod:`fcpkg_fem.post.vapour`); optional
 
 with p_sat the saturation vapour pressure of water (:func:`saturation_pressure`). At a relative humidity RH
 (fraction) the equilibrium concentration is S RH p_sat = RH C_sat: the wetness w = C / C_sat at an exposed surface
@@ -35,7 +39,7 @@ import numpy as np
 from fcpkg_fem.errors import InputError, Problem, closest
 
 __all__ = ["R_GAS", "MoistureParams", "saturation_pressure", "arrhenius_through", "LIBRARY", "library_record",
-           "moisture_of", "SRC_P_SAT"]
+           "moisture_of", "SRC_P_SAT", "FREE_VOLUME", "SRC_FREE_VOLUME"]
 
 R_GAS = 8.314462618
 """Molar gas constant, J/(mol K): N_A k with the Avogadro and Boltzmann constants fixed exactly by the 2019 SI
@@ -95,6 +99,9 @@ class MoistureParams:
         Ea_S: heat of solution, J/mol (S = S0 exp(Ea_S/(R T_K)); > 0: solubility falls with temperature).
         cme: coefficient of moisture expansion, strain per kg/m^3 = m^3/kg (>= 0), isotropic.
         source: where the numbers come from.
+        free_volume: free volume fraction f (-, 0 < f < 1) in which the absorbed water gathers (the vapour
+            pressure model of :mod:`fcpkg_fem.post.vapour`), or None: no vapour pressure is estimated in this
+            material.
     """
 
     D0: float
@@ -103,10 +110,13 @@ class MoistureParams:
     Ea_S: float
     cme: float
     source: str = ""
+    free_volume: float | None = None
 
     def __post_init__(self) -> None:
         for k in ("D0", "Q_D", "S0", "Ea_S", "cme"):
             object.__setattr__(self, k, float(getattr(self, k)))
+        if self.free_volume is not None:
+            object.__setattr__(self, "free_volume", float(self.free_volume))
 
     def problems(self, field: str) -> list[Problem]:
         """What is wrong with the constants, each naming ``<field>.<constant>`` (empty when they are valid)."""
@@ -121,6 +131,10 @@ class MoistureParams:
                 probs.append(Problem(f"{field}.{key}", f"{v!r} is not a finite number"))
             elif not ok:
                 probs.append(Problem(f"{field}.{key}", f"{v!r} must be {want}"))
+        f = self.free_volume
+        if f is not None and not (math.isfinite(f) and 0.0 < f < 1.0):
+            probs.append(Problem(f"{field}.free_volume", f"{f!r} must be a fraction of the material's volume "
+                                                         "between 0 and 1 (exclusive), e.g. 0.05"))
         return probs
 
     def check(self, field: str) -> None:
@@ -131,14 +145,14 @@ class MoistureParams:
 
     @classmethod
     def from_saturation(cls, C_kg_per_m3: float, T_C: float, RH: float, *, D0: float, Q_D: float, Ea_S: float,
-                        cme: float, source: str = "") -> "MoistureParams":
+                        cme: float, source: str = "", free_volume: float | None = None) -> "MoistureParams":
         """Constants whose saturation matches a measured equilibrium uptake ``C_kg_per_m3`` (kg/m^3) at ``T_C``
         (degC) and relative humidity ``RH`` (fraction, 0 < RH <= 1): S0 = C / (RH p_sat(T) exp(Ea_S/(R T_K)))."""
         if not (0.0 < RH <= 1.0 and C_kg_per_m3 > 0):
             raise ValueError(f"need C > 0 and 0 < RH <= 1, got C = {C_kg_per_m3}, RH = {RH}")
         S_T = C_kg_per_m3 / (RH * float(saturation_pressure(T_C)))
         S0 = S_T / math.exp(Ea_S / (R_GAS * (T_C + 273.15)))
-        return cls(D0=D0, Q_D=Q_D, S0=S0, Ea_S=Ea_S, cme=cme, source=source)
+        return cls(D0=D0, Q_D=Q_D, S0=S0, Ea_S=Ea_S, cme=cme, source=source, free_volume=free_volume)
 
     def diffusivity(self, T_C: Any) -> np.ndarray:
         """D in m^2/s at temperature(s) T_C (degC); shape ``np.shape(T_C)``."""
@@ -182,6 +196,16 @@ _EA_WHY = ("heat of solution 45 kJ/mol assumed: a little above the heat of vapor
            "kJ/mol), so that C_sat falls slowly with temperature, as E. H. Wong and S. B. Park, 'Moisture diffusion "
            "modeling - A critical review', Microelectron. Reliab. (2016), abstract (read at its cupdf.com copy) "
            "state saturated concentrations do; no measured value could be read")
+FREE_VOLUME = 0.05
+"""Free volume fraction of every library record (-): assumed (:data:`SRC_FREE_VOLUME`)."""
+SRC_FREE_VOLUME = (
+    "free volume fraction f = 0.05: assumed: no measured free volume (or micro-void) fraction of a named mould "
+    "compound, die-attach film, solder mask or laminate could be read; it is the share of the volume the vapour "
+    "pressure model of X. J. Fan, J. Zhou, G. Q. Zhang, L. J. Ernst, 'A Micromechanics-Based Vapor Pressure Model "
+    "in Electronic Packages', ASME J. Electron. Packag. 127(3):262-267 (2005) (abstract read) puts the absorbed "
+    "water in; a few percent is taken as the order of magnitude, and the pressure where the water exceeds what "
+    "saturated vapour can hold (the usual state after a soak) does not depend on it"
+)
 SRC_JANG_2010 = (
     "Jang, Han, Yoon, 'Measurement of the Hygroscopic Swelling Coefficient of Thin Film Polymers Used in "
     "Semiconductor Packaging', IEEE Trans. Compon. Packag. Technol. 33(2):340-346 (2010), abstract (read at "
@@ -198,9 +222,10 @@ def _emc_record(wt_percent: float, what: str) -> MoistureParams:
            f"{wt_percent / 100 * rho:.3g} kg/m^3 with the library emc's 1980 kg/m^3; {_SAT_WHY}. Ea_S: assumed: "
            f"{_EA_WHY}. cme: assumed: {beta} strain per unit mass fraction ({beta / rho:.4g} m^3/kg at 1980 kg/m^3), "
            "a hygroscopic swelling coefficient of the order reported for package polymers (" + SRC_JANG_2010
-           + "); no value of a mould compound could be read. p_sat: " + SRC_P_SAT)
+           + "); no value of a mould compound could be read. p_sat: " + SRC_P_SAT + ". free_volume: "
+           + SRC_FREE_VOLUME)
     return MoistureParams.from_saturation(wt_percent / 100 * rho, 85.0, 0.85, D0=D0, Q_D=Q, Ea_S=45 * _KJ,
-                                          cme=beta / rho, source=src)
+                                          cme=beta / rho, source=src, free_volume=FREE_VOLUME)
 
 
 def _assumed_record(name: str, rho: float, wt_percent: float, D85: float, Q_kJ: float, beta: float,
@@ -210,9 +235,9 @@ def _assumed_record(name: str, rho: float, wt_percent: float, D85: float, Q_kJ: 
            f"Q_D = {Q_kJ:g} kJ/mol, C_sat = {wt_percent} wt% at 85 C/85 % RH ({wt_percent / 100 * rho:.3g} kg/m^3 "
            f"with the library's {rho:g} kg/m^3), heat of solution 45 kJ/mol, cme = {beta} strain per unit mass "
            f"fraction ({beta / rho:.4g} m^3/kg): values of the order usual for unfilled or glass-reinforced epoxies "
-           f"(assumed, not read); {beta_src}. p_sat: " + SRC_P_SAT)
+           f"(assumed, not read); {beta_src}. p_sat: " + SRC_P_SAT + ". free_volume: " + SRC_FREE_VOLUME)
     return MoistureParams.from_saturation(wt_percent / 100 * rho, 85.0, 0.85, D0=D0, Q_D=Q_kJ * _KJ,
-                                          Ea_S=45 * _KJ, cme=beta / rho, source=src)
+                                          Ea_S=45 * _KJ, cme=beta / rho, source=src, free_volume=FREE_VOLUME)
 
 
 def _library() -> dict[str, MoistureParams]:

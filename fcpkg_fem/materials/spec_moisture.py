@@ -9,6 +9,9 @@ Two forms (docs/moisture.md, "Material input"):
   ``D0`` (m^2/s), ``Q_D`` (J/mol), ``Ea_S`` (J/mol), ``cme`` (m^3/kg, strain per kg/m^3) as plain numbers in these
   SI units, and the solubility either as ``S0`` (kg/(m^3 Pa)) or as a measured saturation ``C_sat`` (kg/m^3, or
   a string with a density unit such as "6.9 kg/m^3") at ``T_ref`` (a temperature) and ``RH_ref`` (percent, 0-100).
+  Optional: ``free_volume``, the free volume fraction f (0 < f < 1) the vapour pressure model puts the water in
+  (:mod:`fcpkg_fem.post.vapour`); without it (and without a record to take it from) no vapour pressure is
+  estimated in the material.
 
 Every problem is recorded with its dotted field path (``materials.my_resin.moisture.D0``).
 """
@@ -25,7 +28,7 @@ __all__ = ["MOISTURE_KEYS", "parse_moisture"]
 
 _NUMBERS = ("D0", "Q_D", "S0", "Ea_S", "cme")
 _SATURATION = ("C_sat", "T_ref", "RH_ref")
-MOISTURE_KEYS = ("grade",) + _NUMBERS + _SATURATION
+MOISTURE_KEYS = ("grade",) + _NUMBERS + _SATURATION + ("free_volume",)
 """Keys a ``moisture:`` mapping accepts."""
 
 
@@ -80,12 +83,15 @@ def parse_moisture(raw: Any, base: MoistureParams | None, field: str, src: str,
         if key not in vals and not (key == "S0" and any(k in raw for k in _SATURATION)):
             out.add(f"{field}.{key}", "missing; without a library record to start from every constant is needed: "
                                       "D0, Q_D, Ea_S, cme and S0 (or C_sat, T_ref, RH_ref)")
+    free = rec.free_volume if rec is not None else None
+    if "free_volume" in raw:
+        free = out.run(parse_quantity, raw["free_volume"], "dimensionless", f"{field}.free_volume")
     if len(out.problems) > n_before or any(v is None for v in vals.values()):
         return None
     given = [k for k in MOISTURE_KEYS if k in raw and k != "grade"]
     source = src if rec is None else (f"{', '.join(given)}: {src}; other constants: {rec.source}" if given
                                       else rec.source)
-    prm = MoistureParams(source=source, **vals)  # type: ignore[arg-type]
+    prm = MoistureParams(source=source, free_volume=free, **vals)  # type: ignore[arg-type]
     probs = prm.problems(field)
     if probs:
         out.problems.extend(probs)

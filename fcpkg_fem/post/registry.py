@@ -36,6 +36,8 @@ class PostContext:
         centroids: (n_el, 3) element centroids in m; volumes: (n_el,) element volumes in m^3;
         mech_strain: (n_el, 6) element strain minus thermal strain.
         case: the validated case (for e.g. ball heights).
+        moisture: the moisture state (:class:`fcpkg_fem.post.vapour.MoistureFields`) when the run models
+            moisture, else None.
     """
 
     pmesh: Any
@@ -47,14 +49,16 @@ class PostContext:
     volumes: np.ndarray
     mech_strain: np.ndarray
     case: Any = None
+    moisture: Any = None
 
     @classmethod
-    def of(cls, pmesh, problem, state, case=None) -> "PostContext":
-        """The context of a solved state, with the derived fields every post-processor shares."""
+    def of(cls, pmesh, problem, state, case=None, moisture=None) -> "PostContext":
+        """The context of a solved state, with the derived fields every post-processor shares (``moisture``: the
+        moisture state, when there is one)."""
         m = pmesh.mesh
         return cls(pmesh=pmesh, problem=problem, state=state, vertex_u=problem.vertex_displacement(state.u),
                    von_mises=von_mises(state.stress), centroids=m.p[:, m.t].mean(axis=1).T,
-                   volumes=problem.volumes, mech_strain=state.strain - state.eth, case=case)
+                   volumes=problem.volumes, mech_strain=state.strain - state.eth, case=case, moisture=moisture)
 
 
 def run_post(ctx: PostContext, names: list[str] | None = None) -> dict:

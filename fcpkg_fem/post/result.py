@@ -65,6 +65,8 @@ class RunResult:
         history: one flat row per output time (per increment in a process history) for history.csv.
         newton: per increment of a process history: step, time, Newton iterations, cut-backs and the relative
             residual after each iteration (empty otherwise).
+        vapour: per increment and interface of a history that models moisture, the peak vapour pressure and
+            where (the rows of vapour_pressure.csv, :func:`fcpkg_fem.run.record.vapour_rows`; empty otherwise).
         out_dir: folder the writers write into (None: nothing written yet).
     """
 
@@ -77,6 +79,7 @@ class RunResult:
     faces: list[dict[str, FaceSample]] = field(default_factory=list)
     history: list[dict[str, float]] = field(default_factory=list)
     newton: list[dict[str, Any]] = field(default_factory=list)
+    vapour: list[dict[str, Any]] = field(default_factory=list)
     out_dir: Path | None = None
 
     @property

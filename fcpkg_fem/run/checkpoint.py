@@ -131,7 +131,7 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
                 "parts": digests,
                 "outputs": json_safe(rec.outputs), "history": json_safe(rec.history), "iterations": rec.iterations,
                 "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
-                "life": json_safe(rec.life), "events": json_safe(rec.events),
+                "life": json_safe(rec.life), "events": json_safe(rec.events), "vapour": json_safe(rec.vapour),
                 "face_keys": [sorted(f) for f in rec.faces]}
         atomic_write_text(tmp / "record.json", json.dumps(meta) + "\n")
         fsync_dir(tmp)
@@ -213,7 +213,7 @@ def load_checkpoint(out_dir, case, hs, extra: dict | None = None):
     hs.restore(arrays)
     rec = Record(outputs=meta["outputs"], history=meta["history"], iterations=meta["iterations"],
                  methods=set(meta["methods"]), newton=meta["newton"], life=meta.get("life", {}),
-                 events=meta.get("events", []))
+                 events=meta.get("events", []), vapour=meta.get("vapour", []))
     with np.load(folder / "fields.npz", allow_pickle=False) as z:
         for k in range(meta["n_fields"]):
             fs = FieldSet()

@@ -20,6 +20,7 @@ import numpy as np
 
 from fcpkg_fem.case.schema_moisture import MoistureOptions
 from fcpkg_fem.materials.moisture import moisture_of
+from fcpkg_fem.post.vapour import MoistureFields
 from fcpkg_fem.solve.moisture import MoistureProblem, exposed_facets, permeable_regions, substep_times
 
 __all__ = ["MoistureCoupling", "MULTIPLICITY"]
@@ -48,11 +49,15 @@ class MoistureCoupling:
         self.swelling = bool(self.opts.swelling)
         nel = pmesh.mesh.t.shape[1]
         self.cme = np.zeros(nel)
+        self.free_volume = np.full(nel, np.nan)  # NaN: impermeable, or no free volume fraction given
         self.permeable = np.zeros(nel, dtype=bool)  # elements of a permeable material
         for r in permeable_regions(pmesh, self.materials):
             sel = np.asarray(pmesh.cell_region) == pmesh.region_names.index(r)
+            prm = moisture_of(self.materials[pmesh.region_material[r]])
             self.permeable[sel] = True
-            self.cme[sel] = moisture_of(self.materials[pmesh.region_material[r]]).cme
+            self.cme[sel] = prm.cme
+            if prm.free_volume is not None:
+                self.free_volume[sel] = prm.free_volume
         later = {r for s in steps for r in s.births}
         self.alive = np.isin(np.asarray(pmesh.cell_region),
                              [i for i, r in enumerate(pmesh.region_names) if r not in later])
@@ -126,6 +131,20 @@ class MoistureCoupling:
     def strain(self, T=None) -> np.ndarray:
         """(n_elements,) hygroscopic normal strain cme C of each element (-)."""
         return self.cme * self.concentration(T)
+
+    def post_fields(self) -> MoistureFields:
+        """The moisture state now for the post-processors (the vapour pressure, :mod:`fcpkg_fem.post.vapour`):
+        nodal wetness, element C_sat at the element temperature, element temperature, free volume fraction."""
+        m = self.pmesh.mesh
+        nel = m.t.shape[1]
+        csat = np.full(nel, np.nan)
+        wet = np.full(m.p.shape[1], np.nan)
+        if self.problem is not None:
+            csat[self.problem.elements] = self.problem.element_properties(self.T)[0]
+            wet = self.problem.to_mesh(self.w)
+        T = np.broadcast_to(np.asarray(self.T, dtype=float), (nel,)).copy()
+        return MoistureFields(wetness=wet, saturated_concentration=csat, temperature=T,
+                              free_volume=self.free_volume)
 
     def mass_mg(self) -> float:
         """Water in the whole package now, mg."""

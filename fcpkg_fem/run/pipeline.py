@@ -28,7 +28,7 @@ from fcpkg_fem.run.preflight import preflight
 from fcpkg_fem.run.progress import finish, reporter_of, say, status
 from fcpkg_fem.run.record import Record, history_row
 from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
-from fcpkg_fem.run.summary import LIFE_NOTE, process_summary, summary_of
+from fcpkg_fem.run.summary import LIFE_NOTE, moisture_summary, process_summary, summary_of
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
 
@@ -125,6 +125,9 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         summary["process"] = process_summary(rec)
         if rec.life:
             summary["life"] = {"note": LIFE_NOTE, "steps": rec.life}
+        moist = moisture_summary(rec)
+        if moist is not None:  # water per soak, peak vapour pressure per interface (docs/moisture.md)
+            summary["moisture"] = moist
         if boxes is not None:  # each submodel replays this run's record of its box (docs/submodel.md)
             t0 = time.perf_counter()
             summary["submodels"] = run_case_submodels(case, pmesh, rec, boxes, out_dir, progress)
@@ -132,7 +135,7 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         newton = rec.newton
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
                        cell_region=pmesh.cell_region, fields=rec.fields, faces=rec.faces, history=rec.history,
-                       newton=newton)
+                       newton=newton, vapour=rec.vapour)
     timing["total"] = time.perf_counter() - t_start
     # what no phase above counts (building the problem's bookkeeping, the summary): so that the phases add up
     timing["other"] = max(timing["total"] - sum(v for k, v in timing.items() if k != "total"), 0.0)

@@ -29,6 +29,7 @@ class Record:
     life: dict = field(default_factory=dict)  # thermal_cycle step name -> per region cyclic results and life
     plan: list = field(default_factory=list)  # the PlannedSteps run
     events: list = field(default_factory=list)  # solder melting and solidification: step, time_s, region, change, ..
+    vapour: list = field(default_factory=list)  # per increment and interface: peak vapour pressure and where
     seen: tuple = (0.0, 0.0)  # solver seconds (assemble + material, solve) already added to the run's timing
 
 
@@ -50,10 +51,12 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     the run's :class:`~fcpkg_fem.run.moisture.MoistureCoupling` when it models moisture: the output gets its
     ``moisture`` entry (water per region, mg, and mean wetness), the row its columns (``moisture_mass_mg``: the
     weight-gain curve, ``<region>_moisture_mg``, ``<region>_mean_wetness``), the fields ``wetness``,
-    ``moisture_kg_m3`` and ``hygroscopic_strain``."""
+    ``moisture_kg_m3`` and ``hygroscopic_strain``; the vapour pressure at the interfaces that can delaminate (the
+    ``vapour_pressure`` post-processor) goes into the output, the row (``<interface>_vapour_pressure_max_MPa``)
+    and ``rec.vapour`` (one entry per interface: :func:`vapour_rows`)."""
     pmesh, problem, case = ctx_args
     st = hs.snapshot(extend=report)  # fields show unborn parts moving with the package
-    ctx = PostContext.of(pmesh, problem, st, case)
+    ctx = PostContext.of(pmesh, problem, st, case, moisture=None if moisture is None else moisture.post_fields())
     post = run_post(ctx)
     faces = post.pop("_faces", {})
     out = {"index": len(rec.outputs) if report else None, "time_s": float(t), "temperature_C": float(T_oven),
@@ -73,6 +76,7 @@ def record(rec: Record, hs, ctx_args, t: float, T_oven: float, step_name: str, b
     row["increment"] = len(rec.history)
     if moisture is not None:
         row.update(moisture.row(out["moisture"]))
+    rec.vapour.extend(vapour_rows(out, row["increment"]))
     row.pop("index", None)
     rec.history.append(row)
     if report:
@@ -114,4 +118,23 @@ def history_row(out: dict) -> dict[str, float]:
         for region, r in out.get(section, {}).items():
             row[f"{region}_critical_eq_strain"] = r["critical"]["eq_strain"]
             row[f"{region}_critical_id"] = r["critical"]["id"]
+    for name, r in out.get("vapour_pressure", {}).items():
+        row[f"{name}_vapour_pressure_max_MPa"] = r["max_MPa"]
     return row
+
+
+def vapour_rows(out: dict, increment: int) -> list[dict]:
+    """The rows of vapour_pressure.csv of one output (one per interface of its ``vapour_pressure``): increment,
+    step, time_s, the oven temperature_C, interface, max_MPa and where (x_mm, y_mm, z_mm), the element temperature
+    and concentration at the peak, saturated (1: the saturated branch), the saturation pressure there, the
+    interface's area mean and the share of its area on the saturated branch."""
+    rows = []
+    for name, r in (out.get("vapour_pressure") or {}).items():
+        x, y, z = r["at_mm"]
+        rows.append({"increment": int(increment), "step": out["step"], "time_s": out["time_s"],
+                     "temperature_C": out["temperature_C"], "interface": name, "max_MPa": r["max_MPa"],
+                     "x_mm": x, "y_mm": y, "z_mm": z, "temperature_at_max_C": r["temperature_C"],
+                     "concentration_kg_per_m3": r["concentration_kg_per_m3"], "saturated": r["saturated"],
+                     "saturation_pressure_MPa": r["saturation_pressure_MPa"], "mean_MPa": r["mean_MPa"],
+                     "saturated_area_fraction": r["saturated_area_fraction"]})
+    return rows

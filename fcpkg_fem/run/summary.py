@@ -6,6 +6,7 @@ import numpy as np
 
 from fcpkg_fem import __version__
 from fcpkg_fem.post.result import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION
+from fcpkg_fem.post.vapour import SRC_VAPOUR_MODEL
 
 WARPAGE_CONVENTION = (
     "Each face is viewed from outside the package: 'bottom' = carrier 1 bottom (terminal side) seen from below, "
@@ -49,6 +50,99 @@ def process_summary(rec) -> dict:
                        "cutbacks": int(sum(1 for n in rec.newton if n["cutbacks"]))}}
 
 
+MOISTURE_STEP_KINDS = ("moisture_soak", "bake", "floor_life")
+"""Step kinds whose water uptake (or loss) summary.json reports per step (``moisture.soaks``)."""
+
+VAPOUR_NOTE = (
+    "Peak water vapour pressure on each interface that can delaminate, over its facets and over the increments "
+    "(every increment that carries moisture). p = p_g(T) where the water in the free volume (C / f) exceeds the "
+    "saturated vapour density rho_g(T) = p_g M_w / (R T), else the ideal gas (C / f) R T / M_w; C the local "
+    "concentration the diffusion has reached, f the material's free volume fraction, p_g the saturation pressure of "
+    "water. A facet takes the larger of its two sides' pressures. at_mm: the facet centroid, in the coordinates of "
+    "the modelled part. Model: " + SRC_VAPOUR_MODEL
+)
+
+
+def _peak_entry(r: dict) -> dict:
+    return {"max_MPa": r["max_MPa"], "at_mm": [r["x_mm"], r["y_mm"], r["z_mm"]], "step": r["step"],
+            "time_s": r["time_s"], "temperature_C": r["temperature_C"], "increment": r["increment"],
+            "temperature_at_max_C": r["temperature_at_max_C"],
+            "concentration_kg_per_m3": r["concentration_kg_per_m3"], "saturated": r["saturated"],
+            "saturation_pressure_MPa": r["saturation_pressure_MPa"]}
+
+
+def _peaks(rows: list[dict]) -> dict:
+    best: dict = {}
+    for r in rows:  # the first of equal peaks (the earliest increment) is kept
+        if r["interface"] not in best or r["max_MPa"] > best[r["interface"]]["max_MPa"]:
+            best[r["interface"]] = r
+    return {k: _peak_entry(v) for k, v in best.items()}
+
+
+def _msl_level(params: dict) -> str | None:
+    """The J-STD-020 level of a soak's profile parameters (also inside a composite profile's ``then``), or None."""
+    if params.get("level") is not None:
+        return str(params["level"])
+    for sub in params.get("then") or []:
+        lv = _msl_level(sub or {})
+        if lv is not None:
+            return lv
+    return None
+
+
+def moisture_summary(rec) -> dict | None:
+    """summary.json ``moisture`` of a history that models moisture (None otherwise):
+
+    - ``soaks``: per moisture step (soak, bake, floor life) the package's water at its start and end (mg, the
+      whole package) and the change (``uptake_mg``, negative for a bake), the step's hold temperature and RH, the
+      mean wetness of each permeable region at its end, and ``warpage_change_at_temperature_um`` per face: the
+      signed warpage at the end of the hold minus at its start (the entry ramp excluded), which at a constant
+      temperature is the swelling's share (plus any relaxation of viscoelastic parts over the hold);
+    - ``vapour_pressure``: ``note``, ``interfaces`` (per interface its peak over the run: ``max_MPa``, ``at_mm``,
+      ``step``, ``time_s``, oven ``temperature_C``, ``increment``, the element's temperature and concentration at
+      the peak, ``saturated``, ``saturation_pressure_MPa``), ``steps`` (the same per step, e.g. the reflow's) and
+      ``reflow`` (the peak over the reflow steps, when there are any).
+    """
+    rows = [r for r in rec.history if "moisture_mass_mg" in r]
+    if not rows:
+        return None
+    out: dict = {"soaks": []}
+    first: dict[str, int] = {}
+    for k, r in enumerate(rows):
+        first.setdefault(r["step"], k)
+    for s in rec.plan:
+        if s.kind not in MOISTURE_STEP_KINDS or s.name not in first:
+            continue
+        k0 = first[s.name]
+        sel = [r for r in rows if r["step"] == s.name]
+        start = rows[k0 - 1 if k0 > 0 else 0]["moisture_mass_mg"]  # the state the step started from
+        level = _msl_level(getattr(s.profile, "parameters", None) or {})
+        T_hold = float(s.profile.temperature_C[-1])
+        held = [r for r in sel if abs(r["temperature_C"] - T_hold) <= 1e-9 * max(1.0, abs(T_hold))]
+        warp = {}
+        for face in ("bottom", "top"):
+            key = f"warpage_{face}_signed_um"
+            if len(held) >= 2 and key in held[0] and key in held[-1]:
+                warp[face] = float(held[-1][key] - held[0][key])
+        out["soaks"].append({"step": s.name, "kind": s.kind, "duration_h": (s.t_end - s.t_start) / 3600.0,
+                             "temperature_C": T_hold, "RH_percent": 100.0 * float(s.humidity),
+                             "mass_start_mg": float(start), "mass_end_mg": float(sel[-1]["moisture_mass_mg"]),
+                             "uptake_mg": float(sel[-1]["moisture_mass_mg"] - start),
+                             "mean_wetness_end": {k[:-len("_mean_wetness")]: float(v) for k, v in sel[-1].items()
+                                                  if k.endswith("_mean_wetness")},
+                             "warpage_change_at_temperature_um": warp,
+                             **({"level": level} if level is not None else {})})
+    if rec.vapour:
+        steps: dict[str, list] = {}
+        for r in rec.vapour:
+            steps.setdefault(r["step"], []).append(r)
+        reflow = {s.name for s in rec.plan if s.kind == "reflow"}
+        vp = {"note": VAPOUR_NOTE, "interfaces": _peaks(rec.vapour),
+              "steps": {k: _peaks(v) for k, v in steps.items()}}
+        if reflow:
+            vp["reflow"] = _peaks([r for r in rec.vapour if r["step"] in reflow])
+        out["vapour_pressure"] = vp
+    return out
 
 
 def summary_of(case, pmesh, problem, element: str, methods: set, iterations: list, outputs: list, source) -> dict:
