@@ -24,7 +24,7 @@ from fcpkg_fem.case.plan import plan
 from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.mesh.estimate import MeshSize, mesh_size
-from fcpkg_fem.solve.linear import auto_method
+from fcpkg_fem.solve.linear import PARDISO_SINGLE_MIN, auto_method
 
 MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
 """Environment variable that overrides the detected available memory (bytes, or a number with kB/MB/GB/
@@ -113,8 +113,10 @@ def available_memory() -> Memory | None:
 # ------------------------------------------------------------------------------------------------ estimate
 
 
-MEMORY_BASE = 330e6
-"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): a 9k-dof run peaked at 354 MB."""
+MEMORY_BASE = 230e6
+"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): the 6.6k-dof
+``cases/laminate_bimetal.yaml`` peaked at 268 MB on 2026-12-06 (ru_maxrss; an earlier 9k-dof run at 354 MB held a
+scikit-fem Basis that the mechanics no longer builds)."""
 MEMORY_ITERATIVE = (840e6, 1.25)
 """Peak bytes above the base with AMG-CG, for hex8/hex8i: ``a * (dofs / 1e5) ** b``. Measured 457, 840 and 1834 MB
 above the base at 62.6k, 100k and 191k dofs (laminate, TAB, reference cases)."""
@@ -123,8 +125,13 @@ MEMORY_DIRECT = (2450e6, 1.6)
 MEMORY_HEX20 = {"amg": 2.5, "direct": 2.0}
 """hex20 over hex8i at equal dofs (denser rows: 3 x 81 couplings instead of 3 x 27): measured 1450 MB at 75k dofs
 with AMG, 1550 MB at 49.6k direct."""
-MEMORY_PARDISO = 1.3
-"""MKL PARDISO over AMG-CG at equal dofs, from the README's measurement of the reference case (3.1 GB at 209k)."""
+MEMORY_PARDISO = 1.73
+"""MKL PARDISO (double precision) over AMG-CG at equal dofs: ``cases/tab_traces.yaml`` (100,350 dofs, 93,356
+estimated) peaked at 1.566 GB on 2026-12-06."""
+MEMORY_PARDISO_SINGLE = 0.63
+"""PARDISO's single-precision factorization (from ``PARDISO_SINGLE_MIN`` unknowns on, solve/linear.py) over the
+double one: ``cases/reference.yaml`` (271,758 dofs, 262,630 estimated) peaked at 3.29 GB on 2026-12-06, against
+4.85 GB with the double factorization and the earlier assembly."""
 
 
 MEMORY_HISTORY = (311e6, 77.1e3)
@@ -149,7 +156,7 @@ def memory_model(dofs: float, element: str, solver: str) -> float:
     if element == "hex20":
         excess *= MEMORY_HEX20["direct" if solver == "direct" else "amg"]
     if solver == "pardiso":
-        excess *= MEMORY_PARDISO
+        excess *= MEMORY_PARDISO * (MEMORY_PARDISO_SINGLE if dofs >= PARDISO_SINGLE_MIN else 1.0)
     return MEMORY_BASE + excess
 
 
