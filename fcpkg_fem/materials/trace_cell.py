@@ -188,8 +188,8 @@ def _factor(st: _Setup, blocks: tuple[bytes, ...]):
 
 
 def layer_response(pitch: float, fraction: float, thickness: float, C: list[np.ndarray], beta: list[np.ndarray],
-                   depth: float | None = None, n_across: int = 32,
-                   n_through: int = 12) -> tuple[np.ndarray, np.ndarray]:
+                   depth: float | None = None, n_across: int = 64,
+                   n_through: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """The layer's effective plane-stress stiffness Q (2, 2) in Pa and thermal stress b (2,) in Pa/K, axes
     (x along the traces, y across), from the unit cell (module docstring).
 
