@@ -21,7 +21,8 @@ dT). This is the standard periodic unit-cell homogenisation (e.g. P. Suquet, "El
 inelastic solid mechanics", in Homogenization Techniques for Composite Media, Lecture Notes in Physics 272,
 Springer 1987, the average-strain formulation), specialised to a thin layer held by a thick core, as in the
 asymptotic models of periodic plates (D. Caillerie, "Thin elastic and periodic plates", Math. Methods Appl. Sci.
-6(1), 159-191 (1984), title and abstract read): the core's membrane strain is the macroscopic strain of the cell.
+6(1), 159-191 (1984)): the core's membrane strain is the macroscopic strain of the cell. Both are cited for the
+method, not for any number or line of code here.
 """
 
 from __future__ import annotations
