@@ -24,7 +24,7 @@ from fcpkg_fem.case.schema import Case, region_models
 from fcpkg_fem.case.schema_package import Chip, Interconnect, Package
 from fcpkg_fem.case.schema_submodel import submodel_problems
 from fcpkg_fem.errors import InputError, Problem, closest
-from fcpkg_fem.materials.homogenise import derived_name, homogenise_layer
+from fcpkg_fem.materials.homogenise import TraceCell, derived_name, homogenise_layer
 
 __all__ = ["MAX_ARRAY_ITEMS", "cross_checks"]
 
@@ -574,8 +574,9 @@ def _name_layout_files(case: Case, problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _copper_layers(case: Case) -> list[tuple[str, str, Any]]:
-    """(dotted path, region, layer) of every layer with a copper fraction."""
+def _copper_layers(case: Case) -> list[tuple[str, str, Any, Any]]:
+    """(dotted path, region, layer, substrate) of every layer with a copper fraction; ``substrate`` is the thicker
+    of its neighbouring layers in its stack (the first on a tie), the layer a trace layer is bonded to, or None."""
     if case.laminate is not None:
         groups = [("laminate.layers", lambda n: rn.laminate_layer(n), case.laminate.layers)]
     else:
@@ -583,7 +584,10 @@ def _copper_layers(case: Case) -> list[tuple[str, str, Any]]:
         assert p is not None
         groups = [(f"package.carriers.{side}.layers", lambda n, num=num: rn.carrier_layer(num, n),
                    getattr(p.carriers, side).layers) for num, side in ((1, "bottom"), (2, "top"))]
-    return [(f"{base}.{k}", region(layer.name), layer) for base, region, layers in groups
+    def substrate(layers: list[Any], k: int) -> Any:
+        near = [layers[j] for j in (k - 1, k + 1) if 0 <= j < len(layers)]
+        return max(near, key=lambda n: n.thickness) if near else None
+    return [(f"{base}.{k}", region(layer.name), layer, substrate(layers, k)) for base, region, layers in groups
             for k, layer in enumerate(layers) if layer.copper_fraction is not None]
 
 
@@ -596,7 +600,7 @@ def _homogenise_copper_layers(case: Case) -> list[Problem]:
     homogenisation cannot use (a secant CTE); a ``models`` entry giving a layer an inelastic model (a homogenised layer
     is elastic); and a ``load.stress_free_by_material`` entry naming the matrix of a layer that no other key reaches
     (it would silently stop applying to that layer once its material is the homogenised one)."""
-    layers = [(base, region, layer) for base, region, layer in _copper_layers(case) if layer.matrix_material is None]
+    layers = [row for row in _copper_layers(case) if row[2].matrix_material is None]
     if not layers:
         return []
     mats = case.materials_resolved
@@ -604,7 +608,7 @@ def _homogenise_copper_layers(case: Case) -> list[Problem]:
     made: dict[str, Any] = {}
     pending = []
     models = region_models(case)
-    for base, region, layer in layers:
+    for base, region, layer, below in layers:
         copper = mats.get(layer.copper_material)
         if copper is None:
             hint = closest(layer.copper_material, sorted(mats))
@@ -615,7 +619,21 @@ def _homogenise_copper_layers(case: Case) -> list[Problem]:
         matrix = mats.get(layer.material)
         if matrix is None:
             continue  # reported by the material-name check
-        name = derived_name(layer.material, layer.copper_fraction, layer.traces, layer.copper_material)
+        cell = None
+        if layer.trace_pitch is not None:
+            if below is None:
+                out.append(Problem(f"{base}.trace_pitch",
+                                   "needs a neighbouring layer the traces are bonded to (the unit cell sits on it); "
+                                   "this layer is its stack's only one: remove trace_pitch"))
+                continue
+            sub = mats.get(below.matrix_material or below.material)
+            if sub is None:
+                continue  # reported by the material-name check
+            cell = TraceCell(layer.trace_pitch, layer.thickness, sub)
+        name = derived_name(layer.material, layer.copper_fraction, layer.traces, layer.copper_material,
+                            layer.trace_pitch)
+        if cell is not None:
+            name += f"@{region}"  # the cell's material depends on this layer's thickness and neighbour too
         if name in mats:
             out.append(Problem(f"{base}.copper_fraction",
                                f"the homogenised layer's material would be named '{name}', which the case's "
@@ -638,7 +656,7 @@ def _homogenise_copper_layers(case: Case) -> list[Problem]:
         if name not in made:
             try:
                 made[name] = homogenise_layer(matrix, copper, layer.copper_fraction, layer.traces, name=name,
-                                              field=f"{base}.copper_fraction")
+                                              field=f"{base}.copper_fraction", cell=cell)
             except InputError as err:
                 out += err.problems
                 continue

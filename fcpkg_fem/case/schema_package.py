@@ -326,6 +326,9 @@ class Layer(CaseModel):
         copper_material: the conductor; default ``copper`` when ``copper_fraction`` is given.
         traces: ``isotropic_in_plane`` (cross-hatched or mesh planes; the default), ``x`` or ``y`` (parallel
             traces along that axis).
+        trace_pitch: the traces' pitch (centre to centre), m; given, the in-plane response comes from a unit cell of
+            one pitch on the neighbouring layer (:mod:`fcpkg_fem.materials.trace_cell`); None: the fine-stack
+            average alone (as before the field existed).
         matrix_material: derived, not input: the ``material`` given, once it is replaced by the homogenised one.
     """
 
@@ -335,11 +338,13 @@ class Layer(CaseModel):
     copper_fraction: Fraction | None = None
     copper_material: MaterialName | None = None
     traces: Literal["isotropic_in_plane", "x", "y"] | None = None
+    trace_pitch: PosLength | None = None
     matrix_material: MaterialName | None = None
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _drop_unset(handler(self), ("copper_fraction", "copper_material", "traces", "matrix_material"))
+        return _drop_unset(handler(self), ("copper_fraction", "copper_material", "traces", "trace_pitch",
+                                           "matrix_material"))
 
     @model_validator(mode="before")
     @classmethod
@@ -354,7 +359,8 @@ class Layer(CaseModel):
     def _copper(self) -> "Layer":
         if self.copper_fraction is None:
             probs = [(f, "applies only with copper_fraction (the layer's copper volume fraction); add it or "
-                         "remove this") for f in ("copper_material", "traces") if getattr(self, f) is not None]
+                         "remove this") for f in ("copper_material", "traces", "trace_pitch")
+                     if getattr(self, f) is not None]
             if probs:
                 raise fail(probs[0][1], probs)
             return self
