@@ -476,14 +476,16 @@ def element_stress(chunks, u: np.ndarray, C_el: np.ndarray, eth_el: np.ndarray):
     w = np.empty((nel, nq))
     for ch in chunks:
         C, eth = C_el[ch.elements], eth_el[ch.elements]
-        ue = u[ch.dofs]  # (n, nl)
-        e = np.einsum("eqil,el->eqi", ch.B, ue)
+        n, _, ns, _ = ch.grads.shape
+        # strains from the displacement gradient (local dof 3 a + i: component i of shape a), not from the B
+        # matrices: 6x fewer products, and no (n, q, 6, 3 ns) array to build
+        e = _voigt(np.einsum("eqaj,eai->eqij", ch.grads, u[ch.dofs].reshape(n, ns, 3)))
         if ch.grads_inc is not None:
             Ba = ch.B_inc
-            Kua = bt_d_b(ch.B, C, Ba, ch.dx)
             Kaa = bt_d_b(Ba, C, Ba, ch.dx)
-            fa = _bt_s(Ba, np.einsum("eij,ej->ei", C, eth), ch.dx)
-            rhs = fa - np.einsum("eli,el->ei", Kua, ue)
+            # f_a - Kau u_e = integral of Ba^T (C eps_th - C eps(u_e))
+            s = np.einsum("eij,eqj->eqi", C, eth[:, None, :] - e)
+            rhs = np.einsum("eqia,eqi,eq->ea", Ba, s, ch.dx)
             alpha = np.linalg.solve(Kaa, rhs[:, :, None])[:, :, 0]
             e = e + np.einsum("eqia,ea->eqi", Ba, alpha)
         eps_q[ch.elements] = e
@@ -493,6 +495,12 @@ def element_stress(chunks, u: np.ndarray, C_el: np.ndarray, eth_el: np.ndarray):
     strain = np.einsum("eqi,eq->ei", eps_q, w) / vol[:, None]
     stress = np.einsum("eqi,eq->ei", sig_q, w) / vol[:, None]
     return {"strain_qp": eps_q, "stress_qp": sig_q, "strain": strain, "stress": stress, "volume": vol, "w_qp": w}
+
+
+def _voigt(H: np.ndarray) -> np.ndarray:
+    """Voigt strains (..., 6) of displacement gradients ``H[..., i, j] = du_i/dx_j`` (..., 3, 3)."""
+    return np.stack([H[..., 0, 0], H[..., 1, 1], H[..., 2, 2], H[..., 1, 2] + H[..., 2, 1],
+                     H[..., 0, 2] + H[..., 2, 0], H[..., 0, 1] + H[..., 1, 0]], axis=-1)
 
 
 def von_mises(s: np.ndarray) -> np.ndarray:
