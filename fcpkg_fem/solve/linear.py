@@ -67,9 +67,9 @@ def auto_method(n: int, nnz_per_row: float, pardiso: bool | None = None) -> str:
 
 #: PARDISO factorizes in single precision (MKL ``iparm[27]`` = 1) from this many unknowns on; CG preconditioned by
 #: that factorization then refines the solution to :data:`MIXED_RTOL`. On the reference case (270,273 unknowns,
-#: hex8i) the single factorization took 0.65x the time and 0.59x the memory of the double one, and CG needed 3
-#: iterations to a relative residual of 9e-12 (docs/benchmarks.md, "Mixed-precision PARDISO"). A size, never a
-#: timing, decides. Should the refinement not converge in :data:`MIXED_MAXITER` iterations (a system too badly
+#: hex8i) the single factorization needed 0.59x the memory of the double one and CG 3-4 iterations to a relative
+#: residual of 1e-11: the run's peak 0.8x, its solves 0.91x (docs/benchmarks.md, "Phases of the linear solve").
+#: A size, never a timing, decides. Should the refinement not converge in :data:`MIXED_MAXITER` iterations (a system too badly
 #: conditioned for single precision), the matrix is factorized again in double.
 PARDISO_SINGLE_MIN = 100_000
 MIXED_RTOL = 1e-11

@@ -89,8 +89,9 @@ class RegionOperators:
     where K_r is the region's matrix at the stiffness C0_r it had when these were built and C_r(T) = s_r(T) C0_r: the
     element matrices scale with s_r, and F_r (the element load operators G of
     :func:`~fcpkg_fem.physics.elasticity.element_operators`) does not change. So the elements are integrated once
-    and a temperature's system costs a scaled sum of arrays (docs/benchmarks.md, "Phases of the linear solve"). A region whose stiffness is not a multiple of C0_r at some temperature (a Poisson ratio
-    or an anisotropy that changes with it) is integrated again at that temperature, element by element.
+    and a temperature's system costs a scaled sum of arrays (docs/benchmarks.md, "Phases of the linear solve").
+    A region whose stiffness is not a multiple of C0_r at some temperature (a Poisson ratio or an anisotropy that
+    changes with it) is integrated again at that temperature, element by element.
 
     Args:
         problem: the :class:`MechanicalProblem` (its chunks, sparse pattern and regions).
