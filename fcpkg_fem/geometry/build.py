@@ -107,6 +107,13 @@ def _stacked(case: Any) -> Geometry:
 
     interfaces = [(N.ENCAPSULANT, c1[-1].region), (N.ENCAPSULANT, c2[0].region)]
     item_regions = []
+    item_labels = {}
+
+    def label(region, spec):
+        names, nets = layout.array_labels(spec), getattr(spec, "nets", None)
+        if names is not None or nets is not None:
+            item_labels[region] = (names, nets)
+
     for carrier_chips, facing_up in ((bottom.chips, False), (top.chips, True)):
         for chip in carrier_chips:
             cx, cy = chip.center
@@ -121,6 +128,7 @@ def _stacked(case: Any) -> Geometry:
             prisms.append(Prism(N.chip(chip.name), chip.material, Shape.rect(cx, cy, sx, sy), zd0, zd1, PRIO_PART))
             breg = N.bumps(chip.name)
             item_regions.append(breg)
+            label(breg, chip.bumps)
             r = 0.5 * chip.bumps.diameter
             for k, (x, y) in enumerate(layout.bump_centres(chip)):
                 prisms.append(Prism(breg, chip.bumps.material, joint_shape(x, y, r, ic_mode), zb0, zb1, PRIO_PART,
@@ -137,6 +145,7 @@ def _stacked(case: Any) -> Geometry:
     ic = pkg.interconnect
     if ic.kind == "vias":
         item_regions.append(N.VIAS)
+        label(N.VIAS, ic)
         plated = ic.fill == "plated"
         fill_mat = getattr(ic, "fill_material", None) or pkg.encapsulant.material
         for k, (x, y) in enumerate(layout.via_centres(pkg)):
@@ -159,6 +168,7 @@ def _stacked(case: Any) -> Geometry:
         if balls is None:
             continue
         item_regions.append(region)
+        label(region, balls)
         lo = z0 if z0 is not None else z1 - balls.height
         hi = z1 if z1 is not None else z0 + balls.height
         for k, (x, y) in enumerate(layout.ball_centres(balls, carrier)):
@@ -177,4 +187,5 @@ def _stacked(case: Any) -> Geometry:
         layer_elements=_layer_elements(case),
         item_regions=tuple(item_regions),
         interconnect=ic_mode,
+        item_labels=item_labels,
     )

@@ -92,6 +92,8 @@ class Geometry:
         interfaces: region pairs whose shared facets post-processing reports tractions on.
         layer_elements: region -> minimum number of elements through its slabs.
         item_regions: regions whose items (bumps, vias, balls) are reported one by one.
+        item_labels: region -> (labels, nets) of its items, by item index, from a layout file's ``id`` and ``net``
+            columns or a ball map's cell names (``A1``); either may be None. Regions without them are absent.
         interconnect: ``resolved`` (bumps, vias, balls are disks) or ``column`` (squares of the disks' areas,
             meshed by fcpkg_fem.mesh.columns).
     """
@@ -105,6 +107,7 @@ class Geometry:
     layer_elements: dict[str, int] = field(default_factory=dict)
     item_regions: tuple[str, ...] = ()
     interconnect: str = "resolved"
+    item_labels: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def region_names(self) -> list[str]:

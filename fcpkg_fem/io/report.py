@@ -54,6 +54,12 @@ nav ul{columns:2;font-size:.9em}
 """
 
 
+
+def _item_name(item: dict) -> str:
+    """A joint's name for a table: its index, with the layout file's id and net when given (``17 (A12, VDD)``)."""
+    extra = [str(item[k]) for k in ("label", "net") if item.get(k) not in (None, "")]
+    return _num(item.get("id")) + (f" ({_e(', '.join(extra))})" if extra else "")
+
 def _at(xyz: Any) -> str:
     if not isinstance(xyz, (list, tuple)) or not xyz:
         return ""
@@ -123,7 +129,7 @@ def _output_detail(result: RunResult, i: int, o: dict[str, Any]) -> str:
         for region, t in (o.get(section) or {}).items():
             c = t.get("critical") or {}
             crit_rows.append([f"{label}: {_e(region)}", _num(t.get("count"), "d") if isinstance(t.get("count"), int)
-                              else _num(t.get("count")), _num(c.get("id")),
+                              else _num(t.get("count")), _item_name(c),
                               _num(c.get("x_mm"), ".3f"), _num(c.get("y_mm"), ".3f"), _num(c.get("eq_strain")),
                               _num(c.get("von_mises_MPa")), _num(c.get("axial_strain"))])
     if crit_rows:
@@ -163,7 +169,7 @@ def _life(life: dict[str, Any]) -> str:
             change = c.get("dW_change_last_cycle")
             est = e.get("estimates") or {}
             missing = e.get("not_estimated") or {}
-            rows.append([_e(region), _num(c.get("id")), _num(c.get("x_mm"), ".3f"), _num(c.get("y_mm"), ".3f"),
+            rows.append([_e(region), _item_name(c), _num(c.get("x_mm"), ".3f"), _num(c.get("y_mm"), ".3f"),
                          _e(c.get("interface", "")), _num(c.get("layer_thickness_um"), ".3g"),
                          _e(" / ".join(format(v, ".4g") for v in series)),
                          _num(None if change is None else 100.0 * change, "+.1f"),

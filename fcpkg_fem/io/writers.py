@@ -132,11 +132,12 @@ def history_rows(result: RunResult) -> tuple[list[str], list[dict[str, Any]]]:
 def item_rows(result: RunResult, section: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Header and rows of the per-item table of ``section`` (``bumps`` or ``vias``) over every output.
 
-    One row per item per output: ``index, time_s, temperature_C, region, critical`` then ``id, x_mm, y_mm`` and the
-    sorted remaining item keys. ``critical`` is 1 for the region's critical item at that output. No items: no rows.
+    One row per item per output: ``index, time_s, temperature_C, region, critical`` then ``id``, ``label`` and
+    ``net`` (when the layout file gave them), ``x_mm, y_mm`` and the sorted remaining item keys. ``critical`` is 1
+    for the region's critical item at that output. No items: no rows.
     """
     fixed = ["index", "time_s", "temperature_C", "region", "critical"]
-    first_item_keys = ["id", "x_mm", "y_mm"]
+    first_item_keys = ["id", "label", "net", "x_mm", "y_mm"]
     rows: list[dict[str, Any]] = []
     item_keys: set[str] = set()
     for pos, out in enumerate(result.outputs):

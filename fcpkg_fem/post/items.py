@@ -42,10 +42,15 @@ def items(ctx) -> dict:
         rows = []
         kind = N.kind(region)
         ezz = avg(st.strain[sel, 2]) if kind in ("vias", "traces") else None
+        names, nets = pm.geometry.item_labels.get(region, (None, None))
         for k, it in enumerate(present):
             x, y = pm.items[region][it]
             row = {"id": int(it), "x_mm": round(x * 1e3, 6), "y_mm": round(y * 1e3, 6),
                    "eq_strain": float(e_eq[k]), "von_mises_MPa": round(float(s_vm[k]) * 1e-6, 6)}
+            if names is not None:  # the engineer's own name of the joint (layout file id, ball map cell)
+                row["label"] = names[it]
+            if nets is not None:
+                row["net"] = nets[it]
             if ezz is not None:
                 row["axial_strain"] = float(ezz[k])
             rows.append(row)

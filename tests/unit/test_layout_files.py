@@ -279,3 +279,33 @@ def test_the_shipped_examples_load():
     b = case.package.carriers.bottom.chips[0].bumps
     assert len(b.positions) == 20 and b.labels[0] == "B1" and b.nets[0] == "VDD0"
     assert len(case.package.top_balls.positions) == 16
+
+
+def test_layout_ids_and_nets_name_the_joints_in_the_outputs(tmp_path):
+    """The CSV's id and net columns (cases/layouts/die_bumps.csv) reach bumps.csv and the summary's items: each
+    labelled bump sits where the file puts that id (the die is centred, so x, y are the file's own, in mm), and the
+    report names the critical bump by its id and net."""
+    import csv
+
+    root = Path(__file__).resolve().parents[2] / "cases" / "layouts"
+    raw = mini_package()
+    _at(raw, BUMPS).update(pattern="file", file=str(root / "die_bumps.csv"))
+    for k in ("pitch", "rows", "edge_offset"):
+        _at(raw, BUMPS).pop(k)
+    case = api.load_case(raw)
+    chip = case.package.carriers.bottom.chips[0]
+    res = api.run(case, out_dir=tmp_path / "run")
+    given = {lab: (net, p) for lab, net, p in zip(chip.bumps.labels, chip.bumps.nets, chip.bumps.positions)}
+    region = next(r for r in res.summary["outputs"][0]["bumps"] if r.endswith(chip.name))
+    items = res.summary["outputs"][0]["bumps"][region]["items"]
+    assert items and all("label" in it and "net" in it for it in items)
+    for it in items:
+        net, (x, y) = given[it["label"]]
+        assert it["net"] == net
+        assert abs(it["x_mm"] - (chip.center[0] + x) * 1e3) < 1e-9
+        assert abs(it["y_mm"] - (chip.center[1] + y) * 1e3) < 1e-9
+    with open(tmp_path / "run" / "bumps.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and rows[0]["label"] and rows[0]["net"]
+    crit = res.summary["outputs"][0]["bumps"][region]["critical"]
+    assert f"({crit['label']}, {crit['net']})" in (tmp_path / "run" / "report.html").read_text()
