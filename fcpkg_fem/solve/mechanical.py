@@ -63,7 +63,7 @@ class _Scatter:
     """Adds (positions, values) pairs into ``data``, a few chunks per ``np.bincount``: each call touches the whole
     array, so one per chunk would cost more than the element integrals."""
 
-    LIMIT = 30_000_000  # values buffered before a bincount (0.5 GB with their positions)
+    LIMIT = 10_000_000  # values buffered before a bincount (120 MB with int32 positions)
 
     def __init__(self, data: np.ndarray):
         self.data, self.pos, self.val, self.n = data, [], [], 0
@@ -117,7 +117,8 @@ class RegionOperators:
         C_of = np.zeros((n_reg, 6, 6))
         for r, C in C0.items():
             C_of[r] = C
-        rows, cols, vals, shared = [], [], [], []
+        loads = {r: [] for r in C0}  # region -> [(element dofs, G rows)]
+        shared = []
         for k, ch in enumerate(problem.chunks):
             re = region[ch.elements]
             Ke, G = el.element_operators(ch, C_of[re])
@@ -125,15 +126,24 @@ class RegionOperators:
             buf.add(pos, Ke.ravel())
             at = owner[pos] == n_reg
             if at.any():
-                shared.append((pos[at], np.repeat(re, Ke[0].size)[at], Ke.ravel()[at]))
-            rows.append(np.repeat(ch.dofs.ravel(), 6))
-            cols.append((6 * np.repeat(re, ch.dofs.shape[1] * 6) + np.tile(np.arange(6), ch.dofs.size)))
-            vals.append(G.ravel())
+                shared.append((pos[at], np.repeat(re.astype(np.int16), Ke[0].size)[at], Ke.ravel()[at]))
+            for r in np.unique(re):
+                m = re == r
+                loads[int(r)].append((ch.dofs[m].ravel(), G[m].reshape(-1, 6)))
         buf.flush()
+        # F_r per region as a dense (region dofs, 6) block: f = sum_r F_r sigma_r adds into those dofs
+        self.f_dofs, self.f_ops = {}, {}
+        for r, parts in loads.items():
+            dofs, inv = np.unique(np.concatenate([d for d, _ in parts]), return_inverse=True)
+            g = np.concatenate([x for _, x in parts])
+            self.f_dofs[r] = dofs
+            self.f_ops[r] = np.stack([np.bincount(inv.ravel(), g[:, i], minlength=dofs.size) for i in range(6)],
+                                     axis=1)
+        del loads
         self.owner = owner.astype(np.int16)  # n_reg: shared
         # shared entries per region: summed over a compact numbering of the shared positions, without sorting
         at = np.flatnonzero(owner == n_reg)
-        compact = np.full(pat.nnz, -1, dtype=np.int64)
+        compact = np.full(pat.nnz, -1, dtype=np.int32 if at.size < 2**31 else np.int64)
         compact[at] = np.arange(at.size)
         parts = [[], [], []]
         if shared:
@@ -149,8 +159,6 @@ class RegionOperators:
         self.shared_pos = np.concatenate(parts[0]).astype(itype) if shared else np.zeros(0, itype)
         self.shared_reg = np.concatenate(parts[1]) if shared else np.zeros(0, np.int16)
         self.shared_val = np.concatenate(parts[2]) if shared else np.zeros(0)
-        self.F = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                               shape=(problem.ndofs, 6 * n_reg)).tocsr()
 
     def _members(self, r: int):
         """(chunk index, chunk, positions in the chunk) of the elements of region r."""
@@ -166,20 +174,19 @@ class RegionOperators:
         pat = self.p.pattern
         n_reg = len(self.p.pmesh.region_names)
         scale = np.zeros(n_reg + 1)  # the last: shared entries, added below region by region
-        sig = np.zeros(self.F.shape[1])
+        f = np.zeros(self.p.ndofs)
         again = []
         for r, Cr in C.items():
             C0 = self.C0[r]
             s = float((Cr * C0).sum() / (C0 * C0).sum())
             if np.abs(Cr - s * C0).max() <= PROPORTIONAL_RTOL * np.abs(Cr).max():
                 scale[r] = s
-                sig[6 * r:6 * r + 6] = Cr @ eth[r]
+                f[self.f_dofs[r]] += self.f_ops[r] @ (Cr @ eth[r])  # dofs unique within a region
             else:
                 again.append(r)  # scale 0: integrated below at its stiffness
         data = self.base * scale[self.owner]
         data += np.bincount(self.shared_pos, scale[self.shared_reg] * self.shared_val, minlength=pat.nnz) \
             if self.shared_pos.size else 0.0
-        f = self.F @ sig
         for r in again:
             buf = _Scatter(data)
             for k, ch, sel in self._members(r):
