@@ -159,6 +159,32 @@ class RegionOperators:
         self.shared_pos = np.concatenate(parts[0]).astype(itype) if shared else np.zeros(0, itype)
         self.shared_reg = np.concatenate(parts[1]) if shared else np.zeros(0, np.int16)
         self.shared_val = np.concatenate(parts[2]) if shared else np.zeros(0)
+        self._condense(problem.I)
+
+    def _condense(self, free_dofs: np.ndarray) -> None:
+        """Keep only the entries of the free dofs (rows and columns), in the CSR layout of the condensed matrix, so
+        that a temperature's matrix is made condensed: no full matrix, no copy (issue 16)."""
+        pat = self.p.pattern
+        N = self.p.ndofs
+        free = np.zeros(N, dtype=bool)
+        free[free_dofs] = True
+        rows = np.repeat(np.arange(N, dtype=np.int32 if N < 2**31 else np.int64), np.diff(pat.indptr))
+        keep = free[rows] & free[pat.indices]
+        per_row = np.bincount(rows[keep], minlength=N)[free]
+        del rows
+        number = np.cumsum(free) - 1  # condensed number of each free dof
+        itype = pat.indices.dtype
+        self.c_indices = number[pat.indices[keep]].astype(itype)  # sorted within rows: numbering is monotone
+        self.c_indptr = np.zeros(free_dofs.size + 1, dtype=np.int64 if keep.sum() >= 2**31 else itype)
+        np.cumsum(per_row, out=self.c_indptr[1:])
+        self.n_free = int(free_dofs.size)
+        self.base, self.owner = self.base[keep], self.owner[keep]
+        cpos = np.full(pat.nnz, -1, dtype=np.int64)
+        cpos[keep] = np.arange(int(keep.sum()))
+        m = cpos[self.shared_pos] >= 0
+        self.shared_pos = cpos[self.shared_pos[m]].astype(self.shared_pos.dtype)
+        self.shared_reg, self.shared_val = self.shared_reg[m], self.shared_val[m]
+        self.keep = keep  # entries of the full pattern that the condensed matrix holds (re-integrated regions)
 
     def _members(self, r: int):
         """(chunk index, chunk, positions in the chunk) of the elements of region r."""
@@ -169,8 +195,8 @@ class RegionOperators:
                 yield k, ch, sel
 
     def assemble(self, C: dict[int, np.ndarray], eth: dict[int, np.ndarray]):
-        """(K CSR (n_dofs, n_dofs) in N/m, f (n_dofs,) in N) for region stiffnesses ``C`` (6, 6) in Pa and thermal
-        strains ``eth`` (6,) (Voigt, engineering shear)."""
+        """(K CSR (n_free, n_free) in N/m of the free dofs ``problem.I``, f (n_dofs,) in N of all dofs) for region
+        stiffnesses ``C`` (6, 6) in Pa and thermal strains ``eth`` (6,) (Voigt, engineering shear)."""
         pat = self.p.pattern
         n_reg = len(self.p.pmesh.region_names)
         scale = np.zeros(n_reg + 1)  # the last: shared entries, added below region by region
@@ -185,19 +211,22 @@ class RegionOperators:
             else:
                 again.append(r)  # scale 0: integrated below at its stiffness
         data = self.base * scale[self.owner]
-        data += np.bincount(self.shared_pos, scale[self.shared_reg] * self.shared_val, minlength=pat.nnz) \
+        data += np.bincount(self.shared_pos, scale[self.shared_reg] * self.shared_val, minlength=data.size) \
             if self.shared_pos.size else 0.0
-        for r in again:
-            buf = _Scatter(data)
-            for k, ch, sel in self._members(r):
-                n = len(sel)
-                Ke, fe = el.element_matrices(ch.subset(sel), np.broadcast_to(C[r], (n, 6, 6)),
-                                             np.broadcast_to(eth[r], (n, 6)))
-                buf.add(pat.pos[k].reshape(len(ch.elements), -1)[sel].ravel(), Ke.ravel())
-                np.add.at(f, ch.dofs[sel].ravel(), fe.ravel())
+        if again:
+            full = np.zeros(pat.nnz)
+            buf = _Scatter(full)
+            for r in again:
+                for k, ch, sel in self._members(r):
+                    n = len(sel)
+                    Ke, fe = el.element_matrices(ch.subset(sel), np.broadcast_to(C[r], (n, 6, 6)),
+                                                 np.broadcast_to(eth[r], (n, 6)))
+                    buf.add(pat.pos[k].reshape(len(ch.elements), -1)[sel].ravel(), Ke.ravel())
+                    np.add.at(f, ch.dofs[sel].ravel(), fe.ravel())
             buf.flush()
-        N = self.p.ndofs
-        return sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N)), f
+            data += full[self.keep]
+        n = self.n_free
+        return sp.csr_matrix((data, self.c_indices, self.c_indptr), shape=(n, n)), f
 
 
 class MechanicalProblem:
@@ -325,17 +354,20 @@ class MechanicalProblem:
         reuse = self._last_C is not None and all(np.array_equal(C_reg[r], self._last_C[r]) for r in C_reg)
         if self._regions is None and self.solves_expected > 1:
             self._regions = RegionOperators(self, C_reg)
-        if self._regions is not None:
-            K, f = self._regions.assemble(C_reg, eth_reg)
-        else:  # one solve: integrating once is all it needs, and the region sums would cost ~1.7x that
+        if self._regions is not None:  # made condensed (free dofs only)
+            Kc, f = self._regions.assemble(C_reg, eth_reg)
+        else:  # one solve: integrating once is all it needs, and the region sums would cost 2x that
             K, f = el.assemble(self.basis, C_el, eth_el, self.chunks, pattern=self.pattern)
         self._last_C = C_reg
         timing["assemble"] = time.perf_counter() - t0
         if say is not None:
             say(f"assembled in {timing['assemble']:.1f} s; solving {self.I.size:,} unknowns")
         t0 = time.perf_counter()
-        Kc, fc, _, I = condense(K, f, D=self.D)
-        uI, stats = self.solver.solve(Kc.tocsr(), fc, reuse=reuse)
+        I = self.I
+        if self._regions is None:
+            Kc = condense(K, f, D=self.D)[0].tocsr()
+            del K
+        uI, stats = self.solver.solve(Kc, f[I], reuse=reuse)
         u = np.zeros(self.basis.N)
         u[I] = uI
         if not np.all(np.isfinite(u)):
