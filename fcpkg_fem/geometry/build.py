@@ -107,13 +107,6 @@ def _stacked(case: Any) -> Geometry:
 
     interfaces = [(N.ENCAPSULANT, c1[-1].region), (N.ENCAPSULANT, c2[0].region)]
     item_regions = []
-    item_labels = {}
-
-    def label(region, spec):
-        names, nets = layout.array_labels(spec), getattr(spec, "nets", None)
-        if names is not None or nets is not None:
-            item_labels[region] = (names, nets)
-
     for carrier_chips, facing_up in ((bottom.chips, False), (top.chips, True)):
         for chip in carrier_chips:
             cx, cy = chip.center
@@ -128,7 +121,6 @@ def _stacked(case: Any) -> Geometry:
             prisms.append(Prism(N.chip(chip.name), chip.material, Shape.rect(cx, cy, sx, sy), zd0, zd1, PRIO_PART))
             breg = N.bumps(chip.name)
             item_regions.append(breg)
-            label(breg, chip.bumps)
             r = 0.5 * chip.bumps.diameter
             for k, (x, y) in enumerate(layout.bump_centres(chip)):
                 prisms.append(Prism(breg, chip.bumps.material, joint_shape(x, y, r, ic_mode), zb0, zb1, PRIO_PART,
@@ -145,7 +137,6 @@ def _stacked(case: Any) -> Geometry:
     ic = pkg.interconnect
     if ic.kind == "vias":
         item_regions.append(N.VIAS)
-        label(N.VIAS, ic)
         plated = ic.fill == "plated"
         fill_mat = getattr(ic, "fill_material", None) or pkg.encapsulant.material
         for k, (x, y) in enumerate(layout.via_centres(pkg)):
@@ -168,7 +159,6 @@ def _stacked(case: Any) -> Geometry:
         if balls is None:
             continue
         item_regions.append(region)
-        label(region, balls)
         lo = z0 if z0 is not None else z1 - balls.height
         hi = z1 if z1 is not None else z0 + balls.height
         for k, (x, y) in enumerate(layout.ball_centres(balls, carrier)):
@@ -187,5 +177,21 @@ def _stacked(case: Any) -> Geometry:
         layer_elements=_layer_elements(case),
         item_regions=tuple(item_regions),
         interconnect=ic_mode,
-        item_labels=item_labels,
+        item_labels=_item_labels(pkg),
     )
+
+
+def _item_labels(pkg: Any) -> dict[str, tuple]:
+    """Region -> (labels, nets) of the arrays read from a layout file or ball map (:attr:`Geometry.item_labels`)."""
+    arrays = [(N.bumps(chip.name), chip.bumps) for c in (pkg.carriers.bottom, pkg.carriers.top) for chip in c.chips]
+    if pkg.interconnect.kind == "vias":
+        arrays.append((N.VIAS, pkg.interconnect))
+    arrays += [(N.TOP_BALLS, getattr(pkg, "top_balls", None)), (N.BOTTOM_BALLS, getattr(pkg, "bottom_balls", None))]
+    out = {}
+    for region, spec in arrays:
+        if spec is None:
+            continue
+        names, nets = layout.array_labels(spec), getattr(spec, "nets", None)
+        if names is not None or nets is not None:
+            out[region] = (names, nets)
+    return out

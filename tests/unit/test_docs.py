@@ -145,7 +145,9 @@ def _case_of(cmd: str) -> str:
 
 @pytest.mark.parametrize("doc,override", SETS, ids=[f"{d}:{o[:50]}" for d, o in SETS])
 def test_every_override_in_the_docs_applies(doc, override):
-    value = override.strip("'\"").rstrip("]")  # `[--set PATH=VALUE]` in a synopsis
+    value = override.strip("'\"")
+    if value.count("]") > value.count("["):  # `[--set PATH=VALUE]` in a synopsis; a list value keeps its bracket
+        value = value[:-1]
     cmds = [c for d, c in FCPKG + BENCH if d == doc and override in c]
     name = _case_of(cmds[0]) if cmds else "reference"
     api.load_case(ROOT / "cases" / f"{name}.yaml", overrides=[value])
