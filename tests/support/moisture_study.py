@@ -92,6 +92,40 @@ def soak_uptake(overrides: Sequence[str], n_steps: int, times_h: Sequence[float]
             "seconds": {"mesh": t1 - t0, "setup": t2 - t1, "soak": t3 - t2}}
 
 
+def soak_uptake_graded(overrides: Sequence[str], ratio: float, min_step_s: float = 10.0,
+                       times_h: Sequence[float] = (48.0, 192.0), level: str = "3", case_path: Path = CASE,
+                       linear: str = "auto") -> dict:
+    """As :func:`soak_uptake`, in the time steps a process run takes through the soak
+    (:func:`fcpkg_fem.solve.moisture.substep_times`: each step ``ratio`` times the time since the soak began, at
+    least ``min_step_s``, cut to end on each of ``times_h``). Returns the same dict with ``steps`` (the number of
+    steps) and ``ratio`` in place of ``dt_h`` (None)."""
+    from fcpkg_fem import api
+    from fcpkg_fem.loads import build
+    from fcpkg_fem.run.moisture import MULTIPLICITY
+    from fcpkg_fem.solve.moisture import MoistureProblem, substep_times
+
+    t0 = time.perf_counter()
+    case = api.load_case(case_path, overrides=list(overrides))
+    pm = api.mesh_case(case)
+    t1 = time.perf_counter()
+    mp = MoistureProblem(pm, case.materials_resolved, linear=linear)
+    t2 = time.perf_counter()
+    soak = build("msl_soak", level=level)
+    T, RH = float(soak.temperature_C[0]), soak.parameters["RH_percent"] / 100.0
+    mult = MULTIPLICITY[case.mesh.symmetry]
+    w, t, out, n = mp.initial(), 0.0, [], 0
+    for th in times_h:
+        for te in substep_times(t, th * 3600.0, 0.0, ratio, min_step_s):
+            w = mp.step(w, te - t, T, RH)
+            t, n = te, n + 1
+        out.append(mp.mass_kg(w, T) * 1e6 * mult)
+    t3 = time.perf_counter()
+    return {"uptake_mg": out, "times_h": list(times_h), "dt_h": None, "ratio": ratio, "steps": n,
+            "elements": int(pm.mesh.t.shape[1]), "unknowns": int(mp.n_nodes),
+            "permeable_elements": int(len(mp.elements)), "T_C": T, "RH": RH,
+            "seconds": {"mesh": t1 - t0, "setup": t2 - t1, "soak": t3 - t2}}
+
+
 def gci(f_coarse: float, f_mid: float, f_fine: float, r: float = 2.0, Fs: float = 1.25) -> dict:
     """Observed order, Richardson value and grid convergence index of three solutions with refinement ratio ``r``.
 
