@@ -1,0 +1,181 @@
+"""Benchmark: issue 19's cut-boundary and convergence studies of a submodel (docs/submodel.md, "Cut and
+convergence").
+
+    python benchmarks/bench_submodel_study.py                      # global run once, then every submodel
+    python benchmarks/bench_submodel_study.py --only bp2-default   # replay some submodels from the saved record
+    python benchmarks/bench_submodel_study.py --table              # the table of what has been replayed
+
+The global model is the submodel tests' coarse ``reference_reflow`` (tests/support/coarse.py: 6,869 hex8i
+elements, one row of bumps per die at 2 mm) joined with Anand bumps and cycled by JESD22-A104 G (-40/125 degC,
+5-min soaks, 3 cycles an hour; ``--cycles`` 3: two complete cycles), default Newton tolerances. It runs
+once and records the union of the ``box_pitches = 2`` boxes of every bump of die 1
+(``support.submodel.record_union``), saved as an .npz beside a JSON of its life entry; every submodel is cut out of that record (``BoundaryRecord.restrict``).
+The joint is die 1's critical bump of the global run's life entry. Submodels (name: box_pitches, Refinement):
+
+* ``bp1-unrefined`` (1, 1/1/1): equals the global model (the consistency check; its dW is the global one);
+* ``bp1-coarse`` (1, 1/1/2), ``bp1-default`` (1, 2/1/4: the case defaults), ``bp1-fine`` (1, 4/1/8): the
+  convergence ladder, ratio 2 in plane (``n_xy``) and through the joint (``joint_elements``); ``n_z`` (the layers
+  outside the joint's slab) stays 1, so the extrapolation is that of the local refinement the submodel offers;
+* ``bp2-default`` (2, 2/1/4): the cut moved from one to two pitches, against ``bp1-default``.
+
+Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
+so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
+of the cut, the observed order p = ln((f3 - f2) / (f2 - f1)) / ln 2, the Richardson extrapolation and
+GCI_fine = 1.25 |e21| / (2^p - 1) (:func:`fcpkg_fem.post.convergence.grid_convergence`) and the default's distance
+from the extrapolation, for both the pad-layer and the volume dW.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from support.coarse import COARSE_MESH, coarse_pattern  # noqa: E402
+from support.submodel import cycling_steps, record_union  # noqa: E402
+
+from fcpkg_fem import api  # noqa: E402
+from fcpkg_fem.mesh.submesh import Refinement  # noqa: E402
+from fcpkg_fem.post.convergence import grid_convergence  # noqa: E402
+from fcpkg_fem.run.submodel import run_submodel  # noqa: E402
+from fcpkg_fem.solve.submodel import BoundaryRecord  # noqa: E402
+
+REGION = "bumps.die1"
+RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinement(1, 1, 2)),
+        "bp1-default": (1.0, Refinement(2, 1, 4)), "bp1-fine": (1.0, Refinement(4, 1, 8)),
+        "bp2-default": (2.0, Refinement(2, 1, 4))}
+LADDER = ("bp1-coarse", "bp1-default", "bp1-fine")  # coarse, medium (the default), fine; ratio 2
+
+
+def study_case(cycles: int = 3):
+    """The global case of the study (see the module docstring)."""
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + [
+        cycling_steps(cycles), "solver.max_temperature_increment=100 K", "models={bumps: anand}",
+        "output.plots=false", "output.vtu=false"])
+
+
+def replay(case, pm, record, joint, name: str) -> dict:
+    """One submodel of :data:`RUNS` from the union record: its dW per cycle (MJ/m^3) and size."""
+    box_pitches, refine = RUNS[name]
+    t0 = time.perf_counter()
+    res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
+    c = res.life["cycling"][REGION]["critical"]
+    assert c["id"] == joint[1]  # the submodel reports its own joint only (joint_view)
+    return {"name": name, "box_pitches": box_pitches, "refine": [refine.n_xy, refine.n_z, refine.joint_elements],
+            "elements": int(res.sub.pmesh.n_elements), "dofs": int(res.problem.ndofs),
+            "joint_layers": int(res.sub.joint_layers), "layer_thickness_um": c["layer_thickness_um"],
+            "interface": c["interface"], "dW_layer_MJ_m3": c["dW_layer_MJ_m3"],
+            "dW_volume_MJ_m3": c["dW_volume_MJ_m3"], "dW_layer_per_cycle_MJ_m3": c["dW_layer_per_cycle_MJ_m3"],
+            "sub_increments": len(res.newton), "newton": int(sum(res.newton)),
+            "wall_s": round(time.perf_counter() - t0, 1)}
+
+
+def revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "fcpkg_fem"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def study(rows: dict) -> dict:
+    """The cut change and the convergence ladder of the replayed ``rows`` (name -> replay dict), per quantity."""
+    out = {}
+    for key in ("dW_layer_MJ_m3", "dW_volume_MJ_m3"):
+        q = {}
+        if "bp1-default" in rows and "bp2-default" in rows:
+            a, b = rows["bp1-default"][key], rows["bp2-default"][key]
+            q["cut_change"] = b / a - 1.0
+        if all(n in rows for n in LADDER):
+            q["ladder"] = grid_convergence(*(rows[n][key] for n in LADDER), r=2.0)
+        out[key] = q
+    return out
+
+
+def table(meta: dict, rows: dict) -> str:
+    lines = [f"global: {meta['elements']:,} elements, {meta['global_s']:.0f} s; joint {REGION} id {meta['joint']} "
+             f"(global dW per cycle: pad layer {meta['global_dW_layer_MJ_m3']:.6g}, volume "
+             f"{meta['global_dW_volume_MJ_m3']:.6g} MJ/m^3); {meta['cycles']} cycles; {meta['date']} "
+             f"rev {meta['revision']}",
+             f"{'submodel':14} {'refine':>8} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
+             f"{'dW layer':>10} {'dW volume':>10} {'wall s':>7}"]
+    for n in RUNS:
+        if n in rows:
+            r = rows[n]
+            lines.append(f"{n:14} {'/'.join(map(str, r['refine'])):>8} {r['elements']:9,} {r['dofs']:8,} "
+                         f"{r['joint_layers']:6} {r['layer_thickness_um']:7.2f} {r['dW_layer_MJ_m3']:10.6f} "
+                         f"{r['dW_volume_MJ_m3']:10.6f} {r['wall_s']:7.0f}")
+    for key, q in study(rows).items():
+        label = "pad layer" if "layer" in key else "volume"
+        if "cut_change" in q:
+            lines.append(f"{label}: cut 1 -> 2 pitches changes dW per cycle by {q['cut_change']:+.2%}")
+        if "ladder" in q:
+            g = q["ladder"]
+            if g["extrapolated"] is None:
+                lines.append(f"{label}: ladder not convergent (monotone {g['monotone']}, p {g['p']}, e21 "
+                             f"{g['e21']:+.3%}): no extrapolation")
+            else:
+                lines.append(f"{label}: p = {g['p']:.2f}, extrapolated {g['extrapolated']:.6f} MJ/m^3, e21 "
+                             f"{g['e21']:+.3%}, GCI_fine {g['gci_fine']:.2%}, default vs extrapolated "
+                             f"{g['medium_to_extrapolated']:+.2%}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cycles", type=int, default=3)
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "submodel_study")
+    ap.add_argument("--only", default="", help="comma-separated names of RUNS (default all)")
+    ap.add_argument("--table", action="store_true", help="print the table of the saved replays and stop")
+    args = ap.parse_args()
+    args.results.mkdir(parents=True, exist_ok=True)
+    meta_path, rec_path = args.results / "global.json", args.results / "record.npz"
+    load = lambda: {n: json.loads((args.results / f"{n}.json").read_text())  # noqa: E731
+                    for n in RUNS if (args.results / f"{n}.json").is_file()}
+    if args.table:
+        print(table(json.loads(meta_path.read_text()), load()))
+        return
+    case = study_case(args.cycles)
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else None
+    if meta is None or meta["case_hash"] != case.hash() or not rec_path.is_file():
+        t0 = time.perf_counter()
+        pm, run, record = record_union(case, REGION, 2.0, progress=lambda m: print(m, flush=True))
+        t_global = time.perf_counter() - t0
+        life = run.life["cycling"][REGION]
+        k = int(life["critical"]["id"])
+        pj = {p["id"]: p for p in life["per_joint"]}[k]
+        meta = {"case_hash": case.hash(), "cycles": args.cycles, "joint": k, "elements": int(pm.n_elements),
+                "global_s": t_global, "global_dW_layer_MJ_m3": pj["dW_layer_MJ_m3"],
+                "global_dW_volume_MJ_m3": pj["dW_volume_MJ_m3"],
+                "global_layer_series": life["critical"]["dW_layer_per_cycle_MJ_m3"],
+                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "revision": revision(),
+                "threads": os.environ.get("OMP_NUM_THREADS", "")}
+        record.save(rec_path)
+        meta_path.write_text(json.dumps(meta, indent=1))
+        for n in RUNS:  # replays of an older record are stale
+            (args.results / f"{n}.json").unlink(missing_ok=True)
+    else:
+        pm, record = api.mesh_case(case), BoundaryRecord.load(rec_path)
+    print(f"global: joint {REGION} id {meta['joint']}, {meta['global_s']:.0f} s", flush=True)
+    for n in [s for s in args.only.split(",") if s] or list(RUNS):
+        row = replay(case, pm, record, (REGION, meta["joint"]), n)
+        (args.results / f"{n}.json").write_text(json.dumps(row, indent=1))
+        print(f"{n}: dW per cycle pad layer {row['dW_layer_MJ_m3']:.6f}, volume {row['dW_volume_MJ_m3']:.6f} "
+              f"MJ/m^3; {row['elements']:,} elements, {row['wall_s']:.0f} s", flush=True)
+    print(table(meta, load()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Issue 19's cut-boundary and convergence acceptance of a submodel (docs/submodel.md, "Cut boundary and
+convergence"; the same runs as benchmarks/bench_submodel_study.py).
+
+The global model is the submodel tests' coarse ``reference_reflow`` (tests/support/coarse.py: 6,869 hex8i
+elements, one row of bumps per die at a 2 mm pitch) joined with Anand bumps and cycled three times by JESD22-A104
+G (-40/125 degC; two complete cycles), default Newton tolerances. It runs once, recording the union of the
+two-pitch boxes of die 1's bumps; every submodel is cut out of that record. The joint is the global run's
+critical bump of die 1 (the largest pad-layer dW per cycle). Quantities: the submodel's dW per cycle over the last
+complete cycle, in the pad layer (the Darveaux/Syed averaging volume: the joint's lowest or highest element layer)
+and over the whole joint. Acceptance: moving the cut from one to two pitches changes dW per cycle by < 2 %;
+under three local refinements (``Refinement`` n_xy/n_z/joint_elements 1/1/2, 2/1/4 = the default, 4/1/8: ratio 2
+in plane and through the joint) the observed order is positive and the default lies within 5 % of the Richardson
+extrapolation (Roache 1994; :mod:`fcpkg_fem.post.convergence`). Cost on the shared 2-core machine
+(2026-12-07): the global history 219 s, the default submodel 882 s and the two-pitch one 1,308 s wall at load
+4-5; the fine level over an hour. Hence slow, and no default-suite version: the global cycling history alone takes
+minutes (the formulas are checked in tests/unit/test_convergence.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.coarse import COARSE_MESH, coarse_pattern
+from support.submodel import cycling_steps, record_union
+
+from fcpkg_fem import api
+from fcpkg_fem.mesh.submesh import Refinement
+from fcpkg_fem.post.convergence import grid_convergence
+from fcpkg_fem.run.submodel import run_submodel
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "bumps.die1"
+DEFAULT = Refinement(2, 1, 4)  # the case section's defaults (docs/case_format.md, submodel.refine)
+LADDER = (Refinement(1, 1, 2), DEFAULT, Refinement(4, 1, 8))  # coarse, medium, fine: ratio 2
+
+
+@pytest.fixture(scope="module")
+def study():
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + [
+        cycling_steps(3), "solver.max_temperature_increment=100 K", "models={bumps: anand}", "output.plots=false",
+        "output.vtu=false"])
+    pm, run, record = record_union(case, REGION, 2.0)
+    joint = (REGION, int(run.life["cycling"][REGION]["critical"]["id"]))
+
+    done = {}
+
+    def dw(box_pitches: float, refine: Refinement) -> dict:
+        """The submodel's dW per cycle (MJ/m^3): ``layer`` (pad layer), ``volume`` (whole joint); each run once."""
+        key = (box_pitches, refine.n_xy, refine.n_z, refine.joint_elements)
+        if key not in done:
+            res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
+            c = res.life["cycling"][REGION]["critical"]
+            assert c["id"] == joint[1]  # its own joint (the submodel hides the others)
+            done[key] = {"layer": c["dW_layer_MJ_m3"], "volume": c["dW_volume_MJ_m3"]}
+        return done[key]
+
+    return joint, dw
+
+
+@pytest.mark.slow
+def test_moving_the_cut_to_two_pitches_changes_dw_per_cycle_by_less_than_2_percent(study):
+    """The default refinement with the cut at one pitch (4,872 elements) and at two (21,024). Measured
+    (2026-12-07, bumps.die1 id 5): pad layer (15 um, upper interface) 0.099836 -> 0.099897 MJ/m^3 (+0.06 %),
+    whole joint 0.051530 -> 0.051634 (+0.20 %); acceptance < 2 %. The values are pinned to 1e-3 relative: the
+    default Newton tolerance leaves ~2e-5 (the unrefined submodel against the global run), so a change of the
+    model, the boundary or the life bookkeeping beyond that shows."""
+    joint, dw = study
+    assert joint == (REGION, 5)
+    one, two = dw(1.0, DEFAULT), dw(2.0, DEFAULT)
+    for key in ("layer", "volume"):
+        assert abs(two[key] / one[key] - 1.0) < 0.02, (key, one[key], two[key])
+    assert one["layer"] == pytest.approx(0.099836, rel=1e-3) and one["volume"] == pytest.approx(0.051530, rel=1e-3)
+    assert two["layer"] == pytest.approx(0.099897, rel=1e-3) and two["volume"] == pytest.approx(0.051634, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_the_default_refinement_is_within_5_percent_of_the_extrapolated_dw(study):
+    """The ladder 1/1/2, 2/1/4 (the default), 4/1/8 of the cut at one pitch: observed order, Richardson value and
+    GCI of the whole joint's dW per cycle (a fixed averaging volume; the pad layer's thickness halves with each
+    level, so its dW is a different quantity on each and is not extrapolated). Not yet seen to the end: the fine
+    level (25,056 elements, 100,854 dofs) had not finished after 37 CPU minutes on the shared machine
+    (2026-12-07); the two finished levels differ by 24 % (0.067607 -> 0.051530 MJ/m^3), so this is expected to
+    fail at the coarse global mesh (docs/submodel.md, "Cut boundary and convergence": the bump is 4 elements in
+    plane in the global mesh). The criterion is the issue's and is not loosened."""
+    _, dw = study
+    g = grid_convergence(*(dw(1.0, r)["volume"] for r in LADDER), r=2.0)
+    assert g["p"] is not None and g["p"] > 0, g
+    assert abs(g["medium_to_extrapolated"]) < 0.05, g
