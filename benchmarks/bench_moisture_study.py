@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
 
-from tests.support.moisture_study import (gci, mesh_overrides, soak_uptake, soak_uptake_graded,  # noqa: E402
+from fcpkg_fem.post.convergence import grid_convergence  # noqa: E402
+from tests.support.moisture_study import (mesh_overrides, soak_uptake, soak_uptake_graded,  # noqa: E402
                                           thinned_overrides)
 
 
@@ -62,10 +63,10 @@ def _analyse(label: str, rows: list[dict], times_h: list[float]) -> list[dict]:
     out = []
     for i in range(len(rows) - 2):
         for j, t in enumerate(times_h):
-            g = gci(*(rows[i + k]["uptake_mg"][j] for k in range(3)))
+            g = grid_convergence(*(rows[i + k]["uptake_mg"][j] for k in range(3)))
             g.update(levels=[rows[i + k]["label"] for k in range(3)], time_h=t)
             out.append(g)
-            p = "-" if g["order"] is None else f"{g['order']:.3f}"
+            p = "-" if g["p"] is None else f"{g['p']:.3f}"
             ext = "-" if g["extrapolated"] is None else f"{g['extrapolated']:.6f}"
             gf = "-" if g["gci_fine"] is None else f"{100 * g['gci_fine']:.4f} %"
             a = "-" if g["asymptotic"] is None else f"{g['asymptotic']:.4f}"

@@ -9,7 +9,6 @@ solutions with a constant refinement ratio.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Sequence
@@ -44,6 +43,25 @@ def thinned_overrides(case_path: Path = CASE) -> list[str]:
     return coarse_pattern(api.load_case(case_path))
 
 
+def _soak_setup(overrides: Sequence[str], level: str, case_path: Path, linear: str):
+    """(mesh, MoistureProblem, soak profile, T degC, RH (-), symmetry multiplicity, and the perf_counter times at
+    the start, after meshing and after the set-up) of a soak study."""
+    from fcpkg_fem import api
+    from fcpkg_fem.loads import build
+    from fcpkg_fem.run.moisture import MULTIPLICITY
+    from fcpkg_fem.solve.moisture import MoistureProblem
+
+    t0 = time.perf_counter()
+    case = api.load_case(case_path, overrides=list(overrides))
+    pm = api.mesh_case(case)
+    t1 = time.perf_counter()
+    mp = MoistureProblem(pm, case.materials_resolved, linear=linear)
+    t2 = time.perf_counter()
+    soak = build("msl_soak", level=level)
+    T, RH = float(soak.temperature_C[0]), soak.parameters["RH_percent"] / 100.0
+    return pm, mp, soak, T, RH, MULTIPLICITY[case.mesh.symmetry], t0, t1, t2
+
+
 def soak_uptake(overrides: Sequence[str], n_steps: int, times_h: Sequence[float] = (48.0, 192.0),
                 level: str = "3", case_path: Path = CASE, linear: str = "auto") -> dict:
     """Water taken up by the whole package through a J-STD-020 standard soak, from dry.
@@ -59,19 +77,7 @@ def soak_uptake(overrides: Sequence[str], n_steps: int, times_h: Sequence[float]
         its multiplicity), ``times_h``, ``dt_h``, ``elements`` (mesh), ``unknowns`` (wetness unknowns),
         ``permeable_elements``, ``seconds`` (``mesh``, ``setup``, ``soak``), ``T_C``, ``RH``.
     """
-    from fcpkg_fem import api
-    from fcpkg_fem.loads import build
-    from fcpkg_fem.run.moisture import MULTIPLICITY
-    from fcpkg_fem.solve.moisture import MoistureProblem
-
-    t0 = time.perf_counter()
-    case = api.load_case(case_path, overrides=list(overrides))
-    pm = api.mesh_case(case)
-    t1 = time.perf_counter()
-    mp = MoistureProblem(pm, case.materials_resolved, linear=linear)
-    t2 = time.perf_counter()
-    soak = build("msl_soak", level=level)
-    T, RH = float(soak.temperature_C[0]), soak.parameters["RH_percent"] / 100.0
+    pm, mp, soak, T, RH, mult, t0, t1, t2 = _soak_setup(overrides, level, case_path, linear)
     dt = soak.duration / n_steps
     report_at = {}
     for t in times_h:
@@ -79,7 +85,6 @@ def soak_uptake(overrides: Sequence[str], n_steps: int, times_h: Sequence[float]
         if abs(k - round(k)) > 1e-9 or not 0 < round(k) <= n_steps:
             raise ValueError(f"{t} h is not the end of one of {n_steps} steps of {dt / 3600:g} h")
         report_at[int(round(k))] = t
-    mult = MULTIPLICITY[case.mesh.symmetry]
     w, out = mp.initial(), {}
     for k in range(1, n_steps + 1):
         w = mp.step(w, dt, T, RH)
@@ -99,20 +104,9 @@ def soak_uptake_graded(overrides: Sequence[str], ratio: float, min_step_s: float
     (:func:`fcpkg_fem.solve.moisture.substep_times`: each step ``ratio`` times the time since the soak began, at
     least ``min_step_s``, cut to end on each of ``times_h``). Returns the same dict with ``steps`` (the number of
     steps) and ``ratio`` in place of ``dt_h`` (None)."""
-    from fcpkg_fem import api
-    from fcpkg_fem.loads import build
-    from fcpkg_fem.run.moisture import MULTIPLICITY
-    from fcpkg_fem.solve.moisture import MoistureProblem, substep_times
+    from fcpkg_fem.solve.moisture import substep_times
 
-    t0 = time.perf_counter()
-    case = api.load_case(case_path, overrides=list(overrides))
-    pm = api.mesh_case(case)
-    t1 = time.perf_counter()
-    mp = MoistureProblem(pm, case.materials_resolved, linear=linear)
-    t2 = time.perf_counter()
-    soak = build("msl_soak", level=level)
-    T, RH = float(soak.temperature_C[0]), soak.parameters["RH_percent"] / 100.0
-    mult = MULTIPLICITY[case.mesh.symmetry]
+    pm, mp, soak, T, RH, mult, t0, t1, t2 = _soak_setup(overrides, level, case_path, linear)
     w, t, out, n = mp.initial(), 0.0, [], 0
     for th in times_h:
         for te in substep_times(t, th * 3600.0, 0.0, ratio, min_step_s):
@@ -124,29 +118,3 @@ def soak_uptake_graded(overrides: Sequence[str], ratio: float, min_step_s: float
             "elements": int(pm.mesh.t.shape[1]), "unknowns": int(mp.n_nodes),
             "permeable_elements": int(len(mp.elements)), "T_C": T, "RH": RH,
             "seconds": {"mesh": t1 - t0, "setup": t2 - t1, "soak": t3 - t2}}
-
-
-def gci(f_coarse: float, f_mid: float, f_fine: float, r: float = 2.0, Fs: float = 1.25) -> dict:
-    """Observed order, Richardson value and grid convergence index of three solutions with refinement ratio ``r``.
-
-    With f1 the finest, f2 the middle and f3 the coarsest: p = ln((f3 - f2) / (f2 - f1)) / ln r,
-    f_ext = f1 + (f1 - f2) / (r^p - 1), e21 = |(f1 - f2) / f1|, GCI_fine = Fs e21 / (r^p - 1),
-    GCI_coarse = Fs e32 / (r^p - 1) with e32 = |(f2 - f3) / f2|, and ``asymptotic`` = GCI_coarse / (r^p GCI_fine),
-    near 1 in the asymptotic range (Roache 1994; Fs = 1.25 for a three-grid study). The order is only defined when
-    the two differences have the same sign (monotone convergence): otherwise p, f_ext and the indices are None.
-    ``finest_vs_extrapolated`` = (f1 - f_ext) / f_ext.
-    """
-    d32, d21 = f_coarse - f_mid, f_mid - f_fine
-    out = {"values": [f_coarse, f_mid, f_fine], "differences": [d32, d21], "ratio": r, "monotone": d32 * d21 > 0,
-           "order": None, "extrapolated": None, "gci_fine": None, "gci_coarse": None, "asymptotic": None,
-           "finest_vs_extrapolated": None}
-    if not out["monotone"]:
-        return out
-    p = math.log(d32 / d21) / math.log(r)
-    rp = r**p - 1.0
-    f_ext = f_fine + (f_fine - f_mid) / rp
-    g21 = Fs * abs(d21 / f_fine) / rp
-    g32 = Fs * abs(d32 / f_mid) / rp
-    out.update(order=p, extrapolated=f_ext, gci_fine=g21, gci_coarse=g32, asymptotic=g32 / (r**p * g21),
-               finest_vs_extrapolated=(f_fine - f_ext) / f_ext)
-    return out

@@ -28,7 +28,9 @@ Why the bands (measured 2026-12-07, docs/moisture.md):
 from __future__ import annotations
 
 import pytest
-from support.moisture_study import gci, mesh_overrides, soak_uptake, thinned_overrides
+from support.moisture_study import mesh_overrides, soak_uptake, thinned_overrides
+
+from fcpkg_fem.post.convergence import grid_convergence
 
 TIMES_H = (48.0, 192.0)
 
@@ -42,10 +44,10 @@ def test_time_step_convergence_is_first_order(thin):
     """Backward Euler: 48, 96, 192 steps (4, 2, 1 h) on the coarsest level M0 (7,496 unknowns; a few seconds)."""
     rows = [soak_uptake(thin + mesh_overrides("M0"), n, TIMES_H)["uptake_mg"] for n in (48, 96, 192)]
     for j, tol in ((0, 3e-3), (1, 1e-3)):
-        g = gci(*(r[j] for r in rows))
+        g = grid_convergence(*(r[j] for r in rows))
         assert g["monotone"], g
-        assert 0.9 <= g["order"] <= 1.1, g
-        assert abs(g["finest_vs_extrapolated"]) < tol, g
+        assert 0.9 <= g["p"] <= 1.1, g
+        assert abs(g["fine_to_extrapolated"]) < tol, g
     assert all(r[1] > r[0] for r in rows)  # the package keeps taking up water from 48 to 192 h
 
 
@@ -54,7 +56,7 @@ def test_mesh_convergence_is_second_order(thin):
     """Levels M0, M1, M2 at 192 steps of 1 h (7.5k, 22k, 67k unknowns; about a minute on 2 shared cores)."""
     rows = [soak_uptake(thin + mesh_overrides(lv), 192, TIMES_H)["uptake_mg"] for lv in ("M0", "M1", "M2")]
     for j, tol in ((0, 5e-3), (1, 1e-3)):
-        g = gci(*(r[j] for r in rows))
+        g = grid_convergence(*(r[j] for r in rows))
         assert g["monotone"], g
-        assert 1.7 <= g["order"] <= 2.6, g
-        assert abs(g["finest_vs_extrapolated"]) < tol, g
+        assert 1.7 <= g["p"] <= 2.6, g
+        assert abs(g["fine_to_extrapolated"]) < tol, g
