@@ -13,8 +13,9 @@ once and records the union of the ``box_pitches = 2`` boxes of every bump of die
 The joint is die 1's critical bump of the global run's life entry. Submodels (name: box_pitches, Refinement):
 
 * ``bp1-unrefined`` (1, 1/1/1): equals the global model (the consistency check; its dW is the global one);
-* ``bp1-coarse`` (1, 1/1/2), ``bp1-default`` (1, 2/1/4: the case defaults), ``bp1-fine`` (1, 4/1/8): the
-  convergence ladder, ratio 2 in plane (``n_xy``) and through the joint (``joint_elements``); ``n_z`` (the layers
+* ``bp1-coarse`` (1, 1/1/2), ``bp1-default`` (1, 2/1/4: the case defaults), ``bp1-fine`` (1, 4/1/8), all with
+  the pad layer at 25.4 um (``pad_layer``: 1, 2, 4 element layers in each pad layer of the 60 um bump): the
+  convergence ladder, ratio 2 in plane (``n_xy``) and through the pad layers; ``n_z`` (the layers
   outside the joint's slab) stays 1, so the extrapolation is that of the local refinement the submodel offers;
 * ``bp2-default`` (2, 2/1/4): the cut moved from one to two pitches, against ``bp1-default``.
 
@@ -49,9 +50,10 @@ from fcpkg_fem.run.submodel import run_submodel  # noqa: E402
 from fcpkg_fem.solve.submodel import BoundaryRecord  # noqa: E402
 
 REGION = "bumps.die1"
-RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinement(1, 1, 2)),
-        "bp1-default": (1.0, Refinement(2, 1, 4)), "bp1-fine": (1.0, Refinement(4, 1, 8)),
-        "bp2-default": (2.0, Refinement(2, 1, 4))}
+PAD = 25.4e-6  # m: the case default of submodel.refine.pad_layer (Darveaux's layer)
+RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinement(1, 1, 2, PAD)),
+        "bp1-default": (1.0, Refinement(2, 1, 4, PAD)), "bp1-fine": (1.0, Refinement(4, 1, 8, PAD)),
+        "bp2-default": (2.0, Refinement(2, 1, 4, PAD))}
 LADDER = ("bp1-coarse", "bp1-default", "bp1-fine")  # coarse, medium (the default), fine; ratio 2
 
 
@@ -71,6 +73,7 @@ def replay(case, pm, record, joint, name: str) -> dict:
     c = res.life["cycling"][REGION]["critical"]
     assert c["id"] == joint[1]  # the submodel reports its own joint only (joint_view)
     return {"name": name, "box_pitches": box_pitches, "refine": [refine.n_xy, refine.n_z, refine.joint_elements],
+            "pad_layer_um": refine.pad_layer * 1e6,
             "elements": int(res.sub.pmesh.n_elements), "dofs": int(res.problem.ndofs),
             "joint_layers": int(res.sub.joint_layers), "layer_thickness_um": c["layer_thickness_um"],
             "interface": c["interface"], "dW_layer_MJ_m3": c["dW_layer_MJ_m3"],

@@ -66,18 +66,26 @@ class Box:
 @dataclass
 class Refinement:
     """Subdivision of every extracted element: ``n_xy`` children along each in-plane reference axis, ``n_z`` along
-    z, and at least ``joint_elements`` element layers through the joint's height (its slab's global layers are
-    subdivided by ceil(joint_elements / their number)). ``Refinement()`` is the unrefined extraction."""
+    z, and at least ``joint_elements`` element layers through the joint's height. ``pad_layer`` (m): 0 subdivides
+    the joint's slab layers uniformly (by ceil(joint_elements / their number)); > 0 with ``joint_elements`` > 1
+    (a refined joint; 1 keeps the global layers) puts a node plane at that
+    distance from each pad (at most half the joint's height), so the pad-interface layer that
+    :func:`fcpkg_fem.post.joints.pad_layers` averages over keeps its own thickness (Darveaux's 25.4 um) while the
+    mesh refines, and every interval between planes gets ceil(its height / (joint height / joint_elements))
+    elements. ``Refinement()`` is the unrefined extraction."""
 
     n_xy: int = 1
     n_z: int = 1
     joint_elements: int = 1
+    pad_layer: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("n_xy", "n_z", "joint_elements"):
             v = getattr(self, name)
             if int(v) != v or v < 1:
                 raise InputError.single(f"submodel.refine.{name}", f"must be a whole number >= 1, got {v!r}")
+        if not (np.isfinite(self.pad_layer) and self.pad_layer >= 0.0):
+            raise InputError.single("submodel.refine.pad_layer", f"must be a length >= 0, got {self.pad_layer!r}")
 
 
 @dataclass
@@ -187,18 +195,52 @@ def box_elements(pmesh: PackageMesh, box: Box, cen: np.ndarray | None = None) ->
     return sel
 
 
-def _layer_counts(pmesh: PackageMesh, box: Box, sel: np.ndarray, refine: Refinement) -> tuple[np.ndarray, int]:
-    """((n_sel,) element layers through z of each selected element's children, layers through the joint): n_z per
-    global element layer, more in the joint's layers so that the joint has at least ``joint_elements``."""
+def _z_grids(pmesh: PackageMesh, box: Box, sel: np.ndarray, refine: Refinement) -> tuple[list[np.ndarray], int]:
+    """(per selected element: the reference z (0 ... 1, ascending) of its children's node planes, element layers
+    through the joint): ``n_z`` uniform layers per global element layer; the joint's layers as :class:`Refinement`
+    says. Every element of one global layer gets the same grid, so the local mesh stays conforming."""
     ri = pmesh.region_names.index(box.region) if box.region in pmesh.region_names else -1
     joint = sel[(pmesh.cell_region[sel] == ri) & (pmesh.cell_item[sel] == box.item)]
-    nz_layer = np.full(len(pmesh.z_levels), int(refine.n_z))
+    layer = _layer_of(pmesh, sel)
+    grids = {int(L): np.arange(int(refine.n_z) + 1) / int(refine.n_z) for L in np.unique(layer)}
     n_joint = 1
     if len(joint):
         jl = np.unique(_layer_of(pmesh, joint))
-        nz_layer[jl] = max(int(refine.n_z), int(np.ceil(refine.joint_elements / len(jl))))
-        n_joint = int(nz_layer[jl].sum())
-    return nz_layer[_layer_of(pmesh, sel)], n_joint
+        lev = pmesh.z_levels
+        if refine.pad_layer > 0.0 and refine.joint_elements > 1:
+            planes = _joint_planes(lev[jl[0]:jl[-1] + 2], int(refine.joint_elements), float(refine.pad_layer))
+            for L in jl:
+                z0, z1 = lev[L], lev[L + 1]
+                tol = 1e-9 * (z1 - z0)
+                g = (planes[(planes > z0 + tol) & (planes < z1 - tol)] - z0) / (z1 - z0)
+                grids[int(L)] = np.concatenate([[0.0], g, [1.0]])
+            n_joint = len(planes) - 1
+        else:
+            n = max(int(refine.n_z), int(np.ceil(refine.joint_elements / len(jl))))
+            for L in jl:
+                grids[int(L)] = np.arange(n + 1) / n
+            n_joint = n * len(jl)
+    return [grids[int(L)] for L in layer], n_joint
+
+
+def _joint_planes(levels: np.ndarray, n: int, pad: float) -> np.ndarray:
+    """Node planes (z in m, ascending) through a joint whose global layers have the node levels ``levels``: those
+    levels, a plane ``min(pad, height / 2)`` from each pad, and each interval between them divided into
+    ceil(interval / (height / n)) equal layers."""
+    zb, zt = float(levels[0]), float(levels[-1])
+    H = zt - zb
+    t = min(pad, 0.5 * H)
+    key = np.unique(np.concatenate([levels, [zb + t, zt - t]]))
+    key = key[np.concatenate([[True], np.diff(key) > 1e-6 * H])]  # a pad plane on a level: one plane
+    key[-1] = zt
+    h = H / n
+    out = [np.array([zb])]
+    for a, b in zip(key[:-1], key[1:]):
+        k = max(1, int(np.ceil((b - a) / h - 1e-9)))
+        out.append(a + (b - a) * np.arange(1, k + 1) / k)
+    planes = np.concatenate(out)
+    planes[-1] = zt
+    return planes
 
 
 def refined_size(pmesh: PackageMesh, box: Box, refine: Refinement, sel: np.ndarray | None = None) \
@@ -208,8 +250,8 @@ def refined_size(pmesh: PackageMesh, box: Box, refine: Refinement, sel: np.ndarr
     (a structured subdivision keeps the nodes-per-element ratio of the block to within its surface share).
     ``sel``: the :func:`box_elements` if at hand."""
     sel = box_elements(pmesh, box) if sel is None else sel
-    nz, _ = _layer_counts(pmesh, box, sel, refine)
-    n_el = int(np.sum(refine.n_xy ** 2 * nz))
+    grids, _ = _z_grids(pmesh, box, sel, refine)
+    n_el = int(refine.n_xy ** 2 * sum(len(g) - 1 for g in grids))
     n_v = len(np.unique(pmesh.mesh.t[:, sel]))
     return n_el, int(np.ceil(n_v * n_el / len(sel))), n_v
 
@@ -228,9 +270,9 @@ def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> S
     z = m.p[2, m.t[:, sel]]
     if not np.all(z[REF[:, 2] == 1].min(axis=0) > z[REF[:, 2] == 0].max(axis=0)):
         raise InputError.single("submodel", "the global mesh is not swept (reference axis 2 is not z in every element)")
-    nz, n_joint = _layer_counts(pmesh, box, sel, refine)
+    zg, n_joint = _z_grids(pmesh, box, sel, refine)
     cut_facets = _cut_facets(m, inside)
-    return _subdivide(pmesh, box, sel, int(refine.n_xy), nz, cut_facets, n_joint)
+    return _subdivide(pmesh, box, sel, int(refine.n_xy), zg, cut_facets, n_joint)
 
 
 def _cut_facets(m, inside: np.ndarray) -> set:
@@ -243,14 +285,15 @@ def _cut_facets(m, inside: np.ndarray) -> set:
     return {tuple(sorted(f)) for f in m.facets[:, cut].T.tolist()}
 
 
-def _subdivide(pmesh, box, sel, n_xy, nz, cut_facets, n_joint) -> Submesh:
-    """Children of every selected element on its (n_xy, n_xy, nz[e]) reference grid; nodes merged across
-    elements; cut nodes from the parents' cut faces."""
+def _subdivide(pmesh, box, sel, n_xy, zg, cut_facets, n_joint) -> Submesh:
+    """Children of every selected element on its reference grid (n_xy uniform intervals in plane, the planes
+    ``zg[k]`` through z); nodes merged across elements; cut nodes from the parents' cut faces."""
     m = pmesh.mesh
     pts, xis, npar, cells, cpar, cut_flags = [], [], [], [], [], []
     count = 0
     for k, e in enumerate(sel):
-        g = [np.arange(n_xy + 1) / n_xy, np.arange(n_xy + 1) / n_xy, np.arange(nz[k] + 1) / nz[k]]
+        g = [np.arange(n_xy + 1) / n_xy, np.arange(n_xy + 1) / n_xy, zg[k]]
+        nzk = len(zg[k]) - 1
         I, J, K = np.meshgrid(*[np.arange(len(a)) for a in g], indexing="ij")
         xi = np.stack([g[0][I.ravel()], g[1][J.ravel()], g[2][K.ravel()]], axis=1)
         X = m.p[:, m.t[:, e]]  # (3, 8)
@@ -264,9 +307,9 @@ def _subdivide(pmesh, box, sel, n_xy, nz, cut_facets, n_joint) -> Submesh:
                 verts = m.t[REF[:, ax] == side, e]
                 if tuple(sorted(verts.tolist())) in cut_facets:
                     on_cut |= xi[:, ax] == side
-        shape = (n_xy + 1, n_xy + 1, nz[k] + 1)
+        shape = (n_xy + 1, n_xy + 1, nzk + 1)
         ids = count + np.arange(len(xi)).reshape(shape)
-        i0, j0, k0 = np.meshgrid(np.arange(n_xy), np.arange(n_xy), np.arange(nz[k]), indexing="ij")
+        i0, j0, k0 = np.meshgrid(np.arange(n_xy), np.arange(n_xy), np.arange(nzk), indexing="ij")
         ch = np.stack([ids[i0.ravel() + int(r[0]), j0.ravel() + int(r[1]), k0.ravel() + int(r[2])] for r in REF],
                       axis=1)
         pts.append(x), xis.append(xi), npar.append(np.full(len(xi), k)), cells.append(ch)

@@ -28,16 +28,31 @@ def item_elements(pmesh, region: str) -> list[np.ndarray]:
     return [sel[ids == k] for k in range(n)]
 
 
-def pad_layers(pmesh, els: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """The element layers of one joint at its lower and upper pad interface (Darveaux averaging).
+PAD_LAYER_M = life.DARVEAUX_SNPB_2000.layer_thickness_m
+"""m: thickness of the pad-interface layer that the joint averages are taken over: the layer the Darveaux
+constants were fitted with (1 mil)."""
 
-    Returns (lower elements, upper elements, lower layer thickness in m, upper layer thickness in m)."""
+
+def pad_layers(pmesh, els: np.ndarray, thickness: float = PAD_LAYER_M) \
+        -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The elements of one joint in its lower and upper pad-interface layer (Darveaux averaging): those lying
+    wholly within ``thickness`` (m) of the joint's lowest (highest) point; where no element does (an element layer
+    thicker than that: the global model), the joint's lowest (highest) element layer.
+
+    Returns (lower elements, upper elements, lower layer thickness in m, upper layer thickness in m): the
+    thickness of the volume actually averaged over."""
     m = pmesh.mesh
     z = m.p[2, m.t[:, els]]
     zlo, zhi = z.min(axis=0), z.max(axis=0)
-    lo = els[np.abs(zlo - zlo.min()) < 1e-12]
-    hi = els[np.abs(zhi - zhi.max()) < 1e-12]
-    return lo, hi, float(np.mean(zhi[np.isin(els, lo)] - zlo.min())), float(np.mean(zhi.max() - zlo[np.isin(els, hi)]))
+    z0, z1 = zlo.min(), zhi.max()
+    tol = 1e-6 * (z1 - z0)
+    lo = els[zhi <= z0 + thickness + tol]
+    if not len(lo):
+        lo = els[np.abs(zlo - z0) < 1e-12]
+    hi = els[zlo >= z1 - thickness - tol]
+    if not len(hi):
+        hi = els[np.abs(zhi - z1) < 1e-12]
+    return lo, hi, float(zhi[np.isin(els, lo)].max() - z0), float(z1 - zlo[np.isin(els, hi)].min())
 
 
 INELASTIC_KINDS = ("bumps", "balls", "vias", "traces")

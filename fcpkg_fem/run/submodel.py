@@ -355,7 +355,7 @@ def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progr
     if resume_dir is not None and step_folders(resume_dir):
         raise InputError.single("submodel", "a resumed run cannot record the submodels' boundary (its first steps "
                                 "were run before); run the case again without resume")
-    refine = Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements)
+    refine = Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer)
     given, critical, joints = _candidates(case, pmesh)
     cen = centroids(pmesh)
     boxes = {j: joint_box(pmesh, j[0], j[1], float(sm.box_pitches)) for j in joints}

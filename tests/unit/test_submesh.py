@@ -122,6 +122,51 @@ def test_refinement_is_conforming_and_fills_the_box(pmesh):
     assert len(np.unique(np.round(jz.min(axis=0), 12))) == 4
 
 
+@pytest.mark.parametrize("n_joint,pad_els,mid_els", [(2, 1, 1), (4, 2, 1), (8, 4, 2)])
+def test_graded_joint_keeps_the_pad_layer_at_its_own_thickness(pmesh, n_joint, pad_els, mid_els):
+    """``pad_layer`` puts a node plane 25.4 um from each pad of the 60 um bump, and each interval gets
+    ceil(interval / (60 um / joint_elements)) equal layers: 25.4 / 9.2 / 25.4 um split 1/1/1, 2/1/2 and 4/2/4 for
+    2, 4 and 8 (the pad layer halves with each doubling while its thickness stays). The mesh stays conforming and
+    fills the box; :func:`pad_layers` then averages over exactly the elements within 25.4 um of each pad."""
+    from fcpkg_fem.mesh.submesh import refined_size
+    from fcpkg_fem.post.joints import item_elements, pad_layers
+
+    box = joint_box(pmesh, *JOINT)
+    ref = Refinement(n_xy=2, n_z=1, joint_elements=n_joint, pad_layer=25.4e-6)
+    sub = extract(pmesh, box, ref)
+    lm = sub.pmesh.mesh
+    assert sub.joint_layers == 2 * pad_els + mid_els
+    assert refined_size(pmesh, box, ref)[0] == lm.t.shape[1]  # the element count the memory check uses is exact
+    assert np.all(_volumes(lm) > 0)
+    assert _volumes(lm).sum() == pytest.approx(_volumes(extract(pmesh, box).pmesh.mesh).sum(), rel=1e-12)
+    assert _outer_area(lm) == pytest.approx(_outer_area(extract(pmesh, box).pmesh.mesh), rel=1e-12)
+    els = item_elements(sub.pmesh, JOINT[0])[JOINT[1]]
+    z = lm.p[2, lm.t[:, els]]
+    z0, z1 = z.min(), z.max()
+    assert z1 - z0 == pytest.approx(60e-6, rel=1e-9)
+    planes = np.unique(np.round(np.concatenate([z.min(axis=0), z.max(axis=0)]) - z0, 12))
+    t = 25.4e-6
+    expected = np.concatenate([np.arange(pad_els + 1) * t / pad_els,
+                               t + np.arange(1, mid_els + 1) * (60e-6 - 2 * t) / mid_els,
+                               60e-6 - t + np.arange(1, pad_els + 1) * t / pad_els])
+    assert np.allclose(planes, expected, rtol=0, atol=1e-12)  # 1e-12 m: the rounding above
+    lo, hi, tl, tu = pad_layers(sub.pmesh, els)
+    assert tl == pytest.approx(t, rel=1e-9) and tu == pytest.approx(t, rel=1e-9)
+    assert len(lo) == len(hi) == len(els) * pad_els // sub.joint_layers
+
+
+def test_pad_layer_plane_needs_a_refined_joint(pmesh):
+    """``joint_elements: 1`` keeps the global layers whatever ``pad_layer`` says (the unrefined consistency check);
+    ``pad_layer`` 0 subdivides uniformly as before; a negative thickness is refused naming the field."""
+    box = joint_box(pmesh, *JOINT)
+    one = extract(pmesh, box, Refinement(1, 1, 1, pad_layer=25.4e-6))
+    assert one.joint_layers == 1 and one.pmesh.mesh.t.shape[1] == len(one.global_elements)
+    assert extract(pmesh, box, Refinement(2, 1, 4, pad_layer=0.0)).joint_layers == 4
+    with pytest.raises(InputError) as exc:
+        Refinement(2, 1, 4, pad_layer=-1e-6)
+    assert exc.value.problems[0].field == "submodel.refine.pad_layer"
+
+
 def test_interpolation_reproduces_linear_fields(pmesh):
     """Trilinear shape functions reproduce any linear field exactly: interpolating u = A x + b from the box's
     global vertices gives A x + b at every refined node (to round-off of the field, 1e-12 relative)."""
