@@ -190,8 +190,15 @@ SRC_EMC_D = (
     "authors not shown there), abstract (read at repository.tudelft.nl); D0 and Q_D are the Arrhenius line through "
     "the two points (Q_D = 30.2 kJ/mol)"
 )
-_SAT_WHY = ("no sorption isotherm of a named compound could be read; the saturated uptake of silica-filled mould "
-            "compounds at 85 C/85 % RH is usually quoted as 0.1-0.5 wt% (assumed, not read)")
+SRC_HYSOL_PCT = (
+    "Hysol Huawei Electronics Co., Ltd, 'Hysol EMC for High Power Application' (product presentation, Nov 2020), "
+    "page 3, table 'High Tg Tech', row 'Moisture absorption PCT24h %': 0.55, 0.65, 0.35, 0.3, 0.2, 0.2, 0.2, 0.2 for "
+    "MG15F-MOD2, MG15F-0140, GR750 (Std), GR750 X1 (Std), GR750X1 (low CTE), GR720X2 (Std), GR750 X2FF and GR720X2 "
+    "(high CTE); read in full text at cupdf.com/document/hysol-emc-for-high-power-application.html (a third-party "
+    "upload of the presentation, not the maker's own site). The sheet states neither the PCT conditions nor the "
+    "specimen: taken as the usual pressure cooker test, 121 C in saturated steam (100 % RH; assumed); 24 h need not "
+    "saturate a millimetre-thick specimen, so the saturated uptake is at least the value read (a lower bound)"
+)
 _EA_WHY = ("heat of solution 45 kJ/mol assumed: a little above the heat of vaporisation of water (about 42-44 "
            "kJ/mol), so that C_sat falls slowly with temperature, as E. H. Wong and S. B. Park, 'Moisture diffusion "
            "modeling - A critical review', Microelectron. Reliab. (2016), abstract (read at its cupdf.com copy) "
@@ -214,40 +221,86 @@ SRC_JANG_2010 = (
 )
 
 
-def _emc_record(wt_percent: float, what: str) -> MoistureParams:
+def _emc_record(pct_percent: float, what: str) -> MoistureParams:
     D0, Q = arrhenius_through(20.0, 3.8e-13, 85.0, 3.6e-12)
     rho = 1980.0  # the library emc's density (kg/m^3)
     beta = 0.3  # strain per unit mass fraction
-    src = (f"D0, Q_D: {SRC_EMC_D}. C_sat: assumed: {wt_percent} wt% ({what}) at 85 C/85 % RH, i.e. "
-           f"{wt_percent / 100 * rho:.3g} kg/m^3 with the library emc's 1980 kg/m^3; {_SAT_WHY}. Ea_S: assumed: "
+    C_pct = pct_percent / 100 * rho
+    rec = MoistureParams.from_saturation(C_pct, 121.0, 1.0, D0=D0, Q_D=Q, Ea_S=45 * _KJ, cme=beta / rho)
+    w85 = float(rec.equilibrium_concentration(85.0, 0.85)) / rho * 100
+    src = (f"D0, Q_D: {SRC_EMC_D}. C_sat: read (lower bound): {pct_percent} % moisture absorption after 24 h of PCT "
+           f"({what}), " + SRC_HYSOL_PCT + f"; the record saturates at that value at 121 C/100 % RH ({C_pct:.3g} "
+           f"kg/m^3 with the library emc's 1980 kg/m^3), i.e. {w85:.3g} wt% at 85 C/85 % RH through the heat of "
+           f"solution below; the library emc's other properties are not those of this compound. Ea_S: assumed: "
            f"{_EA_WHY}. cme: assumed: {beta} strain per unit mass fraction ({beta / rho:.4g} m^3/kg at 1980 kg/m^3), "
            "a hygroscopic swelling coefficient of the order reported for package polymers (" + SRC_JANG_2010
-           + "); no value of a mould compound could be read. p_sat: " + SRC_P_SAT + ". free_volume: "
-           + SRC_FREE_VOLUME)
-    return MoistureParams.from_saturation(wt_percent / 100 * rho, 85.0, 0.85, D0=D0, Q_D=Q, Ea_S=45 * _KJ,
+           + "); no value of a mould compound could be read; a check, not a source: beta times the standard "
+           "compound's saturation at 85 C/85 % RH (0.3 x 0.334 wt% = 1.0e-3 strain) is about the thermal strain of a "
+           "90 K rise at the library emc's 11 ppm/K (9.9e-4), the order " + SRC_HAN_2003 + ". p_sat: " + SRC_P_SAT
+           + ". free_volume: " + SRC_FREE_VOLUME)
+    return MoistureParams.from_saturation(C_pct, 121.0, 1.0, D0=D0, Q_D=Q, Ea_S=45 * _KJ,
                                           cme=beta / rho, source=src, free_volume=FREE_VOLUME)
 
 
+SRC_HAN_2003 = (
+    "B. Han, E. Stellrecht, M. Pecht, 'Hygroscopic Swelling of Encapsulated Microcircuits - Part I', Advanced "
+    "Packaging pp. 31-35 (June 2003), abstract (read at web.calce.umd.edu/articles/abstracts/2003/encapsulated.htm): "
+    "for five commercial mould compounds the hygroscopic swelling 'can be as significant as the deformation caused by "
+    "a thermal expansion of 90oC' (no coefficient or uptake in the abstract)"
+)
+SRC_LIU_2016 = (
+    "R. Liu, H. Wang, J. Wang, H. Lee, S. B. Park, X. Xue, Y. Kim, S. Saiyed, D. Sengupta, 'Moisture Diffusion and "
+    "Hygroscopic Swelling of Adhesives in Electronics Packaging', Proc. 66th ECTC (2016), DOI 10.1109/ECTC.2016.385, "
+    "abstract (read at bohrium.dp.tech/paper/arxiv/5c75691df56def979826132f): the coefficient of hygroscopic swelling "
+    "of a die-attach adhesive (MEMS packages), measured from 25 to 150 C, 'ranges from 0.4 to 0.55 (strain/ "
+    "percentage weight)' and depends on temperature above the water evaporation temperature; the unit is read as "
+    "percent strain per percent weight, i.e. strain per unit mass fraction (taken literally, 0.4 strain per 1 wt% "
+    "would be a 40 % swelling); which temperature has which end of the range is not in the abstract; 0.4, the lower "
+    "end, is taken, with the low-temperature plateau the abstract implies"
+)
+SRC_NGUYEN_1997 = (
+    "M. Nguyen, I. Chien, 'Development of an ultra low moisture polymer adhesive for die attach applications', Proc. "
+    "21st IEEE/CPMT IEMT Symposium (1997), DOI 10.1109/IEMT.1997.626925, abstract (read at m.booksci.cn/literature/"
+    "133240496.htm): an olefin die-attach paste absorbs 'less than 0.05%' at 85 C/85 % RH/168 h and 0.1 % at 150 C/"
+    "85 % RH/168 h, against conventional epoxies (their uptake not given); not used: a hydrophobic special material, "
+    "not an epoxy film"
+)
+
+
 def _assumed_record(name: str, rho: float, wt_percent: float, D85: float, Q_kJ: float, beta: float,
-                    typical: str, beta_src: str) -> MoistureParams:
+                    typical: str, beta_src: str, beta_read: bool = False) -> MoistureParams:
+    """A record whose D, C_sat and heat of solution are assumed; cme too unless ``beta_read`` (then ``beta_src``
+    is where beta was read)."""
     D0 = D85 / math.exp(-Q_kJ * _KJ / (R_GAS * 358.15))
-    src = (f"assumed: {name}: no moisture data of a named {typical} could be read. D = {D85:g} m^2/s at 85 C with "
-           f"Q_D = {Q_kJ:g} kJ/mol, C_sat = {wt_percent} wt% at 85 C/85 % RH ({wt_percent / 100 * rho:.3g} kg/m^3 "
-           f"with the library's {rho:g} kg/m^3), heat of solution 45 kJ/mol, cme = {beta} strain per unit mass "
-           f"fraction ({beta / rho:.4g} m^3/kg): values of the order usual for unfilled or glass-reinforced epoxies "
-           f"(assumed, not read); {beta_src}. p_sat: " + SRC_P_SAT + ". free_volume: " + SRC_FREE_VOLUME)
+    beta_txt = (f"cme = {beta} strain per unit mass fraction ({beta / rho:.4g} m^3/kg with the library's {rho:g} "
+                f"kg/m^3)")
+    if beta_read:
+        what = (f"D = {D85:g} m^2/s at 85 C with Q_D = {Q_kJ:g} kJ/mol, C_sat = {wt_percent} wt% at 85 C/85 % RH "
+                f"({wt_percent / 100 * rho:.3g} kg/m^3 with the library's {rho:g} kg/m^3), heat of solution 45 kJ/mol: "
+                f"values of the order usual for unfilled or glass-reinforced epoxies (assumed, not read). {beta_txt}: "
+                f"read: {beta_src}")
+        src = (f"D, C_sat, Ea_S assumed, cme read: {name}: no sorption or diffusion data of a named {typical} could be "
+               f"read. {what}")
+    else:
+        src = (f"assumed: {name}: no moisture data of a named {typical} could be read. D = {D85:g} m^2/s at 85 C with "
+               f"Q_D = {Q_kJ:g} kJ/mol, C_sat = {wt_percent} wt% at 85 C/85 % RH ({wt_percent / 100 * rho:.3g} kg/m^3 "
+               f"with the library's {rho:g} kg/m^3), heat of solution 45 kJ/mol, {beta_txt}: values of the order usual "
+               f"for unfilled or glass-reinforced epoxies (assumed, not read); {beta_src}")
+    src += ". p_sat: " + SRC_P_SAT + ". free_volume: " + SRC_FREE_VOLUME
     return MoistureParams.from_saturation(wt_percent / 100 * rho, 85.0, 0.85, D0=D0, Q_D=Q_kJ * _KJ,
                                           Ea_S=45 * _KJ, cme=beta / rho, source=src, free_volume=FREE_VOLUME)
 
 
 def _library() -> dict[str, MoistureParams]:
     return {
-        "emc": _emc_record(0.35, "a standard compound; the same as emc_standard"),
-        "emc_standard": _emc_record(0.35, "a standard compound"),
-        "emc_low_absorption": _emc_record(0.15, "a low-absorption compound"),
+        "emc": _emc_record(0.35, "GR750 (Std), the standard compound; the same as emc_standard"),
+        "emc_standard": _emc_record(0.35, "GR750 (Std), the standard compound"),
+        "emc_low_absorption": _emc_record(0.2, "the lowest on the sheet, shared by GR750X1 (low CTE), GR720X2 (Std "
+                                               "and high CTE) and GR750 X2FF: the low-absorption compound"),
         "die_attach_lowmod": _assumed_record(
-            "die_attach_lowmod", 1200.0, 1.0, 1.0e-11, 35.0, 0.3, "die-attach film",
-            "the swelling coefficient is of the order of " + SRC_JANG_2010),
+            "die_attach_lowmod", 1200.0, 1.0, 1.0e-11, 35.0, 0.4, "die-attach film",
+            SRC_LIU_2016 + " (above the 0.067-0.25 of " + SRC_JANG_2010 + "); C_sat: an uptake read for a die-attach "
+            "adhesive, " + SRC_NGUYEN_1997, beta_read=True),
         "solder_mask": _assumed_record(
             "solder_mask", 1400.0, 1.5, 5.0e-12, 40.0, 0.25, "solder mask",
             "cme: the upper end of the range of " + SRC_JANG_2010 + ", which includes a solder resist"),

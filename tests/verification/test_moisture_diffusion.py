@@ -321,10 +321,12 @@ def test_saturation_pressure_matches_the_if97_check_values():
 
 def test_surface_wetness_is_the_relative_humidity():
     """Henry's law: the equilibrium concentration at RH is RH C_sat, so the wetness RH; a library record's
-    saturation at its stated measurement (85 degC/85 % RH) is what its source text says."""
+    saturation at its stated measurement is what its source text says: the mould compounds' PCT 24 h uptakes of
+    the Hysol sheet (0.35 and 0.2 %), at 121 degC/100 % RH."""
     emc = LIBRARY["emc_standard"]
-    assert emc.equilibrium_concentration(85.0, 0.85) == pytest.approx(0.0035 * 1980.0, rel=1e-12)
-    assert LIBRARY["emc_low_absorption"].equilibrium_concentration(85.0, 0.85) == pytest.approx(0.0015 * 1980.0)
+    assert emc.equilibrium_concentration(121.0, 1.0) == pytest.approx(0.0035 * 1980.0, rel=1e-12)
+    assert LIBRARY["emc_low_absorption"].equilibrium_concentration(121.0, 1.0) == pytest.approx(0.002 * 1980.0)
+    assert "0.35 % moisture absorption after 24 h of PCT" in emc.source
     # the TU Delft points the EMC diffusivity is drawn through
     np.testing.assert_allclose(emc.diffusivity([20.0, 85.0]), [3.8e-13, 3.6e-12], rtol=1e-12)
 
