@@ -207,7 +207,8 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
     for index, (t_s, T) in enumerate(times):
         say(progress, f"solve {index + 1}/{len(times)}: T = {T:g} degC")
         at = status(progress, phase="solve", activity="assembly", done=index, total=len(times), temperature_C=T)
-        st = problem.solve(T, say=_solve_messages(progress, at))
+        st = problem.solve(T, say=lambda msg: say(progress, msg),
+                           phase=lambda activity, at=at: status(progress, at, activity=activity))
         timing["assemble"] += st.timing["assemble"]
         timing["solve"] += st.timing["solve"]
         timing["post"] += st.timing.get("stress", 0.0)  # element stresses are post-processing (docs/outputs.md)
@@ -229,18 +230,6 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
         ))
         timing["post"] += time.perf_counter() - t0
     return rec
-
-
-def _solve_messages(progress, at):
-    """The ``say`` of :meth:`MechanicalProblem.solve`: its messages as log lines, each also moving the status
-    ``at`` on to the phase that follows it (after the assembly the linear solve, after that the stresses)."""
-    after = iter(["linear solve", "element stresses"])
-
-    def said(msg: str) -> None:
-        say(progress, msg)
-        status(progress, at, activity=next(after, at.activity))
-
-    return said
 
 
 def _write_resolved_case(case, out_dir: Path) -> None:

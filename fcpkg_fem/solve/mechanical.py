@@ -343,9 +343,11 @@ class MechanicalProblem:
             C_reg[r], eth_reg[r] = C[r], eth[r]
         return C_reg[region], eth_reg[region]
 
-    def solve(self, T_C: float, say=None) -> MechanicalState:
+    def solve(self, T_C: float, say=None, phase=None) -> MechanicalState:
         """Solve at the uniform temperature ``T_C`` (degC). ``say``: optional callable given a progress sentence
-        after the assembly and after the linear solve (each phase can take many seconds on a large mesh)."""
+        after the assembly and after the linear solve (each phase can take many seconds on a large mesh);
+        ``phase``: optional callable given the name of each phase as it begins after the assembly
+        (``"linear solve"``, ``"element stresses"``)."""
         timing = {}
         t0 = time.perf_counter()
         C_reg, eth_reg = self.region_fields(T_C)
@@ -362,6 +364,8 @@ class MechanicalProblem:
         timing["assemble"] = time.perf_counter() - t0
         if say is not None:
             say(f"assembled in {timing['assemble']:.1f} s; solving {self.I.size:,} unknowns")
+        if phase is not None:
+            phase("linear solve")
         t0 = time.perf_counter()
         I = self.I
         if self._regions is None:
@@ -375,6 +379,8 @@ class MechanicalProblem:
         timing["solve"] = time.perf_counter() - t0
         if say is not None:
             say(f"solved in {timing['solve']:.1f} s; recovering element stresses")
+        if phase is not None:
+            phase("element stresses")
         t0 = time.perf_counter()
         r = el.element_stress(self.chunks, u, C_el, eth_el)
         timing["stress"] = time.perf_counter() - t0
