@@ -40,14 +40,18 @@ Count = Annotated[int, Field(strict=True, ge=1, le=64)]
 class SubmodelJoint(CaseModel):
     """One joint: ``region`` (``bumps.<die>``, ``top_balls``, ``bottom_balls``) and either ``id`` (the item id of
     bumps.csv and the summary) or ``critical: true`` (the joint of that region the global run finds critical:
-    docs/submodel.md, "Critical joints")."""
+    docs/submodel.md, "Critical joints"), with ``count`` (default 1) the number of most critical joints to model."""
 
     region: str
     id: Annotated[int, Field(strict=True, ge=0)] | None = None
     critical: StrictBool | None = None
+    count: Count | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> "SubmodelJoint":
+        if self.count is not None and self.critical is not True:
+            msg = "count goes with critical: true (the count most critical joints of the region)"
+            raise fail(msg, [("count", msg)])
         if self.id is not None and self.critical is not None:
             msg = "give either id or critical: true, not both"
             raise fail(msg, [("critical", msg)])

@@ -333,9 +333,12 @@ def _candidates(case, pmesh) -> tuple[list, list, list]:
     """(given joints, critical regions, every joint that may be modelled) of ``case.submodel``."""
     given, critical = [], []
     for j in case.submodel.joints:
-        (critical if j.critical else given).append(j.region if j.critical else (j.region, int(j.id)))
+        if j.critical:
+            critical.append((j.region, int(j.count or 1)))
+        else:
+            given.append((j.region, int(j.id)))
     joints = list(dict.fromkeys(given))
-    for region in critical:
+    for region, _ in critical:
         ri = pmesh.region_names.index(region)
         joints += [(region, int(k)) for k in np.unique(pmesh.cell_item[pmesh.cell_region == ri]) if k >= 0]
     return given, critical, list(dict.fromkeys(joints))
@@ -412,27 +415,37 @@ def _check_memory(case, pmesh, boxes: dict, sel: dict, refine: Refinement, recor
 
 def chosen_joints(case, rec, boxes: CaseBoxes) -> list[dict]:
     """The joints to model after the global run: each ``{region, id, chosen_by: [...], criterion}``, the given
-    ones first, a critical joint that is also given listed once (:data:`CRITICAL_RULE`)."""
+    ones first, then per ``critical`` region its ``count`` most critical joints by :data:`CRITICAL_RULE`, most
+    critical first (``chosen_by`` ``critical`` for the first, ``critical #k`` for the k-th); a joint chosen twice is
+    listed once."""
     out = {j: {"region": j[0], "id": j[1], "chosen_by": ["id"], "criterion": "given by id"} for j in boxes.given}
-    for region in boxes.critical:
-        k, why = None, ""
-        for s in reversed(rec.plan):
-            entry = (rec.life.get(s.name) or {}).get(region)
-            if entry:
-                k = int(entry["critical"]["id"])
-                why = (f"largest per-cycle inelastic work in a pad layer over the last complete cycle of step "
-                       f"'{s.name}' ({entry['critical']['dW_layer_MJ_m3']:.6g} MJ/m^3)")
-                break
-        if k is None:
-            last = rec.outputs[-1]
-            c = last["inelastic"][region]["critical"]
-            k = int(c["id"])
-            why = (f"largest accumulated inelastic work at the last output (step '{last['step']}', t = "
-                   f"{last['time_s']:g} s: {c['inelastic_work_MJ_m3']:.6g} MJ/m^3)")
-        e = out.setdefault((region, k), {"region": region, "id": k, "chosen_by": [], "criterion": ""})
-        e["chosen_by"].append("critical")
-        e["criterion"] = why if e["criterion"] == "" else f"{e['criterion']}; critical: {why}"
+    for region, count in boxes.critical:
+        for rank, (k, why) in enumerate(_ranked(rec, region)[:count]):
+            tag = "critical" if rank == 0 else f"critical #{rank + 1}"
+            e = out.setdefault((region, k), {"region": region, "id": k, "chosen_by": [], "criterion": ""})
+            e["chosen_by"].append(tag)
+            e["criterion"] = why if e["criterion"] == "" else f"{e['criterion']}; {tag}: {why}"
     return list(out.values())
+
+
+def _ranked(rec, region: str) -> list[tuple[int, str]]:
+    """[(joint id, why)] of ``region``, most critical first (:data:`CRITICAL_RULE`; ties: the lower id first)."""
+    for s in reversed(rec.plan):
+        entry = (rec.life.get(s.name) or {}).get(region)
+        if entry:
+            rows = sorted(entry["per_joint"], key=lambda r: (-r["dW_layer_MJ_m3"], r["id"]))
+            return [(int(r["id"]), f"largest per-cycle inelastic work in a pad layer over the last complete cycle "
+                                   f"of step '{s.name}' ({r['dW_layer_MJ_m3']:.6g} MJ/m^3)"
+                     if i == 0 else f"per-cycle inelastic work in a pad layer over the last complete cycle of step "
+                                    f"'{s.name}' {r['dW_layer_MJ_m3']:.6g} MJ/m^3, rank {i + 1}")
+                    for i, r in enumerate(rows)]
+    last = rec.outputs[-1]
+    rows = sorted(last["inelastic"][region]["items"], key=lambda r: (-r["inelastic_work_MJ_m3"], r["id"]))
+    where = f"at the last output (step '{last['step']}', t = {last['time_s']:g} s"
+    return [(int(r["id"]), f"largest accumulated inelastic work {where}: {r['inelastic_work_MJ_m3']:.6g} MJ/m^3)"
+             if i == 0 else f"accumulated inelastic work {where}: {r['inelastic_work_MJ_m3']:.6g} MJ/m^3), rank "
+                            f"{i + 1}")
+            for i, r in enumerate(rows)]
 
 
 def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progress=None) -> list[dict]:

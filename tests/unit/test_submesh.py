@@ -192,3 +192,27 @@ def test_bad_joint_is_refused_naming_the_field(pmesh, region, item, field):
     with pytest.raises(InputError) as exc:
         joint_box(pmesh, region, item)
     assert exc.value.problems[0].field == field
+
+
+def test_critical_count_ranks_the_joints_of_a_region():
+    """``{region, critical: true, count: n}`` models the n joints with the largest per-cycle pad-layer work of the
+    last cycling step, most critical first (ties: the lower id); without cycling, the largest accumulated work at
+    the last output. A joint also given by id is listed once, with both reasons."""
+    from types import SimpleNamespace
+
+    from fcpkg_fem.run.submodel import CaseBoxes, chosen_joints
+
+    step = SimpleNamespace(name="cycling")
+    per_joint = [{"id": i, "dW_layer_MJ_m3": w} for i, w in enumerate([0.2, 0.5, 0.3, 0.5, 0.1])]
+    rec = SimpleNamespace(plan=[SimpleNamespace(name="reflow"), step], life={"cycling": {"bumps.die1": {
+        "per_joint": per_joint}}}, outputs=[])
+    boxes = CaseBoxes(None, 1.0, [("bumps.die1", 2)], [("bumps.die1", 3)], None, 0.0, 0, 0)
+    got = chosen_joints(None, rec, boxes)
+    assert [(j["id"], j["chosen_by"]) for j in got] == [(2, ["id", "critical #3"]), (1, ["critical"]),
+                                                         (3, ["critical #2"])]
+    assert "largest per-cycle" in got[1]["criterion"] and "rank 2" in got[2]["criterion"]
+    items = [{"id": i, "inelastic_work_MJ_m3": w} for i, w in enumerate([0.4, 0.1, 0.9])]
+    rec = SimpleNamespace(plan=[step], life={}, outputs=[{"step": "cool", "time_s": 60.0, "inelastic": {
+        "bumps.die1": {"items": items}}}])
+    boxes = CaseBoxes(None, 1.0, [], [("bumps.die1", 2)], None, 0.0, 0, 0)
+    assert [j["id"] for j in chosen_joints(None, rec, boxes)] == [2, 0]
