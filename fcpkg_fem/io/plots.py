@@ -401,12 +401,13 @@ def warpage_moisture_figure(result: RunResult, dry: RunResult | None = None):
     ``moisture.swelling: false``, its warpage is drawn too (dashed): the difference is the swelling's share. None
     without moisture columns in the history.
 
-    One run does not have the warpage without swelling (its mechanics carries the hygroscopic strain or not, as
-    the case says); :func:`plot_pngs` draws the run alone, and this function is the way to overlay a dry run.
+    A run with ``moisture.compare_dry`` carries its dry twin's history (``result.dry_history``), drawn when ``dry``
+    is not given; otherwise overlay a separate dry run with ``dry``.
     """
     from matplotlib.figure import Figure
 
     rows = [r for r in result.history if "moisture_mass_mg" in r and "time_s" in r]
+    dry_rows = dry.history if dry is not None else getattr(result, "dry_history", None)
     faces = [f for f in _faces_in_outputs(result) if any(f"warpage_{f}_signed_um" in r for r in rows)]
     if len(rows) < 2 or not faces:
         return None
@@ -424,9 +425,9 @@ def warpage_moisture_figure(result: RunResult, dry: RunResult | None = None):
             colour = _FACE_COLOURS.get(face, f"C{k + 2}")
             key = f"warpage_{face}_signed_um"
             ax.plot((t - t0) / div, [r.get(key, np.nan) for r in part], color=colour, lw=1.3,
-                    label=f"{face}, with swelling" if dry is not None else face)
-            if dry is not None:
-                d = [r for r in dry.history if "time_s" in r and key in r and t[0] <= r["time_s"] <= t[-1]]
+                    label=f"{face}, with swelling" if dry_rows is not None else face)
+            if dry_rows is not None:
+                d = [r for r in dry_rows if "time_s" in r and key in r and t[0] <= r["time_s"] <= t[-1]]
                 ax.plot((np.array([r["time_s"] for r in d], float) - t0) / div, [r[key] for r in d],
                         color=colour, lw=1.0, ls="--", label=f"{face}, without swelling")
         ax.set_xlabel(f"time ({unit})" if t0 == 0.0 else f"time after the last moisture step ({unit})")
@@ -440,8 +441,8 @@ def warpage_moisture_figure(result: RunResult, dry: RunResult | None = None):
         h2, l2 = ax2.get_legend_handles_labels()
         ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="best")
     swelling = (result.outputs[-1].get("moisture") or {}).get("swelling") if result.outputs else None
-    note = ("A dry run of the same case (moisture.swelling: false) is drawn dashed: the difference is the "
-            "swelling's share." if dry is not None else
+    note = ("The same history without swelling (moisture.swelling: false) is drawn dashed:\nthe difference is "
+            "the swelling's share." if dry_rows is not None else
             "This run " + ("includes" if swelling else "leaves out") + " the hygroscopic swelling; the warpage "
             "without it needs a second run\nwith moisture.swelling: false (docs/moisture.md).")
     fig.text(0.01, 0.005, "Warpage and water through the process. " + note, fontsize=7, ha="left", va="bottom")

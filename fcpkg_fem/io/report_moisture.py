@@ -62,14 +62,35 @@ def _swelling(result: RunResult, soaks: list[dict[str, Any]]) -> str:
     said = ("The mechanics of this run includes the hygroscopic swelling (moisture.swelling: true)." if swelling
             else "The mechanics of this run leaves the hygroscopic swelling out (moisture.swelling: false): the "
                  "warpage below is the dry package's.")
+    share = (result.summary.get("moisture") or {}).get("swelling_share")
+    how = ("The share at every output is below: this run also ran the same history without swelling "
+           "(<code>moisture.compare_dry: true</code>)." if share else
+           "The share at every output needs the same history without swelling: set "
+           "<code>moisture.compare_dry: true</code> (it doubles the mechanics' cost).")
     text = (f"<h3>Hygroscopic share of the warpage</h3><p>{_e(said)} Over each moisture step's hold at constant "
             "temperature only the swelling (and any relaxation of viscoelastic parts) changes the warpage: the "
-            "change is listed. The share at the end of the run is the difference from a second run of the case with "
-            "<code>moisture.swelling: false</code>, which one run does not have "
-            "(<code>fcpkg_fem.io.plots.warpage_moisture_figure(wet, dry)</code> draws the two).</p>")
+            f"change is listed. {how}</p>")
     if faces and rows:
         text += _table(["step", *[f"{f} warpage change at temperature (\u00b5m)" for f in faces]], rows)
+    if share:
+        text += _share_table(share)
     return text
+
+
+def _share_table(share: dict[str, Any]) -> str:
+    """Per output: signed warpage with and without swelling and the difference, per face (um)."""
+    faces = [f for f in ("bottom", "top") if any(f in o for o in share["outputs"])]
+    head = ["step", "t (s)", "T (\u00b0C)"]
+    for f in faces:
+        head += [f"{f} with (\u00b5m)", f"{f} without (\u00b5m)", f"{f} share (\u00b5m)"]
+    rows = []
+    for o in share["outputs"]:
+        row = [_e(o.get("step")), _num(o.get("time_s"), ".6g"), _num(o.get("temperature_C"), ".4g")]
+        for f in faces:
+            d = o.get(f) or {}
+            row += [_num(d.get("with_um"), "+.4g"), _num(d.get("without_um"), "+.4g"), _num(d.get("share_um"), "+.4g")]
+        rows.append(row)
+    return f"<p class=\"muted\">{_e(share.get('note', ''))}</p>" + _table(head, rows, numeric_from=1)
 
 
 def _vapour(vp: dict[str, Any]) -> str:

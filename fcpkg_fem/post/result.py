@@ -67,6 +67,8 @@ class RunResult:
             residual after each iteration (empty otherwise).
         vapour: per increment and interface of a history that models moisture, the peak vapour pressure and
             where (the rows of vapour_pressure.csv, :func:`fcpkg_fem.run.record.vapour_rows`; empty otherwise).
+        dry_history: with ``moisture.compare_dry``, the history rows of the same history run without swelling
+            (drawn beside this run's warpage); None otherwise.
         out_dir: folder the writers write into (None: nothing written yet).
     """
 
@@ -80,6 +82,7 @@ class RunResult:
     history: list[dict[str, float]] = field(default_factory=list)
     newton: list[dict[str, Any]] = field(default_factory=list)
     vapour: list[dict[str, Any]] = field(default_factory=list)
+    dry_history: list[dict[str, float]] | None = None
     out_dir: Path | None = None
 
     @property

@@ -28,7 +28,7 @@ from fcpkg_fem.run.preflight import preflight
 from fcpkg_fem.run.progress import finish, reporter_of, say, status
 from fcpkg_fem.run.record import Record, history_row
 from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
-from fcpkg_fem.run.summary import LIFE_NOTE, moisture_summary, process_summary, summary_of
+from fcpkg_fem.run.summary import LIFE_NOTE, moisture_summary, process_summary, summary_of, swelling_share
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
 
@@ -101,6 +101,7 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     m = pmesh.mesh
     say(progress, f"mesh: {m.nelements:,} {element} elements, {m.nvertices:,} vertices, "
                   f"{problem.ndofs:,} dofs ({pmesh.geometry.symmetry} model)")
+    dry = None
     if case.load.mode == "steps":
         boxes = None if case.submodel is None else case_boxes(case, pmesh, problem, force,  # issue 19: submodels
                                                               out_dir if resume else None, progress)
@@ -128,6 +129,9 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         moist = moisture_summary(rec)
         if moist is not None:  # water per soak, peak vapour pressure per interface (docs/moisture.md)
             summary["moisture"] = moist
+            if case.moisture is not None and case.moisture.compare_dry:
+                dry = _dry_twin(case, pmesh, problem, progress, timing)
+                moist["swelling_share"] = swelling_share(rec, dry)
         if boxes is not None:  # each submodel replays this run's record of its box (docs/submodel.md)
             t0 = time.perf_counter()
             summary["submodels"] = run_case_submodels(case, pmesh, rec, boxes, out_dir, progress)
@@ -135,7 +139,7 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
         newton = rec.newton
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,
                        cell_region=pmesh.cell_region, fields=rec.fields, faces=rec.faces, history=rec.history,
-                       newton=newton, vapour=rec.vapour)
+                       newton=newton, vapour=rec.vapour, dry_history=None if dry is None else dry.history)
     timing["total"] = time.perf_counter() - t_start
     # what no phase above counts (building the problem's bookkeeping, the summary): so that the phases add up
     timing["other"] = max(timing["total"] - sum(v for k, v in timing.items() if k != "total"), 0.0)
@@ -229,6 +233,21 @@ def _solve_temperatures(case, pmesh, problem, progress: Progress, timing: dict) 
                        "mech_strain": ctx.mech_strain},
         ))
         timing["post"] += time.perf_counter() - t0
+    return rec
+
+
+def _dry_twin(case, pmesh, problem, progress: Progress, timing: dict):
+    """``moisture.compare_dry``: the case's history again on the same mesh and problem without swelling; its
+    Record. The linear solver starts afresh, as every step does, so the twin's arithmetic is a separate run's; it
+    writes no checkpoints (a resumed run runs it again whole). Its seconds go to ``timing["dry_twin"]``."""
+    say(progress, "moisture.compare_dry: the same history again without swelling")
+    dry_case = case.model_copy(update={"moisture": case.moisture.model_copy(update={"swelling": False,
+                                                                                       "compare_dry": False})})
+    t0 = time.perf_counter()
+    problem.solver.reset()
+    own = {"mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
+    rec = run_steps(dry_case, pmesh, problem, progress, own, ckpt_dir=None)
+    timing["dry_twin"] = time.perf_counter() - t0
     return rec
 
 

@@ -162,3 +162,30 @@ def summary_of(case, pmesh, problem, element: str, methods: set, iterations: lis
         "solver": {"method": " + ".join(sorted(methods)), "iterations": iterations, "rtol": case.solver.rtol},
         "outputs": outputs,
     }
+
+
+SWELLING_SHARE_NOTE = (
+    "the signed warpage of this run (with swelling) minus that of the same history run again on the same mesh "
+    "without swelling (moisture.swelling: false), at every output: the swelling's share of the warpage; with "
+    "inelastic or viscoelastic parts it includes how the swelling changed their flow, so it is not the warpage of "
+    "the swelling alone (um; + convex / - concave)")
+
+
+def swelling_share(wet, dry) -> dict:
+    """summary.json ``moisture.swelling_share`` from two records of one history, with (``wet``) and without
+    (``dry``) swelling: per output ``step``, ``time_s``, ``temperature_C`` and per face ``with_um``,
+    ``without_um``, ``share_um``; per face the output of the largest share in magnitude (``largest``)."""
+    rows, largest = [], {}
+    for w, d in zip(wet.outputs, dry.outputs):
+        row = {"step": w.get("step"), "time_s": w.get("time_s"), "temperature_C": w["temperature_C"]}
+        for face in ("bottom", "top"):
+            a, b = (w.get("warpage") or {}).get(face), (d.get("warpage") or {}).get(face)
+            if a is None or b is None:
+                continue
+            share = round(a["signed_um"] - b["signed_um"], 6)
+            row[face] = {"with_um": a["signed_um"], "without_um": b["signed_um"], "share_um": share}
+            if face not in largest or abs(share) > abs(largest[face]["share_um"]):
+                largest[face] = {"share_um": share, "step": row["step"], "time_s": row["time_s"],
+                                 "temperature_C": row["temperature_C"]}
+        rows.append(row)
+    return {"note": SWELLING_SHARE_NOTE, "outputs": rows, "largest": largest}

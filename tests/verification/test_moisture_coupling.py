@@ -185,6 +185,38 @@ def test_swelling_share_is_the_difference_with_and_without_swelling():
     assert np.all(runs["without"].fields[-1].cell_data["hygroscopic_strain"] == 0.0)
 
 
+def test_compare_dry_reports_the_share_of_two_separate_runs(tmp_path):
+    """``moisture.compare_dry: true`` runs the history again without swelling on the same mesh after the run: its
+    outputs equal a separate run with ``moisture.swelling: false`` exactly (the twin restarts the linear solver,
+    so it repeats that run's arithmetic; measured bit-equal), and ``moisture.swelling_share`` is the difference of
+    the two signed warpages at every output. The written run draws both curves and lists the share in
+    report.html. ``compare_dry`` with ``swelling: false`` is refused naming the field."""
+    steps = [{"name": "soak", "kind": "moisture_soak", "temperature": "85 degC", "humidity": 85, "duration": "2 h",
+              "rate": "2 K/s", "output": "breakpoints"}]
+    c = _plate(steps, moisture={"compare_dry": True})
+    c = c.model_copy(update={"output": c.output.model_copy(update={"report": True, "plots": True})})
+    twin = api.run(c, out_dir=tmp_path / "run")
+    wet = api.run(_plate(steps), write=False)
+    dry = api.run(_plate(steps, moisture={"swelling": False}), write=False)
+    share = twin.summary["moisture"]["swelling_share"]
+    assert len(share["outputs"]) == len(dry.outputs) >= 2
+    for o, w, d in zip(share["outputs"], wet.outputs, dry.outputs):
+        for face in ("bottom", "top"):
+            assert o[face]["with_um"] == w["warpage"][face]["signed_um"]
+            assert o[face]["without_um"] == d["warpage"][face]["signed_um"]
+            assert o[face]["share_um"] == pytest.approx(o[face]["with_um"] - o[face]["without_um"], abs=1e-12)
+    assert abs(share["largest"]["bottom"]["share_um"]) > 0.1  # um: the swelling bends this plate visibly
+    assert [r["warpage_bottom_signed_um"] for r in twin.dry_history] == \
+        [r["warpage_bottom_signed_um"] for r in dry.history]
+    assert twin.summary["timing_s"]["dry_twin"] > 0
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "bottom share" in html and "compare_dry: true" in html
+    assert (tmp_path / "run" / "warpage_and_water.png").stat().st_size > 0
+    with pytest.raises(InputError) as exc:
+        _plate(steps, moisture={"compare_dry": True, "swelling": False})
+    assert exc.value.problems[0].field == "moisture.compare_dry"
+
+
 # ------------------------------------------------------------------------------------------------------------- (d)
 
 def test_reflow_after_a_soak_desorbs():
