@@ -4,7 +4,8 @@ A value is used when the case's analysis reads it: every region's elastic consta
 and the viscoelastic reference); the solidus in a process history (``load.steps``, where solder melts); the
 conductivity, density and specific heat with ``thermal.mode: transient``; the parameters of the inelastic model a
 region is given (``models``: ``anand``, ``j2``, ``viscoelastic`` -> ``prony``); a cure shrinkage in a process
-history. A used value is listed when its source is assumed (:func:`fcpkg_fem.materials.provenance.is_assumed`):
+history; the moisture record (diffusivity, saturation, swelling) of every permeable material in a history that
+models moisture. A used value is listed when its source is assumed (:func:`fcpkg_fem.materials.provenance.is_assumed`):
 a library value no readable document states, or a case override given without a ``source``.
 
 API: :func:`assumed_values` -> list of :class:`AssumedValue`.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.schema import Case
+from fcpkg_fem.case.steps import models_moisture
 from fcpkg_fem.materials.provenance import PROPERTIES, assumed_sources
 
 __all__ = ["AssumedValue", "MODEL_BLOCKS", "assumed_values", "used_properties"]
@@ -52,6 +54,7 @@ def used_properties(case: Case) -> dict[str, list[str]]:
     :data:`fcpkg_fem.materials.provenance.PROPERTIES` order."""
     process = case.load.mode == "steps"
     transient = case.thermal.mode == "transient"
+    wet = process and models_moisture(case.load.steps)
     props: dict[str, set[str]] = {}
     for region, mat in case.region_materials().items():
         used = props.setdefault(mat, {"E", "nu", "cte", "Tg"})
@@ -59,6 +62,8 @@ def used_properties(case: Case) -> dict[str, list[str]]:
             used |= {"solidus", "cure_shrinkage"}
         if transient:
             used |= {"k", "rho", "cp"}
+        if wet:  # the moisture record of every permeable material (impermeable ones have none to list)
+            used.add("moisture")
         key = next((k for k in (region, rn.kind(region), mat) if k in case.models), None)
         block = MODEL_BLOCKS.get(case.models[key]) if key is not None else None
         if block:

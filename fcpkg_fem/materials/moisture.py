@@ -196,7 +196,7 @@ SRC_HYSOL_PCT = (
     "MG15F-MOD2, MG15F-0140, GR750 (Std), GR750 X1 (Std), GR750X1 (low CTE), GR720X2 (Std), GR750 X2FF and GR720X2 "
     "(high CTE); read in full text at cupdf.com/document/hysol-emc-for-high-power-application.html (a third-party "
     "upload of the presentation, not the maker's own site). The sheet states neither the PCT conditions nor the "
-    "specimen: taken as the usual pressure cooker test, 121 C in saturated steam (100 % RH; assumed); 24 h need not "
+    "specimen: taken as the usual pressure cooker test, 121 C in saturated steam (100 % RH, assumed); 24 h need not "
     "saturate a millimetre-thick specimen, so the saturated uptake is at least the value read (a lower bound)"
 )
 _EA_WHY = ("heat of solution 45 kJ/mol assumed: a little above the heat of vaporisation of water (about 42-44 "

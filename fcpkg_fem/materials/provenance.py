@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from fcpkg_fem.materials.model import Material
+from fcpkg_fem.materials.moisture import moisture_of
 
 __all__ = ["PROPERTIES", "assumed_sources", "is_assumed", "source_of"]
 
@@ -32,6 +33,9 @@ def is_assumed(text: str | None) -> bool:
 def source_of(material: Material, prop: str) -> str:
     """The source text of ``prop`` of ``material`` (a new case material's own ``source`` when the property has
     none of its own; empty when there is none)."""
+    if prop == "moisture":  # a record's own source: the case's block or the library record of the name
+        rec = moisture_of(material)
+        return (rec.source or material.sources.get("moisture") or "") if rec is not None else ""
     return material.sources.get(prop) or material.sources.get("all") or ""
 
 
@@ -55,4 +59,6 @@ def _has(material: Material, prop: str) -> bool:
         return material.has_thermal
     if prop in ("Tg", "solidus"):
         return getattr(material, prop) is not None
+    if prop == "moisture":
+        return moisture_of(material) is not None
     return material.extra.get(prop) is not None

@@ -149,10 +149,15 @@ def test_used_properties_follow_the_analysis():
     assert "anand" in cyc["sac305"] and "solidus" in cyc["sac305"] and "j2" in cyc["copper"]
     assert "prony" in cyc["emc"] and "prony" in cyc["die_attach_lowmod"] and "prony" not in cyc["solder_mask"]
     assert not any(p in cyc[m] for m in cyc for p in ("k", "rho", "cp"))  # uniform temperature: no heat problem
+    assert not any("moisture" in cyc[m] for m in cyc)  # a dry history reads no moisture record
+    msl = load_case(ROOT / "cases" / "reference_msl.yaml")
+    listed = {v.material for v in assumed_values(msl) if v.prop == "moisture"}
+    # the permeable materials' records (each partly assumed); silicon, copper and solder have none to list
+    assert listed == {"emc", "die_attach_lowmod", "solder_mask", "bt_laminate"}
 
 
 @pytest.mark.parametrize("case, count", [("reference", 17), ("reference_cycling", 21), ("reference_reflow", 21),
-                                         ("tab_traces", 12), ("laminate_bimetal", 0)])
+                                         ("reference_msl", 25), ("tab_traces", 12), ("laminate_bimetal", 0)])
 def test_shipped_cases_use_the_assumed_values_docs_state(case, count):
     """docs/materials.md states how many assumed values each shipped case uses."""
     vals = assumed_values(load_case(ROOT / "cases" / f"{case}.yaml"))
