@@ -30,6 +30,7 @@ __all__ = [
     "temperature_profile_figure",
     "weight_gain_figures",
     "warpage_moisture_figure",
+    "joint_history_figure",
     "vapour_pressure_figure",
     "map_selection",
     "figure_png",
@@ -505,6 +506,47 @@ def _safe(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
 
 
+def joint_history_figure(result: RunResult):
+    """A submodel's joint through the global history (:func:`fcpkg_fem.run.submodel.submodel_result`'s history
+    rows): top, the accumulated inelastic work density (MJ/m^3) averaged over the whole joint and over its lower
+    and upper pad layers (their thickness in the legend); bottom, the joint's mean temperature (degC) and its
+    largest von Mises stress (MPa) on a second axis; against time. The per-cycle increment of a pad layer's curve
+    is the dW the life models use. None without such rows."""
+    from matplotlib.figure import Figure
+
+    rows = [r for r in result.history if "upper_pad_work_MJ_m3" in r and "time_s" in r]
+    if len(rows) < 2:
+        return None
+    t = np.array([r["time_s"] for r in rows], float)
+    unit, div = _time_unit(float(t[-1] - t[0]))
+    x = (t - t[0]) / div
+    fig = Figure(figsize=(8.0, 6.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for key, label, style in (("inelastic_work_MJ_m3", "whole joint", "-"),
+                              ("lower_pad_work_MJ_m3", "lower pad layer", "--"),
+                              ("upper_pad_work_MJ_m3", "upper pad layer", ":")):
+        layer = {"lower_pad_work_MJ_m3": "lower_layer_um", "upper_pad_work_MJ_m3": "upper_layer_um"}.get(key)
+        thick = f" ({rows[-1][layer]:.3g} \u00b5m)" if layer and rows[-1].get(layer) is not None else ""
+        top.plot(x, [r[key] for r in rows], ls=style, lw=1.3, label=label + thick)
+    top.set_ylabel("accumulated inelastic work (MJ/m\u00b3)")
+    top.grid(True, alpha=0.3)
+    top.legend(fontsize=8, loc="upper left")
+    bottom.plot(x, [r["temperature_C"] for r in rows], color="tab:red", lw=1.2, label="joint temperature")
+    bottom.set_ylabel("temperature (\u00b0C)")
+    bottom.set_xlabel(f"time from the start of the history ({unit})")
+    bottom.grid(True, alpha=0.3)
+    ax2 = bottom.twinx()
+    ax2.plot(x, [r["von_mises_max_MPa"] for r in rows], color="tab:purple", lw=1.0, ls="--", label="von Mises max")
+    ax2.set_ylabel("largest von Mises stress in the joint (MPa)")
+    h1, l1 = bottom.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    bottom.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper right")
+    j = result.summary.get("joint") or {}
+    fig.suptitle(f"Submodel of {j.get('region', 'the joint')} id {j.get('id', '?')}: the joint through the history",
+                 fontsize=10)
+    return fig
+
+
 def plot_pngs(result: RunResult) -> dict[str, bytes]:
     """Every plot of the run rendered to PNG bytes, keyed by file name (curve first, then the maps)."""
     pngs: dict[str, bytes] = {}
@@ -523,11 +565,15 @@ def plot_pngs(result: RunResult) -> dict[str, bytes]:
     fig = vapour_pressure_figure(result)
     if fig is not None:
         pngs["vapour_pressure.png"] = figure_png(fig)
+    fig = joint_history_figure(result)
+    if fig is not None:
+        pngs["joint_history.png"] = figure_png(fig)
     return pngs
 
 
 @register_writer("plots", order=30)
 def write_plots(result: RunResult, out_dir: Path) -> list[Path]:
     """Write ``warpage_vs_temperature.png``, ``warpage_<face>_<index>.png`` maps and, for a run that models
-    moisture, ``weight_gain_<step>.png``, ``warpage_and_water.png`` and ``vapour_pressure.png``."""
+    moisture, ``weight_gain_<step>.png``, ``warpage_and_water.png`` and ``vapour_pressure.png``; in a submodel's
+    folder ``joint_history.png``."""
     return [atomic_write_bytes(Path(out_dir) / name, data) for name, data in plot_pngs(result).items()]

@@ -466,7 +466,7 @@ def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progres
         result = submodel_result(case, res, joint, choice, boxes)
         folder = f"submodels/{joint[0]}-{joint[1]}"
         if out_dir is not None:
-            names = ["summary"] + [n for n in ("csv", "vtu") if getattr(case.output, n)]
+            names = ["summary"] + [n for n in ("csv", "vtu", "plots") if getattr(case.output, n)]
             write_all(result, Path(out_dir) / folder, names)
         out.append(parent_entry(result.summary, rec, joint, folder if out_dir is not None else None))
     return out
@@ -512,7 +512,8 @@ def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseB
         "mesh": {"elements": int(pm.n_elements), "nodes": int(pm.mesh.nvertices), "dofs": int(res.problem.ndofs),
                  "element": case.mesh.element, "joint_layers": int(sub.joint_layers),
                  "refine": {"n_xy": boxes.refine.n_xy, "n_z": boxes.refine.n_z,
-                            "joint_elements": boxes.refine.joint_elements}},
+                            "joint_elements": boxes.refine.joint_elements,
+                            "pad_layer_um": boxes.refine.pad_layer * 1e6}},
         "units": {"work": "MJ/m^3 (accumulated inelastic work density)", "length": "mm in *_mm, um in *_um",
                   "stress": "MPa", "temperature": "degC", "time": "s"},
         "outputs": outputs, "final": outputs[-1]["joint"] if outputs else None,

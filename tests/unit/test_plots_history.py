@@ -64,3 +64,31 @@ def test_one_plot_per_reflow_pass_through_that_pass_only():
              if len(ln.get_xdata()) >= 2 and ln.get_color() != "0.6"]  # not the zero line
     assert drawn == [("-", [10.0, 11.0, 12.0]), ("--", [12.0, 13.0, 14.0])]
     assert "Reflow pass 2" in ax.get_title()
+
+
+def test_a_submodel_folder_gets_its_joint_history_plot_only():
+    """A submodel's RunResult (no faces, no warpage; history rows of the joint's averages, as
+    ``run.submodel.submodel_result`` makes them) plots ``joint_history.png`` and nothing else; the curves are the
+    rows' values (whole joint, both pad layers; temperature and the largest von Mises stress)."""
+    from fcpkg_fem.io.plots import joint_history_figure, plot_pngs
+    from fcpkg_fem.post.result import RunResult
+
+    t = np.linspace(0.0, 7200.0, 25)
+    T = 42.5 + 82.5 * np.sin(2 * np.pi * t / 3600.0)
+    rows = [{"index": k, "step": "cycling", "time_s": float(tk), "inelastic_work_MJ_m3": 0.01 * k,
+             "lower_pad_work_MJ_m3": 0.012 * k, "upper_pad_work_MJ_m3": 0.02 * k, "lower_layer_um": 25.4,
+             "upper_layer_um": 25.4, "temperature_C": float(Tk), "von_mises_max_MPa": 30.0 + 0.1 * float(Tk),
+             "eq_inelastic_strain": 1e-3 * k} for k, (tk, Tk) in enumerate(zip(t, T))]
+    res = RunResult(summary={"schema": "fcpkg-fem/submodel", "joint": {"region": "bumps.die1", "id": 5},
+                             "outputs": []}, points=np.zeros((0, 3)), cells=np.zeros((0, 8), int),
+                    region_names=[], cell_region=np.zeros(0, int), history=rows)
+    assert list(plot_pngs(res)) == ["joint_history.png"]
+    fig = joint_history_figure(res)
+    top, bottom = fig.axes[0], fig.axes[1]
+    assert [line.get_label() for line in top.get_lines()] == [
+        "whole joint", "lower pad layer (25.4 \u00b5m)", "upper pad layer (25.4 \u00b5m)"]
+    assert np.allclose(top.get_lines()[2].get_ydata(), [r["upper_pad_work_MJ_m3"] for r in rows])
+    assert np.allclose(bottom.get_lines()[0].get_ydata(), T)
+    assert joint_history_figure(RunResult(summary={"outputs": []}, points=np.zeros((0, 3)),
+                                          cells=np.zeros((0, 8), int), region_names=[],
+                                          cell_region=np.zeros(0, int))) is None
