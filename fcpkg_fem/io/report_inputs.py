@@ -47,7 +47,8 @@ class Inputs:
         ld = d.get("load") or {}
         mode = "steps" if ld.get("steps") else "history" if ld.get("history") else "temperatures"
         regions = region_materials(d)
-        return SimpleNamespace(load=SimpleNamespace(mode=mode),
+        steps = [SimpleNamespace(kind=s.get("kind"), humidity=s.get("humidity")) for s in ld.get("steps") or []]
+        return SimpleNamespace(load=SimpleNamespace(mode=mode, steps=steps),
                                thermal=SimpleNamespace(mode=(d.get("thermal") or {}).get("mode", "uniform")),
                                models=dict(d.get("models") or {}), materials_resolved=self.materials,
                                region_materials=lambda: dict(regions))
