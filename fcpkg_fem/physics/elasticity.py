@@ -328,6 +328,38 @@ class SparsePattern:
     def nnz(self) -> int:
         return len(self.indices)
 
+    def condensed(self, free_dofs: np.ndarray) -> "CondensedLayout":
+        """The layout of the matrix restricted to the rows and columns ``free_dofs`` (ascending): what
+        ``K[free][:, free]`` holds, without making K or that copy."""
+        N = self.n
+        free = np.zeros(N, dtype=bool)
+        free[free_dofs] = True
+        rows = np.repeat(np.arange(N, dtype=np.int32 if N < 2**31 else np.int64), np.diff(self.indptr))
+        keep = free[rows] & free[self.indices]
+        per_row = np.bincount(rows[keep], minlength=N)[free]
+        del rows
+        number = np.cumsum(free) - 1  # condensed number of each free dof
+        itype = self.indices.dtype
+        indices = number[self.indices[keep]].astype(itype)  # sorted within rows: the numbering is monotone
+        indptr = np.zeros(free_dofs.size + 1, dtype=np.int64 if keep.sum() >= 2**31 else itype)
+        np.cumsum(per_row, out=indptr[1:])
+        return CondensedLayout(keep=keep, indptr=indptr, indices=indices, n=int(free_dofs.size))
+
+
+@dataclass
+class CondensedLayout:
+    """CSR layout of a matrix restricted to its free dofs: ``keep`` (nnz,) bool, the entries of the full pattern
+    it holds (in CSR order, so the restricted data is ``data[keep]``); ``indptr`` (n + 1,), ``indices``; ``n``."""
+
+    keep: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    n: int
+
+    def matrix(self, data: np.ndarray):
+        """The restricted CSR matrix (n, n) from the full pattern's data array (nnz,)."""
+        return sp.csr_matrix((data[self.keep], self.indices, self.indptr), shape=(self.n, self.n))
+
 
 def sparse_pattern(chunks, n_dofs: int) -> SparsePattern:
     """The :class:`SparsePattern` of the element chunks ``chunks`` for ``n_dofs`` global dofs.

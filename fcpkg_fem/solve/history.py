@@ -35,7 +35,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.errors import SolverError
@@ -108,6 +107,8 @@ class HistorySolver(ElementBirth):
             region is unborn until :meth:`birth`.
         newton: :class:`NewtonSettings`.
     """
+
+    _layout = None  # (free dofs it was made for, CondensedLayout): remade when a birth changes the free dofs
 
     def __init__(self, problem, models: dict | None = None, born_at_start: dict[str, float] | None = None,
                  newton: NewtonSettings | None = None):
@@ -281,7 +282,8 @@ class HistorySolver(ElementBirth):
         return sig, D, trial
 
     def _assemble(self, sig, D, with_matrix: bool = True):
-        """Condensed global residual (N,), matrix (CSR or None), force scale and the per-chunk alpha recovery."""
+        """Condensed global residual (N,), tangent of the free dofs (CSR (n_free, n_free) or None), force scale and
+        the per-chunk alpha recovery."""
         t0 = time.perf_counter()
         p = self.p
         N = p.ndofs
@@ -347,8 +349,10 @@ class HistorySolver(ElementBirth):
         if with_matrix:
             data += cache["data"]
         K = None
-        if with_matrix:
-            K = sp.csr_matrix((data, pat.indices, pat.indptr), shape=(N, N))
+        if with_matrix:  # made restricted to the free dofs: no full matrix, no K[I][:, I] copies (issue 16)
+            if self._layout is None or self._layout[0] is not self.free:
+                self._layout = (self.free, pat.condensed(self.free))
+            K = self._layout[1].matrix(data)
         self.timing["assemble"] += time.perf_counter() - t0
         self._rnorm = float(np.sqrt(np.sum(r_unc[self.free] ** 2) + ra_sq))
         return r, K, float(np.linalg.norm(rabs[self.free])), recover
@@ -515,13 +519,14 @@ class HistorySolver(ElementBirth):
         return st
 
     def _correction(self, K, r: np.ndarray, st: IncrementStats) -> np.ndarray:
-        """The Newton correction of the free dofs, K du = -r (N, m); its linear iterations and method go to ``st``."""
+        """The Newton correction of the free dofs, K du = -r[free] (m; K of the free dofs, :meth:`_assemble`); its
+        linear iterations and method go to ``st``."""
         I = self.free
         t0 = time.perf_counter()
         # every Newton step is solved to solver.rtol: an inexact (looser) linear solve costs Newton iterations
         # and hides Newton's quadratic rate behind the linear tolerance (docs/benchmarks.md)
         try:
-            duI, lst = self.p.solver.solve(K[I][:, I], -r[I], nearby=True)
+            duI, lst = self.p.solver.solve(K, -r[I], nearby=True)
         except SolverError as exc:  # e.g. a tangent that is not positive definite: a smaller increment may do
             self.p.solver.reset()
             raise _NewtonFailure(f"linear solve failed: {exc}") from None

@@ -165,18 +165,9 @@ class RegionOperators:
         """Keep only the entries of the free dofs (rows and columns), in the CSR layout of the condensed matrix, so
         that a temperature's matrix is made condensed: no full matrix, no copy (issue 16)."""
         pat = self.p.pattern
-        N = self.p.ndofs
-        free = np.zeros(N, dtype=bool)
-        free[free_dofs] = True
-        rows = np.repeat(np.arange(N, dtype=np.int32 if N < 2**31 else np.int64), np.diff(pat.indptr))
-        keep = free[rows] & free[pat.indices]
-        per_row = np.bincount(rows[keep], minlength=N)[free]
-        del rows
-        number = np.cumsum(free) - 1  # condensed number of each free dof
-        itype = pat.indices.dtype
-        self.c_indices = number[pat.indices[keep]].astype(itype)  # sorted within rows: numbering is monotone
-        self.c_indptr = np.zeros(free_dofs.size + 1, dtype=np.int64 if keep.sum() >= 2**31 else itype)
-        np.cumsum(per_row, out=self.c_indptr[1:])
+        lay = pat.condensed(free_dofs)
+        keep = lay.keep
+        self.c_indices, self.c_indptr = lay.indices, lay.indptr
         self.n_free = int(free_dofs.size)
         self.base, self.owner = self.base[keep], self.owner[keep]
         cpos = np.full(pat.nnz, -1, dtype=np.int64)

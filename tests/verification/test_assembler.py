@@ -106,3 +106,22 @@ def test_region_sums_equal_the_element_by_element_assembly(element):
     C125 = sums.region_fields(125.0)[0]
     s = (C125[copper[0]] * C0[copper[0]]).sum() / (C0[copper[0]] ** 2).sum()
     assert np.abs(C125[copper[0]] - s * C0[copper[0]]).max() > 1e-6 * np.abs(C125[copper[0]]).max()  # not a multiple
+
+
+def test_the_condensed_layout_is_the_restricted_matrix_bit_for_bit():
+    """A history's tangent is made restricted to the free dofs (``SparsePattern.condensed``) instead of slicing
+    ``K[I][:, I]``: the same entries in the same order, so the linear solves and every result are unchanged
+    (exact equality of indptr, indices and data), here with a free set that leaves out whole nodes and single
+    components, as births and prescribed cut faces do."""
+    case = api.load_case(laminate_case([("core", "bt_laminate", 260), ("metal", "copper", 40)], size_mm=(3.0, 2.0),
+                                       symmetry="full", element="hex8i", mesh_size_mm=0.6))
+    p = problem_of(case)[1]
+    pat = p.pattern
+    rng = np.random.default_rng(7)
+    data = rng.standard_normal(pat.nnz)
+    K = el.sp.csr_matrix((data, pat.indices, pat.indptr), shape=(pat.n, pat.n))
+    free = np.sort(rng.choice(pat.n, size=pat.n * 2 // 3, replace=False))
+    ref = K[free][:, free]
+    got = pat.condensed(free).matrix(data)
+    assert np.array_equal(got.indptr, ref.indptr) and np.array_equal(got.indices, ref.indices)
+    assert np.array_equal(got.data, ref.data)
