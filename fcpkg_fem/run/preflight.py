@@ -113,10 +113,12 @@ def available_memory() -> Memory | None:
 # ------------------------------------------------------------------------------------------------ estimate
 
 
-MEMORY_BASE = 230e6
-"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib): the 6.6k-dof
-``cases/laminate_bimetal.yaml`` peaked at 268 MB on 2026-12-06 (ru_maxrss; an earlier 9k-dof run at 354 MB held a
-scikit-fem Basis that the mechanics no longer builds)."""
+MEMORY_BASE = 180e6
+"""Bytes of a run before its mesh (interpreter, numpy/scipy/skfem/gmsh/matplotlib, writing included): the
+smallest run measured, ``cases/laminate_bimetal.yaml`` at ``mesh.size=1 mm`` with hex8i (144 elements, 735 dofs),
+peaked at 183 MB on 2026-12-07 (benchmarks/bench_estimate.py, ru_maxrss). It was 230 MB until then, set from the
+default laminate (6.6k dofs, 268 MB), whose mesh-dependent part (about 90 MB) it counted twice: the fixed part
+is what a run holds with almost no mesh, and tiny meshes were 23-34 % over."""
 MEMORY_ITERATIVE = (840e6, 1.25)
 """Peak bytes above the base with AMG-CG, for hex8/hex8i: ``a * (dofs / 1e5) ** b``. Measured 457, 840 and 1834 MB
 above the base at 62.6k, 100k and 191k dofs (laminate, TAB, reference cases)."""
@@ -124,7 +126,9 @@ MEMORY_DIRECT = (2450e6, 1.6)
 """The same for a direct SuperLU solve (fill-in grows faster): 178 and 1158 MB above the base at 19.5k and 62.6k."""
 MEMORY_HEX20 = {"amg": 2.5, "direct": 2.0}
 """hex20 over hex8i at equal dofs (denser rows: 3 x 81 couplings instead of 3 x 27): measured 1450 MB at 75k dofs
-with AMG, 1550 MB at 49.6k direct."""
+with AMG, 1550 MB at 49.6k direct. PARDISO takes the direct factor: it is a sparse factorization too, whose fill
+depends on the mesh's separators more than on the row length that drives AMG's hierarchy (on the laminate at
+6.6k dofs, PARDISO: hex20 88 MB, hex8i 60 MB above the base, a ratio of 1.5; 2026-12-07)."""
 MEMORY_PARDISO = 1.73
 """MKL PARDISO (double precision) over AMG-CG at equal dofs: ``cases/tab_traces.yaml`` (100,350 dofs, 93,356
 estimated) peaked at 1.566 GB on 2026-12-06."""
@@ -154,7 +158,7 @@ def memory_model(dofs: float, element: str, solver: str) -> float:
     a, b = MEMORY_DIRECT if solver == "direct" else MEMORY_ITERATIVE
     excess = a * (max(dofs, 0.0) / 1e5) ** b
     if element == "hex20":
-        excess *= MEMORY_HEX20["direct" if solver == "direct" else "amg"]
+        excess *= MEMORY_HEX20["amg" if solver == "amg" else "direct"]
     if solver == "pardiso":
         excess *= MEMORY_PARDISO * (MEMORY_PARDISO_SINGLE if dofs >= PARDISO_SINGLE_MIN else 1.0)
     return MEMORY_BASE + excess
