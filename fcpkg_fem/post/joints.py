@@ -36,8 +36,9 @@ constants were fitted with (1 mil)."""
 def pad_layers(pmesh, els: np.ndarray, thickness: float = PAD_LAYER_M) \
         -> tuple[np.ndarray, np.ndarray, float, float]:
     """The elements of one joint in its lower and upper pad-interface layer (Darveaux averaging): those lying
-    wholly within ``thickness`` (m) of the joint's lowest (highest) point; where no element does (an element layer
-    thicker than that: the global model), the joint's lowest (highest) element layer.
+    wholly within ``thickness`` (m; at most half the joint's height, as the submodel refinement places its node
+    plane) of the joint's lowest (highest) point; where no element does (an element layer thicker than that: the
+    global model), the joint's lowest (highest) element layer.
 
     Returns (lower elements, upper elements, lower layer thickness in m, upper layer thickness in m): the
     thickness of the volume actually averaged over."""
@@ -45,14 +46,15 @@ def pad_layers(pmesh, els: np.ndarray, thickness: float = PAD_LAYER_M) \
     z = m.p[2, m.t[:, els]]
     zlo, zhi = z.min(axis=0), z.max(axis=0)
     z0, z1 = zlo.min(), zhi.max()
+    t = min(thickness, 0.5 * (z1 - z0))
     tol = 1e-6 * (z1 - z0)
-    lo = els[zhi <= z0 + thickness + tol]
-    if not len(lo):
-        lo = els[np.abs(zlo - z0) < 1e-12]
-    hi = els[zlo >= z1 - thickness - tol]
-    if not len(hi):
-        hi = els[np.abs(zhi - z1) < 1e-12]
-    return lo, hi, float(zhi[np.isin(els, lo)].max() - z0), float(z1 - zlo[np.isin(els, hi)].min())
+    lo = zhi <= z0 + t + tol
+    if not lo.any():
+        lo = np.abs(zlo - z0) < 1e-12
+    hi = zlo >= z1 - t - tol
+    if not hi.any():
+        hi = np.abs(zhi - z1) < 1e-12
+    return els[lo], els[hi], float(zhi[lo].max() - z0), float(z1 - zlo[hi].min())
 
 
 INELASTIC_KINDS = ("bumps", "balls", "vias", "traces")

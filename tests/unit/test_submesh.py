@@ -153,6 +153,19 @@ def test_graded_joint_keeps_the_pad_layer_at_its_own_thickness(pmesh, n_joint, p
     lo, hi, tl, tu = pad_layers(sub.pmesh, els)
     assert tl == pytest.approx(t, rel=1e-9) and tu == pytest.approx(t, rel=1e-9)
     assert len(lo) == len(hi) == len(els) * pad_els // sub.joint_layers
+    # a field linear in z, taken per element at its centroid (its exact element mean: every layer's elements span
+    # the same two z planes), averaged by volume over each pad layer: exactly its value at the layer's mid-height
+    vol = _volumes(lm)
+    zc = lm.p[2, lm.t].mean(axis=0)
+    W = 2.0e5 + 1.0e9 * zc
+    for sel, mid in ((lo, z0 + t / 2), (hi, z1 - t / 2)):
+        assert np.dot(W[sel], vol[sel]) / vol[sel].sum() == pytest.approx(2.0e5 + 1.0e9 * mid, rel=1e-12)
+    # a layer is at most half the joint, as the refinement's plane: a 40 um request takes the element layers
+    # within 30 um (the lower half when the middle interval is split at mid-height, else the 25.4 um layers)
+    lo40, hi40, tl40, tu40 = pad_layers(sub.pmesh, els, thickness=40e-6)
+    half = 30e-6 if mid_els % 2 == 0 else t
+    assert tl40 == pytest.approx(half, rel=1e-9) and tu40 == pytest.approx(half, rel=1e-9)
+    assert np.intersect1d(lo40, hi40).size == 0
 
 
 def test_pad_layer_plane_needs_a_refined_joint(pmesh):

@@ -125,3 +125,14 @@ def test_the_condensed_layout_is_the_restricted_matrix_bit_for_bit():
     got = pat.condensed(free).matrix(data)
     assert np.array_equal(got.indptr, ref.indptr) and np.array_equal(got.indices, ref.indices)
     assert np.array_equal(got.data, ref.data)
+
+
+def test_solve_names_its_phases_in_order():
+    """``MechanicalProblem.solve(phase=...)`` names each phase as it begins after the assembly (what the live
+    progress line shows), once each and in order, however many progress sentences ``say`` gets."""
+    case = api.load_case(laminate_case([("core", "bt_laminate", 260), ("metal", "copper", 40)], size_mm=(3.0, 2.0),
+                                       symmetry="full", element="hex8i", mesh_size_mm=1.0))
+    p = problem_of(case)[1]
+    phases, said = [], []
+    p.solve(125.0, say=said.append, phase=phases.append)
+    assert phases == ["linear solve", "element stresses"] and len(said) == 2
