@@ -94,6 +94,9 @@ B_CACHE_BYTES = 1.5e9
 STILL_RESIDUAL = 1e-6
 """A residual below this times ``rtol_residual`` (of the force scale) lets the correction test take the whole
 displacement as its scale when the increment's own is smaller (see ``_converged``)."""
+ROUNDOFF_RESIDUAL = 1e-12
+"""A residual below this fraction of the force scale is at the round-off of the assembled forces (about 1e-14 on
+the reference models): it counts as still whatever ``rtol_residual`` asks, since no iteration reduces it further."""
 
 
 class HistorySolver(ElementBirth):
@@ -575,10 +578,11 @@ class HistorySolver(ElementBirth):
         if self.linear:
             return True  # one exact linear solve: the residual test alone decides
         span = float(np.linalg.norm(u - u_start))
-        if rn <= STILL_RESIDUAL * ns.rtol_residual * fscale:
+        if rn <= max(STILL_RESIDUAL * ns.rtol_residual, ROUNDOFF_RESIDUAL) * fscale:
             # Equilibrium a million times tighter than asked, in an increment that hardly moves the package (a hold
             # where little relaxes): its span is round-off and no correction can be small against it, so the
-            # correction is measured against the whole displacement instead
+            # correction is measured against the whole displacement instead. A tight rtol_residual (1e-9) would
+            # put that bound below round-off, where a hold could never converge: round-off is the floor
             span = max(span, float(np.linalg.norm(u)))
         return du_norm <= ns.rtol_increment * max(span, 1e-300)
 

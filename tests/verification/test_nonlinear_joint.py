@@ -142,5 +142,31 @@ def test_a_hold_where_nothing_moves_converges(monkeypatch):
     holds = [n for n in r.newton if n["step"].startswith("hold")]
     assert len(holds) >= 4 and max(n["newton_iterations"] for n in holds) <= 3
     monkeypatch.setattr(history, "STILL_RESIDUAL", 0.0)
+    monkeypatch.setattr(history, "ROUNDOFF_RESIDUAL", 0.0)
     with pytest.raises(SolverError, match="step 'hold'"):
         api.run(_still_hold_case(), write=False)
+
+
+def test_a_hold_where_nothing_moves_converges_at_tight_tolerances(monkeypatch):
+    """The same hold with rtol_residual 1e-9: the still-residual bound (1e-6 of that) would lie below the round-off
+    of the assembled forces (about 1e-14 of the force scale), so the hold could never pass the correction test.
+    Round-off is the floor of that bound: every hold increment converges without a cut-back; without the floor
+    the run stops in the first hold, as the default-mesh reflow stopped at its 260 degC peak with
+    rtol_residual 1e-9 (residual 1.33e-14 after 25 iterations and 6 halvings)."""
+    from fcpkg_fem.errors import SolverError
+    from fcpkg_fem.solve import history
+
+    tight = {"rtol_residual": 1e-9, "rtol_increment": 1e-7}
+
+    def case():
+        c = _still_hold_case()
+        return c.model_copy(update={"solver": c.solver.model_copy(update={
+            "newton": c.solver.newton.model_copy(update=tight)})})
+
+    r = api.run(case(), write=False)
+    assert r.summary["process"]["newton"]["cutbacks"] == 0
+    holds = [n for n in r.newton if n["step"].startswith("hold")]
+    assert len(holds) >= 4 and max(n["newton_iterations"] for n in holds) <= 4
+    monkeypatch.setattr(history, "ROUNDOFF_RESIDUAL", 0.0)
+    with pytest.raises(SolverError, match="step 'hold'"):
+        api.run(case(), write=False)
