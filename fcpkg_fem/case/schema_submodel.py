@@ -6,6 +6,7 @@ A case with ``load.steps`` may ask for submodels (issue 19, docs/submodel.md)::
       joints:
         - {region: bumps.die1, id: 7}          # a joint by region and id (the ids of bumps.csv)
         - {region: top_balls, critical: true}  # the joint the global run finds critical in that region
+        - {region: bumps.die2, critical: true, shape: {kind: truncated_sphere, pad_diameter: 60 um}}
       box_pitches: 1                           # cut box: (box_pitches - 1/2) x pitch from the joint's centre
       refine: {n_xy: 2, n_z: 1, joint_elements: 4, pad_layer: 25.4 um}
 
@@ -25,10 +26,11 @@ from pydantic import Field, StrictBool, model_validator
 
 from fcpkg_fem.case import layout
 from fcpkg_fem.case import names as rn
-from fcpkg_fem.case.fields import CaseModel, NonNegLength, PosNumber, fail, mm
+from fcpkg_fem.case.fields import CaseModel, NonNegLength, PosLength, PosNumber, fail, mm
 from fcpkg_fem.errors import Problem, closest
 
-__all__ = ["SubmodelJoint", "SubmodelRefine", "Submodel", "JOINT_KINDS", "joint_centres", "submodel_problems"]
+__all__ = ["SubmodelJoint", "SubmodelShape", "SubmodelRefine", "Submodel", "JOINT_KINDS", "SHAPES", "joint_centres",
+           "submodel_problems"]
 
 JOINT_KINDS = ("bumps", "balls")
 """Region kinds a submodel can be made of: the solder joints whose inelastic work and life the run reports."""
@@ -36,16 +38,56 @@ JOINT_KINDS = ("bumps", "balls")
 #: a subdivision count: at least 1; the memory check at run time bounds the product
 Count = Annotated[int, Field(strict=True, ge=1, le=64)]
 
+SHAPES = ("disk", "truncated_sphere", "barrel")
+"""Joint shapes a local model can give its joint (docs/submodel.md, "Joint shape")."""
+
+
+class SubmodelShape(CaseModel):
+    """The joint's real shape in its local model: ``kind`` ``disk`` (the global model's prism, the default),
+    ``truncated_sphere`` (the sphere through both pad circles, fixed by the pads and the standoff) or ``barrel``
+    (radius parabolic in z through both pads, widest at the joint's own diameter); the pads by ``pad_diameter``
+    (both) or ``pad_diameters: [lower, upper]`` (by z), m."""
+
+    kind: str
+    pad_diameter: PosLength | None = None
+    pad_diameters: tuple[PosLength, PosLength] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "SubmodelShape":
+        if self.kind not in SHAPES:
+            hint = closest(self.kind, SHAPES)
+            msg = (f"'{self.kind}' is not a joint shape" + (f"; did you mean '{hint}'?" if hint else "")
+                   + f" (allowed: {', '.join(SHAPES)})")
+            raise fail(msg, [("kind", msg)])
+        given = [k for k in ("pad_diameter", "pad_diameters") if getattr(self, k) is not None]
+        if self.kind == "disk" and given:
+            msg = "a disk is the global model's joint and has no pads; remove it or give another kind"
+            raise fail(msg, [(given[0], msg)])
+        if self.kind != "disk" and len(given) != 1:
+            msg = (f"a {self.kind} needs its pads: give pad_diameter (both pads) or pad_diameters: [lower, upper]"
+                   if not given else "give pad_diameter or pad_diameters, not both")
+            raise fail(msg, [("pad_diameter", msg)])
+        return self
+
+    def pads(self) -> tuple[float, float]:
+        """(lower, upper) pad diameters, m (0, 0 for a disk)."""
+        if self.pad_diameters is not None:
+            return tuple(float(d) for d in self.pad_diameters)
+        d = float(self.pad_diameter or 0.0)
+        return d, d
+
 
 class SubmodelJoint(CaseModel):
     """One joint: ``region`` (``bumps.<die>``, ``top_balls``, ``bottom_balls``) and either ``id`` (the item id of
     bumps.csv and the summary) or ``critical: true`` (the joint of that region the global run finds critical:
-    docs/submodel.md, "Critical joints"), with ``count`` (default 1) the number of most critical joints to model."""
+    docs/submodel.md, "Critical joints"), with ``count`` (default 1) the number of most critical joints to model;
+    ``shape``: the joint's real shape in its local model (:class:`SubmodelShape`, default the global disk)."""
 
     region: str
     id: Annotated[int, Field(strict=True, ge=0)] | None = None
     critical: StrictBool | None = None
     count: Count | None = None
+    shape: SubmodelShape | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> "SubmodelJoint":
@@ -159,6 +201,10 @@ def _joint_problems(case, i: int, j: SubmodelJoint, centres: dict, models: dict[
         return [Problem(f"{base}.region", f"{j.region} is elastic: a submodel reports a joint's inelastic work and "
                                           f"life; give it an inelastic model (models: {{{rn.kind(j.region)}: anand}})")]
     xy, diameter = centres[j.region]
+    if j.shape is not None and j.shape.kind == "barrel" and max(j.shape.pads()) > diameter * (1 + 1e-9):
+        key = "pad_diameter" if j.shape.pad_diameter is not None else "pad_diameters"
+        return [Problem(f"{base}.shape.{key}", f"a barrel's pads ({', '.join(mm(d) for d in j.shape.pads())}) can be "
+                                               f"at most the joint's diameter ({mm(diameter)}), its widest section")]
     keep = _modelled(xy, case.mesh.symmetry)
     if j.id is not None:
         if j.id >= len(xy):

@@ -272,8 +272,11 @@ def _submodels(subs: list[dict[str, Any]]) -> str:
                                                                            v["cycles"].items())
                          for st, v in (m.get("life") or {}).items())
         folder = m.get("folder")
+        shape = m.get("joint_shape") or {}
+        pads = ", ".join(f"{d:.4g}" for d in shape.get("pad_diameters_um", []))
+        shaped = f"; {shape['kind'].replace('_', ' ')} on {pads} \u00b5m pads" if pads else ""
         rows.append([_e(f"{m['region']} id {m['id']}"), _e(m["criterion"]),
-                     _e(f"{m['elements']:,} ({m['joint_layers']} through the joint)"),
+                     _e(f"{m['elements']:,} ({m['joint_layers']} through the joint{shaped})"),
                      _num(f.get("inelastic_work_MJ_m3"), ".5g"), _num(g.get("inelastic_work_MJ_m3"), ".5g"),
                      life or "no cycling", f'<a href="{_e(folder)}/summary.json">{_e(folder)}</a>' if folder else ""])
     return _table(["joint", "chosen", "elements", "W at the end, local (MJ/m\u00b3)", "global (MJ/m\u00b3)",

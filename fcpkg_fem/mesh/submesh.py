@@ -31,6 +31,7 @@ import numpy as np
 import skfem
 from scipy.spatial import cKDTree
 
+from ..case.schema_submodel import SHAPES
 from ..errors import InputError
 from .swept import VTK_TO_SKFEM_HEX, PackageMesh
 
@@ -63,6 +64,55 @@ class Box:
     pitch: float = 0.0
 
 
+@dataclass(frozen=True)
+class JointShape:
+    """The joint's real shape in the local model: the global model's prism of the joint's diameter (``disk``),
+    a ``truncated_sphere`` (the sphere through both pad circles: fixed by the pads and the standoff) or a
+    ``barrel`` (radius parabolic in z through both pad circles, its largest the joint's own radius).
+    ``pad_diameters`` (m): (lower pad, upper pad), by z. The pads themselves are not modelled: each meets the
+    carrier or die face it sits on."""
+
+    kind: str = "disk"
+    pad_diameters: tuple[float, float] = (0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        if self.kind not in SHAPES:
+            raise InputError.single("submodel.joints.shape.kind", f"{self.kind!r} is not a joint shape; allowed: "
+                                    + ", ".join(SHAPES))
+        if self.kind != "disk" and not all(np.isfinite(d) and d > 0 for d in self.pad_diameters):
+            raise InputError.single("submodel.joints.shape.pad_diameter",
+                                    f"must be lengths > 0, got {self.pad_diameters!r}")
+
+    def radius(self, z: np.ndarray, zb: float, zt: float, R: float) -> np.ndarray:
+        """Joint radius (m) at heights ``z`` (m) in [zb, zt] (the pads' planes) of a joint whose global model is a
+        disk of radius ``R`` (m).
+
+        Raises:
+            InputError: a barrel whose pad is wider than the joint (``submodel.joints.shape.pad_diameter``).
+        """
+        z = np.asarray(z, float)
+        a, b = 0.5 * self.pad_diameters[0], 0.5 * self.pad_diameters[1]
+        h = zt - zb
+        if self.kind == "disk":
+            return np.full_like(z, R)
+        if self.kind == "truncated_sphere":
+            # the sphere's centre height from r(zb) = a, r(zt) = b: a^2 - b^2 = h (zt + zb - 2 zc)
+            zc = 0.5 * (zt + zb) - (a * a - b * b) / (2.0 * h)
+            Rs2 = a * a + (zb - zc) ** 2
+            return np.sqrt(np.maximum(Rs2 - (z - zc) ** 2, 0.0))
+        if max(a, b) > R * (1 + 1e-9):  # a pad as wide as the joint, to round-off of the polygon's area, is it
+            raise InputError.single("submodel.joints.shape.pad_diameter",
+                                    f"a barrel's pads ({2e6 * a:.4g} and {2e6 * b:.4g} um) can be at most the "
+                                    f"joint's diameter ({2e6 * R:.4g} um), its widest section")
+        # r = R - k (z - zm)^2 through both pads: sqrt(R - a) : sqrt(R - b) splits the height at the bulge
+        a, b = min(a, R), min(b, R)
+        p, q = np.sqrt(R - a), np.sqrt(R - b)
+        if p + q == 0.0:
+            return np.full_like(z, R)
+        zm = zb + h * p / (p + q)
+        return R - ((p + q) / h) ** 2 * (z - zm) ** 2
+
+
 @dataclass
 class Refinement:
     """Subdivision of every extracted element: ``n_xy`` children along each in-plane reference axis, ``n_z`` along
@@ -72,12 +122,14 @@ class Refinement:
     distance from each pad (at most half the joint's height), so the pad-interface layer that
     :func:`fcpkg_fem.post.joints.pad_layers` averages over keeps its own thickness (Darveaux's 25.4 um) while the
     mesh refines, and every interval between planes gets ceil(its height / (joint height / joint_elements))
-    elements. ``Refinement()`` is the unrefined extraction."""
+    elements. ``shape``: the joint's :class:`JointShape` (None: the global model's disk).
+    ``Refinement()`` is the unrefined extraction."""
 
     n_xy: int = 1
     n_z: int = 1
     joint_elements: int = 1
     pad_layer: float = 0.0
+    shape: JointShape | None = None
 
     def __post_init__(self) -> None:
         for name in ("n_xy", "n_z", "joint_elements"):
@@ -272,7 +324,96 @@ def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> S
         raise InputError.single("submodel", "the global mesh is not swept (reference axis 2 is not z in every element)")
     zg, n_joint = _z_grids(pmesh, box, sel, refine)
     cut_facets = _cut_facets(m, inside)
-    return _subdivide(pmesh, box, sel, int(refine.n_xy), zg, cut_facets, n_joint)
+    sub = _subdivide(pmesh, box, sel, int(refine.n_xy), zg, cut_facets, n_joint)
+    if refine.shape is not None and refine.shape.kind != "disk":
+        shape_joint(sub, refine.shape)
+    return sub
+
+
+def shape_joint(sub: Submesh, shape: JointShape) -> None:
+    """Give the box's joint ``shape`` in place by moving the local nodes in plane (z unchanged): in the joint's
+    slab (its pads' planes included) every node within the joint's outermost node radius R_v of its axis moves
+    radially by r(z) / R (R: the radius of the disk of the joint's cross-section area, which the global polygon
+    has), so each cross-section is the global polygon scaled to the area pi r(z)^2; outside, the move fades
+    linearly to zero at R_f = 2 R_v (limited to 90 % of the way to the nearest cut-face node or node of another
+    joint in the slab). The regions' domains outside the slab do not change; the cut nodes do not move, so the
+    boundary interpolation stays exact. ``sub.node_xi`` keeps the unshaped reference coordinates.
+
+    Raises:
+        InputError: the shape does not fit in the box (``submodel.joints.shape``), or it would fold an element.
+    """
+    pm = sub.pmesh
+    m = pm.mesh
+    box = sub.box
+    ri = pm.region_names.index(box.region)
+    jel = np.nonzero((pm.cell_region == ri) & (pm.cell_item == box.item))[0]
+    jn = np.unique(m.t[:, jel])
+    zb, zt = float(m.p[2, jn].min()), float(m.p[2, jn].max())
+    c = np.asarray(box.centre, float)
+    x = m.p.copy()
+    d = x[:2] - c[:, None]
+    r = np.hypot(d[0], d[1])
+    tol = 1e-9 * (zt - zb)
+    slab = (x[2] > zb - tol) & (x[2] < zt + tol)
+    Rv = float(r[jn].max())
+    vol = float(hex_volumes(m.p, m.t[:, jel]).sum())
+    R = np.sqrt(vol / (np.pi * (zt - zb)))
+    # nodes that must not move: the cut faces and every other element's joint (a box of two pitches)
+    other = (pm.cell_item >= 0) & ~((pm.cell_region == ri) & (pm.cell_item == box.item))
+    fixed = np.zeros(m.nvertices, dtype=bool)
+    fixed[sub.cut_nodes] = True
+    fixed[np.unique(m.t[:, other])] = True
+    span = 1e-9 * float(np.ptp(x[:2], axis=1).max())
+    for ax in (0, 1):  # the box's sides: cut faces, free edges or symmetry planes, none of which may move
+        fixed |= (np.abs(x[ax] - x[ax].min()) < span) | (np.abs(x[ax] - x[ax].max()) < span)
+    fixed &= slab
+    fixed[jn] = False
+    Rf = min(2.0 * Rv, 0.9 * float(r[fixed].min())) if fixed.any() else 2.0 * Rv
+    s = shape.radius(x[2, slab], zb, zt, R) / R
+    if Rf <= max(1.0, float(s.max())) * Rv * 1.05:
+        raise InputError.single("submodel.joints.shape", f"a {shape.kind} of largest diameter "
+                                f"{2e6 * float(s.max()) * R:.4g} um does not fit its box around {box.region} id "
+                                f"{box.item}: the nearest cut face or other joint is {1e6 * Rf / 0.9:.4g} um from "
+                                "its axis; give a larger box_pitches or smaller pads")
+    move = np.nonzero(slab)[0]
+    near = r[move] < Rf  # only these move: c + (x - c) would not give x back bit for bit
+    move, s = move[near], s[near]
+    rs = r[move]
+    fade = (Rf - rs) / (Rf - Rv)
+    new_r = np.where(rs <= Rv, s * rs, rs + (s - 1.0) * Rv * fade)
+    f = np.where(rs > 0, new_r / np.where(rs > 0, rs, 1.0), 1.0)
+    x[:2, move] = c[:, None] + d[:, move] * f
+    det = _corner_jacobians(x, m.t)
+    if not np.all(det > 0):
+        raise InputError.single("submodel.joints.shape", f"the {shape.kind} would fold {int((det <= 0).any(axis=0).sum())}"
+                                " local elements; give a finer refine.n_xy or pads nearer the joint's diameter")
+    m.p[:] = x
+
+
+def hex_volumes(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(n_el,) volumes (m^3) of trilinear hexahedra, vertices ``p`` (3, n), connectivity ``t`` (8, n_el) in
+    :data:`REF` order: 2x2x2 Gauss quadrature (exact for the trilinear map's Jacobian determinant)."""
+    g = 0.5 + np.array([-1.0, 1.0]) / (2.0 * np.sqrt(3.0))
+    pts = np.array(np.meshgrid(g, g, g, indexing="ij")).reshape(3, -1).T
+    return sum(np.abs(_jacobians(p, t, xi)) for xi in pts) / 8.0
+
+
+def _jacobians(p: np.ndarray, t: np.ndarray, xi: np.ndarray) -> np.ndarray:
+    """(n_el,) Jacobian determinants of the trilinear hexahedra at one reference point ``xi`` (3,)."""
+    X = p[:, t]  # (3, 8, n_el)
+    sgn = 2.0 * REF - 1.0  # dN_i/dxi_a = sgn[i, a] * prod over the other axes
+    f = np.where(REF == 1.0, xi[None, :], 1.0 - xi[None, :])  # (8, 3)
+    dN = np.empty((8, 3))
+    for a in range(3):
+        o = [b for b in range(3) if b != a]
+        dN[:, a] = sgn[:, a] * f[:, o[0]] * f[:, o[1]]
+    J = np.einsum("cin,ia->nca", X, dN)
+    return np.linalg.det(J)
+
+
+def _corner_jacobians(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(8, n_el) Jacobian determinants of the trilinear hexahedra at their 8 vertices."""
+    return np.stack([_jacobians(p, t, xi) for xi in REF])
 
 
 def _cut_facets(m, inside: np.ndarray) -> set:

@@ -39,7 +39,8 @@ from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.io.output import write_all
-from fcpkg_fem.mesh.submesh import Refinement, Submesh, box_elements, centroids, extract, joint_box, refined_size
+from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, extract, hex_volumes,
+                                    joint_box, refined_size)
 from fcpkg_fem.physics.elasticity import von_mises
 from fcpkg_fem.post.joints import JOINT_KINDS, JointTracker, joint_work
 from fcpkg_fem.post.result import FieldSet, RunResult
@@ -317,6 +318,8 @@ class CaseBoxes:
         record_bytes: the estimated size of the record (bytes): per sub-increment 24 bytes per vertex at its end
             and as many at its start, 16 per element (temperature, chemical strain); at least one sub-increment per
             planned increment (solidus splits and cut-backs add more); vertices, elements: the union's counts.
+        shapes: the joints' :class:`JointShape` by (region, id) for joints given by id, by region for
+            ``critical`` ones (absent: the global disk).
     """
 
     refine: Refinement
@@ -327,6 +330,12 @@ class CaseBoxes:
     record_bytes: float
     vertices: int
     elements: int
+    shapes: dict = field(default_factory=dict)
+
+    def refine_for(self, joint: tuple[str, int]) -> Refinement:
+        """The refinement of ``joint``'s local model, with its shape (a joint given by id takes that entry's)."""
+        shape = self.shapes.get(joint) if joint in self.given else self.shapes.get(joint[0])
+        return dataclasses.replace(self.refine, shape=shape)
 
 
 def _candidates(case, pmesh) -> tuple[list, list, list]:
@@ -374,7 +383,10 @@ def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progr
     say = progress or (lambda msg: None)
     say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements, "
         f"{len(verts):,} vertices: ~{format_bytes(record_bytes)} for {n_commits} sub-increments)")
-    return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union))
+    shapes = {(j.region, j.id) if j.id is not None else j.region: JointShape(j.shape.kind, j.shape.pads())
+              for j in sm.joints if j.shape is not None and j.shape.kind != "disk"}
+    return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union),
+                     shapes)
 
 
 def _local_excess(case, n_nodes: int) -> float:
@@ -461,7 +473,8 @@ def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progres
     for i, choice in enumerate(chosen):
         joint = (choice["region"], choice["id"])
         status(progress, phase="submodel", activity=f"{joint[0]} id {joint[1]}", done=i, total=len(chosen))
-        res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine, progress=progress,
+        res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine_for(joint),
+                           progress=progress,
                            pmesh=pmesh, fields="report")
         result = submodel_result(case, res, joint, choice, boxes)
         folder = f"submodels/{joint[0]}-{joint[1]}"
@@ -478,6 +491,18 @@ def _joint_entry(j: dict) -> dict:
             "lower_pad_work_MJ_m3": j["lower"] * 1e-6, "upper_pad_work_MJ_m3": j["upper"] * 1e-6,
             "lower_layer_um": j["t_lower"] * 1e6, "upper_layer_um": j["t_upper"] * 1e6,
             "temperature_C": j["T"], "von_mises_max_MPa": j["von_mises"] * 1e-6}
+
+
+def _shape_entry(shape: JointShape | None, sub: Submesh, joint) -> dict:
+    """The summary's ``mesh.joint_shape``: kind, pad diameters (um) and the local joint's volume (mm^3)."""
+    pm = sub.pmesh
+    ri = pm.region_names.index(joint[0])
+    els = np.nonzero((pm.cell_region == ri) & (pm.cell_item == int(joint[1])))[0]
+    vol = float(hex_volumes(pm.mesh.p, pm.mesh.t[:, els]).sum())
+    out = {"kind": "disk" if shape is None else shape.kind, "volume_mm3": vol * 1e9}
+    if shape is not None and shape.kind != "disk":
+        out["pad_diameters_um"] = [d * 1e6 for d in shape.pad_diameters]
+    return out
 
 
 def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseBoxes) -> RunResult:
@@ -513,7 +538,8 @@ def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseB
                  "element": case.mesh.element, "joint_layers": int(sub.joint_layers),
                  "refine": {"n_xy": boxes.refine.n_xy, "n_z": boxes.refine.n_z,
                             "joint_elements": boxes.refine.joint_elements,
-                            "pad_layer_um": boxes.refine.pad_layer * 1e6}},
+                            "pad_layer_um": boxes.refine.pad_layer * 1e6},
+                 "joint_shape": _shape_entry(boxes.refine_for(joint).shape, sub, joint)},
         "units": {"work": "MJ/m^3 (accumulated inelastic work density)", "length": "mm in *_mm, um in *_um",
                   "stress": "MPa", "temperature": "degC", "time": "s"},
         "outputs": outputs, "final": outputs[-1]["joint"] if outputs else None,
@@ -554,5 +580,6 @@ def parent_entry(s: dict, rec, joint, folder: str | None) -> dict:
     j = s["joint"]
     return {"region": region, "id": int(k), "x_mm": j["x_mm"], "y_mm": j["y_mm"], "chosen_by": j["chosen_by"],
             "criterion": j["criterion"], "folder": folder, "elements": s["mesh"]["elements"],
-            "dofs": s["mesh"]["dofs"], "joint_layers": s["mesh"]["joint_layers"], "final": s["final"],
+            "dofs": s["mesh"]["dofs"], "joint_layers": s["mesh"]["joint_layers"],
+            "joint_shape": s["mesh"].get("joint_shape"), "final": s["final"],
             "life": life, "global": glob, "timing_s": s["timing_s"]}

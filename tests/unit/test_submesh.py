@@ -229,3 +229,74 @@ def test_critical_count_ranks_the_joints_of_a_region():
         "bumps.die1": {"items": items}}}])
     boxes = CaseBoxes(None, 1.0, [], [("bumps.die1", 2)], None, 0.0, 0, 0)
     assert [j["id"] for j in chosen_joints(None, rec, boxes)] == [2, 0]
+
+
+def _joint_volume_exact(shape, zs, R):
+    """Volume (m^3) of a joint whose cross-section at each node plane ``zs`` is the disk-area polygon scaled to
+    the area pi r(z)^2, with straight edges between planes: homothetic sections, so each layer is exactly
+    h / 3 (A0 + sqrt(A0 A1) + A1)."""
+    A = np.pi * shape.radius(zs, zs[0], zs[-1], R) ** 2
+    return float(np.sum(np.diff(zs) / 3.0 * (A[:-1] + np.sqrt(A[:-1] * A[1:]) + A[1:])))
+
+
+@pytest.mark.parametrize("kind,pads", [("truncated_sphere", (60e-6, 60e-6)), ("truncated_sphere", (50e-6, 70e-6)),
+                                       ("barrel", (60e-6, 60e-6)), ("barrel", (80e-6, 50e-6))])
+def test_joint_shape_moves_only_the_joint_and_its_surroundings(pmesh, kind, pads):
+    """The 60 um high bump of 80 um diameter (a 16-gon of the disk's area) shaped as a truncated sphere through
+    its pads or a barrel as wide as the bump: the box's volume and outer area are unchanged (the nodes move in
+    plane inside the slab, never on the box's sides), the cut nodes and every node outside the slab stay where
+    they were (the boundary interpolation is untouched), no element folds; the joint's volume is exactly that of
+    its homothetic sections (round-off), its pad faces have the pads' areas, and it approaches the smooth
+    shape's volume as the layers refine (second order: the straight edges between planes)."""
+    from fcpkg_fem.mesh.submesh import JointShape, _corner_jacobians
+    from fcpkg_fem.post.joints import item_elements
+
+    box = joint_box(pmesh, *JOINT)
+    shape = JointShape(kind, pads)
+    errs = []
+    for n in (4, 8, 16):
+        plain = extract(pmesh, box, Refinement(n_xy=2, joint_elements=n))
+        sub = extract(pmesh, box, Refinement(n_xy=2, joint_elements=n, shape=shape))
+        lm, lp = sub.pmesh.mesh, plain.pmesh.mesh
+        assert np.all(_corner_jacobians(lm.p, lm.t) > 0)
+        assert _volumes(lm).sum() == pytest.approx(_volumes(lp).sum(), rel=1e-12)
+        assert _outer_area(lm) == pytest.approx(_outer_area(lp), rel=1e-12)
+        assert np.array_equal(lm.p[:, sub.cut_nodes], lp.p[:, sub.cut_nodes])
+        els = item_elements(sub.pmesh, JOINT[0])[JOINT[1]]
+        z = lm.p[2, lm.t[:, els]]
+        zb, zt = z.min(), z.max()
+        outside = (lm.p[2] < zb - 1e-12) | (lm.p[2] > zt + 1e-12)
+        assert np.array_equal(lm.p[:, outside], lp.p[:, outside])
+        vol0 = _volumes(lp)[els].sum()
+        R = np.sqrt(vol0 / (np.pi * (zt - zb)))
+        assert R == pytest.approx(40e-6, rel=1e-12)  # the polygon has the disk's area
+        zs = np.unique(np.round(z, 12))
+        vol = _volumes(lm)[els].sum()
+        assert vol == pytest.approx(_joint_volume_exact(shape, zs, R), rel=1e-11)
+        # the pad faces: the joint's bottom and top faces at the pads' areas
+        for zz, d in ((zb, pads[0]), (zt, pads[1])):
+            face = [e for e in els if np.allclose(lm.p[2, lm.t[REF[:, 2] == (zz == zt), e]], zz, atol=1e-12)]
+            f = lm.t[REF[:, 2] == (zz == zt)][:, face]  # (4, n) in REF order 0, 2, 3, 6 (or 1, 4, 5, 7)
+            p = lm.p[:2]
+            u, v = p[:, f[3]] - p[:, f[0]], p[:, f[1]] - p[:, f[2]]  # the quad's diagonals
+            a = 0.5 * np.abs(u[0] * v[1] - u[1] * v[0]).sum()
+            assert a == pytest.approx(np.pi * d * d / 4, rel=1e-12)
+        zf = np.linspace(zb, zt, 20001)
+        smooth = float(np.trapezoid(np.pi * shape.radius(zf, zb, zt, R) ** 2, zf))
+        errs.append(abs(vol - smooth) / smooth)
+    # 4 layers of 15 um: 3.1 % for the sphere through 60 um pads, whose flanks leave the pads at 45 degrees
+    assert errs[0] < 0.05 and errs[1] < errs[0] / 3.5 and errs[2] < errs[1] / 3.5, errs
+
+
+def test_joint_shape_refusals(pmesh):
+    """A barrel's pads wider than the joint, a sphere through wide pads that leaves the box, an unknown kind:
+    InputError naming the field."""
+    from fcpkg_fem.mesh.submesh import JointShape
+
+    box = joint_box(pmesh, *JOINT)
+    with pytest.raises(InputError, match="submodel.joints.shape.pad_diameter"):
+        extract(pmesh, box, Refinement(n_xy=2, joint_elements=4, shape=JointShape("barrel", (90e-6, 60e-6))))
+    with pytest.raises(InputError, match="does not fit"):
+        extract(pmesh, box, Refinement(n_xy=2, joint_elements=4, shape=JointShape("truncated_sphere", (1.5e-3, 1.5e-3))))
+    with pytest.raises(InputError, match="submodel.joints.shape.kind"):
+        JointShape("sphere", (60e-6, 60e-6))

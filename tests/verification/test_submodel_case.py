@@ -171,3 +171,57 @@ def test_a_resumed_run_is_refused_naming_submodel(tmp_path):
                 progress=lines.append)
     assert exc.value.problems[0].field == "submodel"
     assert not any(line.startswith("step '") for line in lines)
+
+
+def test_a_shaped_joint_is_its_own_shape_in_the_local_model(tmp_path):
+    """``shape`` on a joint entry: die 1's bump id 7 as a truncated sphere through 60 um pads and the critical bump
+    as a barrel on 60 / 70 um pads, each with 4 layers through its 60 um height. Each local summary names its
+    shape, and the joint's volume is exactly that of its homothetic sections through the 5 node planes (r(z) at
+    each plane, straight between them; tests/unit/test_submesh.py checks the mesh itself); the cut faces are the
+    unshaped ones (boundary interpolation error 0).
+
+    The physics, on one global record: the same joint's disk (80 um, as the global model), sphere and barrel with
+    the same refinement. Pads narrower than the disk take the same pad-to-pad displacement over a smaller
+    interface, so the work density in both 15 um pad layers rises (measured 2026-12-07: lower layer 0.04185 ->
+    0.04486 sphere, 0.04522 barrel; upper 0.05242 -> 0.05410, 0.05288 MJ/m^3), while the whole joint's average
+    moves by under 1.5 % (0.04954 -> 0.04946, 0.05009)."""
+    import numpy as np
+
+    from fcpkg_fem.mesh.submesh import JointShape, Refinement
+    from fcpkg_fem.run.submodel import run_global_with_boxes, run_submodel
+
+    res = api.run(_case(
+        "submodel={joints: [{region: bumps.die1, id: 7, shape: {kind: truncated_sphere, pad_diameter: 60 um}}, "
+        "{region: bumps.die1, critical: true, shape: {kind: barrel, pad_diameters: [60 um, 70 um]}}], "
+        "refine: {n_xy: 1, n_z: 1, joint_elements: 4, pad_layer: 0 um}}", "output.vtu=false"),
+        out_dir=tmp_path / "run")
+    subs = res.summary["submodels"]
+    assert len(subs) == 2 and subs[0]["id"] == 7
+    shapes = {7: JointShape("truncated_sphere", (60e-6, 60e-6)), subs[1]["id"]: JointShape("barrel", (60e-6, 70e-6))}
+    R, h = 40e-6, 60e-6
+    zs = np.linspace(0.0, h, 5)
+    for m in subs:
+        local = json.loads((tmp_path / "run" / m["folder"] / "summary.json").read_text())
+        shape = shapes[m["id"]]
+        js = local["mesh"]["joint_shape"]
+        assert js["kind"] == shape.kind
+        assert js["pad_diameters_um"] == pytest.approx([d * 1e6 for d in shape.pad_diameters], rel=1e-12)
+        A = np.pi * shape.radius(zs, 0.0, h, R) ** 2
+        exact = float(np.sum(np.diff(zs) / 3.0 * (A[:-1] + np.sqrt(A[:-1] * A[1:]) + A[1:])))
+        assert js["volume_mm3"] == pytest.approx(exact * 1e9, rel=1e-9)  # R of the 16-gon to ~1e-14
+        assert local["boundary_error_m"] == 0.0
+        assert m["joint_shape"] == js  # the parent summary's entry carries it
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "truncated sphere on 60, 60 \u00b5m pads" in report and "barrel on 60, 70 \u00b5m pads" in report
+
+    case = _case("output.vtu=false")
+    joint = ("bumps.die1", 7)
+    _, pm, recs = run_global_with_boxes(case, [joint])
+    final = {}
+    for kind, pads in (("disk", (0.0, 0.0)), ("truncated_sphere", (60e-6, 60e-6)), ("barrel", (60e-6, 70e-6))):
+        ref = Refinement(1, 1, 4, 0.0, JointShape(kind, pads))
+        final[kind] = run_submodel(case, recs[joint], joint, refine=ref, pmesh=pm).increments[-1]["joint"]
+    disk = final.pop("disk")
+    for kind, j in final.items():
+        assert j["lower"] > 1.03 * disk["lower"] and j["upper"] > 1.005 * disk["upper"], kind
+        assert j["volume"] == pytest.approx(disk["volume"], rel=0.015), kind
