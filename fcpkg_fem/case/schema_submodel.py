@@ -9,6 +9,9 @@ A case with ``load.steps`` may ask for submodels (issue 19, docs/submodel.md)::
         - {region: bumps.die2, critical: true, shape: {kind: truncated_sphere, pad_diameter: 60 um}}
       box_pitches: 1                           # cut box: (box_pitches - 1/2) x pitch from the joint's centre
       refine: {n_xy: 2, n_z: 1, joint_elements: 4, pad_layer: 25.4 um}
+      # or, instead of refine: the box meshed afresh, fine at the joint only
+      # local_mesh: {feature_size: 10 um, size: 400 um, joint_elements: 4, pad_layer: 25.4 um}
+      # z_margin: 100 um                       # the box's height: the joint's slab and this much above and below
 
 The global run records the boundary of every box it may need and, after it, runs one local model per joint in
 ``<run folder>/submodels/<region>-<id>/``. Here: the schema (:class:`Submodel`) and the cross-checks that need
@@ -29,7 +32,7 @@ from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.fields import CaseModel, NonNegLength, PosLength, PosNumber, fail, mm
 from fcpkg_fem.errors import Problem, closest
 
-__all__ = ["SubmodelJoint", "SubmodelShape", "SubmodelRefine", "Submodel", "JOINT_KINDS", "SHAPES", "joint_centres",
+__all__ = ["SubmodelJoint", "SubmodelShape", "SubmodelRefine", "SubmodelLocalMesh", "Submodel", "JOINT_KINDS", "SHAPES", "joint_centres",
            "submodel_problems"]
 
 JOINT_KINDS = ("bumps", "balls")
@@ -119,6 +122,25 @@ class SubmodelRefine(CaseModel):
     pad_layer: NonNegLength = 25.4e-6
 
 
+class SubmodelLocalMesh(CaseModel):
+    """The box meshed afresh instead of cut out and subdivided (docs/submodel.md, "Local mesh"): element size
+    ``feature_size`` at every disk outline in the box (the joint, its neighbours, vias) graded to ``size`` away from
+    them, ``joint_elements`` element layers through the joint with the pad-layer plane as in ``refine``."""
+
+    feature_size: PosLength
+    size: PosLength
+    joint_elements: Count = 4
+    pad_layer: NonNegLength = 25.4e-6
+
+    @model_validator(mode="after")
+    def _check(self) -> "SubmodelLocalMesh":
+        if self.size < self.feature_size:
+            msg = (f"size {mm(self.size)} is finer than feature_size {mm(self.feature_size)}: size is the element "
+                   "size away from the outlines, feature_size at them")
+            raise fail(msg, [("size", msg)])
+        return self
+
+
 class Submodel(CaseModel):
     """The ``submodel:`` section.
 
@@ -128,11 +150,16 @@ class Submodel(CaseModel):
             joint's centre in x and y, ``pitch`` being the distance to the nearest other joint of its region (1:
             the joint's own cell, halfway to its neighbours; 2: with the ring of neighbours); whole height.
         refine: :class:`SubmodelRefine`.
+        local_mesh: :class:`SubmodelLocalMesh`, instead of ``refine``.
+        z_margin: the box's height: the joint's slab and this much (m) above and below it, widened to the global
+            mesh's node levels; None: the whole height.
     """
 
     joints: tuple[SubmodelJoint, ...]
     box_pitches: PosNumber = 1.0
     refine: SubmodelRefine = Field(default_factory=SubmodelRefine)
+    local_mesh: SubmodelLocalMesh | None = None
+    z_margin: NonNegLength | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Submodel":
@@ -142,6 +169,9 @@ class Submodel(CaseModel):
                                     "{region: bumps.die1, critical: true})"))
         if self.box_pitches < 0.5:
             probs.append(("box_pitches", f"must be at least 0.5 (the joint's own cell is 1), got {self.box_pitches:g}"))
+        if self.local_mesh is not None and "refine" in self.model_fields_set:
+            probs.append(("local_mesh", "give refine (the box cut out and subdivided) or local_mesh (the box meshed "
+                                        "afresh), not both"))
         seen = set()
         for i, j in enumerate(self.joints):
             key = (j.region, j.id if j.id is not None else "critical")

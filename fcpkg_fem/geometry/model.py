@@ -96,6 +96,9 @@ class Geometry:
             columns or a ball map's cell names (``A1``); either may be None. Regions without them are absent.
         interconnect: ``resolved`` (bumps, vias, balls are disks) or ``column`` (squares of the disks' areas,
             meshed by fcpkg_fem.mesh.columns).
+        window: (xmin, ymin, xmax, ymax) in m: only this part of the footprint is modelled (a local model's box,
+            fcpkg_fem.mesh.remesh); None: the whole (symmetric) footprint.
+        extra_planes: z (m) where the slabs are split besides the prisms' faces (a local model's graded joint).
     """
 
     structure: str
@@ -108,6 +111,8 @@ class Geometry:
     item_regions: tuple[str, ...] = ()
     interconnect: str = "resolved"
     item_labels: dict[str, tuple] = field(default_factory=dict)
+    window: tuple[float, float, float, float] | None = None
+    extra_planes: tuple[float, ...] = ()
 
     @property
     def region_names(self) -> list[str]:
@@ -124,7 +129,7 @@ class Geometry:
     @property
     def z_planes(self) -> np.ndarray:
         """Sorted distinct z of every prism bottom and top (m)."""
-        z = np.unique(np.round([v for p in self.prisms for v in (p.z0, p.z1)], 12))
+        z = np.unique(np.round([v for p in self.prisms for v in (p.z0, p.z1)] + list(self.extra_planes), 12))
         return z
 
     @property
@@ -135,6 +140,9 @@ class Geometry:
             x0 = 0.0
         if self.symmetry == "quarter":
             y0 = 0.0
+        if self.window is not None:
+            w = self.window
+            x0, y0, x1, y1 = max(x0, w[0]), max(y0, w[1]), min(x1, w[2]), min(y1, w[3])
         return (x0, y0, x1, y1)
 
     @property

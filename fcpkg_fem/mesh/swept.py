@@ -91,7 +91,8 @@ def slab_layers(geom: Geometry, max_layer_thickness: float, min_elements: int) -
     return np.asarray(levels), np.asarray(slab_of_layer, dtype=np.int64)
 
 
-def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_elements: int = 1) -> PackageMesh:
+def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_elements: int = 1,
+          partial: bool = False) -> PackageMesh:
     """Build the hexahedral mesh of ``geom`` from the footprint ``fp``.
 
     Args:
@@ -99,6 +100,7 @@ def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_element
         fp: its footprint mesh.
         max_layer_thickness: no element layer is thicker than this, m.
         min_elements: at least this many element layers per slab.
+        partial: a part of the structure (a local model's window): regions without elements are expected.
     """
     import skfem
 
@@ -152,7 +154,7 @@ def sweep(geom: Geometry, fp: Footprint, max_layer_thickness: float, min_element
 
     subdomains = {n: np.nonzero(cell_region == i)[0].astype(np.int64) for i, n in enumerate(names)}
     missing = [n for n, e in subdomains.items() if len(e) == 0]
-    if missing:
+    if missing and not partial:
         raise MeshError(
             "these parts got no elements (smaller than the mesh can resolve, or hidden by other parts): "
             + ", ".join(missing)
@@ -195,11 +197,11 @@ def _boundaries(m, geom: Geometry, cell_region: np.ndarray, names: list[str]) ->
         if ri >= 0:
             sel = sel[cell_region[f2t[0, sel]] == ri]
         bnd[name] = sel
-    dom = geom.domain
-    if geom.symmetry in ("half", "quarter"):
-        bnd["sym_x0"] = outer[np.abs(mid[0, outer] - dom[0]) < tol]
-    if geom.symmetry == "quarter":
-        bnd["sym_y0"] = outer[np.abs(mid[1, outer] - dom[1]) < tol]
+    # the symmetry planes x = 0 and y = 0 (a local window may not reach them: its sides there are cut faces)
+    if geom.symmetry in ("half", "quarter") and abs(geom.domain[0]) < tol:
+        bnd["sym_x0"] = outer[np.abs(mid[0, outer]) < tol]
+    if geom.symmetry == "quarter" and abs(geom.domain[1]) < tol:
+        bnd["sym_y0"] = outer[np.abs(mid[1, outer]) < tol]
     inner = np.nonzero(f2t[1] >= 0)[0]
     ra = cell_region[f2t[0, inner]]
     rb = cell_region[f2t[1, inner]]

@@ -39,6 +39,7 @@ from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.io.output import write_all
+from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_elements
 from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, extract, hex_volumes,
                                     joint_box, refined_size)
 from fcpkg_fem.physics.elasticity import von_mises
@@ -67,28 +68,49 @@ def global_problem(case, pmesh=None) -> tuple[object, MechanicalProblem]:
                                     linear=case.solver.linear, rtol=case.solver.rtol)
 
 
-def cut(case, pmesh, joint: tuple[str, int], box_pitches: float = 1.0, refine: Refinement | None = None,
-        z_range: tuple[float, float] | None = None) -> Submesh:
-    """The submesh of ``joint`` = (region, item id) in the global mesh ``pmesh`` (see
-    :func:`fcpkg_fem.mesh.submesh.joint_box` and :func:`~fcpkg_fem.mesh.submesh.extract`)."""
+def cut(case, pmesh, joint: tuple[str, int], box_pitches: float = 1.0,
+        refine: Refinement | LocalMesh | None = None, z_range: tuple[float, float] | None = None) -> Submesh:
+    """The submesh of ``joint`` = (region, item id) in the global mesh ``pmesh``: cut out and subdivided by a
+    :class:`~fcpkg_fem.mesh.submesh.Refinement` (:func:`~fcpkg_fem.mesh.submesh.extract`), or meshed afresh by a
+    :class:`~fcpkg_fem.mesh.remesh.LocalMesh` (:func:`~fcpkg_fem.mesh.remesh.remesh`, with the case's mesh
+    settings); the box: :func:`fcpkg_fem.mesh.submesh.joint_box`."""
     if case.load.mode != "steps":
         raise InputError.single("load.steps", "a submodel follows a process history (load.steps)")
-    return extract(pmesh, joint_box(pmesh, joint[0], int(joint[1]), box_pitches, z_range), refine)
+    box = joint_box(pmesh, joint[0], int(joint[1]), box_pitches, z_range)
+    if isinstance(refine, LocalMesh):
+        mc = case.mesh
+        return remesh(pmesh, box, refine, mc.max_layer_thickness, mc.min_elements_per_layer, mc.circle_segments)
+    return extract(pmesh, box, refine)
+
+
+def recorded_elements(pmesh, joint: tuple[str, int], box_pitches: float = 1.0, z_range=None,
+                      local: bool = False) -> np.ndarray:
+    """(n,) ascending global elements whose record a submodel of ``joint`` needs: the box's elements (centroid
+    inside) for a cut-out model, every element meeting the box for one meshed afresh (``local``)."""
+    box = joint_box(pmesh, joint[0], int(joint[1]), box_pitches, z_range)
+    return window_elements(pmesh, box) if local else box_elements(pmesh, box)
 
 
 def run_global_with_boxes(case, joints, box_pitches: float = 1.0, z_range=None, fields: bool = False,
-                          progress=None, pmesh=None):
+                          progress=None, pmesh=None, local: bool = False):
     """Run the global history of ``case`` recording the boundary of a box around each joint.
 
     Args:
         joints: [(region, item id), ...]; box_pitches, z_range: the boxes (:func:`cut`).
         fields: the records also keep the global box fields at every planned increment (for comparisons).
+        local: record what a local model meshed afresh needs (:func:`recorded_elements`).
     Returns:
         (the run's :class:`~fcpkg_fem.run.record.Record`, the global pmesh, {(region, id): BoundaryRecord}).
     """
     pmesh, problem = global_problem(case, pmesh)
-    recorders = {(r, int(i)): BoxRecorder(problem, cut(case, pmesh, (r, i), box_pitches, None, z_range), fields)
-                 for r, i in joints}
+    if local:
+        recorders = {}
+        for r, i in joints:
+            els = recorded_elements(pmesh, (r, i), box_pitches, z_range, True)
+            recorders[(r, int(i))] = BoxRecorder.over(problem, els, np.unique(pmesh.mesh.t[:, els]), fields)
+    else:
+        recorders = {(r, int(i)): BoxRecorder(problem, cut(case, pmesh, (r, i), box_pitches, None, z_range), fields)
+                     for r, i in joints}
     rec = run_steps(case, pmesh, problem, progress, observers=list(recorders.values()))
     return rec, pmesh, {k: v.record for k, v in recorders.items()}
 
@@ -126,7 +148,7 @@ class SubmodelResult:
 
 
 def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pitches: float = 1.0,
-                 refine: Refinement | None = None, z_range=None, progress=None, pmesh=None,
+                 refine: Refinement | LocalMesh | None = None, z_range=None, progress=None, pmesh=None,
                  fields: str = "all") -> SubmodelResult:
     """Drive the local model of ``joint`` through the global history of ``case``.
 
@@ -137,7 +159,7 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
             (one global run, no files written).
         joint: (region, item id); default the record's.
         box_pitches, z_range: the box, as the record's (checked: the same global elements); refine: the local
-            :class:`Refinement` (None: the unrefined extraction).
+            :class:`Refinement` (None: the unrefined extraction) or :class:`LocalMesh` (meshed afresh).
         pmesh: the global mesh if at hand (else meshed again from the case; the footprint is deterministic).
         fields: ``all``: every increment keeps the local fields (u, sig, W, eq, born); ``report``: only the
             global run's report times do (memory: one field set per report time, as the global run).
@@ -148,7 +170,7 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
         if joint is None:
             raise InputError.single("submodel.joint", "a joint (region, id) is needed without a global record")
         _, pmesh, recs = run_global_with_boxes(case, [joint], box_pitches, z_range, progress=progress,
-                                               pmesh=pmesh)
+                                               pmesh=pmesh, local=isinstance(refine, LocalMesh))
         record = recs[(joint[0], int(joint[1]))]
     elif isinstance(global_run, BoundaryRecord):
         record = global_run
@@ -310,7 +332,8 @@ class CaseBoxes:
     """What the global run of a case with a ``submodel:`` section records.
 
     Attributes:
-        refine: the local :class:`Refinement`; box_pitches: the boxes' size (docs of ``submodel.box_pitches``).
+        refine: the local :class:`Refinement` or :class:`LocalMesh`; box_pitches: the boxes' size (docs of
+            ``submodel.box_pitches``); z_ranges: (region, id) -> the box's z extent (m), absent: whole height.
         given: [(region, id)] joints chosen by id; critical: regions whose critical joint the global run chooses.
         recorder: one :class:`BoxRecorder` over the union of the boxes of every joint that may be modelled (the
             given ones and every modelled joint of a ``critical`` region), so that each is cut out of one record
@@ -322,7 +345,7 @@ class CaseBoxes:
             ``critical`` ones (absent: the global disk).
     """
 
-    refine: Refinement
+    refine: Refinement | LocalMesh
     box_pitches: float
     given: list
     critical: list
@@ -331,11 +354,17 @@ class CaseBoxes:
     vertices: int
     elements: int
     shapes: dict = field(default_factory=dict)
+    z_ranges: dict = field(default_factory=dict)
 
-    def refine_for(self, joint: tuple[str, int]) -> Refinement:
+    def refine_for(self, joint: tuple[str, int]) -> Refinement | LocalMesh:
         """The refinement of ``joint``'s local model, with its shape (a joint given by id takes that entry's)."""
         shape = self.shapes.get(joint) if joint in self.given else self.shapes.get(joint[0])
         return dataclasses.replace(self.refine, shape=shape)
+
+    @property
+    def local(self) -> bool:
+        """The local models are meshed afresh (``submodel.local_mesh``)."""
+        return isinstance(self.refine, LocalMesh)
 
 
 def _candidates(case, pmesh) -> tuple[list, list, list]:
@@ -367,18 +396,24 @@ def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progr
     if resume_dir is not None and step_folders(resume_dir):
         raise InputError.single("submodel", "a resumed run cannot record the submodels' boundary (its first steps "
                                 "were run before); run the case again without resume")
-    refine = Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer)
+    lm = sm.local_mesh
+    refine = (LocalMesh(lm.feature_size, lm.size, lm.joint_elements, lm.pad_layer) if lm is not None else
+              Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))
     given, critical, joints = _candidates(case, pmesh)
     cen = centroids(pmesh)
-    boxes = {j: joint_box(pmesh, j[0], j[1], float(sm.box_pitches)) for j in joints}
-    sel = {j: box_elements(pmesh, b, cen) for j, b in boxes.items()}
+    z_ranges = {} if sm.z_margin is None else {j: _z_range(pmesh, j, float(sm.z_margin)) for j in joints}
+    boxes = {j: joint_box(pmesh, j[0], j[1], float(sm.box_pitches), z_ranges.get(j)) for j in joints}
+    sel = {j: window_elements(pmesh, b) if lm is not None else box_elements(pmesh, b, cen) for j, b in boxes.items()}
     union = np.unique(np.concatenate(list(sel.values())))
     verts = np.unique(pmesh.mesh.t[:, union])
     steps = plan(case)  # a commit per planned increment and the initial state, each with its start; solidus
     n_commits = sum(len(s.increments) for s in steps) + len(steps) + 1  # splits and cut-backs add more
     record_bytes = float(n_commits) * (48.0 * len(verts) + 16.0 * len(union))
-    if not force:
+    if not force and lm is None:
         _check_memory(case, pmesh, boxes, sel, refine, record_bytes)
+    elif not force:
+        _check_local_memory(case, pmesh, boxes, refine, given + [next(j for j in joints if j[0] == r)
+                                                                 for r, _ in critical], record_bytes)
     rec = BoxRecorder.over(problem, union, verts)
     say = progress or (lambda msg: None)
     say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements, "
@@ -386,7 +421,36 @@ def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progr
     shapes = {(j.region, j.id) if j.id is not None else j.region: JointShape(j.shape.kind, j.shape.pads())
               for j in sm.joints if j.shape is not None and j.shape.kind != "disk"}
     return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union),
-                     shapes)
+                     shapes, z_ranges)
+
+
+def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float]:
+    """The z extent (m) of ``joint``'s box for ``submodel.z_margin``: its slab and ``margin`` above and below."""
+    ri = pmesh.region_names.index(joint[0])
+    els = np.nonzero((pmesh.cell_region == ri) & (pmesh.cell_item == int(joint[1])))[0]
+    z = pmesh.mesh.p[2, pmesh.mesh.t[:, els]]
+    return float(z.min()) - margin, float(z.max()) + margin
+
+
+def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list, record_bytes: float) -> None:
+    """Refuse a ``local_mesh`` that would not fit in memory, as :func:`_check_memory`, its size measured by
+    meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike)."""
+    mem = available_memory()
+    if mem is None:
+        return
+    held = 0.0 if mem.source.startswith(MEMORY_LIMIT_ENV) else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    have = mem.available + held * 1024.0
+    mc = case.mesh
+    sizes = {j: remesh(pmesh, boxes[j], local, mc.max_layer_thickness, mc.min_elements_per_layer,
+                       mc.circle_segments).pmesh.mesh.nvertices for j in dict.fromkeys(sample)}
+    worst = max(sizes, key=sizes.get)
+    need = estimate(case).memory + record_bytes + _local_excess(case, sizes[worst])
+    if need > have:
+        raise InputError.single("submodel.local_mesh", f"the submodel of {worst[0]} id {worst[1]} would have "
+                                f"~{3 * sizes[worst]:,} dofs (feature_size {local.feature_size * 1e6:.4g} um); with "
+                                f"the global run and the boundary record it needs ~{format_bytes(need)}, but "
+                                f"{format_bytes(have)} is available ({mem.source}); coarsen local_mesh, or run "
+                                "with --force")
 
 
 def _local_excess(case, n_nodes: int) -> float:
@@ -474,7 +538,7 @@ def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progres
         joint = (choice["region"], choice["id"])
         status(progress, phase="submodel", activity=f"{joint[0]} id {joint[1]}", done=i, total=len(chosen))
         res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine_for(joint),
-                           progress=progress,
+                           z_range=boxes.z_ranges.get(joint), progress=progress,
                            pmesh=pmesh, fields="report")
         result = submodel_result(case, res, joint, choice, boxes)
         folder = f"submodels/{joint[0]}-{joint[1]}"
@@ -491,6 +555,15 @@ def _joint_entry(j: dict) -> dict:
             "lower_pad_work_MJ_m3": j["lower"] * 1e-6, "upper_pad_work_MJ_m3": j["upper"] * 1e-6,
             "lower_layer_um": j["t_lower"] * 1e6, "upper_layer_um": j["t_upper"] * 1e6,
             "temperature_C": j["T"], "von_mises_max_MPa": j["von_mises"] * 1e-6}
+
+
+def _refine_entry(refine: Refinement | LocalMesh) -> dict:
+    """The local summary's ``mesh.refine`` (a cut-out model) or ``mesh.local_mesh`` (one meshed afresh)."""
+    if isinstance(refine, LocalMesh):
+        return {"local_mesh": {"feature_size_um": refine.feature_size * 1e6, "size_um": refine.size * 1e6,
+                               "joint_elements": refine.joint_elements, "pad_layer_um": refine.pad_layer * 1e6}}
+    return {"refine": {"n_xy": refine.n_xy, "n_z": refine.n_z, "joint_elements": refine.joint_elements,
+                       "pad_layer_um": refine.pad_layer * 1e6}}
 
 
 def _shape_entry(shape: JointShape | None, sub: Submesh, joint) -> dict:
@@ -536,9 +609,7 @@ def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseB
                 "global_elements": int(len(sub.global_elements)), "cut_face_nodes": int(len(sub.cut_nodes))},
         "mesh": {"elements": int(pm.n_elements), "nodes": int(pm.mesh.nvertices), "dofs": int(res.problem.ndofs),
                  "element": case.mesh.element, "joint_layers": int(sub.joint_layers),
-                 "refine": {"n_xy": boxes.refine.n_xy, "n_z": boxes.refine.n_z,
-                            "joint_elements": boxes.refine.joint_elements,
-                            "pad_layer_um": boxes.refine.pad_layer * 1e6},
+                 **_refine_entry(boxes.refine),
                  "joint_shape": _shape_entry(boxes.refine_for(joint).shape, sub, joint)},
         "units": {"work": "MJ/m^3 (accumulated inelastic work density)", "length": "mm in *_mm, um in *_um",
                   "stress": "MPa", "temperature": "degC", "time": "s"},
