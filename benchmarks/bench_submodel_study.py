@@ -44,6 +44,7 @@ from support.coarse import COARSE_MESH, coarse_pattern  # noqa: E402
 from support.submodel import cycling_steps, record_union  # noqa: E402
 
 from fcpkg_fem import api  # noqa: E402
+from fcpkg_fem.mesh.remesh import LocalMesh  # noqa: E402
 from fcpkg_fem.mesh.submesh import Refinement  # noqa: E402
 from fcpkg_fem.post.convergence import grid_convergence  # noqa: E402
 from fcpkg_fem.run.submodel import run_submodel  # noqa: E402
@@ -51,10 +52,15 @@ from fcpkg_fem.solve.submodel import BoundaryRecord  # noqa: E402
 
 REGION = "bumps.die1"
 PAD = 25.4e-6  # m: the case default of submodel.refine.pad_layer (Darveaux's layer)
+FAR = 400e-6  # m: local_mesh.size, held on every level (the ladder refines at the outlines and through the joint)
 RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinement(1, 1, 2, PAD)),
         "bp1-default": (1.0, Refinement(2, 1, 4, PAD)), "bp1-fine": (1.0, Refinement(4, 1, 8, PAD)),
-        "bp2-default": (2.0, Refinement(2, 1, 4, PAD))}
-LADDER = ("bp1-coarse", "bp1-default", "bp1-fine")  # coarse, medium (the default), fine; ratio 2
+        "bp2-default": (2.0, Refinement(2, 1, 4, PAD)),
+        "bp1-local-coarse": (1.0, LocalMesh(20e-6, FAR, 2, PAD)),
+        "bp1-local-medium": (1.0, LocalMesh(10e-6, FAR, 4, PAD)),
+        "bp1-local-fine": (1.0, LocalMesh(5e-6, FAR, 8, PAD))}
+LADDERS = {"refine": ("bp1-coarse", "bp1-default", "bp1-fine"),  # coarse, medium (the default), fine; ratio 2
+           "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine")}
 
 
 def study_case(cycles: int = 3):
@@ -72,7 +78,9 @@ def replay(case, pm, record, joint, name: str) -> dict:
     res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
     c = res.life["cycling"][REGION]["critical"]
     assert c["id"] == joint[1]  # the submodel reports its own joint only (joint_view)
-    return {"name": name, "box_pitches": box_pitches, "refine": [refine.n_xy, refine.n_z, refine.joint_elements],
+    how = ([refine.feature_size * 1e6, refine.size * 1e6, refine.joint_elements] if isinstance(refine, LocalMesh)
+           else [refine.n_xy, refine.n_z, refine.joint_elements])
+    return {"name": name, "box_pitches": box_pitches, "refine": how, "local_mesh": isinstance(refine, LocalMesh),
             "pad_layer_um": refine.pad_layer * 1e6,
             "elements": int(res.sub.pmesh.n_elements), "dofs": int(res.problem.ndofs),
             "joint_layers": int(res.sub.joint_layers), "layer_thickness_um": c["layer_thickness_um"],
@@ -101,8 +109,9 @@ def study(rows: dict) -> dict:
         if "bp1-default" in rows and "bp2-default" in rows:
             a, b = rows["bp1-default"][key], rows["bp2-default"][key]
             q["cut_change"] = b / a - 1.0
-        if all(n in rows for n in LADDER):
-            q["ladder"] = grid_convergence(*(rows[n][key] for n in LADDER), r=2.0)
+        for kind, ladder in LADDERS.items():
+            if all(n in rows for n in ladder):
+                q[f"ladder {kind}"] = grid_convergence(*(rows[n][key] for n in ladder), r=2.0)
         out[key] = q
     return out
 
@@ -112,26 +121,28 @@ def table(meta: dict, rows: dict) -> str:
              f"(global dW per cycle: pad layer {meta['global_dW_layer_MJ_m3']:.6g}, volume "
              f"{meta['global_dW_volume_MJ_m3']:.6g} MJ/m^3); {meta['cycles']} cycles; {meta['date']} "
              f"rev {meta['revision']}",
-             f"{'submodel':14} {'refine':>8} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
+             f"{'submodel':17} {'refine':>11} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
              f"{'dW layer':>10} {'dW volume':>10} {'wall s':>7}"]
     for n in RUNS:
         if n in rows:
             r = rows[n]
-            lines.append(f"{n:14} {'/'.join(map(str, r['refine'])):>8} {r['elements']:9,} {r['dofs']:8,} "
+            lines.append(f"{n:17} {'/'.join(f'{v:g}' for v in r['refine']):>11} {r['elements']:9,} {r['dofs']:8,} "
                          f"{r['joint_layers']:6} {r['layer_thickness_um']:7.2f} {r['dW_layer_MJ_m3']:10.6f} "
                          f"{r['dW_volume_MJ_m3']:10.6f} {r['wall_s']:7.0f}")
     for key, q in study(rows).items():
         label = "pad layer" if "layer" in key else "volume"
         if "cut_change" in q:
             lines.append(f"{label}: cut 1 -> 2 pitches changes dW per cycle by {q['cut_change']:+.2%}")
-        if "ladder" in q:
-            g = q["ladder"]
+        for kind in LADDERS:
+            g = q.get(f"ladder {kind}")
+            if g is None:
+                continue
             if g["extrapolated"] is None:
-                lines.append(f"{label}: ladder not convergent (monotone {g['monotone']}, p {g['p']}, e21 "
+                lines.append(f"{label}, {kind}: ladder not convergent (monotone {g['monotone']}, p {g['p']}, e21 "
                              f"{g['e21']:+.3%}): no extrapolation")
             else:
-                lines.append(f"{label}: p = {g['p']:.2f}, extrapolated {g['extrapolated']:.6f} MJ/m^3, e21 "
-                             f"{g['e21']:+.3%}, GCI_fine {g['gci_fine']:.2%}, default vs extrapolated "
+                lines.append(f"{label}, {kind}: p = {g['p']:.2f}, extrapolated {g['extrapolated']:.6f} MJ/m^3, e21 "
+                             f"{g['e21']:+.3%}, GCI_fine {g['gci_fine']:.2%}, medium vs extrapolated "
                              f"{g['medium_to_extrapolated']:+.2%}")
     return "\n".join(lines)
 
