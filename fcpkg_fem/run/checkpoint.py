@@ -10,6 +10,10 @@ Layout of ``<out>/checkpoint/``:
   full disk or a power cut at any moment) sees the previous complete step or the new one, never a mixture. The
   previous step's folder is removed after the rename.
 * ``case.input.json``: the case as read, so that ``fcpkg run --resume DIR`` needs nothing else.
+* ``boundary/step-<k>.npz`` (a case with submodels): the events the submodels' boundary record (a
+  :class:`~fcpkg_fem.solve.submodel.BoundaryRecord`) gained in step k, written before step k's folder is renamed
+  into place; that folder's record.json lists the SHA-256 of every part up to k, so a resume rebuilds the record
+  of the steps done from exactly these files (one write per event, not the whole record per step).
 * ``last_converged.npz``, ``failure.json``: the last converged state of a run that failed (diagnosis only).
 
 A resume takes the highest complete ``step-<k>``; a folder whose parts do not belong together (a digest, the step
@@ -116,11 +120,14 @@ def _alive(pid: int) -> bool:
 
 
 def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float,
-                    extra: dict | None = None) -> Path:
+                    extra: dict | None = None, boundary=None) -> Path:
     """Write the checkpoint after step ``step_index`` as one folder, renamed into place when complete; returns it.
-    ``extra``: further named arrays of the state (``moisture:*``), written into state.npz beside the solver's."""
+    ``extra``: further named arrays of the state (``moisture:*``), written into state.npz beside the solver's.
+    ``boundary``: the submodels' BoundaryRecord; its events since the last checkpoint go to ``boundary/`` and
+    ``boundary.saved`` (a list, [step, SHA-256, events so far] per part) grows by this part."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
+    parts = _save_boundary(d, step_index, boundary) if boundary is not None else None
     final = d / f"step-{step_index:04d}"
     tmp = d / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
@@ -133,6 +140,8 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
                 "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
                 "life": json_safe(rec.life), "events": json_safe(rec.events), "vapour": json_safe(rec.vapour),
                 "face_keys": [sorted(f) for f in rec.faces]}
+        if parts is not None:
+            meta["boundary"] = parts
         atomic_write_text(tmp / "record.json", json.dumps(meta) + "\n")
         fsync_dir(tmp)
         if final.exists():  # a folder of the same step from an earlier, interrupted attempt of this run
@@ -144,6 +153,41 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
     fsync_dir(d)
     _remove_stale(d, keep=final)
     return final
+
+
+def _save_boundary(d: Path, step_index: int, boundary) -> list:
+    """Write the events ``boundary`` gained since its last saved part as ``boundary/step-<k>.npz``; returns the
+    parts up to this one ([step, SHA-256, events so far] each)."""
+    saved = boundary.saved
+    saved[:] = [p for p in saved if p[0] < step_index]  # a step repeated after a resume replaces its part
+    start = saved[-1][2] if saved else 0
+    bd = d / "boundary"
+    bd.mkdir(exist_ok=True)
+    path = bd / f"step-{step_index:04d}.npz"
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            boundary.part(start).save(fh)
+    saved.append([step_index, _digest(path), len(boundary.kinds)])
+    return [list(p) for p in saved]
+
+
+def _load_boundary(d: Path, folder: Path, meta: dict, boundary) -> None:
+    """Rebuild ``boundary`` (empty, of the run's boxes) from the parts ``meta`` lists, each checked by its digest."""
+    parts = meta.get("boundary")
+    if parts is None:
+        raise _refuse(folder, "it holds no boundary record for the submodels (written without a submodel section)")
+    for step, digest, count in parts:
+        path = d / "boundary" / f"step-{int(step):04d}.npz"
+        if not path.is_file() or _digest(path) != digest:
+            raise _refuse(folder, f"the submodels' boundary record of step {step} is "
+                                  f"{'missing' if not path.is_file() else 'not the file its record was written with'}")
+        try:
+            boundary.extend(type(boundary).load(path))
+        except ValueError as exc:
+            raise _refuse(folder, f"the submodels' boundary record is of other boxes ({exc})") from None
+        if len(boundary.kinds) != count:
+            raise _refuse(folder, f"the submodels' boundary record of step {step} has another number of events")
+    boundary.saved = [list(p) for p in parts]
 
 
 def save_failure(out_dir, hs, T_nodes, step_name: str, err: Exception, extra: dict | None = None) -> None:
@@ -188,10 +232,11 @@ def _read_meta(folder: Path, case) -> dict:
     return meta
 
 
-def load_checkpoint(out_dir, case, hs, extra: dict | None = None):
+def load_checkpoint(out_dir, case, hs, extra: dict | None = None, boundary=None):
     """Restore the latest complete checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time),
     or None when the run folder has no checkpoint. ``extra``: a dict that receives the state's other named arrays
-    (``moisture:*``, written by :func:`save_checkpoint`'s ``extra``).
+    (``moisture:*``, written by :func:`save_checkpoint`'s ``extra``). ``boundary``: the submodels' (empty)
+    BoundaryRecord, which receives the events of the completed steps.
 
     Raises:
         InputError: the checkpoint belongs to another case, or its parts do not belong together.
@@ -204,6 +249,8 @@ def load_checkpoint(out_dir, case, hs, extra: dict | None = None):
         return None
     _, folder = folders[-1]
     meta = _read_meta(folder, case)
+    if boundary is not None:
+        _load_boundary(d, folder, meta, boundary)
     with np.load(folder / "state.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     T_nodes = arrays.pop("thermal:T_nodes", None)
@@ -245,6 +292,7 @@ def write_case_input(case, out_dir) -> None:
     for name in ("record.json", "state.npz", "fields.npz"):  # format 1, at the top of checkpoint/
         with contextlib.suppress(FileNotFoundError):
             (d / name).unlink()
+    shutil.rmtree(d / "boundary", ignore_errors=True)
     _remove_stale(d, keep=None)
 
 

@@ -65,6 +65,7 @@ class _Run:
     at: Status | None = None  # the increment under way, for the status of its Newton iterations
     done: int = 0  # increments of the plan completed (restored ones included)
     total: int = 0  # increments of the plan
+    boundary: object = None  # the submodels' BoundaryRecord, checkpointed with the steps
 
     def newton(self, event: str, hs, **info) -> None:
         """HistorySolver observer: each Newton iteration (one linear solve) moves the status on."""
@@ -77,7 +78,7 @@ class _Run:
 
 
 def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, resume: bool = False,
-              observers=()) -> Record:
+              observers=(), boundary=None) -> Record:
     """Run ``case.load.steps`` on ``problem``; returns the :class:`Record`.
 
     Args:
@@ -88,6 +89,8 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         observers: callables ``obs(event, hs, **info)`` added to the HistorySolver's observers; besides its
             "start", "iteration" and "commit" they are told "step" (step=, after the step's births) and
             "increment" (step=, t=, after each planned increment): e.g. :class:`fcpkg_fem.solve.submodel.BoxRecorder`.
+        boundary: the BoundaryRecord such a recorder fills: saved with every checkpoint and, on resume, rebuilt
+            with the completed steps' events (the recorder then adds the rest).
     """
     timing = timing if timing is not None else {}
     progress = reporter_of(progress)
@@ -105,11 +108,12 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
     run = _Run(case, pmesh, problem, hs, thermal, Record(), timing, say, ckpt_dir, progress=progress,
                total=sum(len(s.increments) for s in steps))
     hs.observers.append(run.newton)
+    run.boundary = boundary
     if any(s.humidity is not None for s in steps):
         run.moisture = MoistureCoupling(case, pmesh, steps)
     first = 0
     extra: dict = {}
-    restored = load_checkpoint(ckpt_dir, case, hs, extra) if (resume and ckpt_dir is not None) else None
+    restored = load_checkpoint(ckpt_dir, case, hs, extra, boundary) if (resume and ckpt_dir is not None) else None
     if restored is not None:
         done, run.rec, run.T_nodes, _ = restored
         if run.moisture is not None:
@@ -202,7 +206,7 @@ def _run_step(run: _Run, step) -> None:
         rec.life[step.name] = tracker.life_estimates(step)
     if run.ckpt_dir is not None:
         save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end),
-                        extra=run.extra_state())
+                        extra=run.extra_state(), boundary=run.boundary)
 
 
 def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven: float, chem) -> float:

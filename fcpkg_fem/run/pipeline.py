@@ -103,10 +103,10 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
                   f"{problem.ndofs:,} dofs ({pmesh.geometry.symmetry} model)")
     dry = None
     if case.load.mode == "steps":
-        boxes = None if case.submodel is None else case_boxes(case, pmesh, problem, force,  # issue 19: submodels
-                                                              out_dir if resume else None, progress)
+        boxes = None if case.submodel is None else case_boxes(case, pmesh, problem, force, progress)  # issue 19
         rec = run_steps(case, pmesh, problem, progress, timing, ckpt_dir=out_dir if write else None, resume=resume,
-                        observers=() if boxes is None else [boxes.recorder])
+                        observers=() if boxes is None else [boxes.recorder],
+                        boundary=None if boxes is None else boxes.recorder.record)
     else:
         rec = _solve_temperatures(case, pmesh, problem, progress, timing)
     summary = summary_of(case, pmesh, problem, element, rec.methods, rec.iterations, rec.outputs, source)

@@ -45,7 +45,6 @@ from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_element
 from fcpkg_fem.physics.elasticity import von_mises
 from fcpkg_fem.post.joints import JOINT_KINDS, JointTracker, joint_work
 from fcpkg_fem.post.result import FieldSet, RunResult
-from fcpkg_fem.run.checkpoint import step_folders
 from fcpkg_fem.run.history import make_models, run_steps
 from fcpkg_fem.run.meshing import mesh_case
 from fcpkg_fem.run.preflight import (MEMORY_BASE, MEMORY_LIMIT_ENV, NNZ_PER_ROW, available_memory, estimate,
@@ -382,20 +381,17 @@ def _candidates(case, pmesh) -> tuple[list, list, list]:
     return given, critical, list(dict.fromkeys(joints))
 
 
-def case_boxes(case, pmesh, problem, force: bool = False, resume_dir=None, progress=None) -> CaseBoxes:
-    """The boxes of ``case.submodel`` on the global mesh, their recorder and the memory check.
+def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> CaseBoxes:
+    """The boxes of ``case.submodel`` on the global mesh, their recorder and the memory check. A resumed run
+    rebuilds the recorder's record of the completed steps from its checkpoint (:mod:`fcpkg_fem.run.checkpoint`).
 
-    Refused (InputError, exit 2) before the global history runs: a resumed run (``resume_dir``: the run folder
-    when resuming, whose completed steps would be missing from the record); a box that cuts a joint; a record plus
+    Refused (InputError, exit 2) before the global history runs: a box that cuts a joint; a record plus
     the largest local model that would not fit beside the global run in the memory available now (unless
     ``force``): the local model's peak by the preflight model (:func:`fcpkg_fem.run.preflight.memory_model`) at
     its exact element count (:func:`~fcpkg_fem.mesh.submesh.refined_size`), named ``submodel.refine`` when the
     unrefined models would fit, else ``submodel.box_pitches``.
     """
     sm = case.submodel
-    if resume_dir is not None and step_folders(resume_dir):
-        raise InputError.single("submodel", "a resumed run cannot record the submodels' boundary (its first steps "
-                                "were run before); run the case again without resume")
     lm = sm.local_mesh
     refine = (LocalMesh(lm.feature_size, lm.size, lm.joint_elements, lm.pad_layer) if lm is not None else
               Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))

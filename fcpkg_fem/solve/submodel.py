@@ -91,6 +91,8 @@ class BoundaryRecord:
         data: kind -> list of dicts of arrays (``start``: u; ``commit``: dt, T, chem, u; ``step``: name, births,
             u; ``increment``: step, t, and with fields: u, sig (n_sel, n_qp, 6) Pa, W (n_sel,) J/m^3, eq (n_sel,)).
         Displacements ``u`` are (3 n_v,) vertex-major, m.
+        saved: the parts a run's checkpoints hold, [step index, SHA-256, events so far] each
+            (:mod:`fcpkg_fem.run.checkpoint`).
     """
 
     box_elements: np.ndarray
@@ -99,6 +101,7 @@ class BoundaryRecord:
     joint: tuple[str, int]
     kinds: list = field(default_factory=list)
     index: list = field(default_factory=list)
+    saved: list = field(default_factory=list)  # [step, SHA-256, events so far] per checkpointed part (run layer)
     data: dict = field(default_factory=lambda: {k: [] for k in KINDS})
 
     def add(self, kind: str, **values) -> None:
@@ -141,6 +144,24 @@ class BoundaryRecord:
             out.data[kind] = [{k: (v[dof] if k == "u" else v[ei] if k in per_element and np.ndim(v) else v)
                                for k, v in row.items()} for row in rows]
         return out
+
+    def part(self, start: int) -> "BoundaryRecord":
+        """The events from the ``start``-th on, as a record of the same box (what a checkpoint adds per step)."""
+        out = BoundaryRecord(self.box_elements, self.box_vertices, self.volumes, self.joint)
+        for kind, i in zip(self.kinds[start:], self.index[start:]):
+            out.add(kind, **self.data[kind][i])
+        return out
+
+    def extend(self, other: "BoundaryRecord") -> None:
+        """Append ``other``'s events (a :meth:`part` of a record of the same box).
+
+        Raises:
+            ValueError: ``other`` is of another box."""
+        if not (np.array_equal(other.box_elements, self.box_elements)
+                and np.array_equal(other.box_vertices, self.box_vertices)):
+            raise ValueError("the record part is of another box")
+        for kind, values in other.events():
+            self.add(kind, **values)
 
     def save(self, path) -> None:
         """Write to ``path`` (.npz, no pickle)."""

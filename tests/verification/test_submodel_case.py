@@ -160,16 +160,52 @@ def test_a_cycling_submodel_gives_the_global_dw_per_cycle(tmp_path):
           f"({local / glob - 1:+.2e}); {s['timing_s']['submodels']:.0f} s of {s['timing_s']['total']:.0f} s")
 
 
-def test_a_resumed_run_is_refused_naming_submodel(tmp_path):
-    """A run folder with a completed step: resuming would record the boundary from that step on only (the record
-    is not checkpointed), so the run is refused before its history, naming ``submodel``; nothing is solved."""
-    out = tmp_path / "run"
-    (out / "checkpoint" / "step-0000").mkdir(parents=True)
+def test_a_resumed_run_gives_the_uninterrupted_submodels(run, tmp_path, monkeypatch):
+    """The boundary record is checkpointed with the steps (one part per step, ``checkpoint/boundary/``): a run cut
+    after its second step (of five) and resumed ends with the uninterrupted run's submodel results, the same
+    joints and the same accumulated work and strain at every output to 1e-12 relative (the same arithmetic from
+    the restored state; see test_process_history.test_resume_repeats_the_uninterrupted_run). A part that is not
+    the file the checkpoint was written with is refused naming ``--resume``, before anything is solved."""
+    from fcpkg_fem.run import checkpoint, history
+
+    full, full_out, _, _ = run
+    real = history._run_step
+
+    def cut(r, step):
+        if step.index == 2:
+            raise KeyboardInterrupt
+        return real(r, step)
+
+    out = tmp_path / "cut"
+    monkeypatch.setattr(history, "_run_step", cut)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(_case(SUBMODEL), out_dir=out)
+    assert [k for k, _ in checkpoint.step_folders(out)] == [1]
+    assert sorted(p.name for p in (out / "checkpoint" / "boundary").iterdir()) == ["step-0000.npz", "step-0001.npz"]
+    monkeypatch.setattr(history, "_run_step", real)
+    res = api.run(checkpoint.resume_case(out), out_dir=out, resume=True)
+    a, b = full.summary["submodels"], res.summary["submodels"]
+    assert [(m["region"], m["id"]) for m in a] == [(m["region"], m["id"]) for m in b]
+    for ma, mb in zip(a, b):
+        la = json.loads((full_out / ma["folder"] / "summary.json").read_text())
+        lb = json.loads((out / mb["folder"] / "summary.json").read_text())
+        assert len(la["outputs"]) == len(lb["outputs"]) and lb["boundary_error_m"] == 0.0
+        for oa, ob in zip(la["outputs"], lb["outputs"]):
+            for key in ("inelastic_work_MJ_m3", "eq_inelastic_strain", "upper_pad_work_MJ_m3"):
+                assert ob["joint"][key] == pytest.approx(oa["joint"][key], rel=1e-12, abs=1e-300), key
+
+    # a damaged part: refused by name, nothing solved
+    out2 = tmp_path / "cut2"
+    monkeypatch.setattr(history, "_run_step", cut)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(_case(SUBMODEL), out_dir=out2)
+    monkeypatch.setattr(history, "_run_step", real)
+    part = out2 / "checkpoint" / "boundary" / "step-0000.npz"
+    part.write_bytes(part.read_bytes()[:-10])
     lines = []
     with pytest.raises(InputError) as exc:
-        api.run(_case("submodel={joints: [{region: bumps.die1, id: 7}]}"), out_dir=out, resume=True,
-                progress=lines.append)
-    assert exc.value.problems[0].field == "submodel"
+        api.run(checkpoint.resume_case(out2), out_dir=out2, resume=True, progress=lines.append)
+    assert exc.value.problems[0].field == "--resume" and "boundary record of step 0" in str(exc.value)
     assert not any(line.startswith("step '") for line in lines)
 
 
