@@ -330,13 +330,17 @@ def extract(pmesh: PackageMesh, box: Box, refine: Refinement | None = None) -> S
     return sub
 
 
+FADE_RADII = 10.0
+"""The joint's shaping fades out at this many joint radii from its axis (or nearer, before a fixed node)."""
+
+
 def shape_joint(sub: Submesh, shape: JointShape) -> None:
     """Give the box's joint ``shape`` in place by moving the local nodes in plane (z unchanged): in the joint's
     slab (its pads' planes included) every node within the joint's outermost node radius R_v of its axis moves
     radially by r(z) / R (R: the radius of the disk of the joint's cross-section area, which the global polygon
     has), so each cross-section is the global polygon scaled to the area pi r(z)^2; outside, the move fades
-    linearly to zero at R_f = 2 R_v (limited to 90 % of the way to the nearest cut-face node or node of another
-    joint in the slab). The regions' domains outside the slab do not change; the cut nodes do not move, so the
+    linearly to zero at R_f = :data:`FADE_RADII` R_v (limited to 90 % of the way to the nearest cut-face node,
+    box side or node of another joint in the slab). The regions' domains outside the slab do not change; the cut nodes do not move, so the
     boundary interpolation stays exact. ``sub.node_xi`` keeps the unshaped reference coordinates.
 
     Raises:
@@ -368,7 +372,8 @@ def shape_joint(sub: Submesh, shape: JointShape) -> None:
         fixed |= (np.abs(x[ax] - x[ax].min()) < span) | (np.abs(x[ax] - x[ax].max()) < span)
     fixed &= slab
     fixed[jn] = False
-    Rf = min(2.0 * Rv, 0.9 * float(r[fixed].min())) if fixed.any() else 2.0 * Rv
+    # a wide fade: elements graded from the joint's size to far larger ones must see a nearly uniform move
+    Rf = min(FADE_RADII * Rv, 0.9 * float(r[fixed].min())) if fixed.any() else FADE_RADII * Rv
     s = shape.radius(x[2, slab], zb, zt, R) / R
     if Rf <= max(1.0, float(s.max())) * Rv * 1.05:
         raise InputError.single("submodel.joints.shape", f"a {shape.kind} of largest diameter "
@@ -386,7 +391,8 @@ def shape_joint(sub: Submesh, shape: JointShape) -> None:
     det = _corner_jacobians(x, m.t)
     if not np.all(det > 0):
         raise InputError.single("submodel.joints.shape", f"the {shape.kind} would fold {int((det <= 0).any(axis=0).sum())}"
-                                " local elements; give a finer refine.n_xy or pads nearer the joint's diameter")
+                                " local elements; give a finer mesh around the joint (refine.n_xy, or a local_mesh.size nearer its "
+                                "feature_size) or pads nearer the joint's diameter")
     m.p[:] = x
 
 

@@ -219,8 +219,8 @@ def test_a_shaped_joint_is_its_own_shape_in_the_local_model(tmp_path):
     The physics, on one global record: the same joint's disk (80 um, as the global model), sphere and barrel with
     the same refinement. Pads narrower than the disk take the same pad-to-pad displacement over a smaller
     interface, so the work density in both 15 um pad layers rises (measured 2026-12-07: lower layer 0.04185 ->
-    0.04486 sphere, 0.04522 barrel; upper 0.05242 -> 0.05410, 0.05288 MJ/m^3), while the whole joint's average
-    moves by under 1.5 % (0.04954 -> 0.04946, 0.05009)."""
+    0.04530 sphere, 0.04541 barrel; upper 0.05242 -> 0.05386, 0.05293 MJ/m^3), while the whole joint's average
+    moves by under 1.5 % (0.04954 -> 0.04951, 0.05010)."""
     import numpy as np
 
     from fcpkg_fem.mesh.submesh import JointShape, Refinement
