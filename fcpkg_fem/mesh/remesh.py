@@ -31,6 +31,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..errors import InputError
+from ..geometry.model import Geometry, Shape
 from .footprint import mesh_footprint
 from .submesh import REF, Box, JointShape, Submesh, _joint_planes, _local_pmesh, shape_joint
 from .swept import PackageMesh, sweep
@@ -99,7 +100,7 @@ def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: 
     Raises:
         InputError: the box does not hold the whole joint (``submodel.box_pitches``), or the shape does not fit.
     """
-    geom = pmesh.geometry
+    geom = resolved(pmesh.geometry)
     m = pmesh.mesh
     box = snapped(pmesh, box)
     ri = pmesh.region_names.index(box.region)
@@ -125,7 +126,7 @@ def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: 
     # the joint's slab takes exactly these planes: no region in it asks for more layers
     in_slab = {p.region for p in geom.prisms if p.z0 < zt - tol and p.z1 > zb + tol}
     gw = dataclasses.replace(geom, window=(float(box.lo[0]), float(box.lo[1]), float(box.hi[0]), float(box.hi[1])),
-                             extra_planes=tuple(float(z) for z in planes[1:-1]), interconnect="resolved",
+                             extra_planes=tuple(float(z) for z in planes[1:-1]),
                              layer_elements={k: v for k, v in geom.layer_elements.items() if k not in in_slab})
     fp = mesh_footprint(gw, float(local.size), float(local.feature_size), progress, circle_segments=circle_segments)
     full = sweep(gw, fp, max(max_layer_thickness, zt - zb), min_elements, partial=True)
@@ -146,6 +147,20 @@ def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: 
     if local.shape is not None and local.shape.kind != "disk":
         shape_joint(sub, local.shape)
     return sub
+
+
+def resolved(geom: Geometry) -> Geometry:
+    """``geom`` with its joints as disks: a ``column`` geometry's square joints (bumps, vias and their fill, balls:
+    the items, side sqrt(pi) r) turned back into the disks of their area; a resolved geometry unchanged."""
+    if geom.interconnect != "column":
+        return geom
+    prisms = []
+    for p in geom.prisms:
+        sh = p.shape
+        if p.item >= 0 and sh.kind == "rect" and abs(sh.a - sh.b) <= 1e-12 * sh.a:
+            p = dataclasses.replace(p, shape=Shape.disk(sh.cx, sh.cy, sh.a / np.sqrt(np.pi)))
+        prisms.append(p)
+    return dataclasses.replace(geom, prisms=tuple(prisms), interconnect="resolved")
 
 
 def _cut_nodes(p: np.ndarray, box: Box, domain, z_extent: tuple[float, float]) -> np.ndarray:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fcpkg_fem.mesh.submesh import box_elements, centroids, joint_box
+from fcpkg_fem.mesh.remesh import window_elements
+from fcpkg_fem.mesh.submesh import joint_box
 from fcpkg_fem.run.history import run_steps
 from fcpkg_fem.run.submodel import global_problem
 from fcpkg_fem.solve.submodel import BoxRecorder
@@ -39,9 +40,10 @@ def record_union(case, region: str, box_pitches: float, progress=None):
     it afterwards by ``run_submodel``). Returns (pmesh, the run's Record, the union BoundaryRecord)."""
     pm, problem = global_problem(case)
     ri = pm.region_names.index(region)
-    cen = centroids(pm)
     ids = [int(k) for k in np.unique(pm.cell_item[pm.cell_region == ri]) if k >= 0]
-    union = np.unique(np.concatenate([box_elements(pm, joint_box(pm, region, k, box_pitches), cen) for k in ids]))
+    # every element meeting a box: a superset of those with their centroid inside it, so that a local model meshed
+    # afresh (fcpkg_fem.mesh.remesh) can be cut out of the same record as one cut out of the global mesh
+    union = np.unique(np.concatenate([window_elements(pm, joint_box(pm, region, k, box_pitches)) for k in ids]))
     rec = BoxRecorder.over(problem, union, np.unique(pm.mesh.t[:, union]))
     run = run_steps(case, pm, problem, progress, observers=[rec])
     return pm, run, rec.record

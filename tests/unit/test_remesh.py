@@ -118,3 +118,25 @@ def test_bad_local_mesh_is_refused_naming_the_field():
         LocalMesh(0.0, 10e-6)
     with pytest.raises(InputError, match="submodel.local_mesh.joint_elements"):
         LocalMesh(10e-6, 100e-6, 0)
+
+
+def test_a_column_global_model_gets_a_resolved_local_joint():
+    """Under ``mesh.interconnect: column`` the global joint is a square of the disk's area (half-diagonal 50.1 um
+    for the 80 um bump); meshed afresh, the local joint is the disk again (its polygon's corners 40.8 um from the
+    axis, its volume pi r^2 h to round-off), and every local node still lies in a global element."""
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path))
+                         + ["mesh.interconnect=column"])
+    pm = api.mesh_case(case)
+    sub = _remesh(case, pm, LocalMesh(10e-6, 400e-6, 4))
+    lp = sub.pmesh
+    ri = lp.region_names.index(JOINT[0])
+    els = np.nonzero((lp.cell_region == ri) & (lp.cell_item == JOINT[1]))[0]
+    x = lp.mesh.p[:, lp.mesh.t[:, els]]
+    r = np.hypot(x[0] - sub.box.centre[0], x[1] - sub.box.centre[1]).max()
+    assert 40e-6 < r < 41e-6
+    assert hex_volumes(lp.mesh.p, lp.mesh.t[:, els]).sum() == pytest.approx(np.pi * 40e-6 ** 2 * 60e-6, rel=1e-12)
+    assert sub.pmesh.stats["outside_m"] == 0.0
+    cols, w = sub.interpolation()
+    back = np.einsum("nk,cnk->nc", w, pm.mesh.p[:, sub.box_vertices][:, cols])
+    assert np.abs(back - lp.mesh.p.T).max() < 1e-15

@@ -26,6 +26,7 @@ from support.coarse import COARSE_MESH, coarse_pattern
 from support.submodel import cycling_steps, record_union
 
 from fcpkg_fem import api
+from fcpkg_fem.mesh.remesh import LocalMesh
 from fcpkg_fem.mesh.submesh import Refinement
 from fcpkg_fem.post.convergence import grid_convergence
 from fcpkg_fem.run.submodel import run_submodel
@@ -35,6 +36,8 @@ REGION = "bumps.die1"
 PAD = 25.4e-6  # m: submodel.refine.pad_layer's default (Darveaux's layer)
 DEFAULT = Refinement(2, 1, 4, PAD)  # the case section's defaults (docs/case_format.md, submodel.refine)
 LADDER = (Refinement(1, 1, 2, PAD), DEFAULT, Refinement(4, 1, 8, PAD))  # coarse, medium, fine: ratio 2
+FAR = 400e-6  # m: local_mesh.size on every level of the local ladder
+LOCAL = (LocalMesh(20e-6, FAR, 2, PAD), LocalMesh(10e-6, FAR, 4, PAD), LocalMesh(5e-6, FAR, 8, PAD))
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +51,9 @@ def study():
 
     done = {}
 
-    def dw(box_pitches: float, refine: Refinement) -> dict:
+    def dw(box_pitches: float, refine: Refinement | LocalMesh) -> dict:
         """The submodel's dW per cycle (MJ/m^3): ``layer`` (pad layer), ``volume`` (whole joint); each run once."""
-        key = (box_pitches, refine.n_xy, refine.n_z, refine.joint_elements, refine.pad_layer)
+        key = (box_pitches, repr(refine))
         if key not in done:
             res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
             c = res.life["cycling"][REGION]["critical"]
