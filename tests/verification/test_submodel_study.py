@@ -12,7 +12,9 @@ pitches changes dW per cycle by < 2 %; under three local refinements (``Refineme
 1/1/2, 2/1/4 = the default, 4/1/8, pad layer 25.4 um: ratio 2 in plane and through the pad layers) the observed
 order is positive and the default lies within 5 % of the Richardson extrapolation (Roache 1994;
 :mod:`fcpkg_fem.post.convergence`). Cost on the shared 2-core machine (2026-12-07, load 4-5): the global history
-166 s, the coarse submodel 264 s, the default 1,259 s and the two-pitch one 934 s wall. Hence slow, and no
+166 s, the coarse submodel 264 s, the default 1,259 s and the two-pitch one 934 s wall; the box meshed afresh
+(``LocalMesh``, 20 / 10 / 5 um at the outlines with 2 / 4 / 8 joint layers) 457 / 577 / 4,107 s, its two-pitch cut
+1,700 s. Hence slow, and no
 default-suite version: the global cycling history alone takes
 minutes (the formulas are checked in tests/unit/test_convergence.py).
 """
@@ -97,3 +99,51 @@ def test_the_default_refinement_is_within_5_percent_of_the_extrapolated_dw(study
         g = grid_convergence(*(dw(1.0, r)[key] for r in LADDER), r=2.0)
         assert g["p"] is not None and g["p"] > 0, (key, g)
         assert abs(g["medium_to_extrapolated"]) < 0.05, (key, g)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="measured 2026-12-07: the box meshed afresh changes its dW per cycle by +6.3 % "
+                                       "(pad layer) and -5.2 % (joint) when the cut moves to two pitches (issue 19)")
+def test_a_box_meshed_afresh_keeps_its_dw_when_the_cut_moves_to_two_pitches(study):
+    """The medium local mesh (10 um at the outlines, 400 um away, 4 layers through the joint, pad layer 25.4 um)
+    cut at one pitch (7,455 elements) and at two (53,012). Measured (2026-12-07): pad layer 0.063879 -> 0.067900
+    MJ/m^3 (+6.29 %), whole joint 0.041122 -> 0.039003 (-5.15 %): the cut-out model's +1.57 % and +1.30 % become
+    five times larger. A fresh mesh in the box is stiffer or softer than the coarse global elements whose
+    displacement drives its cut faces (the global bump is 4 elements across and the cut 1 mm away, in a 1 mm
+    global mesh), so the box must reach farther than the cut-out model's; the criterion (< 2 %) is the issue's and
+    stays, marked xfail (strict) until then."""
+    _, dw = study
+    one, two = dw(1.0, LOCAL[1]), dw(2.0, LOCAL[1])
+    for key in ("layer", "volume"):
+        assert abs(two[key] / one[key] - 1.0) < 0.02, (key, one[key], two[key])
+
+
+def _local_ladder(dw, key: str) -> dict:
+    return grid_convergence(*(dw(1.0, r)[key] for r in LOCAL), r=2.0)
+
+
+@pytest.mark.slow
+def test_a_box_meshed_afresh_converges_over_the_whole_joint(study):
+    """The local-mesh ladder (10 um x 2^-k at the outlines, 2, 4, 8 layers through the joint, pad layer 25.4 um,
+    400 um away, cut at one pitch): the whole joint's dW per cycle 0.049015, 0.041122, 0.040052 MJ/m^3 (measured
+    2026-12-07): p = 2.88, Richardson 0.039885, GCI_fine 0.52 %, the medium level +3.10 % from it: issue 19's
+    criterion (observed order positive, the medium level within 5 %) holds over the joint. The values are pinned to
+    1e-3 relative, as the cut-out ladder's (the default Newton tolerance leaves ~2e-5)."""
+    _, dw = study
+    g = _local_ladder(dw, "volume")
+    assert g["p"] is not None and g["p"] > 0 and abs(g["medium_to_extrapolated"]) < 0.05, g
+    for r, v in zip(LOCAL, (0.049015, 0.041122, 0.040052)):
+        assert dw(1.0, r)["volume"] == pytest.approx(v, rel=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="measured 2026-12-07: the pad layer converges (p = 1.22) but the medium local "
+                                       "mesh is +11.8 % from Richardson (the fine +5.1 %) (issue 19)")
+def test_a_box_meshed_afresh_converges_in_the_pad_layer(study):
+    """The same ladder in the 25.4 um pad layer (the life models' input): 0.072792, 0.063879, 0.060041 MJ/m^3
+    (measured 2026-12-07): p = 1.22, Richardson 0.057139, GCI_fine 6.04 %, the medium level +11.79 % from it. It
+    converges (the cut-out ladder did not), but the medium level misses 5 %: strict xfail on the issue's
+    criterion."""
+    _, dw = study
+    g = _local_ladder(dw, "layer")
+    assert g["p"] is not None and g["p"] > 0 and abs(g["medium_to_extrapolated"]) < 0.05, g
