@@ -282,12 +282,14 @@ _COLUMN_CACHE: dict = {}
 
 def _column_size(geom: Geometry, mc: Any, per_slab: np.ndarray) -> MeshSize:
     """The exact size of a ``mesh.interconnect: column`` model: its footprint meshed by the column mesher (kept for
-    the next call with the same outlines and sizes) and counted as the sweep builds it, without the 3D mesh. The
+    the next call with the same outlines and sizes) and counted as the sweep builds it, without the 3D mesh:
+    elements, nodes and, for hex20, edges (a vertical one per point and layer, the cells' sides on each level). The
     resolved prediction's constants are fitted to the resolved mesher, whose disks carry rings of cells the
     columns do not have (measured: 313,888 unknowns predicted for 89,664 of the default-mesh reference_reflow)."""
     key = (geom.domain, float(mc.size), float(mc.feature_size), tuple(footprint_shapes(geom)))
     fp = _COLUMN_CACHE.get(key)
     if fp is None:
+        _COLUMN_CACHE.clear()  # one footprint kept: a batch of variants must not accumulate them
         fp = _COLUMN_CACHE[key] = mesh_column_footprint(geom, float(mc.size), float(mc.feature_size))
     zp = geom.z_planes
     mid = 0.5 * (zp[:-1] + zp[1:])
@@ -298,13 +300,20 @@ def _column_size(geom: Geometry, mc: Any, per_slab: np.ndarray) -> MeshSize:
             owned[np.ix_(slabs, fp.quads_inside(p.shape))] = True
     cells = owned.sum(axis=1).astype(float)
     elements = float(np.dot(per_slab, cells))
-    pts = [np.unique(fp.quads[o]) for o in owned]  # the points each slab's cells use
-    nodes = float(sum((per_slab[s] - 1.0) * len(pts[s]) for s in range(len(pts))))
-    for s in range(len(pts) + 1):  # a level between slabs carries the points of both
-        nodes += len(np.union1d(pts[s - 1] if s > 0 else [], pts[s] if s < len(pts) else []))
-    dofs = 3.0 * nodes
-    if mc.element == "hex20":  # edges as mesh_size counts them: 2 in plane per point and level, 1 per point and layer
-        dofs = 3.0 * (3.0 * nodes + len(fp.points) / max(len(fp.quads), 1) * elements)
+    q = fp.quads
+    sides = np.sort(np.stack([q, np.roll(q, -1, axis=1)], axis=2).reshape(-1, 2), axis=1)  # (4 n_quads, 2)
+    pts = [np.unique(q[o]) for o in owned]  # the points each slab's cells use
+    eds = [np.unique(sides.reshape(-1, 4, 2)[o].reshape(-1, 2), axis=0) for o in owned]  # and their sides
+    nodes = edges = 0.0
+    for s in range(len(pts)):
+        nodes += (per_slab[s] - 1.0) * len(pts[s])  # levels inside a slab: its points, its in-plane edges,
+        edges += (per_slab[s] - 1.0) * len(eds[s]) + per_slab[s] * len(pts[s])  # a vertical edge per point and layer
+    for s in range(len(pts) + 1):  # a level between slabs carries the points and edges of both
+        below, above = s - 1 >= 0, s < len(pts)
+        nodes += len(np.union1d(pts[s - 1] if below else [], pts[s] if above else []))
+        edges += len(np.unique(np.concatenate([eds[s - 1] if below else np.zeros((0, 2), int),
+                                               eds[s] if above else np.zeros((0, 2), int)]), axis=0))
+    dofs = 3.0 * (nodes + edges) if mc.element == "hex20" else 3.0 * nodes
     return MeshSize(footprint_cells=int(len(fp.quads)), element_layers=int(per_slab.sum()),
                     elements=int(round(elements)), nodes=int(round(nodes)), dofs=int(round(dofs)),
                     details={"column_footprint": "meshed", "slabs": _slab_shares(geom, per_slab, cells)})

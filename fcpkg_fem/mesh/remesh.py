@@ -116,20 +116,21 @@ def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: 
         raise InputError.single("submodel.box_pitches", f"the box around {box.region} id {box.item} does not "
                                 "hold the whole joint: give a larger box_pitches")
     if zb < box.lo[2] - tol or zt > box.hi[2] + tol:
-        raise InputError.single("submodel.z_range", f"the box around {box.region} id {box.item} does not hold the "
+        raise InputError.single("submodel.z_margin", f"the box around {box.region} id {box.item} does not hold the "
                                 f"joint's height ({zb * 1e3:.4g}-{zt * 1e3:.4g} mm)")
     n = int(local.joint_elements)
     if local.pad_layer > 0.0 and n > 1:
         planes = _joint_planes(np.array([zb, zt]), n, float(local.pad_layer))
     else:
         planes = zb + (zt - zb) * np.arange(n + 1) / n
-    # the joint's slab takes exactly these planes: no region in it asks for more layers
+    # the joint's slab takes these planes (and more only where max_layer_thickness is thinner than an interval,
+    # as in the global model): no region in it asks for more layers
     in_slab = {p.region for p in geom.prisms if p.z0 < zt - tol and p.z1 > zb + tol}
     gw = dataclasses.replace(geom, window=(float(box.lo[0]), float(box.lo[1]), float(box.hi[0]), float(box.hi[1])),
                              extra_planes=tuple(float(z) for z in planes[1:-1]),
                              layer_elements={k: v for k, v in geom.layer_elements.items() if k not in in_slab})
     fp = mesh_footprint(gw, float(local.size), float(local.feature_size), progress, circle_segments=circle_segments)
-    full = sweep(gw, fp, max(max_layer_thickness, zt - zb), min_elements, partial=True)
+    full = sweep(gw, fp, max_layer_thickness, min_elements, partial=True)
     # the box's height: the elements between its (global) levels
     zc = full.mesh.p[2, full.mesh.t].mean(axis=0)
     keep = np.nonzero((zc > box.lo[2]) & (zc < box.hi[2]))[0]
@@ -143,10 +144,16 @@ def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: 
     cut = _cut_nodes(lm.p, box, geom.domain, (float(pmesh.z_levels[0]), float(pmesh.z_levels[-1])))
     lp.stats.update(remeshed=True, outside_m=float(outside[cut].max(initial=0.0)), footprint_cells=int(len(fp.quads)))
     sub = Submesh(lp, box, els, parent, node_parent, node_xi, np.full(lm.nvertices, -1, dtype=np.int64), cut,
-                  np.unique(m.t[:, els]), len(planes) - 1, m.t)
+                  np.unique(m.t[:, els]), _layers_between(lp.z_levels, zb, zt), m.t)
     if local.shape is not None and local.shape.kind != "disk":
         shape_joint(sub, local.shape)
     return sub
+
+
+def _layers_between(levels: np.ndarray, zb: float, zt: float) -> int:
+    """Element layers between the node levels ``zb`` and ``zt`` (m) of ``levels``."""
+    tol = 1e-9 * (zt - zb)
+    return int(np.count_nonzero((levels > zb + tol) & (levels < zt - tol))) + 1
 
 
 def resolved(geom: Geometry) -> Geometry:

@@ -360,10 +360,6 @@ class CaseBoxes:
         shape = self.shapes.get(joint) if joint in self.given else self.shapes.get(joint[0])
         return dataclasses.replace(self.refine, shape=shape)
 
-    @property
-    def local(self) -> bool:
-        """The local models are meshed afresh (``submodel.local_mesh``)."""
-        return isinstance(self.refine, LocalMesh)
 
 
 def _candidates(case, pmesh) -> tuple[list, list, list]:
@@ -431,11 +427,9 @@ def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float
 def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list, record_bytes: float) -> None:
     """Refuse a ``local_mesh`` that would not fit in memory, as :func:`_check_memory`, its size measured by
     meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike)."""
-    mem = available_memory()
+    mem, have = _memory_at_hand()
     if mem is None:
         return
-    held = 0.0 if mem.source.startswith(MEMORY_LIMIT_ENV) else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    have = mem.available + held * 1024.0
     mc = case.mesh
     sizes = {j: remesh(pmesh, boxes[j], local, mc.max_layer_thickness, mc.min_elements_per_layer,
                        mc.circle_segments).pmesh.mesh.nvertices for j in dict.fromkeys(sample)}
@@ -458,16 +452,24 @@ def _local_excess(case, n_nodes: int) -> float:
     return memory_model(dofs, case.mesh.element, solver) - MEMORY_BASE
 
 
+def _memory_at_hand():
+    """(the machine's :func:`~fcpkg_fem.run.preflight.available_memory` or None, bytes this run may use: what the
+    machine can give now plus what this process already holds, or the whole ``FCPKG_MEMORY_LIMIT`` budget)."""
+    mem = available_memory()
+    if mem is None:
+        return None, 0.0
+    held = 0.0 if mem.source.startswith(MEMORY_LIMIT_ENV) else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return mem, mem.available + held * 1024.0
+
+
 def _check_memory(case, pmesh, boxes: dict, sel: dict, refine: Refinement, record_bytes: float) -> None:
     """Refuse a submodel section that would not fit in memory (see :func:`case_boxes`). Available: what the
     machine can give now plus what this process holds already (its peak resident size so far, the global mesh
     and problem), or the ``FCPKG_MEMORY_LIMIT`` budget; needed: the global run's preflight estimate, the record
     and the largest local model."""
-    mem = available_memory()
+    mem, have = _memory_at_hand()
     if mem is None:
         return
-    held = 0.0 if mem.source.startswith(MEMORY_LIMIT_ENV) else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    have = mem.available + held * 1024.0  # a limit in the environment is the run's whole budget
     base = estimate(case).memory + record_bytes
     sizes = {j: refined_size(pmesh, boxes[j], refine, sel[j]) for j in boxes}
     worst = max(sizes, key=lambda j: sizes[j][1])

@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name,extra", [("reference", []), ("reference_reflow", []),
-                                        ("reference", ["mesh.symmetry=half", "mesh.element=hex8"])])
+                                        ("reference", ["mesh.symmetry=half", "mesh.element=hex8"]),
+                                        ("reference", ["mesh.element=hex20"])])
 def test_column_estimate_counts_the_mesh_exactly(name, extra):
     case = api.load_case(ROOT / "cases" / f"{name}.yaml", overrides=["mesh.interconnect=column"] + extra)
     est = estimate(case)
     pm = api.mesh_case(case)
     assert est.elements == pm.n_elements
-    assert est.nodes == pm.mesh.nvertices and est.dofs == 3 * pm.mesh.nvertices
+    n_dof_points = pm.mesh.nvertices + (pm.mesh.edges.shape[1] if case.mesh.element == "hex20" else 0)
+    assert est.nodes == pm.mesh.nvertices and est.dofs == 3 * n_dof_points  # hex20: a node on every edge
     assert est.footprint_cells == len(pm.footprint.quads)
     assert estimate(case).dofs == est.dofs  # the second call reuses the meshed footprint

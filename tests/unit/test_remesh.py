@@ -140,3 +140,22 @@ def test_a_column_global_model_gets_a_resolved_local_joint():
     cols, w = sub.interpolation()
     back = np.einsum("nk,cnk->nc", w, pm.mesh.p[:, sub.box_vertices][:, cols])
     assert np.abs(back - lp.mesh.p.T).max() < 1e-15
+
+
+def test_outside_the_joint_the_local_layers_are_the_global_ones():
+    """With ``mesh.max_layer_thickness`` 40 um, thinner than the 60 um bump, the global model splits its layers
+    finely; the local model keeps every global node level outside the joint's slab (the z range is snapped to
+    them, and the record's elements meet them exactly) and adds only the graded joint planes inside it."""
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path))
+                         + ["mesh.max_layer_thickness=40 um"])
+    pm = api.mesh_case(case)
+    sub = _remesh(case, pm, LocalMesh(20e-6, 400e-6, 4, 25.4e-6), (0.25e-3, 0.5e-3))
+    zb, zt = 0.3e-3, 0.36e-3  # the bump's slab
+    glob = pm.z_levels[(pm.z_levels >= sub.box.lo[2] - 1e-12) & (pm.z_levels <= sub.box.hi[2] + 1e-12)]
+    loc = sub.pmesh.z_levels
+    outside = lambda z: z[(z < zb - 1e-12) | (z > zt + 1e-12)]  # noqa: E731
+    assert np.allclose(outside(loc), outside(glob), rtol=0, atol=1e-15)
+    inside = loc[(loc > zb + 1e-12) & (loc < zt - 1e-12)]
+    assert np.allclose(inside - zb, [12.7e-6, 25.4e-6, 34.6e-6, 47.3e-6], rtol=0, atol=1e-12)
+    assert sub.joint_layers == 5
