@@ -35,6 +35,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBMODEL = ("submodel={joints: [{region: bumps.die1, id: 7}, {region: bumps.die1, critical: true}], "
             "refine: {n_xy: 1, n_z: 1, joint_elements: 1}}")
 TOL = 1e-9
+JOIN = ("load.steps=[{name: join_heat, kind: ramp, to: 217 degC, rate: 1 K/s},"
+        "{name: join_cool, kind: ramp, to: 150 degC, rate: 1 K/s, births: [bumps]}]")
+"""The joining alone (bumps born at 217 degC and cooled to 150 degC): for the tests of what a submodel's mesh is,
+which need a loaded joint but not the melting and the hold (a third of the five steps' cost)."""
 
 
 def _case(*extra):
@@ -206,11 +210,11 @@ def test_a_resumed_run_gives_the_uninterrupted_submodels(run, tmp_path, monkeypa
 
 def test_a_shaped_joint_is_its_own_shape_in_the_local_model(tmp_path):
     """``shape`` on a joint entry: die 1's bump id 7 as a truncated sphere through 60 um pads and the critical bump
-    as a barrel on 60 / 70 um pads, each with 4 layers through its 60 um height. Each local summary names its
-    shape, and the joint's volume is exactly that of its homothetic sections through the 5 node planes (r(z) at
-    each plane, straight between them; tests/unit/test_submesh.py checks the mesh itself); the cut faces are the
-    unshaped ones (boundary interpolation error 0); the report names the shapes. The physics of the shape:
-    test_narrower_pads_raise_the_pad_layers_work (slow)."""
+    as a barrel on 60 / 70 um pads, each with 4 layers through its 60 um height, through the joining alone
+    (JOIN). Each local summary names its shape, and the joint's volume is exactly that of its homothetic sections
+    through the 5 node planes (r(z) at each plane, straight between them; tests/unit/test_submesh.py checks the
+    mesh itself); the cut faces are the unshaped ones (boundary interpolation error 0); the report names the
+    shapes. The physics of the shape: test_narrower_pads_raise_the_pad_layers_work (slow)."""
     import numpy as np
 
     from fcpkg_fem.mesh.submesh import JointShape
@@ -218,7 +222,7 @@ def test_a_shaped_joint_is_its_own_shape_in_the_local_model(tmp_path):
     res = api.run(_case(
         "submodel={joints: [{region: bumps.die1, id: 7, shape: {kind: truncated_sphere, pad_diameter: 60 um}}, "
         "{region: bumps.die1, critical: true, shape: {kind: barrel, pad_diameters: [60 um, 70 um]}}], "
-        "refine: {n_xy: 1, n_z: 1, joint_elements: 4, pad_layer: 0 um}}", "output.vtu=false"),
+        "refine: {n_xy: 1, n_z: 1, joint_elements: 4, pad_layer: 0 um}}", "output.vtu=false", JOIN),
         out_dir=tmp_path / "run")
     subs = res.summary["submodels"]
     assert len(subs) == 2 and subs[0]["id"] == 7
@@ -266,14 +270,14 @@ def test_narrower_pads_raise_the_pad_layers_work():
 
 def test_a_box_meshed_afresh_follows_the_global_joint(tmp_path):
     """``local_mesh`` with ``z_margin``: die 1's bump id 7 in its own box meshed afresh at 40 um next to the
-    outlines (the global mesh: 150 um), 4 layers through the joint, the box 100 um above and below the bump's
-    slab (widened to the global levels 0.02 and 0.46 mm). The local summary records its mesh, the boundary is
-    driven exactly (interpolation error 0). Its agreement with the cut-out model:
+    outlines (the global mesh: 150 um), 4 layers through the joint, through the joining alone (JOIN), the box
+    100 um above and below the bump's slab (widened to the global levels 0.02 and 0.46 mm). The local summary
+    records its mesh, the boundary is driven exactly (interpolation error 0). Its agreement with the cut-out model:
     test_a_box_meshed_afresh_agrees_with_the_cut_out_model (slow)."""
 
     res = api.run(_case(
         "submodel={joints: [{region: bumps.die1, id: 7}], local_mesh: {feature_size: 40 um, size: 400 um, "
-        "joint_elements: 4, pad_layer: 0 um}, z_margin: 100 um}", "output.vtu=false"), out_dir=tmp_path / "run")
+        "joint_elements: 4, pad_layer: 0 um}, z_margin: 100 um}", "output.vtu=false", JOIN), out_dir=tmp_path / "run")
     m = res.summary["submodels"][0]
     local = json.loads((tmp_path / "run" / m["folder"] / "summary.json").read_text())
     assert local["mesh"]["local_mesh"] == {"feature_size_um": 40.0, "size_um": 400.0, "joint_elements": 4,
