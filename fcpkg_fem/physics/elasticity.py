@@ -347,10 +347,15 @@ class SparsePattern:
         N = self.n
         free = np.zeros(N, dtype=bool)
         free[free_dofs] = True
-        rows = np.repeat(np.arange(N, dtype=np.int32 if N < 2**31 else np.int64), np.diff(self.indptr))
-        keep = free[rows] & free[self.indices]
-        per_row = np.bincount(rows[keep], minlength=N)[free]
-        del rows
+        # booleans repeated and counted per row, not a row number per entry (8x less memory traffic)
+        row_len = np.diff(self.indptr)
+        keep = free[self.indices]
+        per_row = np.zeros(N, dtype=np.int64)
+        full = row_len > 0  # reduceat over the rows with entries only: it takes an empty row's next entry
+        if full.any():
+            per_row[full] = np.add.reduceat(keep, self.indptr[:-1][full], dtype=np.int64)
+        per_row = per_row[free]
+        keep &= np.repeat(free, row_len)
         number = np.cumsum(free) - 1  # condensed number of each free dof
         itype = self.indices.dtype
         indices = number[self.indices[keep]].astype(itype)  # sorted within rows: the numbering is monotone

@@ -151,10 +151,11 @@ class RegionOperators:
         self.c_indices, self.c_indptr = lay.indices, lay.indptr
         self.n_free = int(free_dofs.size)
         self.base, self.owner = self.base[keep], self.owner[keep]
-        cpos = np.full(pat.nnz, -1, dtype=np.int64)
-        cpos[keep] = np.arange(int(keep.sum()))
-        m = cpos[self.shared_pos] >= 0
-        self.shared_pos = cpos[self.shared_pos[m]].astype(self.shared_pos.dtype)
+        # a kept entry's condensed position: the kept entries before it (a cumsum, not an (nnz,) int64 map)
+        m = keep[self.shared_pos]
+        cpos = np.cumsum(keep, dtype=np.int64 if pat.nnz >= 2**31 else np.int32)
+        self.shared_pos = (cpos[self.shared_pos[m]] - 1).astype(self.shared_pos.dtype)
+        del cpos
         self.shared_reg, self.shared_val = self.shared_reg[m], self.shared_val[m]
         # (region, start, stop) of each region's run of shared entries (stored region by region, ascending)
         cut = np.flatnonzero(np.diff(self.shared_reg)) + 1
