@@ -59,28 +59,6 @@ class MechanicalState:
 PROPORTIONAL_RTOL = 1e-12
 
 
-class _Scatter:
-    """Adds (positions, values) pairs into ``data``, a few chunks per ``np.bincount``: each call touches the whole
-    array, so one per chunk would cost more than the element integrals."""
-
-    LIMIT = 10_000_000  # values buffered before a bincount (120 MB with int32 positions)
-
-    def __init__(self, data: np.ndarray):
-        self.data, self.pos, self.val, self.n = data, [], [], 0
-
-    def add(self, pos: np.ndarray, val: np.ndarray) -> None:
-        self.pos.append(pos)
-        self.val.append(val)
-        self.n += val.size
-        if self.n >= self.LIMIT:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.n:
-            self.data += np.bincount(np.concatenate(self.pos), np.concatenate(self.val), minlength=self.data.size)
-        self.pos, self.val, self.n = [], [], 0
-
-
 class RegionOperators:
     """The stiffness matrix and thermal load at a uniform temperature as sums over regions.
 
@@ -112,25 +90,27 @@ class RegionOperators:
         for k, ch in enumerate(problem.chunks):
             re = np.repeat(region[ch.elements], pat.pos[k].size // len(ch.elements))
             owner[pat.pos[k][owner[pat.pos[k]] != re]] = n_reg  # shared
+        # np.add.at per chunk (its fast path, numpy >= 1.25) adds in place: no copies of the positions and values
+        # and no array of the data's size per call, as the bincounts of buffered chunks had (the build 11.0 s ->
+        # 9.5 s on the reference mesh)
         self.base = np.zeros(pat.nnz)
-        buf = _Scatter(self.base)
         C_of = np.zeros((n_reg, 6, 6))
         for r, C in C0.items():
             C_of[r] = C
         loads = {r: [] for r in C0}  # region -> [(element dofs, G rows)]
-        shared = []
+        shared = {r: [] for r in C0}  # region -> [(positions, values)] of its elements' shared entries
         for k, ch in enumerate(problem.chunks):
             re = region[ch.elements]
             Ke, G = el.element_operators(ch, C_of[re])
-            pos = pat.pos[k]
-            buf.add(pos, Ke.ravel())
-            at = owner[pos] == n_reg
-            if at.any():
-                shared.append((pos[at], np.repeat(re.astype(np.int16), Ke[0].size)[at], Ke.ravel()[at]))
+            pos = pat.pos[k].reshape(len(re), -1)
+            np.add.at(self.base, pos.ravel(), Ke.ravel())
             for r in np.unique(re):
                 m = re == r
                 loads[int(r)].append((ch.dofs[m].ravel(), G[m].reshape(-1, 6)))
-        buf.flush()
+                p = pos[m].ravel()
+                at = owner[p] == n_reg
+                if at.any():
+                    shared[int(r)].append((p[at], Ke[m].ravel()[at]))
         # F_r per region as a dense (region dofs, 6) block: f = sum_r F_r sigma_r adds into those dofs
         self.f_dofs, self.f_ops = {}, {}
         for r, parts in loads.items():
@@ -146,19 +126,20 @@ class RegionOperators:
         compact = np.full(pat.nnz, -1, dtype=np.int32 if at.size < 2**31 else np.int64)
         compact[at] = np.arange(at.size)
         parts = [[], [], []]
-        if shared:
-            pos, reg, val = (np.concatenate(a) for a in zip(*shared))
-            for r in np.unique(reg):
-                m = reg == r
-                acc = np.bincount(compact[pos[m]], val[m], minlength=at.size)
-                nz = np.flatnonzero(acc)
-                parts[0].append(at[nz])
-                parts[1].append(np.full(nz.size, r, dtype=np.int16))
-                parts[2].append(acc[nz])
+        for r in sorted(shared):  # ascending: RegionOperators.assemble adds them in this order
+            if not shared[r]:
+                continue
+            pos, val = (np.concatenate(a) for a in zip(*shared[r]))
+            acc = np.bincount(compact[pos], val, minlength=at.size)
+            nz = np.flatnonzero(acc)
+            parts[0].append(at[nz])
+            parts[1].append(np.full(nz.size, r, dtype=np.int16))
+            parts[2].append(acc[nz])
+            shared[r] = None
         itype = np.int32 if pat.nnz < 2**31 else np.int64
-        self.shared_pos = np.concatenate(parts[0]).astype(itype) if shared else np.zeros(0, itype)
-        self.shared_reg = np.concatenate(parts[1]) if shared else np.zeros(0, np.int16)
-        self.shared_val = np.concatenate(parts[2]) if shared else np.zeros(0)
+        self.shared_pos = np.concatenate(parts[0]).astype(itype) if parts[0] else np.zeros(0, itype)
+        self.shared_reg = np.concatenate(parts[1]) if parts[1] else np.zeros(0, np.int16)
+        self.shared_val = np.concatenate(parts[2]) if parts[2] else np.zeros(0)
         self._condense(problem.I)
 
     def _condense(self, free_dofs: np.ndarray) -> None:
@@ -170,11 +151,16 @@ class RegionOperators:
         self.c_indices, self.c_indptr = lay.indices, lay.indptr
         self.n_free = int(free_dofs.size)
         self.base, self.owner = self.base[keep], self.owner[keep]
-        cpos = np.full(pat.nnz, -1, dtype=np.int64)
-        cpos[keep] = np.arange(int(keep.sum()))
-        m = cpos[self.shared_pos] >= 0
-        self.shared_pos = cpos[self.shared_pos[m]].astype(self.shared_pos.dtype)
+        # a kept entry's condensed position: the kept entries before it (a cumsum, not an (nnz,) int64 map)
+        m = keep[self.shared_pos]
+        cpos = np.cumsum(keep, dtype=np.int64 if pat.nnz >= 2**31 else np.int32)
+        self.shared_pos = (cpos[self.shared_pos[m]] - 1).astype(self.shared_pos.dtype)
+        del cpos
         self.shared_reg, self.shared_val = self.shared_reg[m], self.shared_val[m]
+        # (region, start, stop) of each region's run of shared entries (stored region by region, ascending)
+        cut = np.flatnonzero(np.diff(self.shared_reg)) + 1
+        starts, stops = np.r_[0, cut], np.r_[cut, self.shared_reg.size]
+        self.shared_runs = [(int(self.shared_reg[a]), int(a), int(b)) for a, b in zip(starts, stops) if b > a]
         self.keep = keep  # entries of the full pattern that the condensed matrix holds (re-integrated regions)
 
     def _members(self, r: int):
@@ -202,19 +188,19 @@ class RegionOperators:
             else:
                 again.append(r)  # scale 0: integrated below at its stiffness
         data = self.base * scale[self.owner]
-        data += np.bincount(self.shared_pos, scale[self.shared_reg] * self.shared_val, minlength=data.size) \
-            if self.shared_pos.size else 0.0
+        # region by region, ascending, as the shared entries are stored: positions are unique within a region, so
+        # indexed adds give the sums a bincount of the data's size gave, in the same order
+        for r, a, b in self.shared_runs:
+            data[self.shared_pos[a:b]] += scale[r] * self.shared_val[a:b]
         if again:
             full = np.zeros(pat.nnz)
-            buf = _Scatter(full)
             for r in again:
                 for k, ch, sel in self._members(r):
                     n = len(sel)
                     Ke, fe = el.element_matrices(ch.subset(sel), np.broadcast_to(C[r], (n, 6, 6)),
                                                  np.broadcast_to(eth[r], (n, 6)))
-                    buf.add(pat.pos[k].reshape(len(ch.elements), -1)[sel].ravel(), Ke.ravel())
+                    np.add.at(full, pat.pos[k].reshape(len(ch.elements), -1)[sel].ravel(), Ke.ravel())
                     np.add.at(f, ch.dofs[sel].ravel(), fe.ravel())
-            buf.flush()
             data += full[self.keep]
         n = self.n_free
         return sp.csr_matrix((data, self.c_indices, self.c_indptr), shape=(n, n)), f

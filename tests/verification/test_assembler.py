@@ -127,6 +127,25 @@ def test_the_condensed_layout_is_the_restricted_matrix_bit_for_bit():
     assert np.array_equal(got.data, ref.data)
 
 
+def test_the_condensed_layout_with_empty_rows():
+    """``SparsePattern.condensed`` counts each row's kept entries with ``reduceat``, which takes an empty row's next
+    entry: patterns with empty rows (first, inner, trailing) still give ``K[I][:, I]`` bit for bit."""
+    rng = np.random.default_rng(3)
+    for trial in range(12):
+        dense = (rng.random((40, 40)) < 0.08) * 1.0
+        dense[rng.integers(0, 40, 8)] = 0.0
+        dense[-3:] = 0.0
+        if trial % 2:
+            dense[0] = 0.0
+        K = el.sp.csr_matrix(dense)
+        K.data[:] = np.arange(K.nnz) + 1.0
+        pat = el.SparsePattern(indptr=K.indptr, indices=K.indices, pos=[], n=40)
+        free = np.sort(rng.choice(40, size=30, replace=False))
+        ref, got = K[free][:, free], pat.condensed(free).matrix(K.data)
+        assert np.array_equal(got.indptr, ref.indptr) and np.array_equal(got.indices, ref.indices)
+        assert np.array_equal(got.data, ref.data)
+
+
 def test_solve_names_its_phases_in_order():
     """``MechanicalProblem.solve(phase=...)`` names each phase as it begins after the assembly (what the live
     progress line shows), once each and in order, however many progress sentences ``say`` gets."""
