@@ -183,7 +183,11 @@ def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1
 
     In plane the cut lies ``(box_pitches - 1/2) * pitch`` from the joint's centre (pitch: the distance to the
     nearest other joint of the region): ``box_pitches = 1`` is the joint's own cell, halfway to its neighbours;
-    2 adds the ring of neighbours. The box is clipped to the model's footprint (a symmetry plane or free edge
+    2 adds the ring of neighbours. A side that would cut through another joint within the box's height (of any
+    joint region: the other die's bumps of a stack lie at their own positions) moves out to take that joint
+    whole, since a cut through a joint forces the global model's coarse displacement across the few solder
+    elements between the cut and the rest of that joint (strains of tens of percent there, and a Newton
+    iteration that stalls on them). The box is clipped to the model's footprint (a symmetry plane or free edge
     then bounds it). ``z_range`` (m): its z extent, default the whole height.
 
     Raises:
@@ -207,11 +211,51 @@ def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1
     pitch = float(d.min()) if len(d) else float(np.ptp(pmesh.mesh.p[:2], axis=1).max())
     half = (box_pitches - 0.5) * pitch
     p = pmesh.mesh.p
-    lo = np.r_[np.maximum(c - half, p[:2].min(axis=1)), p[2].min()]
-    hi = np.r_[np.minimum(c + half, p[:2].max(axis=1)), p[2].max()]
+    lo, hi = np.r_[c - half, p[2].min()], np.r_[c + half, p[2].max()]
     if z_range is not None:
         lo[2], hi[2] = max(lo[2], z_range[0]), min(hi[2], z_range[1])
+    lo[:2], hi[:2] = _around_joints(pmesh, lo, hi)
+    lo[:2], hi[:2] = np.maximum(lo[:2], p[:2].min(axis=1)), np.minimum(hi[:2], p[:2].max(axis=1))
     return Box(lo, hi, region, int(item), c, pitch)
+
+
+def _item_extents(pmesh: PackageMesh) -> np.ndarray:
+    """(n, 2, 3) the bounding boxes (lo, hi) in m of every joint of every joint region, stacked."""
+    out = []
+    for region in sorted(pmesh.items):
+        if region not in pmesh.region_names:
+            continue
+        ri = pmesh.region_names.index(region)
+        els = np.nonzero((pmesh.cell_region == ri) & (pmesh.cell_item >= 0))[0]
+        if not els.size:
+            continue
+        k = pmesh.cell_item[els]
+        x = pmesh.mesh.p[:, pmesh.mesh.t[:, els]]  # (3, 8, n_el)
+        n = int(k.max()) + 1
+        lo, hi = np.full((n, 3), np.inf), np.full((n, 3), -np.inf)
+        np.minimum.at(lo, k, x.min(axis=1).T)
+        np.maximum.at(hi, k, x.max(axis=1).T)
+        keep = np.isfinite(lo[:, 0])
+        out.append(np.stack([lo[keep], hi[keep]], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 2, 3))
+
+
+def _around_joints(pmesh: PackageMesh, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The in-plane (lo, hi) (2,) of the box ``lo``, ``hi`` (3,) widened until no side cuts through a joint that
+    meets its height (each widening takes a joint whole; a few rounds settle it, since it only grows)."""
+    ext = _item_extents(pmesh)
+    tol = 1e-9 * float(np.ptp(pmesh.mesh.p[:2], axis=1).max())
+    ext = ext[(ext[:, 0, 2] < hi[2] - tol) & (ext[:, 1, 2] > lo[2] + tol)]
+    blo, bhi = lo[:2].copy(), hi[:2].copy()
+    for _ in range(len(ext) + 1):
+        meets = np.all((ext[:, 0, :2] < bhi - tol) & (ext[:, 1, :2] > blo + tol), axis=1)
+        inside = np.all((ext[:, 0, :2] >= blo - tol) & (ext[:, 1, :2] <= bhi + tol), axis=1)
+        cut = meets & ~inside
+        if not cut.any():
+            break
+        blo = np.minimum(blo, ext[cut, 0, :2].min(axis=0))
+        bhi = np.maximum(bhi, ext[cut, 1, :2].max(axis=0))
+    return blo, bhi
 
 
 def _layer_of(pmesh: PackageMesh, els: np.ndarray) -> np.ndarray:

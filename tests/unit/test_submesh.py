@@ -196,6 +196,54 @@ def test_interpolation_reproduces_linear_fields(pmesh):
     assert np.abs(xl - fine.pmesh.mesh.p.T).max() <= 1e-15
 
 
+def _joint_extents(pmesh):
+    """(region, id) -> (lo (3,), hi (3,)) in m of every joint of every joint region, from its elements' nodes."""
+    out = {}
+    for region in pmesh.items:
+        ri = pmesh.region_names.index(region)
+        for k in np.unique(pmesh.cell_item[(pmesh.cell_region == ri) & (pmesh.cell_item >= 0)]):
+            x = pmesh.mesh.p[:, pmesh.mesh.t[:, (pmesh.cell_region == ri) & (pmesh.cell_item == k)]]
+            out[(region, int(k))] = (x.min(axis=(1, 2)), x.max(axis=(1, 2)))
+    return out
+
+
+def test_a_box_takes_whole_a_joint_it_would_cut(pmesh):
+    """Die 1's bump id 5 at (3.85, 1.0) mm: its one-pitch box (2 mm pitch, x from 2.85 mm) would cut through a bump
+    of die 2 (x 2.80 - 2.89 mm: the stacked die's own array), leaving a sliver of it between the cut and the rest
+    of that joint. The side moves out to take that bump whole: afterwards every joint of every region that meets
+    the box's height lies wholly inside or wholly outside it, the box holds the unwidened one, and each side that
+    moved is a side of a joint it took (exact: node coordinates). With the height limited to die 1's bump slab and
+    100 um around it, die 2's bumps are out of the box's height and the box is the unwidened one."""
+    region, item = "bumps.die1", 5
+    c = np.asarray(pmesh.items[region][item])
+    p = pmesh.mesh.p
+    plain_lo = np.maximum(c - 1.0e-3, p[:2].min(axis=1))  # half a pitch (2 mm) around the joint, in the model
+    plain_hi = np.minimum(c + 1.0e-3, p[:2].max(axis=1))
+    ext = _joint_extents(pmesh)
+    box = joint_box(pmesh, region, item)
+    tol = 1e-12
+    assert np.all(box.lo[:2] <= plain_lo) and np.all(box.hi[:2] >= plain_hi)
+    assert box.lo[0] < plain_lo[0] - 10e-6  # it did move, by most of a bump's width
+    taken = []
+    for key, (lo, hi) in ext.items():
+        if hi[2] <= box.lo[2] or lo[2] >= box.hi[2]:
+            continue
+        meets = np.all(lo[:2] < box.hi[:2] - tol) and np.all(hi[:2] > box.lo[:2] + tol)
+        inside = np.all(lo[:2] >= box.lo[:2] - tol) and np.all(hi[:2] <= box.hi[:2] + tol)
+        assert inside or not meets, key
+        if inside and not (np.all(lo[:2] >= plain_lo) and np.all(hi[:2] <= plain_hi)):
+            taken.append(key)
+    assert taken and all(k[0] == "bumps.die2" for k in taken)
+    for ax in range(2):
+        if box.lo[ax] < plain_lo[ax]:
+            assert any(abs(ext[k][0][ax] - box.lo[ax]) <= tol for k in taken)
+        if box.hi[ax] > plain_hi[ax]:
+            assert any(abs(ext[k][1][ax] - box.hi[ax]) <= tol for k in taken)
+    own = ext[(region, item)]
+    low = joint_box(pmesh, region, item, z_range=(own[0][2] - 100e-6, own[1][2] + 100e-6))
+    assert np.array_equal(low.lo[:2], plain_lo) and np.array_equal(low.hi[:2], plain_hi)
+
+
 @pytest.mark.parametrize("region,item,field", [("bumps.die1", 99, "submodel.joint"),
                                                ("bumps.nodie", 0, "submodel.joint"),
                                                ("bumps.die1", 0, "submodel.joint")])
