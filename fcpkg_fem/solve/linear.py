@@ -147,6 +147,22 @@ def _new_pardiso(pypardiso):
     return ps
 
 
+def _upper_triangle(K: sp.csr_matrix) -> sp.csr_matrix:
+    """The upper triangle (diagonal included) of square CSR ``K``, indices sorted within rows: what PARDISO's
+    symmetric modes read. Sliced from K's arrays by one mask (``sp.triu`` goes through COO: 10x slower on the
+    reference matrix's 20M entries)."""
+    K = K.tocsr()
+    if not K.has_sorted_indices:
+        K = K.sorted_indices()
+    n = K.shape[0]
+    counts = np.diff(K.indptr)
+    rows = np.repeat(np.arange(n, dtype=K.indices.dtype), counts)
+    keep = K.indices >= rows
+    indptr = np.zeros(n + 1, dtype=K.indptr.dtype)
+    np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+    return sp.csr_matrix((K.data[keep], K.indices[keep], indptr), shape=K.shape)
+
+
 class _Factor:
     """A kept factorization of K: SuperLU (``direct``) or MKL PARDISO (``pardiso``), with ``solve(f)``."""
 
@@ -174,8 +190,7 @@ class _Factor:
         if self.single:
             self.name = "PARDISO (single precision)"
             self.label = "pardiso (MKL, symmetric positive definite, single-precision factorization refined by CG)"
-        self._upper = sp.triu(K, format="csr")
-        self._upper.sort_indices()
+        self._upper = _upper_triangle(K)
         if self.single:
             self._upper.data = self._upper.data.astype(np.float32)
         same = (previous is not None and previous.method == "pardiso" and previous._ps is not None
