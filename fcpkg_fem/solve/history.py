@@ -32,7 +32,6 @@ points, and the last converged state stays in the solver (the caller checkpoints
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,53 +41,11 @@ from fcpkg_fem.physics.elasticity import bt_d_b
 from fcpkg_fem.solve.birth import ElementBirth
 from fcpkg_fem.solve.linear import LinearStats
 from fcpkg_fem.solve.mechanical import MechanicalState
+from fcpkg_fem.solve.newton import RATE_WINDOW, IncrementStats, NewtonSettings, hopeless
 
 # Voigt order xx, yy, zz, yz, xz, xy with engineering shear, as physics.elasticity.
 
-
-@dataclass
-class NewtonSettings:
-    """Controls of the global Newton iteration.
-
-    Attributes:
-        max_iterations: iterations per increment before it is cut back.
-        rtol_residual: converged when |r_free| <= rtol_residual * f_scale (f_scale = norm of the nodal sums of the
-            absolute element internal forces, the size of the forces in balance, or the out-of-balance the
-            increment started with if larger).
-        rtol_increment: ... and |du| <= rtol_increment * |u_end - u_start| of the increment.
-        correction: which |du| that test takes. ``estimated``: from the second Newton step on, the next
-            correction estimated from the last full step as |du_k| r_k / r_(k-1) (Newton's corrections shrink like
-            its residuals); this saves the iteration that would only confirm convergence. ``computed``: the last
-            correction actually computed (one more iteration).
-        max_cutbacks: halvings of a failing increment before giving up.
-        line_search: backtrack (halve the step, up to 4 times) while the residual grows.
-    """
-
-    max_iterations: int = 25
-    rtol_residual: float = 1e-6
-    rtol_increment: float = 1e-5
-    correction: str = "estimated"
-    max_cutbacks: int = 6
-    line_search: bool = True
-
-    def __post_init__(self) -> None:
-        # a script building the settings directly skips the case validation: a misspelt mode must not act as one
-        if self.correction not in ("estimated", "computed"):
-            raise ValueError(f"NewtonSettings.correction: {self.correction!r} is not allowed; allowed: 'estimated', "
-                             "'computed'")
-
-
-@dataclass
-class IncrementStats:
-    """What one converged (sub)increment took."""
-
-    t_end: float
-    iterations: int
-    cutbacks: int
-    residuals: list = field(default_factory=list)
-    linear_iterations: list = field(default_factory=list)
-    method: str = ""
-
+__all__ = ["HistorySolver", "NewtonSettings", "IncrementStats"]
 
 B_CACHE_BYTES = 1.5e9
 STILL_RESIDUAL = 1e-6
@@ -504,6 +461,10 @@ class HistorySolver(ElementBirth):
             r, K, fscale, rn = r_try, None, max(fs_try, f0), rn_try
             st.iterations = it
             st.residuals.append(rn / max(fscale, 1e-300))
+            if hopeless(st.residuals, it, ns):
+                raise _NewtonFailure(f"residual {st.residuals[-1]:.2e} of the force scale after {it} iterations, "
+                                     f"no lower than {RATE_WINDOW} iterations before; largest "
+                                     f"out-of-balance {self._worst(r)}")
         else:
             if not self._converged(rn, fscale, du_norm, u, u_start, ns.max_iterations + 1):
                 worst = self._worst(r)
