@@ -384,8 +384,9 @@ def shape_joint(sub: Submesh, shape: JointShape) -> None:
     radially by r(z) / R (R: the radius of the disk of the joint's cross-section area, which the global polygon
     has), so each cross-section is the global polygon scaled to the area pi r(z)^2; outside, the move fades
     linearly to zero at R_f = :data:`FADE_RADII` R_v (limited to 90 % of the way to the nearest cut-face node,
-    box side or node of another joint in the slab). The regions' domains outside the slab do not change; the cut nodes do not move, so the
-    boundary interpolation stays exact. ``sub.node_xi`` keeps the unshaped reference coordinates.
+    box side or node of another joint in the slab). The regions' domains outside the slab do not change; the cut
+    nodes do not move, so the boundary interpolation stays exact. ``sub.node_xi`` keeps the unshaped reference
+    coordinates.
 
     Raises:
         InputError: the shape does not fit in the box (``submodel.joints.shape``), or it would fold an element.
@@ -434,8 +435,9 @@ def shape_joint(sub: Submesh, shape: JointShape) -> None:
     x[:2, move] = c[:, None] + d[:, move] * f
     det = _corner_jacobians(x, m.t)
     if not np.all(det > 0):
-        raise InputError.single("submodel.joints.shape", f"the {shape.kind} would fold {int((det <= 0).any(axis=0).sum())}"
-                                " local elements; give a finer mesh around the joint (refine.n_xy, or a local_mesh.size nearer its "
+        folded = int((det <= 0).any(axis=0).sum())
+        raise InputError.single("submodel.joints.shape", f"the {shape.kind} would fold {folded} local elements; give "
+                                "a finer mesh around the joint (refine.n_xy, or a local_mesh.size nearer its "
                                 "feature_size) or pads nearer the joint's diameter")
     m.p[:] = x
 

@@ -361,7 +361,6 @@ class CaseBoxes:
         return dataclasses.replace(self.refine, shape=shape)
 
 
-
 def _candidates(case, pmesh) -> tuple[list, list, list]:
     """(given joints, critical regions, every joint that may be modelled) of ``case.submodel``."""
     given, critical = [], []

@@ -1,5 +1,5 @@
-"""Settings, per-increment statistics and the convergence-rate check of the history solver's global Newton
-iteration (:class:`~fcpkg_fem.solve.history.HistorySolver`)."""
+"""Settings, per-increment statistics and the plateau check of the history solver's global Newton iteration
+(:class:`~fcpkg_fem.solve.history.HistorySolver`)."""
 
 from __future__ import annotations
 

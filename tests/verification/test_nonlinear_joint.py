@@ -84,6 +84,43 @@ def test_newton_failure_names_step_and_keeps_the_last_converged_state(tmp_path):
     assert not (tmp_path / "run" / "summary.json").exists()
 
 
+def test_an_increment_the_plateau_check_stops_is_halved_and_the_run_goes_on(monkeypatch):
+    """After every Newton iteration the solver hands ``newton.hopeless`` the increment's own residual history (the
+    start and one entry per iteration) and halves the increment as soon as it answers yes (its decisions are
+    checked on measured histories in tests/unit/test_newton_rate.py). Forced here once, at the 2nd iteration of
+    the first increment that needs one (the joint at 100 K increments, which no plateau stops otherwise): the run
+    completes with exactly that one cut-back, and its results stay within 1 % of the uncut run's (halving every
+    increment moves them by 0.8 %: test_halving_the_increments_changes_results_by_less_than_one_percent). With
+    no cut-back allowed the run stops naming the plateau."""
+    from fcpkg_fem.errors import SolverError
+    from fcpkg_fem.solve import history
+
+    plain = api.run(joint_case(100.0), write=False)
+    assert plain.summary["process"]["newton"]["cutbacks"] == 0
+    seen, fired = [], []
+
+    def once(res, it, ns):
+        seen.append((len(res), it))
+        if it >= 2 and not fired:
+            fired.append(it)
+            return True
+        return False
+
+    monkeypatch.setattr(history, "hopeless", once)
+    cut = api.run(joint_case(100.0), write=False)
+    assert fired == [2] and all(n == it + 1 for n, it in seen)
+    assert cut.summary["process"]["newton"]["cutbacks"] == 1
+    a, b = _results(plain), _results(cut)
+    for k in a:
+        assert b[k] == pytest.approx(a[k], rel=0.01), k
+    raw = joint_case(100.0).input_dict()
+    raw["solver"]["newton"] = {"max_cutbacks": 0}
+    fired.clear()
+    with pytest.raises(SolverError) as exc:
+        api.run(api.load_case(raw), write=False)
+    assert "no lower than 3 iterations before" in str(exc.value)
+
+
 def test_estimated_correction_saves_iterations_without_changing_results(capsys):
     """``newton.correction: estimated`` stops once the residual is in tolerance and the next correction, estimated
     from the last one and the residual's reduction, is too; ``computed`` spends one more iteration to compute it.
