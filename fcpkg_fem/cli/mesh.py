@@ -11,7 +11,8 @@ import numpy as np
 from fcpkg_fem import api
 from fcpkg_fem.run import preflight as guard
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
+from fcpkg_fem.io.atomic import atomic_write_text
+from fcpkg_fem.io.vtu import VtuGeometry, write_vtu_file
 
 from .common import Progress, add_case_args, add_mesh_cache_arg, length, load, table
 
@@ -71,13 +72,9 @@ def dofs_estimate(pmesh, element: str) -> int:
 
 def write_vtu(path: Path, pmesh) -> list[Path]:
     """The mesh as VTU with a ``region`` cell array, and ``<stem>.regions.json`` (id -> name)."""
-    import meshio
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    mesh = meshio.Mesh(pmesh.mesh.p.T.copy(), [("hexahedron", pmesh.cells_vtk)],
-                       cell_data={"region": [pmesh.cell_region.astype(np.int32)]})
-    with atomic_path(path) as tmp:
-        meshio.write(tmp, mesh, file_format="vtu")
+    write_vtu_file(path, VtuGeometry.of(pmesh.mesh.p.T, pmesh.cells_vtk,
+                                        {"region": pmesh.cell_region.astype(np.int32)}))
     side = path.with_suffix(".regions.json")
     atomic_write_text(side, json.dumps({str(i): n for i, n in enumerate(pmesh.region_names)}, indent=2) + "\n")
     return [path, side]

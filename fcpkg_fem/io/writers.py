@@ -22,8 +22,9 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from fcpkg_fem.io.atomic import atomic_path, atomic_write_text
+from fcpkg_fem.io.atomic import atomic_write_text
 from fcpkg_fem.io.registry import Writer, WRITERS, output_index, register_writer
+from fcpkg_fem.io.vtu import VtuGeometry, write_vtu_file
 from fcpkg_fem.post.result import RunResult
 
 __all__ = [
@@ -200,22 +201,11 @@ def regions_map(result: RunResult) -> dict[str, str]:
     return {str(i): name for i, name in enumerate(result.region_names)}
 
 
-def vtu_mesh(result: RunResult, pos: int):
-    """The meshio.Mesh of output position ``pos``: hexahedra, the FieldSet data and the ``region`` cell data.
-
-    Region names go to the companion ``regions.json`` (meshio's VTU writer does not write field data).
-    """
-    import meshio
-
-    fs = result.fields[pos]
-    cell_data = {name: [np.asarray(a)] for name, a in fs.cell_data.items()}
-    cell_data["region"] = [np.asarray(result.cell_region, dtype=np.int32)]
-    return meshio.Mesh(
-        points=np.asarray(result.points, dtype=float),
-        cells=[("hexahedron", np.asarray(result.cells, dtype=np.int64))],
-        point_data={name: np.asarray(a) for name, a in fs.point_data.items()},
-        cell_data=cell_data,
-    )
+def vtu_geometry(result: RunResult) -> VtuGeometry:
+    """The run's mesh, encoded once for all its VTU files: points in m, hexahedra and the ``region`` cell array
+    (region names go to the companion ``regions.json``)."""
+    return VtuGeometry.of(np.asarray(result.points, dtype=float), result.cells,
+                          {"region": np.asarray(result.cell_region, dtype=np.int32)})
 
 
 def pvd_text(files: list[str], timesteps: list[float]) -> str:
@@ -232,16 +222,13 @@ def pvd_text(files: list[str], timesteps: list[float]) -> str:
 @register_writer("vtu", order=20)
 def write_vtu(result: RunResult, out_dir: Path) -> list[Path]:
     """Write ``fields_<index>.vtu`` per output, ``fields.pvd`` (time collection) and ``regions.json``."""
-    import meshio
-
     out_dir = Path(out_dir)
     written: list[Path] = []
     names: list[str] = []
-    for pos in range(len(result.fields)):
+    geometry = vtu_geometry(result)
+    for pos, fs in enumerate(result.fields):
         fname = f"fields_{output_index(result, pos)}.vtu"
-        with atomic_path(out_dir / fname) as tmp:
-            meshio.write(tmp, vtu_mesh(result, pos), file_format="vtu")
-        written.append(out_dir / fname)
+        written.append(write_vtu_file(out_dir / fname, geometry, fs.point_data, fs.cell_data))
         names.append(fname)
     written.append(atomic_write_text(out_dir / "fields.pvd", pvd_text(names, pvd_timesteps(result))))
     written.append(atomic_write_text(out_dir / "regions.json", json.dumps(regions_map(result), indent=2) + "\n"))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from fcpkg_fem.io import WRITERS, atomic_path, atomic_write_text, clean_stale_temps, summary_json, write_all
+import fcpkg_fem.io.vtu
 from fcpkg_fem.io import writers as writers_mod
 from fcpkg_fem.io.atomic import is_temp_name, temp_name
 from support.results import REGIONS, make_result
@@ -280,11 +281,11 @@ def test_writer_failure_mid_vtu_keeps_previous(tmp_path, monkeypatch):
     write_all(result, tmp_path, names=["vtu"])
     before = (tmp_path / "fields_0.vtu").read_bytes()
 
-    def boom(path, mesh, **kw):
-        Path(path).write_bytes(b"partial")
+    def boom(geometry, point_data, cell_data):
+        yield "<?xml partial"
         raise OSError("disk full")
 
-    monkeypatch.setattr(meshio, "write", boom)
+    monkeypatch.setattr(fcpkg_fem.io.vtu, "vtu_pieces", boom)
     with pytest.raises(OSError):
         write_all(make_result(), tmp_path, names=["vtu"])
     assert (tmp_path / "fields_0.vtu").read_bytes() == before
