@@ -142,31 +142,89 @@ def _new_pardiso(pypardiso):
     ps.libmkl.pardisoinit(ps.pt.ctypes.data, ctypes.byref(ctypes.c_int32(ps.mtype)), ps.iparm.ctypes.data)
     ps.pt[:] = 0
     ps.iparm[33] = PARDISO_CNR_THREADS
+    ps.iparm[34] = 1  # zero-based indices: the CSR arrays go to MKL as they are (see _pardiso_call)
     ps.factorized_A = sp.csr_matrix((0, 0))
     ps.set_phase(13)
     return ps
 
 
+def _pardiso_call(ps, phase: int, A: sp.csr_matrix, b: np.ndarray) -> np.ndarray:
+    """One call of MKL PARDISO on ``ps``'s handle: ``phase`` (12 analysis and factorization, 22 factorization, 33
+    solve) for the upper triangle ``A`` (zero-based CSR, int32 indices) and right-hand side ``b`` (n,) in A's
+    precision; returns x (n,).
+
+    pypardiso's own call copies both index arrays and adds 1 to them on every call (1-based), and its ``solve``
+    compares the matrix with the factorized one first: for the reference matrix's 10M upper entries that is
+    tens of milliseconds a call, many calls per factorization (CG's preconditioner). Here MKL reads the CSR arrays
+    in place (``iparm[34]`` = 1, zero-based).
+    """
+    indptr = np.ascontiguousarray(A.indptr, dtype=np.int32)
+    indices = np.ascontiguousarray(A.indices, dtype=np.int32)
+    b = np.ascontiguousarray(b)
+    x = np.zeros_like(b)
+    err = ctypes.c_int32(0)
+    i32 = ctypes.POINTER(ctypes.c_int32)
+    f64 = ctypes.POINTER(ctypes.c_double)  # MKL reads float32 arrays through it too (iparm[27] = 1)
+    one = ctypes.byref(ctypes.c_int32(1))
+    ps._mkl_pardiso(ps.pt.ctypes.data_as(ctypes.POINTER(ps._pt_type[0])), one, one,
+                    ctypes.byref(ctypes.c_int32(ps.mtype)), ctypes.byref(ctypes.c_int32(phase)),
+                    ctypes.byref(ctypes.c_int32(A.shape[0])), A.data.ctypes.data_as(f64),
+                    indptr.ctypes.data_as(i32), indices.ctypes.data_as(i32), ps.perm.ctypes.data_as(i32), one,
+                    ps.iparm.ctypes.data_as(i32), ctypes.byref(ctypes.c_int32(0)), b.ctypes.data_as(f64),
+                    x.ctypes.data_as(f64), ctypes.byref(err))
+    if err.value != 0:
+        raise SolverError(f"PARDISO phase {phase} failed with MKL error {err.value}")
+    return x
+
+
+class _UpperSlice:
+    """Slices the upper triangle (diagonal included, rows sorted), what PARDISO's symmetric modes read, from CSR
+    matrices of one sparsity layout: the mask is found once and each matrix costs a gather of its data.
+
+    ``sp.triu`` goes through COO (10x slower on the reference matrix's 20M entries), and even the mask costs
+    0.3-0.8 s there; the region sums and a history's restricted tangent hand every matrix the same index arrays
+    (the same objects), which :meth:`fits` recognises.
+    """
+
+    def __init__(self, K: sp.csr_matrix):
+        if not K.has_sorted_indices:
+            K = K.sorted_indices()
+        n = K.shape[0]
+        counts = np.diff(K.indptr)
+        rows = np.repeat(np.arange(n, dtype=K.indices.dtype), counts)
+        self.keep = K.indices >= rows
+        self.indptr = np.zeros(n + 1, dtype=K.indptr.dtype)
+        np.cumsum(np.bincount(rows[self.keep], minlength=n), out=self.indptr[1:])
+        self.indices = K.indices[self.keep]
+        self.shape = K.shape
+        self._src = (K.indices, K.indptr)
+
+    def fits(self, K: sp.csr_matrix) -> bool:
+        """True when ``K``'s index arrays are the very memory this slice was made from (and so its layout).
+
+        scipy wraps the arrays it is given in new views, so the memory is compared, not the objects; the slice
+        keeps that memory alive, so no other array can have come to lie there."""
+        def same(a, b):
+            return a.ctypes.data == b.ctypes.data and a.shape == b.shape and a.dtype == b.dtype \
+                and a.strides == b.strides
+        return K.shape == self.shape and same(K.indices, self._src[0]) and same(K.indptr, self._src[1])
+
+    def __call__(self, K: sp.csr_matrix) -> sp.csr_matrix:
+        """The upper triangle of ``K`` (which :meth:`fits`)."""
+        return sp.csr_matrix((K.data[self.keep], self.indices, self.indptr), shape=K.shape)
+
+
 def _upper_triangle(K: sp.csr_matrix) -> sp.csr_matrix:
-    """The upper triangle (diagonal included) of square CSR ``K``, indices sorted within rows: what PARDISO's
-    symmetric modes read. Sliced from K's arrays by one mask (``sp.triu`` goes through COO: 10x slower on the
-    reference matrix's 20M entries)."""
+    """The upper triangle (diagonal included) of square CSR ``K``, indices sorted within rows."""
     K = K.tocsr()
-    if not K.has_sorted_indices:
-        K = K.sorted_indices()
-    n = K.shape[0]
-    counts = np.diff(K.indptr)
-    rows = np.repeat(np.arange(n, dtype=K.indices.dtype), counts)
-    keep = K.indices >= rows
-    indptr = np.zeros(n + 1, dtype=K.indptr.dtype)
-    np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
-    return sp.csr_matrix((K.data[keep], K.indices[keep], indptr), shape=K.shape)
+    return _UpperSlice(K)(K if K.has_sorted_indices else K.sorted_indices())
 
 
 class _Factor:
     """A kept factorization of K: SuperLU (``direct``) or MKL PARDISO (``pardiso``), with ``solve(f)``."""
 
-    def __init__(self, K: sp.csr_matrix, method: str, previous: "_Factor | None" = None, single: bool = False):
+    def __init__(self, K: sp.csr_matrix, method: str, previous: "_Factor | None" = None, single: bool = False,
+                 upper: sp.csr_matrix | None = None):
         self.shape = K.shape
         self.method = method
         self.single = single and method == "pardiso"
@@ -190,7 +248,7 @@ class _Factor:
         if self.single:
             self.name = "PARDISO (single precision)"
             self.label = "pardiso (MKL, symmetric positive definite, single-precision factorization refined by CG)"
-        self._upper = _upper_triangle(K)
+        self._upper = _upper_triangle(K) if upper is None else upper
         if self.single:
             self._upper.data = self._upper.data.astype(np.float32)
         same = (previous is not None and previous.method == "pardiso" and previous._ps is not None
@@ -203,20 +261,14 @@ class _Factor:
                 # same sparsity: keep the ordering and symbolic factorization, redo the numbers only (PARDISO
                 # phase 22), cheaper than analysis + factorization
                 self._ps, previous._ps = previous._ps, None
-                self._ps.set_phase(22)
-                self._ps._call_pardiso(self._upper, np.zeros(self.shape[0]))
-                self._ps.factorized_A = self._ps._hash_csr_matrix(self._upper) \
-                    if isinstance(self._ps.factorized_A, str) else self._upper
+                _pardiso_call(self._ps, 22, self._upper, np.zeros(self.shape[0], self._upper.data.dtype))
             else:
                 if previous is not None:
                     previous.free()
                 self._ps = _new_pardiso(pypardiso)
                 if self.single:
                     self._ps.iparm[27] = 1  # single-precision arrays and factorization
-                    self._ps.set_phase(12)
-                    self._ps._call_pardiso(self._upper, np.zeros(self.shape[0], dtype=np.float32))
-                else:
-                    self._ps.factorize(self._upper)
+                _pardiso_call(self._ps, 12, self._upper, np.zeros(self.shape[0], self._upper.data.dtype))
         except Exception as exc:  # pypardiso raises its own error types with MKL's code
             self.free()
             raise SolverError(f"PARDISO failed ({exc}); the stiffness matrix may be singular or not "
@@ -225,11 +277,8 @@ class _Factor:
     def solve(self, f: np.ndarray) -> np.ndarray:
         if self.method == "direct":
             return self._lu.solve(f)
-        if self.single:  # pypardiso's own solve would convert the arrays to double
-            self._ps.set_phase(33)
-            return np.asarray(self._ps._call_pardiso(self._upper, f.astype(np.float32)), dtype=np.float64).ravel()
-        # the factorized matrix itself: pypardiso recognises it and only runs the triangular solves
-        return np.asarray(self._ps.solve(self._upper, f)).ravel()
+        x = _pardiso_call(self._ps, 33, self._upper, f.astype(self._upper.data.dtype))
+        return np.asarray(x, dtype=np.float64).ravel()
 
     def free(self) -> None:
         if self.method == "pardiso" and getattr(self, "_ps", None) is not None:
@@ -255,12 +304,14 @@ class LinearSolver:
         self._fresh_its = 0
         self._lu = None
         self._nearby_its = 0
+        self._upper_slice = None
 
     def reset(self) -> None:
         """Forget the cached factorization and AMG hierarchy (a later solve starts fresh, as after a restart)."""
         self._free_factor()
         self._ml = self._ml_shape = None
         self._fresh_its = self._nearby_its = 0
+        self._upper_slice = None
 
     def _choose(self, K: sp.csr_matrix) -> str:
         if self.method == "auto":
@@ -293,7 +344,8 @@ class LinearSolver:
                     old.free()
                     old = None
                 single = method == "pardiso" and K.shape[0] >= PARDISO_SINGLE_MIN
-                self._lu = _Factor(K, method, previous=old, single=single)  # PARDISO reuses its old analysis
+                self._lu = _Factor(K, method, previous=old, single=single,  # PARDISO reuses its old analysis
+                                   upper=self._upper_of(K) if method == "pardiso" else None)
             if self._lu.single:
                 u, its, res, ok = self._pcg_lu(K, f, MIXED_MAXITER, rtol=MIXED_RTOL)
                 if ok:
@@ -324,6 +376,12 @@ class LinearSolver:
                 f"target {self.rtol:.0e}); try solver.linear: direct for this size, or check for unsupported parts"
             )
         return u, LinearStats(AMG_NAME, its, res)
+
+    def _upper_of(self, K: sp.csr_matrix) -> sp.csr_matrix:
+        """K's upper triangle, by the slice of the last layout while K keeps it."""
+        if self._upper_slice is None or not self._upper_slice.fits(K):
+            self._upper_slice = _UpperSlice(K.tocsr())
+        return self._upper_slice(K if self._upper_slice.fits(K) else K.tocsr().sorted_indices())
 
     def _pcg_lu(self, K, f, maxiter: int = 30, rtol: float | None = None):
         """CG preconditioned by the kept factorization: (u, iterations, relative residual, converged to ``rtol``,

@@ -72,3 +72,28 @@ def test_pardiso_upper_triangle_is_scipys_triu():
         assert np.array_equal(U.indptr, R.indptr) and np.array_equal(U.indices, R.indices)
         assert np.array_equal(U.data, R.data) and U.has_sorted_indices
     assert _upper_triangle(sp.csr_matrix((4, 4))).nnz == 0
+
+
+def test_the_upper_slice_serves_matrices_of_its_layout_only():
+    """``_UpperSlice`` finds the mask once and gathers each matrix's data: a second matrix on the very same index
+    arrays (as the region sums hand over) gets its own triangle; equal arrays that are other objects do not fit,
+    so a changed layout is never sliced with an old mask."""
+    import scipy.sparse as sp
+
+    from fcpkg_fem.solve.linear import _UpperSlice
+
+    rng = np.random.default_rng(5)
+    n = 200
+    r = np.repeat(np.arange(n), 6)
+    A = sp.csr_matrix((rng.standard_normal(r.size), (r, rng.integers(0, n, r.size))), shape=(n, n))
+    A = (A + A.T).tocsr()
+    A.sort_indices()
+    cut = _UpperSlice(A)
+    B = sp.csr_matrix((rng.standard_normal(A.nnz), A.indices, A.indptr), shape=A.shape)
+    assert cut.fits(B)
+    for M in (A, B):
+        U, R = cut(M), sp.triu(M, format="csr")
+        R.sort_indices()
+        assert np.array_equal(U.indptr, R.indptr) and np.array_equal(U.indices, R.indices)
+        assert np.array_equal(U.data, R.data)
+    assert not cut.fits(sp.csr_matrix((B.data, B.indices.copy(), B.indptr.copy()), shape=B.shape))
