@@ -143,6 +143,11 @@ def _new_pardiso(pypardiso):
     ps.pt[:] = 0
     ps.iparm[33] = PARDISO_CNR_THREADS
     ps.iparm[34] = 1  # zero-based indices: the CSR arrays go to MKL as they are (see _pardiso_call)
+    # no iterative refinement inside each solve (MKL's default is two steps, each a product and another solve):
+    # the solves here are CG's preconditioner or a Cholesky solve whose residual is checked, so those steps tripled
+    # a solve's cost for nothing (0.53-0.70 s -> 0.21-0.28 s on the reference matrix; 8.8 -> 3.2 ms at 9.6k
+    # unknowns; docs/benchmarks.md)
+    ps.iparm[7] = 0
     ps.factorized_A = sp.csr_matrix((0, 0))
     ps.set_phase(13)
     return ps
