@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import importlib.util
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,11 +226,57 @@ def _upper_triangle(K: sp.csr_matrix) -> sp.csr_matrix:
     return _UpperSlice(K)(K if K.has_sorted_indices else K.sorted_indices())
 
 
+class _Analysis:
+    """PARDISO's analysis (ordering, symbolic factorization: phase 11) of a symmetric structure, run in a thread.
+
+    The analysis reads the structure only (for a positive definite matrix without scaling or matching the values are
+    not used), so it can run while the matrix is still being assembled; :class:`_Factor` then only factorizes
+    (phase 22). A thread, not a process: MKL's call releases the GIL, and the handle lives in this process.
+    """
+
+    method = "pardiso"
+
+    def __init__(self, upper: sp.csr_matrix, single: bool):
+        import pypardiso
+
+        self.single = single
+        self._upper = upper  # the structure; its data are zeros, never read
+        self._ps = _new_pardiso(pypardiso)
+        if single:
+            self._ps.iparm[27] = 1
+        self._error: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="pardiso-analysis", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            _pardiso_call(self._ps, 11, self._upper, np.zeros(self._upper.shape[0], self._upper.data.dtype))
+        except BaseException as exc:  # raised in the solving thread, at join()
+            self._error.append(exc)
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+
+    def fits(self, upper: sp.csr_matrix, single: bool) -> bool:
+        """True when ``upper`` has the analysed structure and precision."""
+        return (single == self.single and upper.shape == self._upper.shape
+                and np.array_equal(upper.indptr, self._upper.indptr)
+                and np.array_equal(upper.indices, self._upper.indices))
+
+    def free(self) -> None:
+        self._thread.join()
+        if self._ps is not None:
+            self._ps.free_memory(everything=True)
+            self._ps = None
+
+
 class _Factor:
     """A kept factorization of K: SuperLU (``direct``) or MKL PARDISO (``pardiso``), with ``solve(f)``."""
 
     def __init__(self, K: sp.csr_matrix, method: str, previous: "_Factor | None" = None, single: bool = False,
-                 upper: sp.csr_matrix | None = None):
+                 upper: sp.csr_matrix | None = None, analysed: "_Analysis | None" = None):
         self.shape = K.shape
         self.method = method
         self.single = single and method == "pardiso"
@@ -256,6 +303,13 @@ class _Factor:
         self._upper = _upper_triangle(K) if upper is None else upper
         if self.single:
             self._upper.data = self._upper.data.astype(np.float32)
+        if analysed is not None and not analysed.fits(self._upper, self.single):
+            analysed.free()
+            analysed = None
+        if analysed is not None:  # analysed beforehand (LinearSolver.prepare): its handle serves as the previous one
+            if previous is not None:
+                previous.free()
+            previous = analysed
         same = (previous is not None and previous.method == "pardiso" and previous._ps is not None
                 and previous.single == self.single
                 and previous._upper.shape == self._upper.shape
@@ -310,6 +364,7 @@ class LinearSolver:
         self._lu = None
         self._nearby_its = 0
         self._upper_slice = None
+        self._analysis = None
 
     def reset(self) -> None:
         """Forget the cached factorization and AMG hierarchy (a later solve starts fresh, as after a restart)."""
@@ -317,6 +372,26 @@ class LinearSolver:
         self._ml = self._ml_shape = None
         self._fresh_its = self._nearby_its = 0
         self._upper_slice = None
+        if self._analysis is not None:
+            self._analysis.free()
+            self._analysis = None
+
+    def prepare(self, indptr: np.ndarray, indices: np.ndarray) -> None:
+        """Start PARDISO's analysis of the n x n symmetric structure in CSR ``indptr`` (n + 1,) / ``indices``
+        (both triangles, sorted rows) in a thread, when PARDISO is what a matrix of that structure would get: the
+        caller assembles meanwhile, and the first :meth:`solve` of a matrix holding these very arrays only
+        factorizes. The analysis is the same arithmetic, so the results are too (docs/benchmarks.md)."""
+        n = len(indptr) - 1
+        S = sp.csr_matrix((np.zeros(len(indices), np.float32), indices, indptr), shape=(n, n))
+        if self._choose(S) != "pardiso" or self._lu is not None or self._analysis is not None \
+                or not pardiso_available():
+            return
+        single = n >= PARDISO_SINGLE_MIN
+        self._upper_slice = _UpperSlice(S)
+        upper = self._upper_slice(S)
+        if not single:
+            upper.data = upper.data.astype(np.float64)
+        self._analysis = _Analysis(upper, single)
 
     def _choose(self, K: sp.csr_matrix) -> str:
         if self.method == "auto":
@@ -349,8 +424,18 @@ class LinearSolver:
                     old.free()
                     old = None
                 single = method == "pardiso" and K.shape[0] >= PARDISO_SINGLE_MIN
+                analysed, self._analysis = self._analysis, None
+                if analysed is not None:
+                    try:
+                        analysed.join()
+                    except Exception as exc:
+                        analysed.free()
+                        raise SolverError(f"PARDISO's analysis failed ({exc})") from exc
                 self._lu = _Factor(K, method, previous=old, single=single,  # PARDISO reuses its old analysis
-                                   upper=self._upper_of(K) if method == "pardiso" else None)
+                                   upper=self._upper_of(K) if method == "pardiso" else None,
+                                   analysed=analysed if method == "pardiso" else None)
+                if analysed is not None and method != "pardiso":
+                    analysed.free()
             if self._lu.single:
                 u, its, res, ok = self._pcg_lu(K, f, MIXED_MAXITER, rtol=MIXED_RTOL)
                 if ok:

@@ -74,9 +74,11 @@ class RegionOperators:
     Args:
         problem: the :class:`MechanicalProblem` (its chunks, sparse pattern and regions).
         C0: region index -> (6, 6) stiffness in Pa at which K_r and F_r are built.
+        layout: the pattern's :class:`~fcpkg_fem.physics.elasticity.CondensedLayout` on ``problem.I``, if the
+            caller has it already (the matrices made here then hold its very index arrays).
     """
 
-    def __init__(self, problem: "MechanicalProblem", C0: dict[int, np.ndarray]):
+    def __init__(self, problem: "MechanicalProblem", C0: dict[int, np.ndarray], layout=None):
         self.p = problem
         self.C0 = C0
         pat = problem.pattern
@@ -140,13 +142,13 @@ class RegionOperators:
         self.shared_pos = np.concatenate(parts[0]).astype(itype) if parts[0] else np.zeros(0, itype)
         self.shared_reg = np.concatenate(parts[1]) if parts[1] else np.zeros(0, np.int16)
         self.shared_val = np.concatenate(parts[2]) if parts[2] else np.zeros(0)
-        self._condense(problem.I)
+        self._condense(problem.I, layout)
 
-    def _condense(self, free_dofs: np.ndarray) -> None:
+    def _condense(self, free_dofs: np.ndarray, layout=None) -> None:
         """Keep only the entries of the free dofs (rows and columns), in the CSR layout of the condensed matrix, so
         that a temperature's matrix is made condensed: no full matrix, no copy (issue 16)."""
         pat = self.p.pattern
-        lay = pat.condensed(free_dofs)
+        lay = pat.condensed(free_dofs) if layout is None else layout
         keep = lay.keep
         self.c_indices, self.c_indptr = lay.indices, lay.indptr
         self.n_free = int(free_dofs.size)
@@ -332,7 +334,11 @@ class MechanicalProblem:
         # keep a direct factorization when no modulus changed (temperature-independent materials)
         reuse = self._last_C is not None and all(np.array_equal(C_reg[r], self._last_C[r]) for r in C_reg)
         if self._regions is None and self.solves_expected > 1:
-            self._regions = RegionOperators(self, C_reg)
+            # the condensed layout first, so that PARDISO's analysis of it runs in a thread beside the region
+            # operators' integration (docs/benchmarks.md)
+            layout = self.pattern.condensed(self.I)
+            self.solver.prepare(layout.indptr, layout.indices)
+            self._regions = RegionOperators(self, C_reg, layout)
         if self._regions is not None:  # made condensed (free dofs only)
             Kc, f = self._regions.assemble(C_reg, eth_reg)
         else:  # one solve: integrating once is all it needs, and the region sums would cost 2x that

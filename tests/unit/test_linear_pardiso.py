@@ -107,3 +107,40 @@ def test_mixed_precision_falls_back_to_double_when_refinement_stalls(monkeypatch
     u, s = ls.solve(A, b)
     assert not ls._lu.single and "single" not in s.method
     assert np.linalg.norm(A @ u - b) <= 1e-12 * np.linalg.norm(b)
+
+
+@pytest.mark.skipif(not pardiso_available(), reason="pypardiso (optional extra 'pardiso') not installed")
+@pytest.mark.parametrize("single", [False, True])
+def test_an_analysis_run_ahead_gives_the_same_solution(single, monkeypatch):
+    """``LinearSolver.prepare`` runs PARDISO's analysis of the structure in a thread while the caller assembles;
+    the first solve then only factorizes (phase 22), to the same bits as analysis and factorization together, in
+    double and in single precision (forced at this size). A matrix of another structure is not given the prepared
+    analysis, and a structure the method would not send to PARDISO is not analysed."""
+    if single:
+        monkeypatch.setattr(linear, "PARDISO_SINGLE_MIN", 1000)
+    K, f = _spd()
+    u0, _ = LinearSolver("pardiso", rtol=1e-10).solve(K, f)
+    ahead = LinearSolver("pardiso", rtol=1e-10)
+    ahead.prepare(K.indptr, K.indices)
+    assert ahead._analysis is not None
+    calls = []
+    real = linear._pardiso_call
+
+    def spy(ps, phase, A, b):
+        calls.append(phase)
+        return real(ps, phase, A, b)
+
+    monkeypatch.setattr(linear, "_pardiso_call", spy)
+    u1, _ = ahead.solve(sp.csr_matrix((K.data, K.indices, K.indptr), shape=K.shape), f)
+    assert np.array_equal(u0, u1)
+    assert calls[0] == 22 and 12 not in calls  # factorized on the analysis made ahead (phase 11 ran in prepare)
+    assert ahead._lu.single == single
+    other = LinearSolver("pardiso", rtol=1e-10)
+    other.prepare(K.indptr, K.indices)
+    K2 = (K + 1e-3 * (sp.eye(K.shape[0], k=5) + sp.eye(K.shape[0], k=-5))).tocsr()  # more entries per row
+    calls.clear()
+    u2, _ = other.solve(K2, f)
+    assert 12 in calls and np.abs(K2 @ u2 - f).max() <= 1e-8 * np.abs(f).max()
+    direct = LinearSolver("direct")
+    direct.prepare(K.indptr, K.indices)
+    assert direct._analysis is None
