@@ -328,7 +328,7 @@ class _Factor:
                 if self.single:
                     self._ps.iparm[27] = 1  # single-precision arrays and factorization
                 _pardiso_call(self._ps, 12, self._upper, np.zeros(self.shape[0], self._upper.data.dtype))
-        except Exception as exc:  # pypardiso raises its own error types with MKL's code
+        except Exception as exc:  # MKL's error code (SolverError) or pypardiso's own errors (the handle's set-up)
             self.free()
             raise SolverError(f"PARDISO failed ({exc}); the stiffness matrix may be singular or not "
                               "positive definite (an unsupported part, or a negative modulus)") from exc
