@@ -22,6 +22,7 @@ from fcpkg_fem.mesh.footprint import (
     circle_segments_of,
     equal_area_factor,
     footprint_shapes,
+    mesh_footprint,
     outline_distance,
     threshold_size,
 )
@@ -291,6 +292,24 @@ def _column_size(geom: Geometry, mc: Any, per_slab: np.ndarray) -> MeshSize:
     if fp is None:
         _COLUMN_CACHE.clear()  # one footprint kept: a batch of variants must not accumulate them
         fp = _COLUMN_CACHE[key] = mesh_column_footprint(geom, float(mc.size), float(mc.feature_size))
+    return swept_size(geom, mc, per_slab, fp, {"column_footprint": "meshed"})
+
+
+def exact_mesh_size(geom: Geometry, mesh_spec: Any) -> MeshSize:
+    """The exact size of ``geom`` meshed with ``mesh_spec``: its footprint meshed (by the mesher the run uses,
+    seconds where the 3D mesh and its solve take minutes) and counted as the sweep builds it. For a refusal that
+    must not rest on :func:`mesh_size`'s prediction, which overshoots very fine meshes (docs/robustness.md)."""
+    mc = mesh_spec
+    per_slab = layer_counts(geom, mc.max_layer_thickness, mc.min_elements_per_layer)
+    if geom.interconnect == "column":
+        return _column_size(geom, mc, per_slab)
+    fp = mesh_footprint(geom, float(mc.size), float(mc.feature_size), circle_segments=int(mc.circle_segments))
+    return swept_size(geom, mc, per_slab, fp, {"footprint": "meshed"})
+
+
+def swept_size(geom: Geometry, mc: Any, per_slab: np.ndarray, fp: Any, details: dict) -> MeshSize:
+    """Elements, nodes and dofs of footprint ``fp`` (quads, ``quads_inside``) swept through ``geom``'s slabs with
+    ``per_slab`` element layers each, as :mod:`fcpkg_fem.mesh.swept` builds it, without building it."""
     zp = geom.z_planes
     mid = 0.5 * (zp[:-1] + zp[1:])
     owned = np.zeros((len(mid), len(fp.quads)), dtype=bool)
@@ -316,7 +335,7 @@ def _column_size(geom: Geometry, mc: Any, per_slab: np.ndarray) -> MeshSize:
     dofs = 3.0 * (nodes + edges) if mc.element == "hex20" else 3.0 * nodes
     return MeshSize(footprint_cells=int(len(fp.quads)), element_layers=int(per_slab.sum()),
                     elements=int(round(elements)), nodes=int(round(nodes)), dofs=int(round(dofs)),
-                    details={"column_footprint": "meshed", "slabs": _slab_shares(geom, per_slab, cells)})
+                    details={**details, "slabs": _slab_shares(geom, per_slab, cells)})
 
 
 def _slab_shares(geom: Geometry, per_slab: np.ndarray, slab_cells: np.ndarray) -> list[dict]:

@@ -23,7 +23,7 @@ from fcpkg_fem.case.paths import confine
 from fcpkg_fem.case.plan import plan
 from fcpkg_fem.errors import InputError, Problem, StorageError
 from fcpkg_fem.geometry.build import build_geometry
-from fcpkg_fem.mesh.estimate import MeshSize, mesh_size
+from fcpkg_fem.mesh.estimate import MeshSize, exact_mesh_size, mesh_size
 from fcpkg_fem.solve.linear import PARDISO_SINGLE_MIN, auto_method
 
 MEMORY_LIMIT_ENV = "FCPKG_MEMORY_LIMIT"
@@ -153,8 +153,18 @@ on the shipped packages and the laminates from 13k unknowns on (benchmarks/bench
 where more nodes lie on the boundary. hex8 has the hex8i pattern (the incompatible modes are condensed per element)."""
 
 
+MEMORY_SINGLE_GROWTH = (271_758, 1.18)
+"""Above this many unknowns the single-precision PARDISO excess grows as ``dofs ** 1.18`` from its value there
+(the reference case, where the model above was fitted): the AMG exponent 1.25 times the single factor predicted
+17.97 GB for the 1,073,400-unknown reference mesh, which peaked at 10.4 GB (one temperature); 1.18 is the growth
+between that run and the 298,548-unknown one (2,443 MB; both 2026-12-07, docs/benchmarks.md)."""
+
+
 def memory_model(dofs: float, element: str, solver: str) -> float:
     """Predicted peak bytes of ``api.run`` for a mesh of ``dofs`` unknowns (see the constants above)."""
+    ref, growth = MEMORY_SINGLE_GROWTH
+    if solver == "pardiso" and dofs > ref:
+        return MEMORY_BASE + (memory_model(ref, element, solver) - MEMORY_BASE) * (dofs / ref) ** growth
     a, b = MEMORY_DIRECT if solver == "direct" else MEMORY_ITERATIVE
     excess = a * (max(dofs, 0.0) / 1e5) ** b
     if element == "hex20":
@@ -201,11 +211,13 @@ def kept_fields_bytes(case: Any, elements: int, nodes: int) -> float:
     return 8.0 * reports * (FIELD_FLOATS_PER_CELL * elements + FIELD_FLOATS_PER_NODE * nodes)
 
 
-def estimate(case: Any) -> Estimate:
+def estimate(case: Any, exact: bool = False) -> Estimate:
     """Elements, nodes, dofs (:func:`fcpkg_fem.mesh.estimate.mesh_size`) and peak memory of ``case`` (validated),
-    without meshing; the solver is the one ``auto`` will pick for this size (or the case's)."""
+    without meshing; the solver is the one ``auto`` will pick for this size (or the case's). ``exact``: count the
+    elements, nodes and dofs on the meshed footprint instead (:func:`~fcpkg_fem.mesh.estimate.exact_mesh_size`,
+    seconds)."""
     mc = case.mesh
-    size = mesh_size(build_geometry(case), mc)
+    size = (exact_mesh_size if exact else mesh_size)(build_geometry(case), mc)
     solver = case.solver.linear
     if solver == "auto":  # the runtime's rule (solve/linear.py) on the predicted size and a typical row length
         solver = auto_method(size.dofs, NNZ_PER_ROW.get(mc.element, max(NNZ_PER_ROW.values())))
@@ -249,11 +261,22 @@ def coarsening_advice(case: Any) -> str:
     return "; ".join(tips)
 
 
-def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory | None = None) -> None:
-    """Refuse (InputError on ``mesh.size``) a case whose estimated peak memory exceeds what is available."""
+def check_memory(case: Any, est: Estimate, force: bool = False, memory: Memory | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
+    """Refuse (InputError on ``mesh.size``) a case whose estimated peak memory exceeds what is available.
+
+    Before refusing, the size is counted on the meshed footprint (:func:`estimate` with ``exact``): the prediction
+    overshoots very fine meshes (1.5M unknowns predicted for a mesh of 1.07M), and a run that fits must not be
+    refused for the prediction's error."""
     mem = memory if memory is not None else available_memory()
     if mem is None or force or est.memory <= mem.available:
         return
+    if not est.details.get("footprint") and not est.details.get("column_footprint"):
+        est = estimate(case, exact=True)
+        if progress is not None:
+            progress(est.line() + ", counted on the meshed footprint")
+        if est.memory <= mem.available:
+            return
     raise InputError([Problem(
         "mesh.size",
         f"the case is too large for this machine: {est.line()[len('estimate: '):]}, but only "
@@ -287,7 +310,7 @@ def preflight(case: Any, out_dir: str | os.PathLike | None, *, write: bool = Tru
     est = estimate(case)
     if progress is not None:
         progress(est.line())
-    check_memory(case, est, force=force)
+    check_memory(case, est, force=force, progress=progress)
     if not write:
         return None
     probe_folder(Path(out_dir), field)

@@ -151,15 +151,30 @@ def test_too_large_case_is_refused_before_meshing_unless_forced(monkeypatch):
     monkeypatch.setattr(pipeline, "mesh_case", lambda *a, **k: meshed.append(1) or real_mesh_case(*a, **k))
     with pytest.raises(InputError) as exc:
         api.run(case, write=False)
-    assert not meshed
+    assert not meshed  # refused before the volume mesh (the footprint alone was meshed, to count it)
     (p,) = exc.value.problems
     assert p.field == "mesh.size"
-    est = guard.estimate(case)
+    est = guard.estimate(case, exact=True)
     assert f"~{est.dofs:,} dofs" in p.message and "only 1 MB is available" in p.message
     for hint in ("mesh.size (now 1 mm)", "mesh.max_layer_thickness", "mesh.element: hex8i", "force=True"):
         assert hint in p.message, p.message
     result = api.run(case, write=False, force=True)
     assert meshed and result.summary["mesh"]["elements"] > 0
+    # the refusal quoted the mesh the run then made, not the prediction
+    assert (est.elements, est.dofs) == (result.summary["mesh"]["elements"], result.summary["mesh"]["dofs"])
+    assert guard.estimate(case).dofs != est.dofs  # the prediction alone is off on this laminate (6,897 vs 6,567)
+
+
+def test_a_case_the_prediction_overshoots_but_that_fits_is_not_refused(monkeypatch):
+    """The prediction overshoots fine meshes (1.5M unknowns predicted for a mesh of 1.07M): before refusing, the
+    footprint is meshed and counted, and a case whose counted size fits runs."""
+    case = api.load_case(laminate())
+    predicted, counted = guard.estimate(case), guard.estimate(case, exact=True)
+    assert counted.memory < predicted.memory
+    monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, f"{(predicted.memory + counted.memory) // 2} B")
+    said = []
+    guard.check_memory(case, predicted, progress=said.append)  # no InputError
+    assert said == [counted.line() + ", counted on the meshed footprint"]
 
 
 def test_command_refuses_a_too_large_case_and_force_runs_it(tmp_path):
@@ -168,8 +183,9 @@ def test_command_refuses_a_too_large_case_and_force_runs_it(tmp_path):
     before = tree(tmp_path)
     r = fcpkg("run", "lam.yaml", cwd=tmp_path, env=env)
     assert r.returncode == 2, r.stderr
-    first, rest = r.stderr.split("\n", 1)
-    assert "] estimate: ~" in first  # the estimate is printed (a progress line), then the refusal
+    first, second, rest = r.stderr.split("\n", 2)
+    assert "] estimate: ~" in first  # the estimate is printed (a progress line), its count on the footprint,
+    assert second.endswith("counted on the meshed footprint")  # then the refusal
     assert rest.startswith("error: invalid case: 1 problem\n  - mesh.size: the case is too large for this machine")
     assert "--force" in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
     assert tree(tmp_path) == before  # nothing created
