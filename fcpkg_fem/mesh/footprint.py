@@ -94,7 +94,8 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
             into convex quads here and everything is split into quads instead (see :func:`_pair_triangles`).
 
     Returns:
-        The footprint mesh. Deterministic for the same input (single-threaded gmsh, fixed options).
+        The footprint mesh. Single-threaded gmsh with fixed options: the shipped cases mesh to the same points
+        in every call and process, but not every case does (docs/robustness.md, "Counted before refusing").
     """
     if full_quad:
         try:

@@ -189,7 +189,7 @@ class _UpperSlice:
 
     ``sp.triu`` goes through COO (10x slower on the reference matrix's 20M entries), and even the mask costs
     0.3-0.8 s there; the region sums and a history's restricted tangent hand every matrix the same index arrays
-    (the same objects), which :meth:`fits` recognises.
+    (the same memory), which :meth:`fits` recognises.
     """
 
     def __init__(self, K: sp.csr_matrix):
