@@ -95,7 +95,8 @@ def mesh_footprint(geom: Geometry, size: float, feature_size: float, progress=No
 
     Returns:
         The footprint mesh. Single-threaded gmsh with fixed options: the shipped cases mesh to the same points
-        in every call and process, but not every case does (docs/robustness.md, "Counted before refusing").
+        in every call and process, but not every case does: gmsh's frontal-quad cross field breaks ties between
+        equally near boundary nodes by memory address (docs/robustness.md, "Counted before refusing").
     """
     if full_quad:
         try:

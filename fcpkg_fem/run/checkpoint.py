@@ -10,6 +10,9 @@ Layout of ``<out>/checkpoint/``:
   full disk or a power cut at any moment) sees the previous complete step or the new one, never a mixture. The
   previous step's folder is removed after the rename.
 * ``case.input.json``: the case as read, so that ``fcpkg run --resume DIR`` needs nothing else.
+* ``mesh/``: the footprint mesh the run was swept from (a footprint cache, :mod:`fcpkg_fem.run.meshing`), so that
+  the resume builds the same mesh even where gmsh would not repeat it (docs/robustness.md); record.json holds the
+  SHA-256 of the mesh itself, and a resume on any other mesh is refused.
 * ``boundary/step-<k>.npz`` (a case with submodels): the events the submodels' boundary record (a
   :class:`~fcpkg_fem.solve.submodel.BoundaryRecord`) gained in step k, written before step k's folder is renamed
   into place; that folder's record.json lists the SHA-256 of every part up to k, so a resume rebuilds the record
@@ -17,7 +20,7 @@ Layout of ``<out>/checkpoint/``:
 * ``last_converged.npz``, ``failure.json``: the last converged state of a run that failed (diagnosis only).
 
 A resume takes the highest complete ``step-<k>``; a folder whose parts do not belong together (a digest, the step
-index or the format version does not match) is refused with exit code 2, never computed from. No pickle: a
+index, the mesh or the format version does not match) is refused with exit code 2, never computed from. No pickle: a
 checkpoint folder from elsewhere cannot run code.
 """
 
@@ -40,7 +43,7 @@ from fcpkg_fem.io.atomic import atomic_path, atomic_write_text, fsync_dir
 from fcpkg_fem.post.result import FaceSample, FieldSet
 from fcpkg_fem.run.record import Record, json_safe
 
-CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION = 3  # 3: record.json holds the mesh's SHA-256
 PARTS = ("state.npz", "fields.npz")
 _STEP_RE = re.compile(r"^step-(\d{4,})$")
 _TMP_RE = re.compile(r"^\.step-\d{4,}\.tmp-(\d+)-[0-9a-f]{8}$")
@@ -48,6 +51,11 @@ _TMP_RE = re.compile(r"^\.step-\d{4,}\.tmp-(\d+)-[0-9a-f]{8}$")
 
 def _ckpt(out_dir) -> Path:
     return Path(out_dir) / "checkpoint"
+
+
+def checkpoint_mesh_dir(out_dir) -> Path:
+    """The footprint cache of a process history's run folder ``out_dir`` (see the module docstring)."""
+    return _ckpt(out_dir) / "mesh"
 
 
 def _write_npz(path: Path, arrays: dict) -> str:
@@ -64,6 +72,18 @@ def _digest(path: Path) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def mesh_digest(pmesh) -> str:
+    """SHA-256 (hex) of a mesh: node coordinates, connectivity and region of every element, in their order. A
+    checkpoint's state belongs to exactly this mesh: same node count is not enough (a footprint gmsh does not
+    repeat can have the same counts and other points)."""
+    m = pmesh.mesh
+    h = hashlib.sha256()
+    for a in (np.asarray(m.p, dtype="<f8"), np.asarray(m.t, dtype="<i8"), np.asarray(pmesh.cell_region, dtype="<i8")):
+        h.update(str(a.shape).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
 
@@ -120,8 +140,9 @@ def _alive(pid: int) -> bool:
 
 
 def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_now: float,
-                    extra: dict | None = None, boundary=None) -> Path:
+                    extra: dict | None = None, boundary=None, mesh: str = "") -> Path:
     """Write the checkpoint after step ``step_index`` as one folder, renamed into place when complete; returns it.
+    ``mesh``: the :func:`mesh_digest` of the run's mesh.
     ``extra``: further named arrays of the state (``moisture:*``), written into state.npz beside the solver's.
     ``boundary``: the submodels' BoundaryRecord; its events since the last checkpoint go to ``boundary/`` and
     ``boundary.saved`` (a list, [step, SHA-256, events so far] per part) grows by this part."""
@@ -135,7 +156,7 @@ def save_checkpoint(out_dir, case, step_index: int, hs, rec: Record, T_nodes, t_
         digests = {"state.npz": _write_npz(tmp / "state.npz", _state_arrays(hs, T_nodes, extra)),
                    "fields.npz": _write_npz(tmp / "fields.npz", _field_arrays(rec))}
         meta = {"version": CHECKPOINT_VERSION, "case_hash": case.hash(), "step_index": step_index, "time_s": t_now,
-                "parts": digests,
+                "parts": digests, "mesh_sha256": mesh,
                 "outputs": json_safe(rec.outputs), "history": json_safe(rec.history), "iterations": rec.iterations,
                 "methods": sorted(rec.methods), "newton": rec.newton, "n_fields": len(rec.fields),
                 "life": json_safe(rec.life), "events": json_safe(rec.events), "vapour": json_safe(rec.vapour),
@@ -206,8 +227,9 @@ def _refuse(folder: Path, why: str) -> InputError:
                                            "without --resume (into a new folder, or after removing this one)")])
 
 
-def _read_meta(folder: Path, case) -> dict:
-    """The record of a step folder, checked: format version, case, step index, and the digest of every part."""
+def _read_meta(folder: Path, case, mesh: str) -> dict:
+    """The record of a step folder, checked: format version, case, step index, mesh (its :func:`mesh_digest`)
+    and the digest of every part."""
     try:
         meta = json.loads((folder / "record.json").read_text())
     except (OSError, ValueError) as exc:
@@ -219,6 +241,11 @@ def _read_meta(folder: Path, case) -> dict:
         raise InputError([Problem("--resume", f"the checkpoint in {folder} belongs to another case (hash "
                                               f"{meta.get('case_hash')}, this case {case.hash()}); "
                                               "run without --resume or use that case")])
+    if meta.get("mesh_sha256") != mesh:
+        raise _refuse(folder, "this case now meshes differently from the mesh the checkpoint was computed on "
+                              f"(SHA-256 {str(meta.get('mesh_sha256'))[:12]}..., now {mesh[:12]}...: its footprint "
+                              f"cache {folder.parent / 'mesh'} was removed, or gmsh did not repeat the footprint, "
+                              "docs/robustness.md)")
     m = _STEP_RE.match(folder.name)
     if m is None or meta.get("step_index") != int(m[1]):
         raise _refuse(folder, f"its record names step {meta.get('step_index')}, the folder another")
@@ -232,14 +259,15 @@ def _read_meta(folder: Path, case) -> dict:
     return meta
 
 
-def load_checkpoint(out_dir, case, hs, extra: dict | None = None, boundary=None):
+def load_checkpoint(out_dir, case, hs, extra: dict | None = None, boundary=None, mesh: str = ""):
     """Restore the latest complete checkpoint into ``hs``; returns (step_index done, Record, T_nodes or None, time),
     or None when the run folder has no checkpoint. ``extra``: a dict that receives the state's other named arrays
     (``moisture:*``, written by :func:`save_checkpoint`'s ``extra``). ``boundary``: the submodels' (empty)
-    BoundaryRecord, which receives the events of the completed steps.
+    BoundaryRecord, which receives the events of the completed steps. ``mesh``: the :func:`mesh_digest` of the
+    mesh the run resumes on.
 
     Raises:
-        InputError: the checkpoint belongs to another case, or its parts do not belong together.
+        InputError: the checkpoint belongs to another case or another mesh, or its parts do not belong together.
     """
     d = _ckpt(out_dir)
     folders = step_folders(out_dir)
@@ -248,7 +276,7 @@ def load_checkpoint(out_dir, case, hs, extra: dict | None = None, boundary=None)
             raise _refuse(d, "it was written by an earlier version of fcpkg-fem (checkpoint format 1)")
         return None
     _, folder = folders[-1]
-    meta = _read_meta(folder, case)
+    meta = _read_meta(folder, case, mesh)
     if boundary is not None:
         _load_boundary(d, folder, meta, boundary)
     with np.load(folder / "state.npz", allow_pickle=False) as z:

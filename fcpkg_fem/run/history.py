@@ -27,7 +27,7 @@ from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.constitutive import make_model
 from fcpkg_fem.errors import SolverError
 from fcpkg_fem.post.joints import JointTracker
-from fcpkg_fem.run.checkpoint import load_checkpoint, save_checkpoint, save_failure, write_case_input
+from fcpkg_fem.run.checkpoint import load_checkpoint, mesh_digest, save_checkpoint, save_failure, write_case_input
 from fcpkg_fem.run.moisture import MoistureCoupling
 from fcpkg_fem.run.progress import Status, reporter_of, status
 from fcpkg_fem.run.record import Record, record
@@ -66,6 +66,7 @@ class _Run:
     done: int = 0  # increments of the plan completed (restored ones included)
     total: int = 0  # increments of the plan
     boundary: object = None  # the submodels' BoundaryRecord, checkpointed with the steps
+    mesh: str = ""  # the mesh's SHA-256 (checkpoint.mesh_digest), recorded with every checkpoint
 
     def newton(self, event: str, hs, **info) -> None:
         """HistorySolver observer: each Newton iteration (one linear solve) moves the status on."""
@@ -113,7 +114,10 @@ def run_steps(case, pmesh, problem, progress=None, timing=None, ckpt_dir=None, r
         run.moisture = MoistureCoupling(case, pmesh, steps)
     first = 0
     extra: dict = {}
-    restored = load_checkpoint(ckpt_dir, case, hs, extra, boundary) if (resume and ckpt_dir is not None) else None
+    run.mesh = mesh_digest(pmesh) if ckpt_dir is not None else ""
+    restored = None
+    if resume and ckpt_dir is not None:
+        restored = load_checkpoint(ckpt_dir, case, hs, extra, boundary, run.mesh)
     if restored is not None:
         done, run.rec, run.T_nodes, _ = restored
         if run.moisture is not None:
@@ -206,7 +210,7 @@ def _run_step(run: _Run, step) -> None:
         rec.life[step.name] = tracker.life_estimates(step)
     if run.ckpt_dir is not None:
         save_checkpoint(run.ckpt_dir, run.case, step.index, hs, rec, run.T_nodes, float(step.t_end),
-                        extra=run.extra_state(), boundary=run.boundary)
+                        extra=run.extra_state(), boundary=run.boundary, mesh=run.mesh)
 
 
 def _increment(run: _Run, step, t: float, dt: float, T_oven: float, T_prev_oven: float, chem) -> float:

@@ -22,6 +22,7 @@ from fcpkg_fem.io.registry import WRITERS
 from fcpkg_fem.post import PostContext, run_post
 from fcpkg_fem.post.result import FieldSet, RunResult
 from fcpkg_fem.post.warpage import allowance_check
+from fcpkg_fem.run.checkpoint import checkpoint_mesh_dir
 from fcpkg_fem.run.history import run_steps
 from fcpkg_fem.run.meshing import Progress, mesh_case
 from fcpkg_fem.run.preflight import preflight
@@ -87,6 +88,9 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
     t0 = time.perf_counter()
     say(progress, f"case '{case.name}': building geometry and mesh")
     status(progress, phase="mesh", activity="geometry")
+    if mesh_cache is None and write and case.load.mode == "steps":
+        # the footprint kept beside the checkpoints: a resume sweeps the same one (gmsh may not repeat it)
+        mesh_cache = checkpoint_mesh_dir(out_dir)
     pmesh = mesh_case(case, mesh_cache, progress)
     timing["mesh"] = time.perf_counter() - t0
     element = case.mesh.element

@@ -9,7 +9,9 @@ checkpoint (the first step's checkpoint is then complete, so there is always som
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +23,8 @@ from support.compare import same_results
 from support.verification import iso, laminate_case
 
 from fcpkg_fem import api
-from fcpkg_fem.run import checkpoint
+from fcpkg_fem.errors import InputError
+from fcpkg_fem.run import checkpoint, meshing
 
 # The writer's steps, in order, for one step's checkpoint: the folder made, state.npz, fields.npz, record.json,
 # the folder synced (complete, not yet renamed), renamed into place and synced, the previous step's folder removed.
@@ -190,3 +193,44 @@ def test_a_fresh_run_into_a_folder_clears_an_earlier_runs_checkpoint(tmp_path, u
     resumed = api.run(api.load_case(path), out_dir=out, resume=True)
     np.testing.assert_allclose([o["warpage"]["bottom"]["signed_um"] for o in resumed.summary["outputs"]],
                                [o["warpage"]["bottom"]["signed_um"] for o in full.summary["outputs"]], rtol=1e-12)
+
+
+def _nudged_footprint(real):
+    """A footprint mesher that moves one interior point by 1 um: the same counts, another mesh (as when gmsh does
+    not repeat a footprint, docs/robustness.md)."""
+    def mesher(*a, **k):
+        fp = real(*a, **k)
+        x0, y0, x1, y1 = a[0].domain
+        p = fp.points.copy()
+        inner = np.flatnonzero((p[:, 0] > x0) & (p[:, 0] < x1) & (p[:, 1] > y0) & (p[:, 1] < y1))
+        p[inner[0], 0] += 1e-6
+        return dataclasses.replace(fp, points=p)
+    return mesher
+
+
+def test_a_resume_sweeps_the_footprint_kept_with_the_checkpoint(tmp_path, uninterrupted, monkeypatch):
+    """The footprint the run was swept from is kept in checkpoint/mesh/: the resume does not call the mesher (whose
+    output gmsh does not always repeat) and gives the uninterrupted numbers."""
+    path, full = uninterrupted
+    out = _interrupted(tmp_path, path)
+    assert len(list(checkpoint.checkpoint_mesh_dir(out).glob("footprint-*.npz"))) == 1
+    monkeypatch.setattr(meshing, "mesh_footprint", lambda *a, **k: pytest.fail("the resume meshed the footprint"))
+    resumed = api.run(api.load_case(path), out_dir=out, resume=True)
+    same_results(full.summary["outputs"], resumed.summary["outputs"])
+    same_results(full.history, resumed.history)
+
+
+def test_a_resume_on_another_mesh_is_refused(tmp_path, uninterrupted, monkeypatch):
+    """Without the kept footprint the resume meshes again; a mesh that differs from the checkpoint's in one point
+    by 1 um (same node and element counts, so the state arrays would fit) is refused, naming the cause, and
+    nothing is written."""
+    path, _ = uninterrupted
+    out = _interrupted(tmp_path, path)
+    shutil.rmtree(checkpoint.checkpoint_mesh_dir(out))
+    monkeypatch.setattr(meshing, "mesh_footprint", _nudged_footprint(meshing.mesh_footprint))
+    with pytest.raises(InputError) as exc:
+        api.run(api.load_case(path), out_dir=out, resume=True)
+    msg = exc.value.problems[0].message
+    assert exc.value.problems[0].field == "--resume" and "meshes differently" in msg and "mesh" in msg, msg
+    assert not (out / "summary.json").exists()
+    assert [k for k, _ in checkpoint.step_folders(out)] == [1]  # the checkpoint is left as it was

@@ -120,7 +120,7 @@ def test_resume_repeats_the_uninterrupted_run(tmp_path, monkeypatch):
         for k in fa.cell_data:
             np.testing.assert_allclose(fb.cell_data[k], fa.cell_data[k], rtol=1e-12,
                                        atol=1e-12 * np.abs(fa.cell_data[k]).max())
-    assert checkpoint.CHECKPOINT_VERSION == 2
+    assert checkpoint.CHECKPOINT_VERSION == 3
 
 
 def test_linear_reflow_end_equals_a_direct_solve():
