@@ -144,3 +144,24 @@ def test_an_analysis_run_ahead_gives_the_same_solution(single, monkeypatch):
     direct = LinearSolver("direct")
     direct.prepare(K.indptr, K.indices)
     assert direct._analysis is None
+
+
+@pytest.mark.skipif(not pardiso_available(), reason="pypardiso (optional extra 'pardiso') not installed")
+def test_mkl_is_named_to_pypardiso_from_the_installed_distribution(monkeypatch):
+    """pypardiso is told where MKL is (PYPARDISO_MKL_RT) from the mkl distribution's file list, instead of its own
+    recursive search of the environment; a path the user set is left alone."""
+    import importlib.metadata
+    import os
+
+    monkeypatch.delenv("PYPARDISO_MKL_RT", raising=False)
+    try:
+        files = importlib.metadata.distribution("mkl").files or []
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("MKL comes from elsewhere than the mkl distribution")
+    linear._import_pypardiso()
+    path = os.environ.get("PYPARDISO_MKL_RT")
+    assert path and os.path.isfile(path) and "mkl_rt" in os.path.basename(path)
+    assert any(os.path.realpath(f.locate()) == path for f in files)
+    monkeypatch.setenv("PYPARDISO_MKL_RT", "/somewhere/the/user/chose/libmkl_rt.so")
+    linear._import_pypardiso()
+    assert os.environ["PYPARDISO_MKL_RT"] == "/somewhere/the/user/chose/libmkl_rt.so"

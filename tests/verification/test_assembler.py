@@ -155,3 +155,21 @@ def test_solve_names_its_phases_in_order():
     phases, said = [], []
     p.solve(125.0, say=said.append, phase=phases.append)
     assert phases == ["linear solve", "element stresses"] and len(said) == 2
+
+
+@pytest.mark.parametrize("ns, nq, incompatible", [(20, 27, False), (8, 8, True)], ids=["hex20", "hex8i"])
+def test_element_matrices_do_not_depend_on_the_block_they_are_integrated_in(ns, nq, incompatible):
+    """element_matrices integrates OPERATOR_BLOCK elements at a time: a chunk of 2.5 blocks gives, bit for bit,
+    what each element gives alone (stiffness and thermal load), so the blocking is bookkeeping, not arithmetic."""
+    rng = np.random.default_rng(7)
+    n = 5 * el.OPERATOR_BLOCK // 2
+    ch = el.ElementChunk(elements=np.arange(n), dofs=np.zeros((n, 3 * ns), dtype=np.int64),
+                         grads=rng.normal(size=(n, nq, ns, 3)), dx=rng.random((n, nq)),
+                         grads_inc=rng.normal(size=(n, nq, 3, 3)) if incompatible else None)
+    C = rng.normal(size=(n, 6, 6))
+    C = C @ C.transpose(0, 2, 1) + 6 * np.eye(6)
+    eth = rng.normal(size=(n, 6))
+    Ke, fe = el.element_matrices(ch, C, eth)
+    for k in (0, el.OPERATOR_BLOCK - 1, el.OPERATOR_BLOCK, n - 1):
+        Ke1, fe1 = el.element_matrices(ch.subset(np.array([k])), C[k:k + 1], eth[k:k + 1])
+        assert np.array_equal(Ke[k], Ke1[0]) and np.array_equal(fe[k], fe1[0]), k
