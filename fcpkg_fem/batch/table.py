@@ -10,6 +10,10 @@ Headline numbers (:func:`headline`), one value per case whatever its number of o
   (temperature).
 * critical bump and critical via (or trace): the largest volume-averaged equivalent strain over every bump
   (via) region and output, with ``<region>#<id>`` and the temperature.
+* fatigue life of a thermal-cycling history (its last ``thermal_cycle`` step with a complete cycle): the critical
+  joint (``<region>#<id>``, the largest per-cycle inelastic work density in a pad layer over every joint region),
+  that work density (MJ/m^3 per cycle) and, per life model, the shortest estimate over the regions' critical joints
+  (cycles to failure; docs/models.md).
 
 A case without some part (a laminate has no adhesive, no bumps) leaves those cells empty.
 """
@@ -30,12 +34,14 @@ __all__ = ["HEADLINE_COLUMNS", "RUN_COLUMNS", "headline", "read_table", "write_t
 FACES = ("bottom", "top")
 STRESS_REGIONS = ("adhesive", "encapsulant")
 ITEM_SECTIONS = (("bump", "bumps"), ("via", "vias"))
+LIFE_MODELS = ("darveaux", "syed", "engelmaier")
 
 HEADLINE_COLUMNS: tuple[str, ...] = (
     "dofs", "T_first_C", "T_last_C",
     *(f"warpage_{f}_{k}" for f in FACES for k in ("first_um", "last_um", "extreme_um", "extreme_at_C")),
     *(f"{r}_von_mises_max_{k}" for r in STRESS_REGIONS for k in ("MPa", "at_C")),
     *(f"{n}_{k}" for n, _ in ITEM_SECTIONS for k in ("eq_strain_max", "critical", "critical_at_C")),
+    "life_critical", "life_dW_layer_MJ_m3", *(f"life_{m}_cycles" for m in LIFE_MODELS),
 )
 """Columns of :func:`headline`, in table order (units in the names; ``*_at_C``: temperature of the extreme)."""
 
@@ -73,6 +79,24 @@ def headline(summary: dict) -> dict[str, Any]:
                     best = (c["eq_strain"], f"{region}#{c['id']}", o["temperature_C"])
         if best is not None:
             row[f"{name}_eq_strain_max"], row[f"{name}_critical"], row[f"{name}_critical_at_C"] = best
+    row.update(_life(summary))
+    return row
+
+
+def _life(summary: dict) -> dict[str, Any]:
+    """The life columns of the last cycling step that has estimates (empty without one)."""
+    steps = [s for s in ((summary.get("life") or {}).get("steps") or {}).values() if s]
+    if not steps:
+        return {}
+    regions = sorted(steps[-1].items())
+    region, entry = max(regions, key=lambda re: re[1]["critical"]["dW_layer_MJ_m3"])  # first of equals kept
+    row: dict[str, Any] = {"life_critical": f"{region}#{entry['critical']['id']}",
+                           "life_dW_layer_MJ_m3": entry["critical"]["dW_layer_MJ_m3"]}
+    for m in LIFE_MODELS:
+        lives = [e["estimates"][m]["cycles"] for _, e in regions if m in (e.get("estimates") or {})]
+        lives = [float(n) for n in lives if n is not None and math.isfinite(n)]
+        if lives:
+            row[f"life_{m}_cycles"] = min(lives)
     return row
 
 

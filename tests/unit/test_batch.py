@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fcpkg_fem.batch import expand, headline, load_sweep, read_table, run_batch, run_case
+from fcpkg_fem.batch import HEADLINE_COLUMNS, expand, headline, load_sweep, read_table, run_batch, run_case
 from fcpkg_fem.batch import runner as runner_mod
 from fcpkg_fem.batch.sweep import Variant, flow_text
 from fcpkg_fem.errors import InputError, MeshError
@@ -359,6 +359,32 @@ def test_headline_picks_first_last_extreme_and_peaks():
                                                                                 "top": {"signed_um": 2.0}}}]}
     assert set(headline(lam)) == {"dofs", "T_first_C", "T_last_C", *(f"warpage_{f}_{k}" for f in ("bottom", "top")
                                   for k in ("first_um", "last_um", "extreme_um", "extreme_at_C"))}
+
+
+def _life(dW, lives):
+    return {"critical": {"id": int(dW * 1e3), "dW_layer_MJ_m3": dW},
+            "estimates": {m: {"cycles": n} for m, n in lives.items()}}
+
+
+def test_headline_life_is_the_last_cycling_steps_critical_joint_and_shortest_lives():
+    """The critical joint is the largest pad-layer dW over the joint regions of the last step with estimates; each
+    model's life is its shortest over the regions (here not the critical joint's: the balls are another solder
+    state); a model that no region has gives no column, a history without cycling no life at all."""
+    s = {"mesh": {"dofs": 9}, "outputs": [_out(25, 1.0, -1.0, 1.0, 1.0, {"bumps.die1": (1, 0.001)}, (1, 0.01))],
+         "life": {"note": "", "steps": {
+             "cycling_a": {"bumps.die1": _life(0.9, {"syed": 10.0, "engelmaier": 20.0})},
+             "reflow": {},
+             "cycling_b": {"bumps.die1": _life(0.05, {"syed": 900.0, "engelmaier": 5000.0}),
+                           "top_balls": _life(0.03, {"syed": 800.0, "engelmaier": 7000.0}),
+                           "bumps.die2": _life(0.05, {"syed": 950.0})}}}}
+    h = headline(s)
+    assert h["life_critical"] == "bumps.die1#50" and h["life_dW_layer_MJ_m3"] == 0.05  # first of equals, by name
+    assert h["life_syed_cycles"] == 800.0 and h["life_engelmaier_cycles"] == 5000.0
+    assert "life_darveaux_cycles" not in h
+    assert {k for k in HEADLINE_COLUMNS if k.startswith("life_")} == {
+        "life_critical", "life_dW_layer_MJ_m3", "life_darveaux_cycles", "life_syed_cycles", "life_engelmaier_cycles"}
+    del s["life"]
+    assert not [k for k in headline(s) if k.startswith("life_")]
 
 
 @pytest.mark.parametrize("err, code, has_tb", [(MeshError("part X got no elements"), 3, False),
