@@ -41,11 +41,17 @@ def fcpkg_here(capsys, *args) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, code, out.out, out.err)
 
 
-def test_current_code_passes_the_golden_values():
-    r = fcpkg("regress", "--golden", GOLDEN, "-q")
+GOLDEN_CASES = [c.name for c in regress.load_golden(GOLDEN).cases]
+
+
+# one test per golden case, each a group of its own, so that the two workers share the cases (2-3 minutes together)
+@pytest.mark.early
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group(f"golden-{n}")) for n in GOLDEN_CASES])
+def test_current_code_passes_the_golden_values(name):
+    r = fcpkg("regress", "--golden", GOLDEN, "--case", name, "-q")
     assert r.returncode == 0, r.stdout + r.stderr
-    golden = regress.load_golden(GOLDEN)
-    n = sum(len(c.quantities) for c in golden.cases)
+    (case,) = [c for c in regress.load_golden(GOLDEN).cases if c.name == name]
+    n = len(case.quantities)
     assert f"all {n} quantities within tolerance" in r.stdout
     assert r.stdout.count("PASS") == n and "FAIL" not in r.stdout
 

@@ -37,6 +37,8 @@ from fcpkg_fem import api
 from fcpkg_fem.mesh.submesh import Refinement, shape_functions
 from fcpkg_fem.run.submodel import global_joint_averages, run_global_with_boxes, run_submodel
 
+pytestmark = pytest.mark.early  # one of the longest files of the default suite: started first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm, next to the symmetry plane x = 0
 TOL_U, TOL_SIG, TOL_JOINT = 1e-9, 1e-8, 1e-9

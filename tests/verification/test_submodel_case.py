@@ -31,6 +31,8 @@ from support.submodel import STEPS, TIGHT
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
 
+pytestmark = pytest.mark.early  # the longest file of the default suite: started first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 SUBMODEL = ("submodel={joints: [{region: bumps.die1, id: 7}, {region: bumps.die1, critical: true}], "
             "refine: {n_xy: 1, n_z: 1, joint_elements: 1}}")
