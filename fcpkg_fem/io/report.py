@@ -177,7 +177,8 @@ def _life(life: dict[str, Any]) -> str:
                          *[_num((est.get(k) or {}).get("cycles"), ".4g") if k not in missing else "not estimated"
                            for k in ("darveaux", "syed", "engelmaier")]])
             for k, v in est.items():
-                notes.append(f"<li><b>{_e(region)}, {_e(k)}</b>: {_e(v.get('formula', ''))}. Source: "
+                at = f" (joint {_e(v['joint']['id'])})" if v.get("joint") else ""
+                notes.append(f"<li><b>{_e(region)}, {_e(k)}</b>{at}: {_e(v.get('formula', ''))}. Source: "
                              f"{_e(v.get('source', ''))}. Assumptions: {_e('; '.join(v.get('assumptions') or []))}"
                              + (f". {_e(v['note'])}" if v.get("note") else "") + "</li>")
             for k, why in missing.items():  # a model left out is said, with why, never a blank cell

@@ -224,7 +224,9 @@ def _ranges(cycle: list[dict] | None, region: str, n: int) -> dict[str, np.ndarr
 
 ENGELMAIER_NOTE = ("delta_gamma = sqrt(3) x the largest von Mises equivalent of the difference between two "
                    "increments of the last complete cycle of the joint's volume-averaged mechanical strain (the "
-                   "cyclic range of the strain path; in simple shear exactly the shear strain range)")
+                   "cyclic range of the strain path; in simple shear exactly the shear strain range), at the joint "
+                   "of the region with the largest range (`joint`), which can differ from the critical joint by "
+                   "inelastic work")
 
 
 def life_estimates(pmesh, volumes: np.ndarray, step, marks: list[tuple[float, dict]], cycle: list[dict] | None = None,
@@ -241,8 +243,9 @@ def life_estimates(pmesh, volumes: np.ndarray, step, marks: list[tuple[float, di
 
     Returns:
         region -> entry (docs/outputs.md ``life``); empty with fewer than two cycle starts. The critical joint
-        has the largest per-cycle work increment in a pad layer; ``estimates`` holds each model that applies,
-        ``not_estimated`` the reason for each that does not.
+        has the largest per-cycle work increment in a pad layer (Darveaux's and Syed's input); Engelmaier's is the
+        joint with the largest cyclic shear strain range (its ``joint``); ``estimates`` holds each model that
+        applies, ``not_estimated`` the reason for each that does not.
     """
     if len(marks) < 2:
         return {}
@@ -292,9 +295,16 @@ def life_estimates(pmesh, volumes: np.ndarray, step, marks: list[tuple[float, di
                            "d_gamma_inelastic": _finite(rg["d_gamma_inelastic"][i])}
                           for i in range(len(dW_layer)) if np.isfinite(dW_layer[i])],
         }
+        # Engelmaier's critical joint is the one with the largest cyclic strain range, which need not be the one
+        # with the largest work: taking the work's joint made its life jump where two joints' works cross
+        kg = int(np.nanargmax(rg["d_gamma"])) if np.any(np.isfinite(rg["d_gamma"])) else k
+        T_sj = 0.5 * (float(rg["T_min"][kg]) + float(rg["T_max"][kg])) if cycle else entry["mean_temperature_C"]
         entry["estimates"], entry["not_estimated"] = _estimates(
-            pmesh, volumes, region, k, mat, float(dW_layer[k]), layer_t, rg["d_gamma"][k], entry["mean_temperature_C"],
-            24.0 * per_hour)
+            pmesh, volumes, region, k, mat, float(dW_layer[k]), layer_t, rg["d_gamma"][kg], T_sj, 24.0 * per_hour)
+        if "engelmaier" in entry["estimates"]:
+            xg = pmesh.items[region][kg]
+            entry["estimates"]["engelmaier"]["joint"] = {"id": kg, "x_mm": round(float(xg[0]) * 1e3, 6),
+                                                         "y_mm": round(float(xg[1]) * 1e3, 6)}
         out[region] = entry
     return out
 

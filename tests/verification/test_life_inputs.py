@@ -109,13 +109,16 @@ def _cycling_step(cycles: int = 3, leg: float = 25.0):
     return SimpleNamespace(t_start=0.0, profile=prof, kind="thermal_cycle")
 
 
-def test_tracker_keeps_the_last_complete_cycle_and_its_ranges():
+@pytest.mark.parametrize("reverse", [False, True])
+def test_tracker_keeps_the_last_complete_cycle_and_its_ranges(reverse):
     """Joint k of each bump region gets gamma_xz = s_k a(t), s_k = 1 + k/10, with a(t) a loop of amplitude 1e-3 in
     the first cycle and 2e-3 after it, an inelastic gamma_xz of half that, an axial eps_zz of 0.3 a(t) (so the
     equivalent range is sqrt(3) eps_eq of the (0, 0, 0.3, 0, 1, 0) direction: sqrt(0.3^2 * 4/3 + 1) = 1.05830 per
     unit of gamma), the temperature 125 / -40 C at the soaks and a work density W = n_cycles_done s_k W0.
     Last complete cycle (t = 100..200 s): d_gamma = 4e-3 s_k 1.05830, inelastic 2e-3 s_k, transverse 4e-3 s_k,
-    T_sj = 42.5 C, dW = s_k W0; increments before the first cycle start are not sampled (rel 1e-12: round-off)."""
+    T_sj = 42.5 C, dW = s_k W0; increments before the first cycle start are not sampled (rel 1e-12: round-off).
+    ``reverse``: the strains take the scale of joint n - 1 - k, so the joint with the largest work (Darveaux's and
+    Syed's) has the smallest strain range and Engelmaier's estimate is that of joint 0 (largest range)."""
     case, pm, prob = _setup("full", "hex8i")
     bumps = [r for r in pm.region_names if r.startswith("bumps.")]
     models = {r: make_model("anand", case.materials_resolved[pm.region_material[r]]) for r in bumps}
@@ -125,6 +128,11 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges():
     for r in bumps:
         sel = np.nonzero(pm.cell_region == pm.region_names.index(r))[0]
         scale[sel] = 1.0 + pm.cell_item[sel] / 10.0
+    gscale = scale.copy()
+    if reverse:
+        for r in bumps:
+            sel = np.nonzero(pm.cell_region == pm.region_names.index(r))[0]
+            gscale[sel] = 1.0 + (len(pm.items[r]) - 1 - pm.cell_item[sel]) / 10.0
     W0 = 5e4  # J/m^3
     state = {}
     hs.snapshot = lambda: SimpleNamespace(strain=state["mech"], eth=np.zeros_like(state["mech"]))
@@ -138,9 +146,9 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges():
         frac = (t % 25.0) / 25.0
         a = amp * ((1 - frac) * shape[leg % 4] + frac * shape[(leg + 1) % 4]) if leg >= 0 else 0.0
         mech = np.zeros((pm.n_elements, 6))
-        mech[:, 4], mech[:, 2] = scale * a, 0.3 * scale * a
+        mech[:, 4], mech[:, 2] = gscale * a, 0.3 * gscale * a
         inel = np.zeros((pm.n_elements, 6))
-        inel[:, 4] = 0.5 * scale * a
+        inel[:, 4] = 0.5 * gscale * a
         W = done * scale * W0
         state.update(mech=mech, fields={"inelastic_strain": inel, "inelastic_work_J_m3": W,
                                         "eq_inelastic_strain": W * 1e-10})
@@ -154,19 +162,22 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges():
         e = out[r]
         k = len(pm.items[r]) - 1  # largest scale: the critical joint
         s_k = 1.0 + k / 10.0
+        g_k, g_max, kg = (1.0, s_k, 0) if reverse else (s_k, s_k, k)  # strain scale of k, the largest and its joint
         c = e["critical"]
         assert c["id"] == k
-        assert c["d_gamma"] == pytest.approx(4e-3 * s_k * per_gamma, rel=1e-12)
-        assert c["d_gamma_inelastic"] == pytest.approx(2e-3 * s_k, rel=1e-12)
-        assert c["d_gamma_transverse"] == pytest.approx(4e-3 * s_k, rel=1e-12)
+        assert c["d_gamma"] == pytest.approx(4e-3 * g_k * per_gamma, rel=1e-12)
+        assert c["d_gamma_inelastic"] == pytest.approx(2e-3 * g_k, rel=1e-12)
+        assert c["d_gamma_transverse"] == pytest.approx(4e-3 * g_k, rel=1e-12)
         assert c["temperature_range_C"] == pytest.approx([-40.0, 125.0], rel=1e-12)
         assert e["mean_temperature_C"] == pytest.approx(42.5, rel=1e-12)
         assert c["dW_layer_MJ_m3"] == pytest.approx(s_k * W0 * 1e-6, rel=1e-12)
         assert e["cycles_per_hour"] == pytest.approx(36.0, rel=1e-12)
-        assert e["estimates"]["engelmaier"]["inputs"]["delta_gamma"] == pytest.approx(c["d_gamma"], rel=1e-15)
+        eng = e["estimates"]["engelmaier"]
+        assert eng["inputs"]["delta_gamma"] == pytest.approx(4e-3 * g_max * per_gamma, rel=1e-12)
+        assert eng["joint"]["id"] == kg and eng["inputs"]["T_sj_C"] == pytest.approx(42.5, rel=1e-12)
         assert e["estimates"]["engelmaier"]["inputs"]["cycles_per_day"] == pytest.approx(864.0, rel=1e-12)
         # the bumps are SAC305: Syed, never the SnPb Darveaux constants
         assert "syed" in e["estimates"] and "darveaux" not in e["estimates"]
         assert "Darveaux 2000" in e["not_estimated"]["darveaux"]
         per = {j["id"]: j for j in e["per_joint"]}
-        assert per[0]["d_gamma"] == pytest.approx(4e-3 * per_gamma, rel=1e-12)
+        assert per[0]["d_gamma"] == pytest.approx(4e-3 * (g_max if reverse else 1.0) * per_gamma, rel=1e-12)
