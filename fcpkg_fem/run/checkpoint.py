@@ -41,6 +41,7 @@ from fcpkg_fem.case import load_case
 from fcpkg_fem.errors import InputError, Problem
 from fcpkg_fem.io.atomic import atomic_path, atomic_write_text, fsync_dir
 from fcpkg_fem.post.result import FaceSample, FieldSet
+from fcpkg_fem.run.meshing import footprint_file, keep_only_footprint
 from fcpkg_fem.run.record import Record, json_safe
 
 CHECKPOINT_VERSION = 3  # 3: record.json holds the mesh's SHA-256
@@ -313,7 +314,7 @@ CASE_INPUT = "case.input.json"  # in the checkpoint folder: the case as read, to
 
 def write_case_input(case, out_dir) -> None:
     """Start a fresh history in ``out_dir``: the case as read into ``checkpoint/``, and the step folders of an
-    earlier run there removed (a later resume must never mix two runs)."""
+    earlier run there removed (a later resume must never mix two runs), with the footprints of other cases."""
     d = _ckpt(out_dir)
     d.mkdir(parents=True, exist_ok=True)
     atomic_write_text(d / CASE_INPUT, json.dumps(case.input_dict(), indent=1) + "\n")
@@ -322,6 +323,7 @@ def write_case_input(case, out_dir) -> None:
             (d / name).unlink()
     shutil.rmtree(d / "boundary", ignore_errors=True)
     _remove_stale(d, keep=None)
+    keep_only_footprint(checkpoint_mesh_dir(out_dir), footprint_file(case))  # earlier cases' footprints go too
 
 
 def resume_case(out_dir):

@@ -37,12 +37,27 @@ def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segme
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+def footprint_file(case) -> str:
+    """The name of the case's footprint in a mesh cache folder (``footprint-<key>.npz``)."""
+    mc = case.mesh
+    return f"footprint-{footprint_key(build_geometry(case), mc.size, mc.feature_size, mc.circle_segments)}.npz"
+
+
+def keep_only_footprint(cache_dir: Path, name: str) -> None:
+    """Remove the footprints of ``cache_dir`` other than ``name``: a run folder's own cache (beside its checkpoint)
+    holds the footprint of the history it belongs to, not those of earlier cases run into the same folder."""
+    for f in Path(cache_dir).glob("footprint-*.npz"):
+        if f.name != name:
+            with contextlib.suppress(OSError):
+                f.unlink()
+
+
 def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: Path | None,
                   progress: Progress = None, circle_segments: int = 4) -> tuple[Footprint, bool]:
     """The footprint mesh, from ``cache_dir`` when it was made before. Returns (footprint, came_from_cache)."""
     path = None
     if cache_dir is not None:
-        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"
+        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"  # as footprint_file
         if path.exists():
             try:
                 with np.load(path) as d:

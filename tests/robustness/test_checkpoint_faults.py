@@ -195,6 +195,19 @@ def test_a_fresh_run_into_a_folder_clears_an_earlier_runs_checkpoint(tmp_path, u
                                [o["warpage"]["bottom"]["signed_um"] for o in full.summary["outputs"]], rtol=1e-12)
 
 
+def test_a_fresh_run_keeps_only_its_own_footprint_beside_the_checkpoint(tmp_path):
+    """checkpoint/mesh/ holds the footprint of the history it belongs to: a fresh run of another mesh into the same
+    folder replaces the earlier case's footprint instead of adding to it; a resume keeps it."""
+    path = _case(tmp_path)
+    out = tmp_path / "run"
+    mesh_dir = checkpoint.checkpoint_mesh_dir(out)
+    api.run(api.load_case(path), out_dir=out)
+    (first,) = [f.name for f in mesh_dir.glob("footprint-*.npz")]
+    case = api.load_case(path, overrides=["mesh.size=1.5 mm"])
+    api.run(case, out_dir=out)
+    assert [f.name for f in mesh_dir.glob("footprint-*.npz")] == [meshing.footprint_file(case)] != [first]
+
+
 def _nudged_footprint(real):
     """A footprint mesher that moves one interior point by 1 um: the same counts, another mesh (as when gmsh does
     not repeat a footprint, docs/robustness.md)."""
