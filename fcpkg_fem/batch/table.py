@@ -12,8 +12,8 @@ Headline numbers (:func:`headline`), one value per case whatever its number of o
   (via) region and output, with ``<region>#<id>`` and the temperature.
 * fatigue life of a thermal-cycling history (its last ``thermal_cycle`` step with a complete cycle): the critical
   joint (``<region>#<id>``, the largest per-cycle inelastic work density in a pad layer over every joint region),
-  that work density (MJ/m^3 per cycle) and, per life model, the shortest estimate over the regions' critical joints
-  (cycles to failure; docs/models.md).
+  that work density (MJ/m^3 per cycle) and, per life model, the shortest estimate over the joint regions, each
+  taken at the model's own critical joint (Engelmaier's: the largest strain range; cycles to failure; docs/models.md).
 
 A case without some part (a laminate has no adhesive, no bumps) leaves those cells empty.
 """

@@ -37,10 +37,14 @@ def footprint_key(geom: Geometry, size: float, feature_size: float, circle_segme
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+def _footprint_name(geom: Geometry, size: float, feature_size: float, circle_segments: int) -> str:
+    return f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"
+
+
 def footprint_file(case) -> str:
     """The name of the case's footprint in a mesh cache folder (``footprint-<key>.npz``)."""
     mc = case.mesh
-    return f"footprint-{footprint_key(build_geometry(case), mc.size, mc.feature_size, mc.circle_segments)}.npz"
+    return _footprint_name(build_geometry(case), mc.size, mc.feature_size, mc.circle_segments)
 
 
 def keep_only_footprint(cache_dir: Path, name: str) -> None:
@@ -57,7 +61,7 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
     """The footprint mesh, from ``cache_dir`` when it was made before. Returns (footprint, came_from_cache)."""
     path = None
     if cache_dir is not None:
-        path = Path(cache_dir) / f"footprint-{footprint_key(geom, size, feature_size, circle_segments)}.npz"  # as footprint_file
+        path = Path(cache_dir) / _footprint_name(geom, size, feature_size, circle_segments)
         if path.exists():
             try:
                 with np.load(path) as d:

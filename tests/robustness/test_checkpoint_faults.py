@@ -197,7 +197,7 @@ def test_a_fresh_run_into_a_folder_clears_an_earlier_runs_checkpoint(tmp_path, u
 
 def test_a_fresh_run_keeps_only_its_own_footprint_beside_the_checkpoint(tmp_path):
     """checkpoint/mesh/ holds the footprint of the history it belongs to: a fresh run of another mesh into the same
-    folder replaces the earlier case's footprint instead of adding to it; a resume keeps it."""
+    folder replaces the earlier case's footprint instead of adding to it (a resume keeps it: the test above)."""
     path = _case(tmp_path)
     out = tmp_path / "run"
     mesh_dir = checkpoint.checkpoint_mesh_dir(out)

@@ -118,7 +118,8 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges(reverse):
     Last complete cycle (t = 100..200 s): d_gamma = 4e-3 s_k 1.05830, inelastic 2e-3 s_k, transverse 4e-3 s_k,
     T_sj = 42.5 C, dW = s_k W0; increments before the first cycle start are not sampled (rel 1e-12: round-off).
     ``reverse``: the strains take the scale of joint n - 1 - k, so the joint with the largest work (Darveaux's and
-    Syed's) has the smallest strain range and Engelmaier's estimate is that of joint 0 (largest range)."""
+    Syed's) has the smallest strain range and Engelmaier's estimate is that of joint 0 (largest range), at joint 0's
+    own mean temperature (each joint runs 100 (g - 1) K above the others' temperatures, g its strain scale)."""
     case, pm, prob = _setup("full", "hex8i")
     bumps = [r for r in pm.region_names if r.startswith("bumps.")]
     models = {r: make_model("anand", case.materials_resolved[pm.region_material[r]]) for r in bumps}
@@ -133,6 +134,8 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges(reverse):
         for r in bumps:
             sel = np.nonzero(pm.cell_region == pm.region_names.index(r))[0]
             gscale[sel] = 1.0 + (len(pm.items[r]) - 1 - pm.cell_item[sel]) / 10.0
+    # reversed, a joint runs 10 K hotter per 0.1 of its strain scale: Engelmaier's T_sj is its own joint's
+    dT = np.where(gscale > 0, 100.0 * (gscale - 1.0), 0.0) if reverse else np.zeros(pm.n_elements)
     W0 = 5e4  # J/m^3
     state = {}
     hs.snapshot = lambda: SimpleNamespace(strain=state["mech"], eth=np.zeros_like(state["mech"]))
@@ -152,7 +155,7 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges(reverse):
         W = done * scale * W0
         state.update(mech=mech, fields={"inelastic_strain": inel, "inelastic_work_J_m3": W,
                                         "eq_inelastic_strain": W * 1e-10})
-        hs.T = np.full(pm.n_elements, 125.0 if leg % 4 == 0 else (-40.0 if leg % 4 == 2 else 42.5))
+        hs.T = np.full(pm.n_elements, 125.0 if leg % 4 == 0 else (-40.0 if leg % 4 == 2 else 42.5)) + dT
         tracker.add(float(t), hs)
     assert [m[0] for m in tracker.starts] == [25.0, 125.0, 225.0]
     assert [s["t"] for s in tracker.last_cycle] == list(np.arange(125.0, 225.0 + 1e-9, 12.5))
@@ -174,7 +177,8 @@ def test_tracker_keeps_the_last_complete_cycle_and_its_ranges(reverse):
         assert e["cycles_per_hour"] == pytest.approx(36.0, rel=1e-12)
         eng = e["estimates"]["engelmaier"]
         assert eng["inputs"]["delta_gamma"] == pytest.approx(4e-3 * g_max * per_gamma, rel=1e-12)
-        assert eng["joint"]["id"] == kg and eng["inputs"]["T_sj_C"] == pytest.approx(42.5, rel=1e-12)
+        assert eng["joint"]["id"] == kg
+        assert eng["inputs"]["T_sj_C"] == pytest.approx(42.5 + (100.0 * (g_max - 1.0) if reverse else 0.0), rel=1e-12)
         assert e["estimates"]["engelmaier"]["inputs"]["cycles_per_day"] == pytest.approx(864.0, rel=1e-12)
         # the bumps are SAC305: Syed, never the SnPb Darveaux constants
         assert "syed" in e["estimates"] and "darveaux" not in e["estimates"]
