@@ -33,6 +33,7 @@ from fcpkg_fem.errors import FcpkgError, FolderBusy, InputError, Problem
 from fcpkg_fem.io.atomic import atomic_write_text
 from fcpkg_fem.io.lock import folder_lock
 from fcpkg_fem.run import pipeline
+from fcpkg_fem.run.workers import die_with_parent
 
 __all__ = ["BatchResult", "expand", "finished", "run_batch", "run_case"]
 
@@ -41,7 +42,6 @@ FAILURE = "failure.json"
 VARIANT = "variant.json"
 RUN_LOG = "run.log"
 MESH_CACHE = "mesh_cache"
-EXIT_ORPHANED = 143  # a worker whose batch process died ends as if terminated
 
 Progress = Callable[[str], None] | None
 
@@ -56,22 +56,6 @@ class BatchUsageError(InputError):
 # gmsh keeps one global model per process and is not thread-safe: a Dask worker started with several threads runs
 # its cases one at a time (start workers with --nthreads 1 to use every core; docs/batch.md).
 _RUN_LOCK = threading.Lock()
-
-
-def die_with_parent(parent: int, period_s: float = 0.5) -> None:
-    """Pool worker initializer: end this worker as soon as the batch process that started it is gone.
-
-    A parent killed by ``kill -9`` cannot tell its workers; they would finish their cases and stay idle for ever,
-    writing into folders that a rerun is about to use. Every ``period_s`` a daemon thread compares the worker's
-    parent with ``parent``; once the worker has been handed to another parent it ends at once (its case folder
-    holds no summary.json, so a rerun runs that case again).
-    """
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(period_s)
-        os._exit(EXIT_ORPHANED)
-
-    threading.Thread(target=watch, name="fcpkg-parent-watch", daemon=True).start()
 
 
 def default_workers() -> int:

@@ -327,6 +327,14 @@ class Material:
         if probs:
             raise InputError.single(f"materials.{self.name}", "; ".join(probs))
 
+    def __getstate__(self) -> dict:
+        """Pickled (a case sent to a worker process) with its read-only maps as plain dicts."""
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, _freeze_map(v) if k in ("sources", "extra") else v)
+
     @property
     def is_orthotropic(self) -> bool:
         return isinstance(self.elastic, Orthotropic)
