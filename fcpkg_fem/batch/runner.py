@@ -163,7 +163,7 @@ def run_case(task: dict) -> dict:
                 # pipeline.run takes this folder's lock again: the process owns it already (POSIX locks are
                 # per process), and releases it when pipeline.run closes its descriptor at the end of the run
                 pipeline.run(case, out_dir=folder, progress=progress, mesh_cache=task["mesh_cache"], write=True,
-                             source=task["source"])
+                             source=task["source"], jobs=task.get("jobs"))
         return {"status": "ok", "wall_time_s": round(time.perf_counter() - t0, 3), "worker": worker}
     except FolderBusy as err:  # another process (an earlier batch's worker) writes this folder: leave it alone
         return {"status": "busy", "error_type": type(err).__name__, "error": str(err), "exit_code": err.exit_code,
@@ -369,6 +369,8 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
         n = min(workers or default_workers(), total)
         where = f"local pool of {n} process{'es' if n > 1 else ''}"
         say(head + where)
+        if n > 1:  # the pool uses the cores already: each case runs its submodels one after another
+            tasks = {name: {**t, "jobs": 1} for name, t in tasks.items()}
         # spawn, not fork: a forked child would inherit gmsh's and the BLAS libraries' thread state
         with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
@@ -389,8 +391,8 @@ def _run_tasks(todo: list[Variant], out_dir: Path, cache: Path, workers: int | N
     n_workers = len(client.scheduler_info().get("workers", {}))
     where = f"Dask cluster {client.scheduler.address} ({n_workers} workers)"
     say(head + where)
-    names = list(tasks)
-    futs = client.map(run_case, [tasks[n] for n in names], pure=False, retries=0)
+    names = list(tasks)  # a Dask worker's cores are the cluster's to share: submodels one after another
+    futs = client.map(run_case, [{**tasks[n], "jobs": 1} for n in names], pure=False, retries=0)
     by_key = {f.key: n for f, n in zip(futs, names)}
     try:
         for fut in distributed.as_completed(futs):

@@ -32,6 +32,17 @@ def add_force_arg(p: argparse.ArgumentParser) -> None:
                    help="run even when the estimated memory exceeds what this machine has available")
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (a usage error, exit 2, names the option and what was given)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def load(args: argparse.Namespace):
     """The validated case named by ``args.case`` with ``args.overrides`` applied; raises InputError."""
     path = Path(args.case)

@@ -8,7 +8,7 @@ from pathlib import Path
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
 
-from .common import Progress, add_case_args, add_force_arg, add_mesh_cache_arg, load, table
+from .common import Progress, add_case_args, add_force_arg, add_mesh_cache_arg, load, positive_int, table
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -24,6 +24,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "which must lie inside the current directory, else runs/<case name>)")
     add_mesh_cache_arg(p)
     add_force_arg(p)
+    p.add_argument("--jobs", type=positive_int, metavar="N", help="processes running the submodels (submodel:) at "
+                   "once (default: one per core, as many as the memory holds; 1: one after another); the results "
+                   "do not depend on it")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (no log lines, no live "
                    "status line)")
     p.set_defaults(func=cmd)
@@ -79,7 +82,7 @@ def cmd(args: argparse.Namespace) -> int:
     out_arg = Path(args.out) if args.out else (None if getattr(case.output, "dir", None) else default_out_dir(case))
     with Progress(args.quiet) as progress:  # the live line is gone before the results or an error are printed
         result = api.run(case, out_arg, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
-                         force=args.force)
+                         force=args.force, jobs=args.jobs)
     out_dir = out_arg if args.out else shown_path(result.out_dir if result.out_dir is not None else out_arg)
     s = result.summary
     print(f"case '{case.name}': {s['mesh']['elements']} {s['mesh']['element']} elements, {s['mesh']['dofs']} dofs "
@@ -104,7 +107,7 @@ def _resume(args: argparse.Namespace) -> int:
     case = load(args) if args.case else api.resume_case(out_dir)
     with Progress(args.quiet) as progress:
         result = api.run(case, out_dir, progress=progress, mesh_cache=args.mesh_cache, source=args.case,
-                         force=args.force, resume=True)
+                         force=args.force, resume=True, jobs=args.jobs)
     s = result.summary
     print(f"case '{case.name}' (resumed): {s['mesh']['dofs']} dofs, {s['timing_s'].get('total', 0):.1f} s")
     print(results_table(s))

@@ -17,6 +17,7 @@ import numpy as np
 from fcpkg_fem.case.plan import resolve_births
 from fcpkg_fem.io.atomic import atomic_write_text
 from fcpkg_fem.io.lock import folder_lock
+from fcpkg_fem.errors import InputError
 from fcpkg_fem.io.output import write_all
 from fcpkg_fem.io.registry import WRITERS
 from fcpkg_fem.post import PostContext, run_post
@@ -28,7 +29,8 @@ from fcpkg_fem.run.meshing import Progress, mesh_case
 from fcpkg_fem.run.preflight import preflight
 from fcpkg_fem.run.progress import finish, reporter_of, say, status
 from fcpkg_fem.run.record import Record, history_row
-from fcpkg_fem.run.submodel import case_boxes, run_case_submodels
+from fcpkg_fem.run.submodel import case_boxes
+from fcpkg_fem.run.submodel_pool import run_case_submodels
 from fcpkg_fem.run.summary import LIFE_NOTE, moisture_summary, process_summary, summary_of, swelling_share
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
@@ -46,7 +48,8 @@ def _peak_memory_mb() -> float:
 
 
 def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh_cache: str | Path | None = None,
-        write: bool = True, source: str | None = None, force: bool = False, resume: bool = False) -> RunResult:
+        write: bool = True, source: str | None = None, force: bool = False, resume: bool = False,
+        jobs: int | None = None) -> RunResult:
     """Run a validated case end to end.
 
     Args:
@@ -62,25 +65,30 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
             :func:`fcpkg_fem.run.preflight.preflight`, which also confines ``case.output.dir`` to the current
             directory before anything is created).
         resume: with ``load.steps``, continue from the last completed step checkpointed in the run folder.
+        jobs: processes running a ``submodel:`` section's local models at once (1: one after another in this
+            process; None: one per usable core, as many as the memory holds; docs/submodel.md). The results do
+            not depend on it.
 
     Returns:
         The :class:`~fcpkg_fem.post.result.RunResult` (numbers identical to summary.json).
     """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InputError.single("jobs", f"expected a whole number >= 1 (processes for the submodels), got {jobs!r}")
     t_start = time.perf_counter()
     progress = reporter_of(progress)
     out_dir = preflight(case, out_dir, write=write, force=force, progress=progress)
     timing = {"preflight": time.perf_counter() - t_start, "mesh": 0.0, "assemble": 0.0, "solve": 0.0, "post": 0.0}
     try:
         if out_dir is None:
-            return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force)
+            return _run(case, None, progress, mesh_cache, source, resume, t_start, timing, force, jobs)
         with folder_lock(out_dir):  # one writer per run folder (a rerun while the first still writes is refused)
-            return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force)
+            return _run(case, out_dir, progress, mesh_cache, source, resume, t_start, timing, force, jobs)
     finally:
         finish(progress)  # no live line left behind for what the caller prints next
 
 
 def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, resume: bool, t_start: float,
-         timing: dict, force: bool = False) -> RunResult:
+         timing: dict, force: bool = False, jobs: int | None = None) -> RunResult:
     """The run after its preflight: ``out_dir`` is the (locked) run folder, None when nothing is written;
     ``timing`` holds the seconds per phase so far, ``t_start`` the run's start (perf_counter); ``force``: skip
     the submodels' memory check as the preflight's."""
@@ -138,7 +146,7 @@ def _run(case, out_dir: Path | None, progress: Progress, mesh_cache, source, res
                 moist["swelling_share"] = swelling_share(rec, dry)
         if boxes is not None:  # each submodel replays this run's record of its box (docs/submodel.md)
             t0 = time.perf_counter()
-            summary["submodels"] = run_case_submodels(case, pmesh, rec, boxes, out_dir, progress)
+            summary["submodels"] = run_case_submodels(case, pmesh, rec, boxes, out_dir, progress, jobs)
             timing["submodels"] = time.perf_counter() - t0
         newton = rec.newton
     result = RunResult(summary=summary, points=m.p.T.copy(), cells=pmesh.cells_vtk, region_names=pmesh.region_names,

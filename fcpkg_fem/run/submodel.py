@@ -21,8 +21,8 @@ temperature (the global model's own element temperatures), and the local solidus
 A case's ``submodel:`` section (:mod:`fcpkg_fem.case.schema_submodel`) is run by the pipeline through three
 calls: :func:`case_boxes` (before the global history: the boxes of every joint that may be modelled, one recorder
 of their union, the memory check), :func:`chosen_joints` (after it: the given joints and the critical ones,
-:data:`CRITICAL_RULE`) and :func:`run_case_submodels` (each local model replayed from its part of the record and
-written to ``<run folder>/submodels/<region>-<id>/``).
+:data:`CRITICAL_RULE`) and :func:`fcpkg_fem.run.submodel_pool.run_case_submodels` (each local model replayed
+from its part of the record on a worker process and written to ``<run folder>/submodels/<region>-<id>/``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ import numpy as np
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.io.output import write_all
 from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_elements
 from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, extract, hex_volumes,
                                     joint_box, refined_size)
@@ -196,7 +195,7 @@ def run_submodel(case, global_run, joint: tuple[str, int] | None = None, box_pit
     say(f"submodel {joint[0]} id {joint[1]}: {sub.pmesh.n_elements} elements ({len(sub.global_elements)} global), "
         f"{problem.ndofs} dofs, {len(sub.cut_nodes)} cut-face nodes, {sub.joint_layers} layers through the joint")
     t0 = time.perf_counter()
-    _replay(case, record, res, joint, fields == "all")
+    _replay(case, record, res, joint, fields == "all", progress)
     res.timing_s["solve"] = time.perf_counter() - t0
     say(f"submodel {joint[0]} id {joint[1]}: {len(res.newton)} sub-increments, {sum(res.newton)} Newton "
         f"iterations in {res.timing_s['solve']:.1f} s")
@@ -234,9 +233,11 @@ def joint_view(pmesh, joint: tuple[str, int]):
     return dataclasses.replace(pmesh, cell_item=ci)
 
 
-def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields: bool = True) -> None:
+def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields: bool = True,
+            progress=None) -> None:
     """Repeat the recorded global events on the local model (see the module docstring); the joint is tracked
-    through every thermal_cycle step for its life estimates, as the global run tracks its joints."""
+    through every thermal_cycle step for its life estimates, as the global run tracks its joints. ``progress``
+    gets a status at every sub-increment."""
     hs, problem = res.hs, res.problem
     P = boundary_matrix(problem)
     par = res.sub.parent
@@ -247,6 +248,7 @@ def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields
     tracker, step = None, None
     hs.set_temperature(initial_temperature(case))
     label = "submodel initial state"
+    n_commits = len(record.data["commit"])
     for kind, v in record.events():
         if kind == "step":
             if tracker is not None:
@@ -262,6 +264,8 @@ def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields
         elif kind == "start":
             hs.u[D] = P @ v["u"]
         elif kind == "commit":
+            status(progress, phase="submodel", activity=f"{joint[0]} id {joint[1]}: sub-increment "
+                                                        f"{len(res.newton) + 1}/{n_commits}")
             st = hs.advance(v["T"][par], float(v["dt"]), label=label, chem_end=v["chem"][par], u_end=P @ v["u"])
             res.newton.append(st.iterations)
             res.boundary_error_m = max(res.boundary_error_m, float(np.abs(hs.u[D] - P @ v["u"]).max()))
@@ -342,6 +346,9 @@ class CaseBoxes:
             planned increment (solidus splits and cut-backs add more); vertices, elements: the union's counts.
         shapes: the joints' :class:`JointShape` by (region, id) for joints given by id, by region for
             ``critical`` ones (absent: the global disk).
+        local_nodes: nodes of the local models meshed afresh that the memory check measured, by (region, id) and
+            by region (a region's boxes are alike); empty for cut-out models (exact without meshing) and without
+            the check (``force``).
     """
 
     refine: Refinement | LocalMesh
@@ -354,6 +361,7 @@ class CaseBoxes:
     elements: int
     shapes: dict = field(default_factory=dict)
     z_ranges: dict = field(default_factory=dict)
+    local_nodes: dict = field(default_factory=dict)
 
     def refine_for(self, joint: tuple[str, int]) -> Refinement | LocalMesh:
         """The refinement of ``joint``'s local model, with its shape (a joint given by id takes that entry's)."""
@@ -402,9 +410,10 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     record_bytes = float(n_commits) * (48.0 * len(verts) + 16.0 * len(union))
     if not force and lm is None:
         _check_memory(case, pmesh, boxes, sel, refine, record_bytes)
-    elif not force:
-        _check_local_memory(case, pmesh, boxes, refine, given + [next(j for j in joints if j[0] == r)
-                                                                 for r, _ in critical], record_bytes)
+    local_nodes = {}
+    if not force and lm is not None:
+        local_nodes = _check_local_memory(case, pmesh, boxes, refine, given + [next(j for j in joints if j[0] == r)
+                                                                               for r, _ in critical], record_bytes)
     rec = BoxRecorder.over(problem, union, verts)
     say = progress or (lambda msg: None)
     say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements, "
@@ -412,7 +421,7 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     shapes = {(j.region, j.id) if j.id is not None else j.region: JointShape(j.shape.kind, j.shape.pads())
               for j in sm.joints if j.shape is not None and j.shape.kind != "disk"}
     return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union),
-                     shapes, z_ranges)
+                     shapes, z_ranges, local_nodes)
 
 
 def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float]:
@@ -423,15 +432,17 @@ def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float
     return float(z.min()) - margin, float(z.max()) + margin
 
 
-def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list, record_bytes: float) -> None:
+def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list, record_bytes: float) -> dict:
     """Refuse a ``local_mesh`` that would not fit in memory, as :func:`_check_memory`, its size measured by
-    meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike)."""
+    meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike).
+    Returns the nodes measured, by joint and by region (:attr:`CaseBoxes.local_nodes`)."""
     mem, have = _memory_at_hand()
     if mem is None:
-        return
+        return {}
     mc = case.mesh
     sizes = {j: remesh(pmesh, boxes[j], local, mc.max_layer_thickness, mc.min_elements_per_layer,
                        mc.circle_segments).pmesh.mesh.nvertices for j in dict.fromkeys(sample)}
+    measured = {**{j[0]: n for j, n in sizes.items()}, **sizes}
     worst = max(sizes, key=sizes.get)
     need = estimate(case).memory + record_bytes + _local_excess(case, sizes[worst])
     if need > have:
@@ -440,15 +451,21 @@ def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list
                                 f"the global run and the boundary record it needs ~{format_bytes(need)}, but "
                                 f"{format_bytes(have)} is available ({mem.source}); coarsen local_mesh, or run "
                                 "with --force")
+    return measured
+
+
+def local_solver(case, dofs: int) -> str:
+    """The linear solver ``case.solver.linear`` gives a local model of ``dofs`` unknowns (``auto`` resolved)."""
+    solver = case.solver.linear
+    if solver == "auto":
+        solver = auto_method(dofs, NNZ_PER_ROW.get(case.mesh.element, max(NNZ_PER_ROW.values())))
+    return solver
 
 
 def _local_excess(case, n_nodes: int) -> float:
     """Bytes a local model of ``n_nodes`` nodes adds to the process (the preflight model above its base)."""
     dofs = 3 * n_nodes
-    solver = case.solver.linear
-    if solver == "auto":
-        solver = auto_method(dofs, NNZ_PER_ROW.get(case.mesh.element, max(NNZ_PER_ROW.values())))
-    return memory_model(dofs, case.mesh.element, solver) - MEMORY_BASE
+    return memory_model(dofs, case.mesh.element, local_solver(case, dofs)) - MEMORY_BASE
 
 
 def _memory_at_hand():
@@ -519,31 +536,6 @@ def _ranked(rec, region: str) -> list[tuple[int, str]]:
              if i == 0 else f"accumulated inelastic work {where}: {r['inelastic_work_MJ_m3']:.6g} MJ/m^3), rank "
                             f"{i + 1}")
             for i, r in enumerate(rows)]
-
-
-def run_case_submodels(case, pmesh, rec, boxes: CaseBoxes, out_dir=None, progress=None) -> list[dict]:
-    """Run every submodel of ``case.submodel`` after the global run ``rec``; each writes
-    ``<out_dir>/submodels/<region>-<id>/`` (summary.json, history.csv with output.csv, a VTU series with output.vtu)
-    when ``out_dir`` is given. Returns the parent summary's ``submodels`` entries (:func:`parent_entry`)."""
-    say = progress or (lambda msg: None)
-    record = boxes.recorder.record
-    say(f"submodels: the boundary record holds {len(record.data['commit'])} sub-increments of {boxes.vertices:,} "
-        f"vertices and {boxes.elements:,} elements: {format_bytes(record.nbytes())}")
-    out = []
-    chosen = chosen_joints(case, rec, boxes)
-    for i, choice in enumerate(chosen):
-        joint = (choice["region"], choice["id"])
-        status(progress, phase="submodel", activity=f"{joint[0]} id {joint[1]}", done=i, total=len(chosen))
-        res = run_submodel(case, boxes.recorder.record, joint, boxes.box_pitches, boxes.refine_for(joint),
-                           z_range=boxes.z_ranges.get(joint), progress=progress,
-                           pmesh=pmesh, fields="report")
-        result = submodel_result(case, res, joint, choice, boxes)
-        folder = f"submodels/{joint[0]}-{joint[1]}"
-        if out_dir is not None:
-            names = ["summary"] + [n for n in ("csv", "vtu", "plots") if getattr(case.output, n)]
-            write_all(result, Path(out_dir) / folder, names)
-        out.append(parent_entry(result.summary, rec, joint, folder if out_dir is not None else None))
-    return out
 
 
 def _joint_entry(j: dict) -> dict:

@@ -130,14 +130,20 @@ class BoundaryRecord:
 
         Raises:
             InputError: ``sub``'s box is not inside the recorded elements (another mesh or box)."""
-        ei = np.searchsorted(self.box_elements, sub.global_elements)
-        vi = np.searchsorted(self.box_vertices, sub.box_vertices)
+        return self.restrict_to(sub.global_elements, sub.box_vertices, (sub.box.region, sub.box.item))
+
+    def restrict_to(self, elements: np.ndarray, vertices: np.ndarray, joint: tuple[str, int]) -> "BoundaryRecord":
+        """:meth:`restrict` to the ascending global ``elements`` and ``vertices`` of ``joint``'s box (what a
+        submodel of it reads: :func:`fcpkg_fem.run.submodel.recorded_elements` and their vertices), without its
+        local mesh."""
+        ei = np.searchsorted(self.box_elements, elements)
+        vi = np.searchsorted(self.box_vertices, vertices)
         if (ei.max(initial=0) >= len(self.box_elements) or vi.max(initial=0) >= len(self.box_vertices)
-                or not np.array_equal(self.box_elements[ei], sub.global_elements)
-                or not np.array_equal(self.box_vertices[vi], sub.box_vertices)):
+                or not np.array_equal(self.box_elements[ei], elements)
+                or not np.array_equal(self.box_vertices[vi], vertices)):
             raise InputError.single("submodel", "the joint's box is not inside the recorded global elements")
         dof = (3 * vi[:, None] + np.arange(3)).ravel()
-        out = BoundaryRecord(sub.global_elements, sub.box_vertices, self.volumes[ei], (sub.box.region, sub.box.item))
+        out = BoundaryRecord(elements, vertices, self.volumes[ei], joint)
         out.kinds, out.index = list(self.kinds), list(self.index)
         per_element = ("T", "chem", "sig", "W", "eq")
         for kind, rows in self.data.items():

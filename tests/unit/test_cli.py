@@ -131,6 +131,14 @@ def test_bad_override_exits_2_naming_it(tmp_path, override, field):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_jobs_count_exits_2_naming_it(tmp_path, value):
+    r = fcpkg("run", LAMINATE, "--jobs", value, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "--jobs" in r.stderr and "whole number >= 1" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "runs").exists()
+
+
 def test_bad_usage_exits_2(tmp_path):
     r = fcpkg("frobnicate", cwd=tmp_path)
     assert r.returncode == 2
