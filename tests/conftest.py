@@ -13,6 +13,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_var, "1")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     """Keep each file's tests on one worker (their module fixtures are built once) unless a test names its own
     ``xdist_group``, and start the checks marked ``early`` first, so that the longest ones do not end the run alone
