@@ -88,6 +88,26 @@ def window_elements(pmesh: PackageMesh, box: Box) -> np.ndarray:
     return np.nonzero(np.all((hi >= box.lo[:, None] - tol) & (lo <= box.hi[:, None] + tol), axis=0))[0]
 
 
+def window_cut_vertices(pmesh: PackageMesh, box: Box, els: np.ndarray | None = None) -> np.ndarray:
+    """(n,) ascending: the vertices of the :func:`window_elements` ``els`` that meet a side of the :func:`snapped`
+    ``box`` lying inside the model (a side on the model's own boundary is not cut). A local model meshed afresh in
+    the box is driven on those sides, and each of its nodes there lies in one of these elements."""
+    box = snapped(pmesh, box)
+    m = pmesh.mesh
+    els = window_elements(pmesh, box) if els is None else els
+    tol = 1e-9 * float(np.ptp(m.p, axis=1).max())
+    X = m.p[:, m.t[:, els]]  # (3, 8, n)
+    lo, hi = X.min(axis=1), X.max(axis=1)
+    mlo, mhi = m.p.min(axis=1), m.p.max(axis=1)
+    meets = np.zeros(len(els), dtype=bool)
+    for d in range(3):
+        if box.lo[d] > mlo[d] + tol:
+            meets |= lo[d] <= box.lo[d] + tol
+        if box.hi[d] < mhi[d] - tol:
+            meets |= hi[d] >= box.hi[d] - tol
+    return np.unique(m.t[:, els[meets]])
+
+
 def remesh(pmesh: PackageMesh, box: Box, local: LocalMesh, max_layer_thickness: float, min_elements: int = 1,
            circle_segments: int = 4, progress=None) -> Submesh:
     """The local model of ``box`` (around joint ``box.region``, ``box.item``) meshed afresh (module docstring).

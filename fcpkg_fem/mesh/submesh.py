@@ -270,6 +270,19 @@ def centroids(pmesh: PackageMesh) -> np.ndarray:
     return m.p[:, m.t].mean(axis=1)
 
 
+def cut_vertices(pmesh: PackageMesh, sel: np.ndarray) -> np.ndarray:
+    """(n,) ascending: the vertices of the elements ``sel`` that also belong to an element outside them. A local
+    model cut out of ``sel`` (:func:`extract`) is driven on its cut faces, whose nodes the trilinear shape
+    functions of their parent element interpolate from that face's vertices alone: these."""
+    t = pmesh.mesh.t
+    inside = np.zeros(t.shape[1], dtype=bool)
+    inside[sel] = True
+    outside = np.zeros(pmesh.mesh.nvertices, dtype=bool)
+    outside[t[:, ~inside].ravel()] = True
+    v = np.unique(t[:, sel])
+    return v[outside[v]]
+
+
 def box_elements(pmesh: PackageMesh, box: Box, cen: np.ndarray | None = None) -> np.ndarray:
     """(n_sel,) ascending global elements whose centroid lies strictly inside ``box``; ``cen``: the
     :func:`centroids` if at hand (a case with many boxes computes them once).

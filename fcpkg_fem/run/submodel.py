@@ -38,15 +38,15 @@ import numpy as np
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_elements
-from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, extract, hex_volumes,
-                                    joint_box, refined_size)
+from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_cut_vertices, window_elements
+from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, cut_vertices, extract,
+                                    hex_volumes, joint_box, refined_size)
 from fcpkg_fem.physics.elasticity import von_mises
 from fcpkg_fem.post.joints import JOINT_KINDS, JointTracker, joint_work
 from fcpkg_fem.post.result import FieldSet, RunResult
 from fcpkg_fem.run.history import make_models, run_steps
 from fcpkg_fem.run.meshing import mesh_case
-from fcpkg_fem.run.preflight import (MEMORY_BASE, MEMORY_LIMIT_ENV, NNZ_PER_ROW, available_memory, estimate,
+from fcpkg_fem.run.preflight import (MEMORY_LIMIT_ENV, NNZ_PER_ROW, available_memory, estimate,
                                      format_bytes, memory_model)
 from fcpkg_fem.run.progress import status
 from fcpkg_fem.run.record import json_safe
@@ -239,7 +239,7 @@ def _replay(case, record: BoundaryRecord, res: SubmodelResult, joint, all_fields
     through every thermal_cycle step for its life estimates, as the global run tracks its joints. ``progress``
     gets a status at every sub-increment."""
     hs, problem = res.hs, res.problem
-    P = boundary_matrix(problem)
+    P = boundary_matrix(problem, record.u_vertices)
     par = res.sub.parent
     D = problem.D
     steps = {s.name: s for s in plan(case)}
@@ -341,9 +341,10 @@ class CaseBoxes:
         recorder: one :class:`BoxRecorder` over the union of the boxes of every joint that may be modelled (the
             given ones and every modelled joint of a ``critical`` region), so that each is cut out of one record
             after the run (:meth:`BoundaryRecord.restrict`) without a second global run.
-        record_bytes: the estimated size of the record (bytes): per sub-increment 24 bytes per vertex at its end
-            and as many at its start, 16 per element (temperature, chemical strain); at least one sub-increment per
-            planned increment (solidus splits and cut-backs add more); vertices, elements: the union's counts.
+        record_bytes: the estimated size of the record (bytes): per sub-increment 24 bytes per recorded vertex at
+            its end and as many at its start, 16 per element (temperature, chemical strain); at least one
+            sub-increment per planned increment (solidus splits and cut-backs add more); vertices: the recorded
+            vertices (on some box's cut faces), elements: the union's elements.
         shapes: the joints' :class:`JointShape` by (region, id) for joints given by id, by region for
             ``critical`` ones (absent: the global disk).
         local_nodes: nodes of the local models meshed afresh that the memory check measured, by (region, id) and
@@ -405,22 +406,27 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     sel = {j: window_elements(pmesh, b) if lm is not None else box_elements(pmesh, b, cen) for j, b in boxes.items()}
     union = np.unique(np.concatenate(list(sel.values())))
     verts = np.unique(pmesh.mesh.t[:, union])
+    # the displacement is recorded where some box's local model is driven: its cut faces (the other vertices'
+    # interpolation weights are zero there), not the whole box
+    cuts = np.unique(np.concatenate([window_cut_vertices(pmesh, boxes[j], e) if lm is not None else
+                                     cut_vertices(pmesh, e) for j, e in sel.items()]))
     steps = plan(case)  # a commit per planned increment and the initial state, each with its start; solidus
     n_commits = sum(len(s.increments) for s in steps) + len(steps) + 1  # splits and cut-backs add more
-    record_bytes = float(n_commits) * (48.0 * len(verts) + 16.0 * len(union))
+    record_bytes = float(n_commits) * (48.0 * len(cuts) + 16.0 * len(union))
     if not force and lm is None:
         _check_memory(case, pmesh, boxes, sel, refine, record_bytes)
     local_nodes = {}
     if not force and lm is not None:
         local_nodes = _check_local_memory(case, pmesh, boxes, refine, given + [next(j for j in joints if j[0] == r)
                                                                                for r, _ in critical], record_bytes)
-    rec = BoxRecorder.over(problem, union, verts)
+    rec = BoxRecorder.over(problem, union, verts, u_vertices=cuts)
     say = progress or (lambda msg: None)
-    say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements, "
-        f"{len(verts):,} vertices: ~{format_bytes(record_bytes)} for {n_commits} sub-increments)")
+    say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements; "
+        f"{len(cuts):,} of their {len(verts):,} vertices on cut faces: ~{format_bytes(record_bytes)} for "
+        f"{n_commits} sub-increments)")
     shapes = {(j.region, j.id) if j.id is not None else j.region: JointShape(j.shape.kind, j.shape.pads())
               for j in sm.joints if j.shape is not None and j.shape.kind != "disk"}
-    return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(verts), len(union),
+    return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(cuts), len(union),
                      shapes, z_ranges, local_nodes)
 
 
@@ -444,7 +450,7 @@ def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list
                        mc.circle_segments).pmesh.mesh.nvertices for j in dict.fromkeys(sample)}
     measured = {**{j[0]: n for j, n in sizes.items()}, **sizes}
     worst = max(sizes, key=sizes.get)
-    need = estimate(case).memory + record_bytes + _local_excess(case, sizes[worst])
+    need = estimate(case).memory + record_bytes + _local_peak(case, sizes[worst])
     if need > have:
         raise InputError.single("submodel.local_mesh", f"the submodel of {worst[0]} id {worst[1]} would have "
                                 f"~{3 * sizes[worst]:,} dofs (feature_size {local.feature_size * 1e6:.4g} um); with "
@@ -462,10 +468,11 @@ def local_solver(case, dofs: int) -> str:
     return solver
 
 
-def _local_excess(case, n_nodes: int) -> float:
-    """Bytes a local model of ``n_nodes`` nodes adds to the process (the preflight model above its base)."""
+def _local_peak(case, n_nodes: int) -> float:
+    """Peak bytes of the worker process running a local model of ``n_nodes`` nodes (the preflight model,
+    its base included: every submodel runs in a worker of its own, :mod:`fcpkg_fem.run.submodel_pool`)."""
     dofs = 3 * n_nodes
-    return memory_model(dofs, case.mesh.element, local_solver(case, dofs)) - MEMORY_BASE
+    return memory_model(dofs, case.mesh.element, local_solver(case, dofs))
 
 
 def _memory_at_hand():
@@ -489,10 +496,10 @@ def _check_memory(case, pmesh, boxes: dict, sel: dict, refine: Refinement, recor
     base = estimate(case).memory + record_bytes
     sizes = {j: refined_size(pmesh, boxes[j], refine, sel[j]) for j in boxes}
     worst = max(sizes, key=lambda j: sizes[j][1])
-    need = base + _local_excess(case, sizes[worst][1])
+    need = base + _local_peak(case, sizes[worst][1])
     if need <= have:
         return
-    coarse = base + max(_local_excess(case, refined_size(pmesh, boxes[j], Refinement(), sel[j])[1]) for j in boxes)
+    coarse = base + max(_local_peak(case, refined_size(pmesh, boxes[j], Refinement(), sel[j])[1]) for j in boxes)
     field = "submodel.refine" if coarse <= have else "submodel.box_pitches"
     n_el, n_nodes, _ = sizes[worst]
     raise InputError.single(field, f"the submodel of {worst[0]} id {worst[1]} would have {n_el:,} elements "

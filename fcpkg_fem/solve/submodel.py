@@ -73,10 +73,33 @@ def interpolation_matrix(sub: Submesh, nodal_dofs: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cc))), shape=shape)
 
 
-def boundary_matrix(problem: SubmodelProblem) -> sp.csr_matrix:
-    """(len(problem.D), 3 n_box_vertices): the prescribed values of ``problem.D`` from the global box
-    displacement (m)."""
-    return interpolation_matrix(problem.sub, problem.basis.nodal_dofs)[problem.D]
+def boundary_matrix(problem: SubmodelProblem, u_vertices: np.ndarray | None = None) -> sp.csr_matrix:
+    """(len(problem.D), 3 n_u): the prescribed values of ``problem.D`` from the global displacement (m) of
+    ``u_vertices`` (ascending, a subset of the box's vertices; None: all of them, n_u = n_box_vertices). With
+    ``u_vertices`` the symmetry dofs off the cut faces get zero rows (their value is 0).
+
+    Raises:
+        InputError: a prescribed value needs a vertex outside ``u_vertices`` (a record of other boxes)."""
+    P = interpolation_matrix(problem.sub, problem.basis.nodal_dofs)[problem.D]
+    if u_vertices is None:
+        return P
+    # a symmetry dof off the cut faces takes 0, the global model's own value there (u_n = 0 on its plane), not an
+    # interpolation from vertices inside the box, which a record of the cut faces does not hold
+    cut = np.isin(problem.D, problem.basis.nodal_dofs[:, problem.sub.cut_nodes].ravel())
+    P = (sp.diags(cut.astype(float)) @ P).tocsr()
+    P.eliminate_zeros()
+    bv = problem.sub.box_vertices
+    pos = np.searchsorted(bv, u_vertices)
+    inside = pos.max(initial=0) < len(bv) and np.array_equal(bv[np.minimum(pos, len(bv) - 1)], u_vertices)
+    cols = (3 * pos[:, None] + np.arange(3)).ravel()
+    keep = np.zeros(P.shape[1], dtype=bool)
+    if inside:
+        keep[cols] = True
+    P = P.tocsc()
+    if not inside or np.any(P[:, ~keep].data != 0.0):
+        raise InputError.single("submodel", "the boundary record lacks the displacement of vertices the local "
+                                "model's cut faces are interpolated from (a record of other boxes)")
+    return P[:, cols].tocsr()
 
 
 @dataclass
@@ -90,7 +113,9 @@ class BoundaryRecord:
         kinds: event kinds, each one of :data:`KINDS`; index: position of each event in its kind's list.
         data: kind -> list of dicts of arrays (``start``: u; ``commit``: dt, T, chem, u; ``step``: name, births,
             u; ``increment``: step, t, and with fields: u, sig (n_sel, n_qp, 6) Pa, W (n_sel,) J/m^3, eq (n_sel,)).
-        Displacements ``u`` are (3 n_v,) vertex-major, m.
+        Displacements ``u`` are (3 n_u,) vertex-major over :attr:`uv`, m.
+        u_vertices: (n_u,) ascending, the vertices whose displacement is recorded, a subset of ``box_vertices``:
+            those a local model's cut faces are interpolated from (:func:`needed_vertices`); None: all of them.
         saved: the parts a run's checkpoints hold, [step index, SHA-256, events so far] each
             (:mod:`fcpkg_fem.run.checkpoint`).
     """
@@ -103,6 +128,12 @@ class BoundaryRecord:
     index: list = field(default_factory=list)
     saved: list = field(default_factory=list)  # [step, SHA-256, events so far] per checkpointed part (run layer)
     data: dict = field(default_factory=lambda: {k: [] for k in KINDS})
+    u_vertices: np.ndarray | None = None
+
+    @property
+    def uv(self) -> np.ndarray:
+        """(n_u,) the vertices whose displacement ``u`` holds (ascending)."""
+        return self.box_vertices if self.u_vertices is None else self.u_vertices
 
     def add(self, kind: str, **values) -> None:
         self.kinds.append(kind)
@@ -142,8 +173,10 @@ class BoundaryRecord:
                 or not np.array_equal(self.box_elements[ei], elements)
                 or not np.array_equal(self.box_vertices[vi], vertices)):
             raise InputError.single("submodel", "the joint's box is not inside the recorded global elements")
-        dof = (3 * vi[:, None] + np.arange(3)).ravel()
-        out = BoundaryRecord(elements, vertices, self.volumes[ei], joint)
+        uv = self.uv[np.isin(self.uv, vertices)]
+        dof = (3 * np.searchsorted(self.uv, uv)[:, None] + np.arange(3)).ravel()
+        out = BoundaryRecord(elements, vertices, self.volumes[ei], joint,
+                             u_vertices=None if self.u_vertices is None else uv)
         out.kinds, out.index = list(self.kinds), list(self.index)
         per_element = ("T", "chem", "sig", "W", "eq")
         for kind, rows in self.data.items():
@@ -153,7 +186,8 @@ class BoundaryRecord:
 
     def part(self, start: int) -> "BoundaryRecord":
         """The events from the ``start``-th on, as a record of the same box (what a checkpoint adds per step)."""
-        out = BoundaryRecord(self.box_elements, self.box_vertices, self.volumes, self.joint)
+        out = BoundaryRecord(self.box_elements, self.box_vertices, self.volumes, self.joint,
+                             u_vertices=self.u_vertices)
         for kind, i in zip(self.kinds[start:], self.index[start:]):
             out.add(kind, **self.data[kind][i])
         return out
@@ -164,7 +198,7 @@ class BoundaryRecord:
         Raises:
             ValueError: ``other`` is of another box."""
         if not (np.array_equal(other.box_elements, self.box_elements)
-                and np.array_equal(other.box_vertices, self.box_vertices)):
+                and np.array_equal(other.box_vertices, self.box_vertices) and np.array_equal(other.uv, self.uv)):
             raise ValueError("the record part is of another box")
         for kind, values in other.events():
             self.add(kind, **values)
@@ -174,6 +208,8 @@ class BoundaryRecord:
         out = {"box_elements": self.box_elements, "box_vertices": self.box_vertices, "volumes": self.volumes,
                "joint_region": np.array(self.joint[0]), "joint_item": np.array(self.joint[1]),
                "kinds": np.array(self.kinds), "index": np.array(self.index, dtype=np.int64)}
+        if self.u_vertices is not None:
+            out["u_vertices"] = self.u_vertices
         for kind, rows in self.data.items():
             for i, row in enumerate(rows):
                 for key, v in row.items():
@@ -186,6 +222,7 @@ class BoundaryRecord:
         with np.load(Path(path), allow_pickle=False) as d:
             rec = cls(d["box_elements"], d["box_vertices"], d["volumes"],
                       (str(d["joint_region"]), int(d["joint_item"])))
+            rec.u_vertices = d["u_vertices"] if "u_vertices" in d.files else None
             rec.kinds = [str(k) for k in d["kinds"]]
             rec.index = [int(i) for i in d["index"]]
             rows = {k: {} for k in KINDS}
@@ -216,19 +253,24 @@ class BoxRecorder:
         self._setup(problem, sub.global_elements, sub.box_vertices, (sub.box.region, sub.box.item), fields)
 
     @classmethod
-    def over(cls, problem, elements: np.ndarray, vertices: np.ndarray, fields: bool = False) -> "BoxRecorder":
+    def over(cls, problem, elements: np.ndarray, vertices: np.ndarray, fields: bool = False,
+             u_vertices: np.ndarray | None = None) -> "BoxRecorder":
         """A recorder of the global elements ``elements`` (ascending) and vertices ``vertices`` (ascending, every
         vertex of those elements): e.g. the union of several boxes, each cut out later with
-        :meth:`BoundaryRecord.restrict`; its record's joint is ("", -1)."""
+        :meth:`BoundaryRecord.restrict`; its record's joint is ("", -1). ``u_vertices``: record the displacement
+        of these only (ascending, a subset of ``vertices``: e.g. :func:`needed_vertices` of each box); ignored with
+        ``fields`` (the comparisons read the whole box)."""
         self = cls.__new__(cls)
-        self._setup(problem, np.asarray(elements), np.asarray(vertices), ("", -1), fields)
+        self._setup(problem, np.asarray(elements), np.asarray(vertices), ("", -1), fields,
+                    None if fields or u_vertices is None else np.asarray(u_vertices))
         return self
 
-    def _setup(self, problem, els: np.ndarray, vertices: np.ndarray, joint: tuple[str, int], fields: bool) -> None:
+    def _setup(self, problem, els: np.ndarray, vertices: np.ndarray, joint: tuple[str, int], fields: bool,
+               u_vertices: np.ndarray | None = None) -> None:
         self.els = els
-        self.dofs = problem.basis.nodal_dofs[:, vertices].T.ravel()
+        self.dofs = problem.basis.nodal_dofs[:, vertices if u_vertices is None else u_vertices].T.ravel()
         self.fields = fields
-        self.record = BoundaryRecord(els, vertices, problem.volumes[els], joint)
+        self.record = BoundaryRecord(els, vertices, problem.volumes[els], joint, u_vertices=u_vertices)
 
     def __call__(self, event: str, hs, **info) -> None:
         if event not in ("start", "commit", "step", "increment"):  # e.g. "iteration": nothing to record

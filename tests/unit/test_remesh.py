@@ -18,7 +18,7 @@ from support.coarse import COARSE_MESH, coarse_pattern
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.mesh.remesh import LocalMesh, locate, remesh, window_elements
+from fcpkg_fem.mesh.remesh import LocalMesh, locate, remesh, window_cut_vertices, window_elements
 from fcpkg_fem.mesh.submesh import hex_volumes, joint_box
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +70,22 @@ def test_every_local_node_is_located_exactly_and_the_cut_faces_are_inside(case_m
     assert len(sym) and np.all(np.abs(lm.p[0, lm.facets[:, sym]]) < tol)
     # every local node's parent is among the recorded elements, whose count is what the record keeps
     assert np.array_equal(sub.global_elements, window_elements(pm, sub.box))
+
+
+@pytest.mark.parametrize("z_range", [None, (0.25e-3, 0.5e-3)])
+def test_the_cut_nodes_are_interpolated_from_the_recorded_cut_vertices_alone(case_mesh, z_range):
+    """What a case's run records of a box meshed afresh (:func:`window_cut_vertices`): every vertex with a
+    nonzero interpolation weight at some cut node, and fewer than the window's vertices (the sides on the model's
+    boundary, here the symmetry plane and, without a z range, the bottom and top, are not cut)."""
+    case, pm = case_mesh
+    sub = _remesh(case, pm, LocalMesh(20e-6, 400e-6, 4), z_range)
+    cuts = window_cut_vertices(pm, sub.box, sub.global_elements)
+    cols, w = sub.interpolation()
+    c, wc = cols[sub.cut_nodes], w[sub.cut_nodes]
+    used = np.unique(sub.box_vertices[c[wc != 0.0]])
+    assert np.isin(used, cuts).all()
+    assert np.isin(cuts, sub.box_vertices).all() and len(cuts) < len(sub.box_vertices)
+    print(f"\nz range {z_range}: {len(cuts)} of {len(sub.box_vertices)} window vertices recorded")
 
 
 def test_the_joint_is_finer_than_in_the_global_model_and_keeps_its_area(case_mesh):

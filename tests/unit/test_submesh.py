@@ -15,7 +15,7 @@ from support.coarse import COARSE_MESH, coarse_pattern
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.mesh.submesh import REF, Refinement, extract, joint_box, shape_functions
+from fcpkg_fem.mesh.submesh import REF, Refinement, cut_vertices, extract, joint_box, shape_functions
 
 ROOT = Path(__file__).resolve().parents[2]
 JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm: its box is bounded by the symmetry plane x = 0
@@ -101,6 +101,21 @@ def test_cut_nodes_are_the_nodes_shared_with_the_rest_of_the_model(pmesh):
     xs = np.unique(lm.facets[:, lm.boundaries["sym_x0"]])
     assert np.all(lm.p[0, xs] == 0.0)
     assert len(sub.cut_nodes) > 0 and len(np.intersect1d(xs, sub.cut_nodes)) < len(xs)
+
+
+@pytest.mark.parametrize("refine", [None, Refinement(2, 2, 4, 25.4e-6)])
+def test_the_cut_nodes_are_interpolated_from_the_cut_vertices_alone(pmesh, refine):
+    """What a case's run records of a cut-out box (:func:`cut_vertices`): the vertices with a nonzero trilinear
+    weight at some cut node are exactly these (a cut node lies on a face of its parent, whose weights vanish,
+    exactly, at the vertices off that face), and they are far fewer than the box's vertices."""
+    sub = extract(pmesh, joint_box(pmesh, *JOINT), refine)
+    cuts = cut_vertices(pmesh, sub.global_elements)
+    cols, w = sub.interpolation()
+    c, wc = cols[sub.cut_nodes], w[sub.cut_nodes]
+    used = np.unique(sub.box_vertices[c[wc != 0.0]])
+    assert np.array_equal(used, cuts)
+    assert len(cuts) < 0.75 * len(sub.box_vertices)
+    print(f"\n{len(cuts)} of {len(sub.box_vertices)} box vertices on the cut faces")
 
 
 def test_refinement_is_conforming_and_fills_the_box(pmesh):

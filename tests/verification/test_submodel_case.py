@@ -146,10 +146,11 @@ def test_submodels_on_worker_processes_equal_those_run_one_after_another():
 
 
 def test_a_refinement_beyond_the_memory_is_refused_before_the_global_run(monkeypatch, tmp_path):
-    """The global run alone fits (its preflight estimate plus 200 MB); 8 x 8 x 8 children per element (about
+    """The global run with one unrefined local model beside it in its worker process fits (the preflight estimate
+    plus 600 MB: a worker's base, 180 MB, and its small local model); 8 x 8 x 8 children per element (about
     540,000 local elements) do not: refused after meshing, before any increment, naming submodel.refine."""
     case = _case("submodel={joints: [{region: bumps.die1, id: 7}], refine: {n_xy: 8, n_z: 8, joint_elements: 8}}")
-    monkeypatch.setenv("FCPKG_MEMORY_LIMIT", str(int(api.estimate(case).memory + 200e6)))
+    monkeypatch.setenv("FCPKG_MEMORY_LIMIT", str(int(api.estimate(case).memory + 600e6)))
     lines = []
     with pytest.raises(InputError) as exc:
         api.run(case, out_dir=tmp_path / "run", progress=lines.append)
