@@ -21,7 +21,10 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
 * ``bp1-local-coarse``, ``bp1-local-medium``, ``bp1-local-fine`` (1, ``LocalMesh`` feature_size 20, 10, 5 um, size
   400 um, 2, 4, 8 layers through the joint, pad layer 25.4 um): the box meshed afresh, fine at the outlines only
   (ratio 2 at the outlines and through the pad layers; ``size`` away from them held);
-* ``bp2-local-medium`` (2, the medium local mesh): its cut moved to two pitches.
+* ``bp2-local-medium`` (2, the medium local mesh): its cut moved to two pitches;
+* ``bp1-local-medium-2mm``, ``bp2-local-medium-2mm``: the same pair with ``size`` 2 mm, the global mesh's own
+  ``mesh.size``, so that away from the outlines the local mesh is no finer than the global one it is driven by;
+* ``bp1-local-medium-100um``: the one-pitch medium level with ``size`` 100 um, fine everywhere in the box.
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -63,10 +66,14 @@ RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinem
         "bp1-local-coarse": (1.0, LocalMesh(20e-6, FAR, 2, PAD)),
         "bp1-local-medium": (1.0, LocalMesh(10e-6, FAR, 4, PAD)),
         "bp1-local-fine": (1.0, LocalMesh(5e-6, FAR, 8, PAD)),
-        "bp2-local-medium": (2.0, LocalMesh(10e-6, FAR, 4, PAD))}
+        "bp2-local-medium": (2.0, LocalMesh(10e-6, FAR, 4, PAD)),
+        "bp1-local-medium-2mm": (1.0, LocalMesh(10e-6, 2e-3, 4, PAD)),
+        "bp2-local-medium-2mm": (2.0, LocalMesh(10e-6, 2e-3, 4, PAD)),
+        "bp1-local-medium-100um": (1.0, LocalMesh(10e-6, 100e-6, 4, PAD))}
 LADDERS = {"refine": ("bp1-coarse", "bp1-default", "bp1-fine"),  # coarse, medium (the default), fine; ratio 2
            "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine")}
-CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medium", "bp2-local-medium")}
+CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medium", "bp2-local-medium"),
+        "local_mesh size 2 mm": ("bp1-local-medium-2mm", "bp2-local-medium-2mm")}
 
 
 def study_case(cycles: int = 3):
