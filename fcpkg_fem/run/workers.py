@@ -108,7 +108,9 @@ class WorkerPool:
         while True:
             try:
                 frame = pickle.load(p.stdout)
-            except (EOFError, OSError, pickle.UnpicklingError):
+            except Exception:  # noqa: BLE001 - EOF, a broken pipe or a frame that cannot be read: the worker is lost
+                if p.poll() is None:
+                    p.kill()
                 self.events_q.put((k, ("gone", p.wait())))
                 return
             self.events_q.put((k, frame))
@@ -221,8 +223,8 @@ def serve(parent: int) -> None:
         except BaseException as err:  # noqa: BLE001 - every failure goes back to the parent
             text = traceback.format_exc()
             try:
-                pickle.dumps(err)
-            except Exception:  # noqa: BLE001 - an exception that does not pickle travels as its text
+                pickle.loads(pickle.dumps(err))  # the parent must be able to rebuild it, or its reader would fail
+            except Exception:  # noqa: BLE001 - an exception that does not travel is sent as its text only
                 err = None
             CHANNEL.send("error", err, text)
 
