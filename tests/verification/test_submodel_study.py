@@ -125,6 +125,22 @@ def test_a_box_meshed_afresh_keeps_its_dw_when_the_cut_moves_to_two_pitches(stud
         assert abs(two[key] / one[key] - 1.0) < 0.02, (key, one[key], two[key])
 
 
+@pytest.mark.slow
+def test_a_box_meshed_afresh_fine_away_from_the_outlines_keeps_its_dw_when_the_cut_moves(study):
+    """The medium outline size (10 um, 4 layers through the joint) with the one-pitch box meshed at 100 um away
+    from the outlines (13,875 elements) against the two-pitch box of the test above (53,012 elements), whose dW
+    does not depend on that size (0.005 % between 2 mm and 400 um: its neighbours' outlines make it fine
+    everywhere). Measured (2026-12-07, evening, benchmarks/bench_submodel_study.py on the same record): pad layer
+    0.067538 -> 0.067900 MJ/m^3 (+0.53 %), whole joint 0.038772 -> 0.039003 (+0.60 %): the criterion (< 2 %) holds;
+    at 400 um the one-pitch box's far field, not its cut, moved the result (docs/submodel.md, "What the one-pitch
+    box lacked"). Values pinned to 1e-3 relative, as above."""
+    _, dw = study
+    one, two = dw(1.0, LocalMesh(10e-6, 100e-6, 4, PAD)), dw(2.0, LOCAL[1])
+    for key in ("layer", "volume"):
+        assert abs(two[key] / one[key] - 1.0) < 0.02, (key, one[key], two[key])
+    assert one["layer"] == pytest.approx(0.067538, rel=1e-3) and one["volume"] == pytest.approx(0.038772, rel=1e-3)
+
+
 def _local_ladder(dw, key: str) -> dict:
     return grid_convergence(*(dw(1.0, r)[key] for r in LOCAL), r=2.0)
 
