@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from fcpkg_fem.case.plan import resolve_births
+from fcpkg_fem.errors import InputError
 from fcpkg_fem.io.atomic import atomic_write_text
 from fcpkg_fem.io.lock import folder_lock
-from fcpkg_fem.errors import InputError
 from fcpkg_fem.io.output import write_all
 from fcpkg_fem.io.registry import WRITERS
 from fcpkg_fem.post import PostContext, run_post
@@ -65,9 +65,9 @@ def run(case, out_dir: str | Path | None = None, progress: Progress = None, mesh
             :func:`fcpkg_fem.run.preflight.preflight`, which also confines ``case.output.dir`` to the current
             directory before anything is created).
         resume: with ``load.steps``, continue from the last completed step checkpointed in the run folder.
-        jobs: processes running a ``submodel:`` section's local models at once (1: one after another in this
-            process; None: one per usable core, as many as the memory holds; docs/submodel.md). The results do
-            not depend on it.
+        jobs: worker processes running a ``submodel:`` section's local models at once (1: one after another;
+            None: one per usable core, as many as the memory holds; docs/submodel.md). The results do not depend
+            on it.
 
     Returns:
         The :class:`~fcpkg_fem.post.result.RunResult` (numbers identical to summary.json).

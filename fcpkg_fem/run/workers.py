@@ -76,9 +76,9 @@ class WorkerPool:
         threads: the numerical libraries' threads per worker (each of :data:`THREAD_VARS` the user did not set).
     """
 
-    def __init__(self, n: int, init: tuple | None = None, threads: int | None = 1):
+    def __init__(self, n: int, init: tuple | None = None, threads: int = 1):
         env = dict(os.environ)
-        for v in THREAD_VARS if threads is not None else ():
+        for v in THREAD_VARS:
             env.setdefault(v, str(threads))
         root = str(Path(__file__).resolve().parents[2])  # the folder holding this copy of fcpkg_fem
         env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))

@@ -17,11 +17,17 @@ import time
 from pathlib import Path
 
 import pytest
+from support.coarse import COARSE_MESH, coarse_pattern
 
 from fcpkg_fem import api
 from fcpkg_fem.case import load_case
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.run.workers import WorkerDied, WorkerError, WorkerPool, raise_remote
+from fcpkg_fem.mesh.remesh import LocalMesh
+from fcpkg_fem.mesh.submesh import Refinement, joint_box, refined_size
+from fcpkg_fem.run.preflight import memory_model
+from fcpkg_fem.run.submodel import CaseBoxes, local_solver
+from fcpkg_fem.run.submodel_pool import pool_size
+from fcpkg_fem.run.workers import WorkerDied, WorkerError, WorkerPool, raise_remote, usable_cores
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,3 +141,28 @@ def test_api_run_refuses_a_bad_jobs_count_before_anything_is_written(tmp_path, j
         api.run(case, out_dir=tmp_path / "run", jobs=jobs)
     assert caught.value.problems[0].field == "jobs"
     assert not (tmp_path / "run").exists()
+
+
+def test_the_submodel_pool_is_as_large_as_cores_submodels_and_memory_allow(monkeypatch):
+    """``pool_size``: ``jobs`` when given (at most one per submodel); else min(usable cores, submodels), lowered to
+    what the memory budget holds at the largest local model's estimated peak (a whole worker process); without a
+    size to estimate from (a box meshed afresh whose memory check did not run), cores and submodels only."""
+    path = ROOT / "cases" / "reference_reflow.yaml"
+    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)))
+    pm = api.mesh_case(case)
+    refine = Refinement(2, 1, 4, 25.4e-6)
+    boxes = CaseBoxes(refine, 1.0, [], [], None, 0.0, 0, 0)
+    chosen = [{"region": "bumps.die1", "id": 7}, {"region": "bumps.die1", "id": 6}]
+    dofs = 3 * max(refined_size(pm, joint_box(pm, c["region"], c["id"]), refine)[1] for c in chosen)
+    per = memory_model(dofs, case.mesh.element, local_solver(case, dofs))
+    both = min(usable_cores(), 2)
+    monkeypatch.setenv("FCPKG_MEMORY_LIMIT", str(int(1.5 * per)))
+    n, why = pool_size(case, pm, boxes, chosen, None)
+    assert n == 1 and (both == 1 or "per local model" in why), why
+    assert pool_size(case, pm, boxes, chosen, 5) == (2, "jobs 5")
+    assert pool_size(case, pm, boxes, chosen[:1], 3)[0] == 1
+    monkeypatch.setenv("FCPKG_MEMORY_LIMIT", str(int(10 * per)))
+    assert pool_size(case, pm, boxes, chosen, None)[0] == both
+    afresh = CaseBoxes(LocalMesh(20e-6, 400e-6, 2), 1.0, [], [], None, 0.0, 0, 0)
+    monkeypatch.setenv("FCPKG_MEMORY_LIMIT", "1 MB")
+    assert pool_size(case, pm, afresh, chosen, None)[0] == both  # no local_nodes measured: no estimate to limit by
