@@ -206,7 +206,7 @@ def _load_boundary(d: Path, folder: Path, meta: dict, boundary) -> None:
         try:
             boundary.extend(type(boundary).load(path))
         except ValueError as exc:
-            raise _refuse(folder, f"the submodels' boundary record is of other boxes ({exc})") from None
+            raise _refuse(folder, f"the submodels' boundary record does not fit this run's boxes ({exc})") from None
         if len(boundary.kinds) != count:
             raise _refuse(folder, f"the submodels' boundary record of step {step} has another number of events")
     boundary.saved = [list(p) for p in parts]

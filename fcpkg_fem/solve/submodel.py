@@ -196,10 +196,16 @@ class BoundaryRecord:
         """Append ``other``'s events (a :meth:`part` of a record of the same box).
 
         Raises:
-            ValueError: ``other`` is of another box."""
+            ValueError: ``other`` is of another box or holds other vertices' displacement (also one written before
+                the record kept only the cut faces' vertices: every vertex of the boxes)."""
         if not (np.array_equal(other.box_elements, self.box_elements)
-                and np.array_equal(other.box_vertices, self.box_vertices) and np.array_equal(other.uv, self.uv)):
+                and np.array_equal(other.box_vertices, self.box_vertices)):
             raise ValueError("the record part is of another box")
+        if other.u_vertices is None and self.u_vertices is not None:
+            raise ValueError("the record part holds the displacement of every vertex of the boxes, as versions of "
+                             "fcpkg before the record kept only the cut faces' vertices wrote it")
+        if not np.array_equal(other.uv, self.uv):
+            raise ValueError("the record part holds the displacement of other cut-face vertices")
         for kind, values in other.events():
             self.add(kind, **values)
 
