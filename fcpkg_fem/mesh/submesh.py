@@ -177,6 +177,13 @@ class Submesh:
         return cols, shape_functions(self.node_xi)
 
 
+TAKEN_CLEARANCE = 1.0
+"""A joint that a box takes whole (see :func:`joint_box`) gets this many of its own in-plane sizes (its extent's
+larger side) between it and the cut. Flush with the cut, its solder met the global model's coarse displacement
+directly (measured on die 1's bump id 5 of the submodel study's coarse package, docs/submodel.md, "The box": 151
+Newton iterations and 18 halvings against 78 and none one size away)."""
+
+
 def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1.0,
               z_range: tuple[float, float] | None = None) -> Box:
     """The cut box around joint ``item`` of ``region``.
@@ -185,9 +192,9 @@ def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1
     nearest other joint of the region): ``box_pitches = 1`` is the joint's own cell, halfway to its neighbours;
     2 adds the ring of neighbours. A side that would cut through another joint within the box's height (of any
     joint region: the other die's bumps of a stack lie at their own positions) moves out to take that joint
-    whole, since a cut through a joint forces the global model's coarse displacement across the few solder
-    elements between the cut and the rest of that joint (strains of tens of percent there, and a Newton
-    iteration that stalls on them). The box is clipped to the model's footprint (a symmetry plane or free edge
+    whole, with :data:`TAKEN_CLEARANCE` of its own size around it, since a cut through a joint (or flush with
+    it) forces the global model's coarse displacement onto its solder elements (strains of tens of percent there,
+    and Newton iterations that stall on them). The box is clipped to the model's footprint (a symmetry plane or free edge
     then bounds it). ``z_range`` (m): its z extent, default the whole height.
 
     Raises:
@@ -242,10 +249,12 @@ def _item_extents(pmesh: PackageMesh) -> np.ndarray:
 
 def _around_joints(pmesh: PackageMesh, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The in-plane (lo, hi) (2,) of the box ``lo``, ``hi`` (3,) widened until no side cuts through a joint that
-    meets its height (each widening takes a joint whole; a few rounds settle it, since it only grows)."""
+    meets its height (each widening takes a joint whole with :data:`TAKEN_CLEARANCE` around it; a few rounds
+    settle it, since it only grows)."""
     ext = _item_extents(pmesh)
     tol = 1e-9 * float(np.ptp(pmesh.mesh.p[:2], axis=1).max())
     ext = ext[(ext[:, 0, 2] < hi[2] - tol) & (ext[:, 1, 2] > lo[2] + tol)]
+    gap = TAKEN_CLEARANCE * (ext[:, 1, :2] - ext[:, 0, :2]).max(axis=1, keepdims=True)  # (n, 1) m
     blo, bhi = lo[:2].copy(), hi[:2].copy()
     for _ in range(len(ext) + 1):
         meets = np.all((ext[:, 0, :2] < bhi - tol) & (ext[:, 1, :2] > blo + tol), axis=1)
@@ -253,8 +262,8 @@ def _around_joints(pmesh: PackageMesh, lo: np.ndarray, hi: np.ndarray) -> tuple[
         cut = meets & ~inside
         if not cut.any():
             break
-        blo = np.minimum(blo, ext[cut, 0, :2].min(axis=0))
-        bhi = np.maximum(bhi, ext[cut, 1, :2].max(axis=0))
+        blo = np.minimum(blo, (ext[cut, 0, :2] - gap[cut]).min(axis=0))
+        bhi = np.maximum(bhi, (ext[cut, 1, :2] + gap[cut]).max(axis=0))
     return blo, bhi
 
 

@@ -15,7 +15,8 @@ from support.coarse import COARSE_MESH, coarse_pattern
 
 from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
-from fcpkg_fem.mesh.submesh import REF, Refinement, cut_vertices, extract, joint_box, shape_functions
+from fcpkg_fem.mesh.submesh import (REF, TAKEN_CLEARANCE, Refinement, cut_vertices, extract, joint_box,
+                                    shape_functions)
 
 ROOT = Path(__file__).resolve().parents[2]
 JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm: its box is bounded by the symmetry plane x = 0
@@ -225,10 +226,12 @@ def _joint_extents(pmesh):
 def test_a_box_takes_whole_a_joint_it_would_cut(pmesh):
     """Die 1's bump id 5 at (3.85, 1.0) mm: its one-pitch box (2 mm pitch, x from 2.85 mm) would cut through a bump
     of die 2 (x 2.80 - 2.89 mm: the stacked die's own array), leaving a sliver of it between the cut and the rest
-    of that joint. The side moves out to take that bump whole: afterwards every joint of every region that meets
-    the box's height lies wholly inside or wholly outside it, the box holds the unwidened one, and each side that
-    moved is a side of a joint it took (exact: node coordinates). With the height limited to die 1's bump slab and
-    100 um around it, die 2's bumps are out of the box's height and the box is the unwidened one."""
+    of that joint. The side moves out to take that bump whole, with one of its own sizes (TAKEN_CLEARANCE) between
+    it and the cut: afterwards every joint of every region that meets the box's height lies wholly inside or
+    wholly outside it, the box holds the unwidened one, each joint taken is at least its clearance from every side
+    that is not the model's edge, and each side that moved lies one clearance beyond a joint it took (exact to
+    round-off: node coordinates). With the height limited to die 1's bump slab and 100 um around it, die 2's bumps
+    are out of the box's height and the box is the unwidened one."""
     region, item = "bumps.die1", 5
     c = np.asarray(pmesh.items[region][item])
     p = pmesh.mesh.p
@@ -249,11 +252,16 @@ def test_a_box_takes_whole_a_joint_it_would_cut(pmesh):
         if inside and not (np.all(lo[:2] >= plain_lo) and np.all(hi[:2] <= plain_hi)):
             taken.append(key)
     assert taken and all(k[0] == "bumps.die2" for k in taken)
+    gap = {k: TAKEN_CLEARANCE * float((ext[k][1][:2] - ext[k][0][:2]).max()) for k in taken}
+    assert all(g > 50e-6 for g in gap.values())  # a bump's size (80 um across), not zero
     for ax in range(2):
+        for k in taken:
+            assert box.lo[ax] == p[ax].min() or ext[k][0][ax] - box.lo[ax] >= gap[k] - tol
+            assert box.hi[ax] == p[ax].max() or box.hi[ax] - ext[k][1][ax] >= gap[k] - tol
         if box.lo[ax] < plain_lo[ax]:
-            assert any(abs(ext[k][0][ax] - box.lo[ax]) <= tol for k in taken)
+            assert any(abs(ext[k][0][ax] - gap[k] - box.lo[ax]) <= tol for k in taken)
         if box.hi[ax] > plain_hi[ax]:
-            assert any(abs(ext[k][1][ax] - box.hi[ax]) <= tol for k in taken)
+            assert any(abs(ext[k][1][ax] + gap[k] - box.hi[ax]) <= tol for k in taken)
     own = ext[(region, item)]
     low = joint_box(pmesh, region, item, z_range=(own[0][2] - 100e-6, own[1][2] + 100e-6))
     assert np.array_equal(low.lo[:2], plain_lo) and np.array_equal(low.hi[:2], plain_hi)
