@@ -24,7 +24,9 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
 * ``bp2-local-medium`` (2, the medium local mesh): its cut moved to two pitches;
 * ``bp1-local-medium-2mm``, ``bp2-local-medium-2mm``: the same pair with ``size`` 2 mm, the global mesh's own
   ``mesh.size``, so that away from the outlines the local mesh is no finer than the global one it is driven by;
-* ``bp1-local-medium-100um``: the one-pitch medium level with ``size`` 100 um, fine everywhere in the box.
+* ``bp1-local-medium-100um``: the one-pitch medium level with ``size`` 100 um, fine everywhere in the box;
+* ``bp1-local-coarse-200um``, ``bp1-local-medium-100um``, ``bp1-local-fine-50um``: the ladder that refines the
+  outlines, the layers through the joint and ``size`` together (20/200, 10/100, 5/50 um; 2, 4, 8 layers).
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -69,11 +71,16 @@ RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinem
         "bp2-local-medium": (2.0, LocalMesh(10e-6, FAR, 4, PAD)),
         "bp1-local-medium-2mm": (1.0, LocalMesh(10e-6, 2e-3, 4, PAD)),
         "bp2-local-medium-2mm": (2.0, LocalMesh(10e-6, 2e-3, 4, PAD)),
-        "bp1-local-medium-100um": (1.0, LocalMesh(10e-6, 100e-6, 4, PAD))}
+        "bp1-local-medium-100um": (1.0, LocalMesh(10e-6, 100e-6, 4, PAD)),
+        "bp1-local-coarse-200um": (1.0, LocalMesh(20e-6, 200e-6, 2, PAD)),
+        "bp1-local-fine-50um": (1.0, LocalMesh(5e-6, 50e-6, 8, PAD))}
 LADDERS = {"refine": ("bp1-coarse", "bp1-default", "bp1-fine"),  # coarse, medium (the default), fine; ratio 2
-           "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine")}
+           "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine"),
+           "local_mesh with size": ("bp1-local-coarse-200um", "bp1-local-medium-100um", "bp1-local-fine-50um")}
+# the two-pitch box does not depend on size (docs/submodel.md), so its 2 mm run is the one-pitch 100 um run's partner
 CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medium", "bp2-local-medium"),
-        "local_mesh size 2 mm": ("bp1-local-medium-2mm", "bp2-local-medium-2mm")}
+        "local_mesh size 2 mm": ("bp1-local-medium-2mm", "bp2-local-medium-2mm"),
+        "local_mesh size 100 um": ("bp1-local-medium-100um", "bp2-local-medium-2mm")}
 
 
 def study_case(cycles: int = 3):
