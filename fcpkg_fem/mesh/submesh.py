@@ -194,8 +194,8 @@ def joint_box(pmesh: PackageMesh, region: str, item: int, box_pitches: float = 1
     joint region: the other die's bumps of a stack lie at their own positions) moves out to take that joint
     whole, with :data:`TAKEN_CLEARANCE` of its own size around it, since a cut through a joint (or flush with
     it) forces the global model's coarse displacement onto its solder elements (strains of tens of percent there,
-    and Newton iterations that stall on them). The box is clipped to the model's footprint (a symmetry plane or free edge
-    then bounds it). ``z_range`` (m): its z extent, default the whole height.
+    and Newton iterations that stall on them). The box is clipped to the model's footprint (a symmetry plane or
+    free edge then bounds it). ``z_range`` (m): its z extent, default the whole height.
 
     Raises:
         InputError: the region has no such joint, the joint has no elements in this (symmetric) model, or

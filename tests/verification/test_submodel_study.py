@@ -123,10 +123,11 @@ def test_a_box_meshed_afresh_keeps_its_dw_when_the_cut_moves_to_two_pitches(stud
     """The medium local mesh (10 um at the outlines, 400 um away, 4 layers through the joint, pad layer 25.4 um)
     cut at one pitch (8,970 elements; measured 2026-12-07, 22763a7) and at two (53,012; 92b6d50, its box unchanged
     since and its 2 mm twin equal to six digits at 22763a7): pad layer 0.063787 -> 0.067900 MJ/m^3 (+6.45 %), whole
-    joint 0.040965 -> 0.039003 (-4.79 %): far more than the cut-out model's +0.10 % and +0.21 %. A fresh mesh in the box is stiffer or softer than the coarse global elements whose
-    displacement drives its cut faces (the global bump is 4 elements across and the cut 1 mm away, in a 1 mm
-    global mesh), so the box must reach farther than the cut-out model's; the criterion (< 2 %) is the issue's and
-    stays, marked xfail (strict) until then."""
+    joint 0.040965 -> 0.039003 (-4.79 %): far more than the cut-out model's +0.10 % and +0.21 %. A fresh mesh in
+    the box is stiffer or softer than the coarse global elements whose displacement drives its cut faces (the
+    global bump is 4 elements across and the cut 1 mm away, in a 1 mm global mesh), so the box must reach farther
+    than the cut-out model's, or be fine everywhere (the next test); the criterion (< 2 %) is the issue's and stays,
+    marked xfail (strict) until then."""
     _, dw = study
     one, two = dw(1.0, LOCAL[1]), dw(2.0, LOCAL[1])
     for key in ("layer", "volume"):
@@ -160,8 +161,8 @@ def test_a_box_meshed_afresh_converges_over_the_whole_joint(study):
     2026-12-07, 22763a7): p = 6.00 (the coarse level outside the asymptotic range), Richardson 0.040874, the medium
     level +0.22 % from it and from the fine level: issue 19's criterion (observed order positive, the medium level
     within 5 %) holds over the joint. The far field held at 400 um carries its own error, which this ladder does
-    not see (test_a_box_meshed_afresh_refined_with_its_far_field_converges below). The values are pinned to 1e-3 relative, as the cut-out ladder's (the default
-    Newton tolerance leaves ~2e-5)."""
+    not see (test_a_box_meshed_afresh_refined_with_its_far_field_converges below). The values are pinned to 1e-3
+    relative, as the cut-out ladder's (the default Newton tolerance leaves ~2e-5)."""
     _, dw = study
     g = _local_ladder(dw, "volume")
     assert g["p"] is not None and g["p"] > 0 and abs(g["medium_to_extrapolated"]) < 0.05, g
