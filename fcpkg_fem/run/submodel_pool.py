@@ -78,7 +78,8 @@ def pool_size(case, pmesh, boxes: CaseBoxes, chosen: list[dict], jobs: int | Non
         per = memory_model(dofs, case.mesh.element, local_solver(case, dofs))
         fit = max(1, int(mem.available // per))
         if fit < n:
-            n, why = fit, f"{format_bytes(mem.available)} available ({mem.source}), ~{format_bytes(per)} per local model"
+            n, why = fit, (f"{format_bytes(mem.available)} available ({mem.source}), ~{format_bytes(per)} per "
+                           "local model")
     return n, why
 
 

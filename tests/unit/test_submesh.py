@@ -17,15 +17,20 @@ from fcpkg_fem import api
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.mesh.submesh import (REF, TAKEN_CLEARANCE, Refinement, cut_vertices, extract, joint_box,
                                     shape_functions)
+from fcpkg_fem.solve.submodel import SubmodelProblem, boundary_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 JOINT = ("bumps.die1", 7)  # at (1.0, 3.85) mm: its box is bounded by the symmetry plane x = 0
 
 
 @pytest.fixture(scope="module")
-def pmesh():
+def case():
     path = ROOT / "cases" / "reference_reflow.yaml"
-    case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)))
+    return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)))
+
+
+@pytest.fixture(scope="module")
+def pmesh(case):
     return api.mesh_case(case)
 
 
@@ -117,6 +122,27 @@ def test_the_cut_nodes_are_interpolated_from_the_cut_vertices_alone(pmesh, refin
     assert np.array_equal(used, cuts)
     assert len(cuts) < 0.75 * len(sub.box_vertices)
     print(f"\n{len(cuts)} of {len(sub.box_vertices)} box vertices on the cut faces")
+
+
+def test_the_boundary_from_the_cut_vertices_equals_the_one_from_the_whole_box(case, pmesh):
+    """:func:`boundary_matrix` with the recorded cut-face vertices gives every prescribed value the interpolation
+    from all the box's vertices gives (exactly: the same weights), and 0 on the symmetry dofs off the cut faces,
+    the global model's own value there; a record that lacks a cut vertex is refused naming ``submodel``."""
+    sub = extract(pmesh, joint_box(pmesh, *JOINT), Refinement(2, 2, 4, 25.4e-6))
+    sf = case.stress_free_temperatures(pmesh.region_names, pmesh.region_material)
+    problem = SubmodelProblem(sub, case.materials_resolved, sf)
+    cuts = cut_vertices(pmesh, sub.global_elements)
+    u = np.random.default_rng(3).normal(size=(len(sub.box_vertices), 3))  # any global displacement of the box
+    u[:, 0][pmesh.mesh.p[0, sub.box_vertices] == 0.0] = 0.0  # ... with u_x = 0 on the plane x = 0, as the global
+    full = boundary_matrix(problem) @ u.ravel()
+    part = boundary_matrix(problem, cuts) @ u[np.searchsorted(sub.box_vertices, cuts)].ravel()
+    on_cut = np.isin(problem.D, problem.basis.nodal_dofs[:, sub.cut_nodes].ravel())
+    assert on_cut.any() and not on_cut.all()  # cut faces and the symmetry plane x = 0
+    np.testing.assert_array_equal(part[on_cut], full[on_cut])
+    assert np.all(part[~on_cut] == 0.0) and np.all(full[~on_cut] == 0.0)
+    with pytest.raises(InputError) as exc:
+        boundary_matrix(problem, np.delete(cuts, len(cuts) // 2))
+    assert exc.value.problems[0].field == "submodel"
 
 
 def test_refinement_is_conforming_and_fills_the_box(pmesh):
