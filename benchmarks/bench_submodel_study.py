@@ -26,7 +26,11 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
   ``mesh.size``, so that away from the outlines the local mesh is no finer than the global one it is driven by;
 * ``bp1-local-medium-100um``: the one-pitch medium level with ``size`` 100 um, fine everywhere in the box;
 * ``bp1-local-coarse-200um``, ``bp1-local-medium-100um``, ``bp1-local-fine-50um``: the ladder that refines the
-  outlines, the layers through the joint and ``size`` together (20/200, 10/100, 5/50 um; 2, 4, 8 layers).
+  outlines, the layers through the joint and ``size`` together (20/200, 10/100, 5/50 um; 2, 4, 8 layers);
+* one factor at a time from its medium level (10 um / 100 um / 4 layers), each against that ladder's
+  extrapolated value: ``size`` 50 um (``bp1-local-medium-50um``), ``feature_size`` 5 um (``-fine-100um``), 6 and
+  8 layers (``-medium-100um-6``, ``-medium-100um-8``: the default local mesh for this bump), and 8 layers at
+  20 um (``bp1-local-coarse-100um-8``).
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -73,10 +77,20 @@ RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinem
         "bp2-local-medium-2mm": (2.0, LocalMesh(10e-6, 2e-3, 4, PAD)),
         "bp1-local-medium-100um": (1.0, LocalMesh(10e-6, 100e-6, 4, PAD)),
         "bp1-local-coarse-200um": (1.0, LocalMesh(20e-6, 200e-6, 2, PAD)),
-        "bp1-local-fine-50um": (1.0, LocalMesh(5e-6, 50e-6, 8, PAD))}
+        "bp1-local-fine-50um": (1.0, LocalMesh(5e-6, 50e-6, 8, PAD)),
+        # one factor at a time from the medium level above (which of them its error comes from); the default
+        # (submodel.local_mesh without sizes: D/8, 1.25 D, 8 layers for this 80 um bump) is "...-100um-8"
+        "bp1-local-medium-50um": (1.0, LocalMesh(10e-6, 50e-6, 4, PAD)),
+        "bp1-local-fine-100um": (1.0, LocalMesh(5e-6, 100e-6, 4, PAD)),
+        "bp1-local-medium-100um-6": (1.0, LocalMesh(10e-6, 100e-6, 6, PAD)),
+        "bp1-local-medium-100um-8": (1.0, LocalMesh(10e-6, 100e-6, 8, PAD)),
+        "bp1-local-coarse-100um-8": (1.0, LocalMesh(20e-6, 100e-6, 8, PAD))}
 LADDERS = {"refine": ("bp1-coarse", "bp1-default", "bp1-fine"),  # coarse, medium (the default), fine; ratio 2
            "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine"),
            "local_mesh with size": ("bp1-local-coarse-200um", "bp1-local-medium-100um", "bp1-local-fine-50um")}
+REFERENCE_LADDER = "local_mesh with size"  # the ladder in its asymptotic range: its limit is the reference
+ONE_FACTOR = ("bp1-local-medium-50um", "bp1-local-fine-100um", "bp1-local-medium-100um-6",
+              "bp1-local-medium-100um-8", "bp1-local-coarse-100um-8")
 # the two-pitch box does not depend on size (docs/submodel.md), so its 2 mm run is the one-pitch 100 um run's partner
 CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medium", "bp2-local-medium"),
         "local_mesh size 2 mm": ("bp1-local-medium-2mm", "bp2-local-medium-2mm"),
@@ -132,6 +146,10 @@ def study(rows: dict) -> dict:
         for kind, ladder in LADDERS.items():
             if all(n in rows for n in ladder):
                 q[f"ladder {kind}"] = grid_convergence(*(rows[n][key] for n in ladder), r=2.0)
+        limit = (q.get(f"ladder {REFERENCE_LADDER}") or {}).get("extrapolated")
+        for n in ONE_FACTOR:
+            if limit is not None and n in rows:
+                q[f"vs limit {n}"] = rows[n][key] / limit - 1.0
         out[key] = q
     return out
 
@@ -141,12 +159,12 @@ def table(meta: dict, rows: dict) -> str:
              f"(global dW per cycle: pad layer {meta['global_dW_layer_MJ_m3']:.6g}, volume "
              f"{meta['global_dW_volume_MJ_m3']:.6g} MJ/m^3); {meta['cycles']} cycles; {meta['date']} "
              f"rev {meta['revision']}",
-             f"{'submodel':17} {'refine':>11} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
+             f"{'submodel':25} {'refine':>11} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
              f"{'dW layer':>10} {'dW volume':>10} {'wall s':>7}"]
     for n in RUNS:
         if n in rows:
             r = rows[n]
-            lines.append(f"{n:17} {'/'.join(f'{v:g}' for v in r['refine']):>11} {r['elements']:9,} {r['dofs']:8,} "
+            lines.append(f"{n:25} {'/'.join(f'{v:g}' for v in r['refine']):>11} {r['elements']:9,} {r['dofs']:8,} "
                          f"{r['joint_layers']:6} {r['layer_thickness_um']:7.2f} {r['dW_layer_MJ_m3']:10.6f} "
                          f"{r['dW_volume_MJ_m3']:10.6f} {r['wall_s']:7.0f}")
     for key, q in study(rows).items():
@@ -165,6 +183,10 @@ def table(meta: dict, rows: dict) -> str:
                 lines.append(f"{label}, {kind}: p = {g['p']:.2f}, extrapolated {g['extrapolated']:.6f} MJ/m^3, e21 "
                              f"{g['e21']:+.3%}, GCI_fine {g['gci_fine']:.2%}, medium vs extrapolated "
                              f"{g['medium_to_extrapolated']:+.2%}")
+        for n in ONE_FACTOR:
+            if f"vs limit {n}" in q:
+                lines.append(f"{label}, {n} vs the extrapolated value of '{REFERENCE_LADDER}': "
+                             f"{q[f'vs limit {n}']:+.2%}")
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
+from fcpkg_fem.case.schema_submodel import joint_centres
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_cut_vertices, window_elements
 from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, cut_vertices, extract,
@@ -350,6 +351,8 @@ class CaseBoxes:
         local_nodes: nodes of the local models meshed afresh that the memory check measured, by (region, id) and
             by region (a region's boxes are alike); empty for cut-out models (exact without meshing) and without
             the check (``force``).
+        by_region: a local mesh per joint region, its sizes from the region's joint diameter where the case leaves
+            them out (``submodel.local_mesh``); empty for cut-out models.
     """
 
     refine: Refinement | LocalMesh
@@ -363,11 +366,13 @@ class CaseBoxes:
     shapes: dict = field(default_factory=dict)
     z_ranges: dict = field(default_factory=dict)
     local_nodes: dict = field(default_factory=dict)
+    by_region: dict = field(default_factory=dict)
 
     def refine_for(self, joint: tuple[str, int]) -> Refinement | LocalMesh:
-        """The refinement of ``joint``'s local model, with its shape (a joint given by id takes that entry's)."""
+        """The refinement of ``joint``'s local model, with its shape (a joint given by id takes that entry's) and,
+        meshed afresh, its region's sizes (:attr:`by_region`; else :attr:`refine`)."""
         shape = self.shapes.get(joint) if joint in self.given else self.shapes.get(joint[0])
-        return dataclasses.replace(self.refine, shape=shape)
+        return dataclasses.replace(self.by_region.get(joint[0], self.refine), shape=shape)
 
 
 def _candidates(case, pmesh) -> tuple[list, list, list]:
@@ -397,9 +402,11 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     """
     sm = case.submodel
     lm = sm.local_mesh
-    refine = (LocalMesh(lm.feature_size, lm.size, lm.joint_elements, lm.pad_layer) if lm is not None else
-              Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))
     given, critical, joints = _candidates(case, pmesh)
+    by_region = {} if lm is None else {r: LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
+                                       for r, (_, d) in joint_centres(case).items() if r in {j[0] for j in joints}}
+    refine = (by_region[joints[0][0]] if lm is not None else
+              Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))
     cen = centroids(pmesh)
     z_ranges = {} if sm.z_margin is None else {j: _z_range(pmesh, j, float(sm.z_margin)) for j in joints}
     boxes = {j: joint_box(pmesh, j[0], j[1], float(sm.box_pitches), z_ranges.get(j)) for j in joints}
@@ -417,8 +424,8 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
         _check_memory(case, pmesh, boxes, sel, refine, record_bytes)
     local_nodes = {}
     if not force and lm is not None:
-        local_nodes = _check_local_memory(case, pmesh, boxes, refine, given + [next(j for j in joints if j[0] == r)
-                                                                               for r, _ in critical], record_bytes)
+        local_nodes = _check_local_memory(case, pmesh, boxes, by_region, given + [next(j for j in joints if j[0] == r)
+                                                                                  for r, _ in critical], record_bytes)
     rec = BoxRecorder.over(problem, union, verts, u_vertices=cuts)
     say = progress or (lambda msg: None)
     say(f"submodels: recording the boundary of {len(joints)} joint box(es) ({len(union):,} elements; "
@@ -427,7 +434,7 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     shapes = {(j.region, j.id) if j.id is not None else j.region: JointShape(j.shape.kind, j.shape.pads())
               for j in sm.joints if j.shape is not None and j.shape.kind != "disk"}
     return CaseBoxes(refine, float(sm.box_pitches), given, critical, rec, record_bytes, len(cuts), len(union),
-                     shapes, z_ranges, local_nodes)
+                     shapes, z_ranges, local_nodes, by_region)
 
 
 def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float]:
@@ -438,22 +445,24 @@ def _z_range(pmesh, joint: tuple[str, int], margin: float) -> tuple[float, float
     return float(z.min()) - margin, float(z.max()) + margin
 
 
-def _check_local_memory(case, pmesh, boxes: dict, local: LocalMesh, sample: list, record_bytes: float) -> dict:
+def _check_local_memory(case, pmesh, boxes: dict, local: dict, sample: list, record_bytes: float) -> dict:
     """Refuse a ``local_mesh`` that would not fit in memory, as :func:`_check_memory`, its size measured by
-    meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike).
-    Returns the nodes measured, by joint and by region (:attr:`CaseBoxes.local_nodes`)."""
+    meshing the ``sample`` joints (the given ones and one of each critical region: a region's boxes are alike)
+    with their region's :class:`LocalMesh` (``local``). Returns the nodes measured, by joint and by region
+    (:attr:`CaseBoxes.local_nodes`)."""
     mem, have = _memory_at_hand()
     if mem is None:
         return {}
     mc = case.mesh
-    sizes = {j: remesh(pmesh, boxes[j], local, mc.max_layer_thickness, mc.min_elements_per_layer,
+    sizes = {j: remesh(pmesh, boxes[j], local[j[0]], mc.max_layer_thickness, mc.min_elements_per_layer,
                        mc.circle_segments).pmesh.mesh.nvertices for j in dict.fromkeys(sample)}
     measured = {**{j[0]: n for j, n in sizes.items()}, **sizes}
     worst = max(sizes, key=sizes.get)
     need = estimate(case).memory + record_bytes + _local_peak(case, sizes[worst])
     if need > have:
         raise InputError.single("submodel.local_mesh", f"the submodel of {worst[0]} id {worst[1]} would have "
-                                f"~{3 * sizes[worst]:,} dofs (feature_size {local.feature_size * 1e6:.4g} um); with "
+                                f"~{3 * sizes[worst]:,} dofs (feature_size {local[worst[0]].feature_size * 1e6:.4g} "
+                                "um); with "
                                 f"the global run and the boundary record it needs ~{format_bytes(need)}, but "
                                 f"{format_bytes(have)} is available ({mem.source}); coarsen local_mesh, or run "
                                 "with --force")
@@ -605,7 +614,7 @@ def submodel_result(case, res: SubmodelResult, joint, choice: dict, boxes: CaseB
                 "global_elements": int(len(sub.global_elements)), "cut_face_nodes": int(len(sub.cut_nodes))},
         "mesh": {"elements": int(pm.n_elements), "nodes": int(pm.mesh.nvertices), "dofs": int(res.problem.ndofs),
                  "element": case.mesh.element, "joint_layers": int(sub.joint_layers),
-                 **_refine_entry(boxes.refine),
+                 **_refine_entry(boxes.refine_for(joint)),
                  "joint_shape": _shape_entry(boxes.refine_for(joint).shape, sub, joint)},
         "units": {"work": "MJ/m^3 (accumulated inelastic work density)", "length": "mm in *_mm, um in *_um",
                   "stress": "MPa", "temperature": "degC", "time": "s"},
