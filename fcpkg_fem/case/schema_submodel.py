@@ -164,7 +164,8 @@ class Submodel(CaseModel):
         box_pitches: cut-box size (dimensionless, >= 0.5): the cut lies ``(box_pitches - 1/2) * pitch`` from the
             joint's centre in x and y, ``pitch`` being the distance to the nearest other joint of its region (1:
             the joint's own cell, halfway to its neighbours; 2: with the ring of neighbours); whole height.
-        refine: :class:`SubmodelRefine`, the box cut out of the global mesh and subdivided: used when given.
+        refine: :class:`SubmodelRefine`, the box cut out of the global mesh and subdivided: used when given
+            (``refine: {}`` for its defaults); None otherwise.
         local_mesh: :class:`SubmodelLocalMesh`, the box meshed afresh: the default when ``refine`` is not given
             (the cut-out model's in-plane resolution is the global footprint's, and its default was +21.5 % from
             the extrapolated dW per cycle in the convergence study; docs/submodel.md).
@@ -174,7 +175,7 @@ class Submodel(CaseModel):
 
     joints: tuple[SubmodelJoint, ...]
     box_pitches: PosNumber = 1.0
-    refine: SubmodelRefine = Field(default_factory=SubmodelRefine)
+    refine: SubmodelRefine | None = None
     local_mesh: SubmodelLocalMesh | None = None
     z_margin: NonNegLength | None = None
 
@@ -182,8 +183,8 @@ class Submodel(CaseModel):
     @classmethod
     def _default_local_mesh(cls, data):
         # written out, so that the case's echo and hash show the method the run uses
-        if isinstance(data, dict) and "refine" not in data and data.get("local_mesh") is None:
-            data = {**data, "local_mesh": {}}
+        if isinstance(data, dict) and data.get("refine") is None and data.get("local_mesh") is None:
+            data = {**data, "refine": None, "local_mesh": {}}
         return data
 
     @model_validator(mode="after")
@@ -194,7 +195,7 @@ class Submodel(CaseModel):
                                     "{region: bumps.die1, critical: true})"))
         if self.box_pitches < 0.5:
             probs.append(("box_pitches", f"must be at least 0.5 (the joint's own cell is 1), got {self.box_pitches:g}"))
-        if self.local_mesh is not None and "refine" in self.model_fields_set:
+        if self.local_mesh is not None and self.refine is not None:
             probs.append(("local_mesh", "give refine (the box cut out and subdivided) or local_mesh (the box meshed "
                                         "afresh), not both"))
         seen = set()

@@ -32,6 +32,7 @@ def _case(submodel: str):
 
 def test_a_section_without_refine_meshes_the_box_afresh_with_8_layers():
     sm = _case("submodel={joints: [{region: bumps.die1, id: 7}]}").submodel
+    assert sm.refine is None  # the echo (case.resolved.json) names only the method used
     assert sm.local_mesh is not None and sm.local_mesh.feature_size is None and sm.local_mesh.size is None
     assert sm.local_mesh.joint_elements == 8 and sm.local_mesh.pad_layer == pytest.approx(25.4e-6)
     assert sm.local_mesh.sizes(BUMP_D) == pytest.approx((10e-6, 100e-6), rel=1e-12)
@@ -40,6 +41,8 @@ def test_a_section_without_refine_meshes_the_box_afresh_with_8_layers():
 def test_a_section_with_refine_keeps_the_cut_out_model():
     sm = _case("submodel={joints: [{region: bumps.die1, id: 7}], refine: {n_xy: 2}}").submodel
     assert sm.local_mesh is None and sm.refine.n_xy == 2 and sm.refine.joint_elements == 4
+    sm = _case("submodel={joints: [{region: bumps.die1, id: 7}], refine: {}}").submodel
+    assert sm.local_mesh is None and (sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements) == (2, 1, 4)
 
 
 def test_a_given_local_size_is_kept_and_the_other_follows_the_diameter():
