@@ -29,8 +29,8 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
   outlines, the layers through the joint and ``size`` together (20/200, 10/100, 5/50 um; 2, 4, 8 layers);
 * one factor at a time from its medium level (10 um / 100 um / 4 layers), each against that ladder's
   extrapolated value: ``size`` 50 um (``bp1-local-medium-50um``), ``feature_size`` 5 um (``-fine-100um``), 6 and
-  8 layers (``-medium-100um-6``, ``-medium-100um-8``: the default local mesh for this bump), and 8 layers at
-  20 um (``bp1-local-coarse-100um-8``).
+  8 layers (``-medium-100um-6``, ``-medium-100um-8``), and 8 layers at 20 um (``bp1-local-coarse-100um-8``: the
+  default local mesh for this bump, ``submodel.local_mesh`` without sizes).
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -79,7 +79,7 @@ RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinem
         "bp1-local-coarse-200um": (1.0, LocalMesh(20e-6, 200e-6, 2, PAD)),
         "bp1-local-fine-50um": (1.0, LocalMesh(5e-6, 50e-6, 8, PAD)),
         # one factor at a time from the medium level above (which of them its error comes from); the default
-        # (submodel.local_mesh without sizes: D/8, 1.25 D, 8 layers for this 80 um bump) is "...-100um-8"
+        # (submodel.local_mesh without sizes: D/4, 1.25 D, 8 layers for this 80 um bump) is "bp1-local-coarse-100um-8"
         "bp1-local-medium-50um": (1.0, LocalMesh(10e-6, 50e-6, 4, PAD)),
         "bp1-local-fine-100um": (1.0, LocalMesh(5e-6, 100e-6, 4, PAD)),
         "bp1-local-medium-100um-6": (1.0, LocalMesh(10e-6, 100e-6, 6, PAD)),

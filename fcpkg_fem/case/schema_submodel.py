@@ -8,7 +8,7 @@ A case with ``load.steps`` may ask for submodels (issue 19, docs/submodel.md)::
         - {region: top_balls, critical: true}  # the joint the global run finds critical in that region
         - {region: bumps.die2, critical: true, shape: {kind: truncated_sphere, pad_diameter: 60 um}}
       box_pitches: 1                           # cut box: (box_pitches - 1/2) x pitch from the joint's centre
-      # the default: the box meshed afresh, sizes from each joint's diameter D (D/8 at the outlines, 1.25 D away)
+      # the default: the box meshed afresh, sizes from each joint's diameter D (D/4 at the outlines, 1.25 D away)
       # local_mesh: {joint_elements: 8, pad_layer: 25.4 um}
       # or, instead of local_mesh: the box cut out of the global mesh and subdivided
       # refine: {n_xy: 2, n_z: 1, joint_elements: 4, pad_layer: 25.4 um}
@@ -123,8 +123,8 @@ class SubmodelRefine(CaseModel):
     pad_layer: NonNegLength = 25.4e-6
 
 
-#: a local mesh's default element size at the disk outlines, per joint diameter (10 um for an 80 um bump)
-FEATURE_PER_DIAMETER = 1.0 / 8.0
+#: a local mesh's default element size at the disk outlines, per joint diameter (20 um for an 80 um bump)
+FEATURE_PER_DIAMETER = 0.25
 #: a local mesh's default element size away from the outlines, per joint diameter (100 um for an 80 um bump)
 SIZE_PER_DIAMETER = 1.25
 

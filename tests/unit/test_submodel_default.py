@@ -1,7 +1,7 @@
 """The submodel section's default method: the box meshed afresh, its sizes from each joint region's diameter.
 
 The convergence study (docs/submodel.md, "The default local mesh"; tests/verification/test_submodel_study.py)
-found the cut-out default 21.5 % from the extrapolated dW per cycle and the local mesh at D/8 at the outlines,
+found the cut-out default 21.5 % from the extrapolated dW per cycle and the local mesh at D/4 at the outlines,
 1.25 D away and 8 layers through the joint within 1 %. These tests pin that a case without ``refine`` gets that
 mesh, per region, and that a case with ``refine`` keeps the cut-out model.
 """
@@ -35,7 +35,7 @@ def test_a_section_without_refine_meshes_the_box_afresh_with_8_layers():
     assert sm.refine is None  # the echo (case.resolved.json) names only the method used
     assert sm.local_mesh is not None and sm.local_mesh.feature_size is None and sm.local_mesh.size is None
     assert sm.local_mesh.joint_elements == 8 and sm.local_mesh.pad_layer == pytest.approx(25.4e-6)
-    assert sm.local_mesh.sizes(BUMP_D) == pytest.approx((10e-6, 100e-6), rel=1e-12)
+    assert sm.local_mesh.sizes(BUMP_D) == pytest.approx((20e-6, 100e-6), rel=1e-12)
 
 
 def test_a_section_with_refine_keeps_the_cut_out_model():
@@ -46,8 +46,8 @@ def test_a_section_with_refine_keeps_the_cut_out_model():
 
 
 def test_a_given_local_size_is_kept_and_the_other_follows_the_diameter():
-    lm = _case("submodel={joints: [{region: bumps.die1, id: 7}], local_mesh: {feature_size: 20 um}}").submodel.local_mesh
-    assert lm.sizes(BUMP_D) == pytest.approx((20e-6, SIZE_PER_DIAMETER * BUMP_D), rel=1e-12)
+    lm = _case("submodel={joints: [{region: bumps.die1, id: 7}], local_mesh: {feature_size: 5 um}}").submodel.local_mesh
+    assert lm.sizes(BUMP_D) == pytest.approx((5e-6, SIZE_PER_DIAMETER * BUMP_D), rel=1e-12)
     lm = _case("submodel={joints: [{region: bumps.die1, id: 7}], local_mesh: {size: 300 um}}").submodel.local_mesh
     assert lm.sizes(BALL_D) == pytest.approx((FEATURE_PER_DIAMETER * BALL_D, 300e-6), rel=1e-12)
 
@@ -59,7 +59,7 @@ def test_refine_and_local_mesh_together_are_still_refused():
 
 
 def test_each_joint_region_gets_the_sizes_of_its_own_diameter():
-    """A bump and a top ball in one case: 10 / 100 um and 31.25 / 312.5 um (D/8, 1.25 D), 8 layers each; the
+    """A bump and a top ball in one case: 20 / 100 um and 62.5 / 312.5 um (D/4, 1.25 D), 8 layers each; the
     joint's shape still comes from its entry."""
     case = _case("submodel={joints: [{region: bumps.die1, critical: true}, {region: top_balls, id: 6, "
                  "shape: {kind: barrel, pad_diameter: 200 um}}]}")
@@ -71,8 +71,8 @@ def test_each_joint_region_gets_the_sizes_of_its_own_diameter():
     bump = boxes.refine_for(("bumps.die1", 3))
     ball = boxes.refine_for(("top_balls", 6))
     assert isinstance(bump, LocalMesh) and isinstance(ball, LocalMesh)
-    assert (bump.feature_size, bump.size) == pytest.approx((10e-6, 100e-6), rel=1e-12)
-    assert (ball.feature_size, ball.size) == pytest.approx((31.25e-6, 312.5e-6), rel=1e-12)
+    assert (bump.feature_size, bump.size) == pytest.approx((20e-6, 100e-6), rel=1e-12)
+    assert (ball.feature_size, ball.size) == pytest.approx((62.5e-6, 312.5e-6), rel=1e-12)
     assert bump.joint_elements == ball.joint_elements == 8
     assert bump.shape is None and ball.shape is not None and ball.shape.kind == "barrel"
 
