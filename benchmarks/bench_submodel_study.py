@@ -30,7 +30,8 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
 * one factor at a time from its medium level (10 um / 100 um / 4 layers), each against that ladder's
   extrapolated value: ``size`` 50 um (``bp1-local-medium-50um``), ``feature_size`` 5 um (``-fine-100um``), 6 and
   8 layers (``-medium-100um-6``, ``-medium-100um-8``), and 8 layers at 20 um (``bp1-local-coarse-100um-8``: the
-  default local mesh for this bump, ``submodel.local_mesh`` without sizes).
+  default local mesh for this bump, ``submodel.local_mesh`` without sizes), and the default with its cut moved to
+  two pitches (``bp2-local-coarse-100um-8``).
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -84,7 +85,8 @@ RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinem
         "bp1-local-fine-100um": (1.0, LocalMesh(5e-6, 100e-6, 4, PAD)),
         "bp1-local-medium-100um-6": (1.0, LocalMesh(10e-6, 100e-6, 6, PAD)),
         "bp1-local-medium-100um-8": (1.0, LocalMesh(10e-6, 100e-6, 8, PAD)),
-        "bp1-local-coarse-100um-8": (1.0, LocalMesh(20e-6, 100e-6, 8, PAD))}
+        "bp1-local-coarse-100um-8": (1.0, LocalMesh(20e-6, 100e-6, 8, PAD)),
+        "bp2-local-coarse-100um-8": (2.0, LocalMesh(20e-6, 100e-6, 8, PAD))}
 LADDERS = {"refine": ("bp1-coarse", "bp1-default", "bp1-fine"),  # coarse, medium (the default), fine; ratio 2
            "local_mesh": ("bp1-local-coarse", "bp1-local-medium", "bp1-local-fine"),
            "local_mesh with size": ("bp1-local-coarse-200um", "bp1-local-medium-100um", "bp1-local-fine-50um")}
@@ -94,7 +96,8 @@ ONE_FACTOR = ("bp1-local-medium-50um", "bp1-local-fine-100um", "bp1-local-medium
 # the two-pitch box does not depend on size (docs/submodel.md), so its 2 mm run is the one-pitch 100 um run's partner
 CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medium", "bp2-local-medium"),
         "local_mesh size 2 mm": ("bp1-local-medium-2mm", "bp2-local-medium-2mm"),
-        "local_mesh size 100 um": ("bp1-local-medium-100um", "bp2-local-medium-2mm")}
+        "local_mesh size 100 um": ("bp1-local-medium-100um", "bp2-local-medium-2mm"),
+        "local_mesh default": ("bp1-local-coarse-100um-8", "bp2-local-coarse-100um-8")}
 
 
 def study_case(cycles: int = 3):
