@@ -13,7 +13,7 @@ once and records the union of the ``box_pitches = 2`` boxes of every bump of die
 The joint is die 1's critical bump of the global run's life entry. Submodels (name: box_pitches, Refinement):
 
 * ``bp1-unrefined`` (1, 1/1/1): equals the global model (the consistency check; its dW is the global one);
-* ``bp1-coarse`` (1, 1/1/2), ``bp1-default`` (1, 2/1/4: the case defaults), ``bp1-fine`` (1, 4/1/8), all with
+* ``bp1-coarse`` (1, 1/1/2), ``bp1-default`` (1, 2/1/4: ``refine``'s defaults), ``bp1-fine`` (1, 4/1/8), all with
   the pad layer at 25.4 um (``pad_layer``: 1, 2, 4 element layers in each pad layer of the 60 um bump): the
   convergence ladder, ratio 2 in plane (``n_xy``) and through the pad layers; ``n_z`` (the layers
   outside the joint's slab) stays 1, so the extrapolation is that of the local refinement the submodel offers;
@@ -36,8 +36,9 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
 of the cut, the observed order p = ln((f3 - f2) / (f2 - f1)) / ln 2, the Richardson extrapolation and
-GCI_fine = 1.25 |e21| / (2^p - 1) (:func:`fcpkg_fem.post.convergence.grid_convergence`) and the default's distance
-from the extrapolation, for both the pad-layer and the volume dW.
+GCI_fine = 1.25 |e21| / (2^p - 1) (:func:`fcpkg_fem.post.convergence.grid_convergence`), each ladder's medium
+level's distance from its extrapolation and the one-factor runs' (the default's among them) from the extrapolation
+of "local_mesh with size", for both the pad-layer and the volume dW.
 """
 
 from __future__ import annotations

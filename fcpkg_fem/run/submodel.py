@@ -403,8 +403,9 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     sm = case.submodel
     lm = sm.local_mesh
     given, critical, joints = _candidates(case, pmesh)
+    regions = {r for r, _ in joints}
     by_region = {} if lm is None else {r: LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
-                                       for r, (_, d) in joint_centres(case).items() if r in {j[0] for j in joints}}
+                                       for r, (_, d) in joint_centres(case).items() if r in regions}
     refine = (by_region[joints[0][0]] if lm is not None else
               Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))
     cen = centroids(pmesh)

@@ -30,6 +30,14 @@ def _case(submodel: str):
     return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + [submodel])
 
 
+def _boxes(case):
+    """:func:`case_boxes` of ``case`` on its mesh, without the memory check (no local mesh is built)."""
+    pm = api.mesh_case(case)
+    problem = MechanicalProblem(pm, case.materials_resolved,
+                                case.stress_free_temperatures(pm.region_names, pm.region_material))
+    return case_boxes(case, pm, problem, force=True)
+
+
 def test_a_section_without_refine_meshes_the_box_afresh_with_8_layers():
     sm = _case("submodel={joints: [{region: bumps.die1, id: 7}]}").submodel
     assert sm.refine is None  # the echo (case.resolved.json) names only the method used
@@ -63,10 +71,7 @@ def test_each_joint_region_gets_the_sizes_of_its_own_diameter():
     joint's shape still comes from its entry."""
     case = _case("submodel={joints: [{region: bumps.die1, critical: true}, {region: top_balls, id: 6, "
                  "shape: {kind: barrel, pad_diameter: 200 um}}]}")
-    pm = api.mesh_case(case)
-    problem = MechanicalProblem(pm, case.materials_resolved,
-                                case.stress_free_temperatures(pm.region_names, pm.region_material))
-    boxes = case_boxes(case, pm, problem, force=True)
+    boxes = _boxes(case)
     assert set(boxes.by_region) == {"bumps.die1", "top_balls"}
     bump = boxes.refine_for(("bumps.die1", 3))
     ball = boxes.refine_for(("top_balls", 6))
@@ -79,8 +84,5 @@ def test_each_joint_region_gets_the_sizes_of_its_own_diameter():
 
 def test_a_cut_out_section_has_no_local_meshes():
     case = _case("submodel={joints: [{region: bumps.die1, critical: true}], refine: {n_xy: 2}}")
-    pm = api.mesh_case(case)
-    problem = MechanicalProblem(pm, case.materials_resolved,
-                                case.stress_free_temperatures(pm.region_names, pm.region_material))
-    boxes = case_boxes(case, pm, problem, force=True)
+    boxes = _boxes(case)
     assert boxes.by_region == {} and isinstance(boxes.refine_for(("bumps.die1", 3)), Refinement)

@@ -9,8 +9,9 @@ critical bump of die 1 (the largest pad-layer dW per cycle). Quantities: the sub
 complete cycle, in the pad layer (the Darveaux/Syed averaging volume: the elements within 25.4 um of the pad, the
 refinement putting a node plane there) and over the whole joint. Acceptance: moving the cut from one to two
 pitches changes dW per cycle by < 2 %; under three local refinements (``Refinement`` n_xy/n_z/joint_elements
-1/1/2, 2/1/4 = the default, 4/1/8, pad layer 25.4 um: ratio 2 in plane and through the pad layers) the observed
-order is positive and the default lies within 5 % of the Richardson extrapolation (Roache 1994;
+1/1/2, 2/1/4 = ``refine``'s defaults, 4/1/8, pad layer 25.4 um: ratio 2 in plane and through the pad layers; and
+the local-mesh ladders) the observed order is positive and the default refinement (since 2026-12-07 the local mesh
+at D/4, 1.25 D, 8 layers) lies within 5 % of the Richardson extrapolation (Roache 1994;
 :mod:`fcpkg_fem.post.convergence`). Cost on the shared 2-core machine (2026-12-07, load 4-5): the global history
 166 s, the coarse submodel 264 s, the default 1,259 s and the two-pitch one 934 s wall; the box meshed afresh
 (``LocalMesh``, 20 / 10 / 5 um at the outlines with 2 / 4 / 8 joint layers) 457 / 577 / 4,107 s, its two-pitch cut
