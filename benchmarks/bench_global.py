@@ -48,15 +48,17 @@ REFERENCE_MESH = ["mesh.element=hex8i", "mesh.size=1 mm", "mesh.feature_size=150
                   "mesh.max_layer_thickness=300 um", "mesh.min_elements_per_layer=1", "mesh.layer_elements={}"]
 POINTS = ("reference-simple", "reflow-coarse")
 JOINT_KINDS = ("bumps", "balls")
+# what each output keeps of a face's warpage besides its signed value (docs/outputs.md, "Warpage")
+FACE_KEYS = ("coplanarity_um", "shape", "corner_minus_center_um", "curvature_x_1_per_m", "curvature_y_1_per_m")
 
 
-def point_case(point: str, mode: str):
-    """The validated case of a benchmark point in a mesh mode."""
+def point_case(point: str, mode: str, extra: list[str] = ()):
+    """The validated case of a benchmark point in a mesh mode, with ``extra`` overrides (``--set``) last."""
     from support.coarse import COARSE_MESH, coarse_pattern
 
     from fcpkg_fem import api
 
-    common = ["solver.linear=pardiso", f"mesh.interconnect={mode}"]
+    common = ["solver.linear=pardiso", f"mesh.interconnect={mode}", *extra]
     if point == "reference-simple":
         return api.load_case(ROOT / "cases" / "reference.yaml",
                              overrides=common + REFERENCE_MESH + ["load.temperatures=[125 degC, -40 degC]"])
@@ -107,11 +109,11 @@ def _quad_area(p: np.ndarray) -> float:
     return 0.5 * abs(np.dot(q[:, 0], np.roll(q[:, 1], -1)) - np.dot(np.roll(q[:, 0], -1), q[:, 1]))
 
 
-def child(point: str, mode: str, out: Path) -> None:
+def child(point: str, mode: str, out: Path, extra: list[str] = ()) -> None:
     """One (point, mode): run it and write what the table needs to ``out`` (JSON)."""
     from fcpkg_fem import api
 
-    case = point_case(point, mode)
+    case = point_case(point, mode, extra)
     t0 = time.perf_counter()
     r = api.run(case, write=False)
     wall = time.perf_counter() - t0
@@ -121,9 +123,10 @@ def child(point: str, mode: str, out: Path) -> None:
     outputs = []
     for o, f in zip(r.outputs, r.fields):
         jumps = joint_jumps(pmesh, np.asarray(f.point_data["displacement"]))
-        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"),
+        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"), "step": o.get("step"),
                         "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
                         "warpage_top_um": o["warpage"]["top"]["signed_um"],
+                        "faces": {f: {k: o["warpage"][f].get(k) for k in FACE_KEYS} for f in ("bottom", "top")},
                         "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}})
     fp = pmesh.footprint
     doc = {"point": point, "mode": mode, "dofs": s["mesh"]["dofs"], "elements": s["mesh"].get("elements"),
@@ -132,15 +135,36 @@ def child(point: str, mode: str, out: Path) -> None:
            "wall_s": round(wall, 2), "outputs": outputs}
     if "process" in s:
         doc["newton"] = s["process"].get("newton")
+        doc["steps"] = [[st.name, list(st.births)] for st in case.load.steps]
     out.write_text(json.dumps(doc))
 
 
+def birth_outputs(doc: dict) -> dict[str, int | None]:
+    """Per joint region of ``doc``: the index of the last output before the step in which the region is born (its
+    jump then is where the joint starts from), or None when it exists from the start (or no output precedes its
+    birth: its jump is compared whole)."""
+    from fcpkg_fem.case import names as rn
+
+    steps = [name for name, _ in doc.get("steps", [])]
+    out = {}
+    for region in doc["outputs"][-1]["jumps_um"]:
+        born = [i for i, (_, births) in enumerate(doc.get("steps", []))
+                if region in births or rn.kind(region) in births]
+        before = [k for k, o in enumerate(doc["outputs"]) if born and o.get("step") in steps[:born[0]]]
+        out[region] = before[-1] if before else None
+    return out
+
+
 def compare(res: dict, col: dict) -> list[dict]:
-    """Per output: warpage errors and, per joint region, the critical joint's jump error."""
-    last = res["outputs"][-1]["jumps_um"]
-    crit = {r: int(np.nanargmax(np.linalg.norm(np.array(v), axis=1))) for r, v in last.items()}
+    """Per output: warpage errors and, per joint region, the critical joint's jump error. A joint born during the
+    history is compared on its jump since the output before its birth (the displacements its pads had when it
+    solidified load nothing); outputs before that have no jump row (NaN)."""
+    zero = birth_outputs(res)
+    last = {r: np.array(v) - (0.0 if zero[r] is None else np.array(res["outputs"][zero[r]]["jumps_um"][r]))
+            for r, v in res["outputs"][-1]["jumps_um"].items()}
+    crit = {r: int(np.nanargmax(np.linalg.norm(v, axis=1))) for r, v in last.items()}
     rows = []
-    for a, b in zip(res["outputs"], col["outputs"]):
+    for i, (a, b) in enumerate(zip(res["outputs"], col["outputs"])):
         row = {"T_C": a["temperature_C"], "time_s": a["time_s"]}
         for face in ("bottom", "top"):
             wa, wb = a[f"warpage_{face}_um"], b[f"warpage_{face}_um"]
@@ -148,7 +172,14 @@ def compare(res: dict, col: dict) -> list[dict]:
             row[f"dw_{face}_um"] = wb - wa
             row[f"dw_{face}_rel"] = (wb - wa) / wa if wa else float("nan")
         for region, k in crit.items():
+            z = zero[region]
+            if z is not None and i <= z:
+                row[f"jump_{region}"] = (k, float("nan"), float("nan"), float("nan"))
+                continue
             ja, jb = np.array(a["jumps_um"][region][k]), np.array(b["jumps_um"][region][k])
+            if z is not None:
+                ja = ja - np.array(res["outputs"][z]["jumps_um"][region][k])
+                jb = jb - np.array(col["outputs"][z]["jumps_um"][region][k])
             na = np.linalg.norm(ja)
             row[f"jump_{region}"] = (k, float(na), float(np.linalg.norm(jb)),
                                      float(np.linalg.norm(jb - ja) / na) if na else float("nan"))
@@ -184,9 +215,12 @@ def table(res: dict, col: dict) -> str:
                      f"{row['dw_top_um']:+.3f} um ({row['dw_top_rel'] * 100:+.2f} %) | {joints} |")
     rows = compare(res, col)
     worst_w = max(max(abs(r["dw_bottom_um"]), abs(r["dw_top_um"])) for r in rows)
-    worst_j = max(r[k][3] for r in rows for k in r if k.startswith("jump_"))
+    worst_j = float(np.nanmax([r[k][3] for r in rows for k in r if k.startswith("jump_")] + [np.nan]))
+    worst_r = {reg: float(np.nanmax([r[f"jump_{reg}"][3] for r in rows] + [np.nan]))
+               for reg in sorted(k[5:] for k in rows[-1] if k.startswith("jump_"))}
     lines += ["", f"worst warpage difference {worst_w:.3f} um; worst critical-joint jump difference "
-                  f"{worst_j * 100:.2f} %", ""]
+                  f"{worst_j * 100:.2f} % (" + "; ".join(f"{k} {v * 100:.2f} %" for k, v in worst_r.items()) + ")",
+              "(a joint born during the history is compared on its jump since the output before its birth)", ""]
     return "\n".join(lines)
 
 
@@ -196,18 +230,23 @@ def main(argv=None) -> int:
     ap.add_argument("--mode", action="append", choices=MODES)
     ap.add_argument("--child", nargs=3, metavar=("POINT", "MODE", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--reuse", action="store_true", help="reuse results/global-<point>-<mode>.json when present")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="a case override for both models (after the point's own), e.g. 'models.balls=elastic'")
+    ap.add_argument("--tag", default="", help="added to the result files' names (runs with --set)")
     args = ap.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], Path(args.child[2]))
+        child(args.child[0], args.child[1], Path(args.child[2]), args.set)
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     got: dict = {}
     for point in args.point or POINTS:
         for mode in args.mode or MODES:
-            path = RESULTS / f"global-{point}-{mode}.json"
+            path = RESULTS / f"global-{point}{'-' + args.tag if args.tag else ''}-{mode}.json"
             if not (args.reuse and path.exists()):
                 print(f"running {point} {mode} ...", flush=True)
-                subprocess.run([sys.executable, __file__, "--child", point, mode, str(path)], check=True, cwd=ROOT)
+                sets = [a for kv in args.set for a in ("--set", kv)]
+                subprocess.run([sys.executable, __file__, "--child", point, mode, str(path), *sets], check=True,
+                               cwd=ROOT)
             got[(point, mode)] = json.loads(path.read_text())
     text = [f"bench_global {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", ""]
     for point in args.point or POINTS:
