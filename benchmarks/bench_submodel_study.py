@@ -4,12 +4,15 @@ convergence").
     python benchmarks/bench_submodel_study.py                      # global run once, then every submodel
     python benchmarks/bench_submodel_study.py --only bp2-default   # replay some submodels from the saved record
     python benchmarks/bench_submodel_study.py --table              # the table of what has been replayed
+    python benchmarks/bench_submodel_study.py --interconnect column --results DIR --only bp1-local-default
+    python benchmarks/bench_submodel_study.py --region top_balls --results DIR --only bp1-local-default --joint 7
 
 The global model is the submodel tests' coarse ``reference_reflow`` (tests/support/coarse.py: 6,869 hex8i
 elements, one row of bumps per die at 2 mm) joined with Anand bumps and cycled by JESD22-A104 G (-40/125 degC,
 5-min soaks, 3 cycles an hour; ``--cycles`` 3: two complete cycles), default Newton tolerances. It runs
 once and records the union of the ``box_pitches = 2`` boxes of every bump of die 1
-(``support.submodel.record_union``), saved as an .npz beside a JSON of its life entry; every submodel is cut out of that record (``BoundaryRecord.restrict``).
+(``support.submodel.record_union``), saved as an .npz beside a JSON of its life entry; every submodel is cut out
+of that record (``BoundaryRecord.restrict``).
 The joint is die 1's critical bump of the global run's life entry. Submodels (name: box_pitches, Refinement):
 
 * ``bp1-unrefined`` (1, 1/1/1): equals the global model (the consistency check; its dW is the global one);
@@ -32,6 +35,12 @@ The joint is die 1's critical bump of the global run's life entry. Submodels (na
   8 layers (``-medium-100um-6``, ``-medium-100um-8``), and 8 layers at 20 um (``bp1-local-coarse-100um-8``: the
   default local mesh for this bump, ``submodel.local_mesh`` without sizes), and the default with its cut moved to
   two pitches (``bp2-local-coarse-100um-8``).
+
+``--interconnect column`` runs the global history with the fast global model (the local models stay resolved
+disks), ``--region top_balls`` records the balls' boxes instead of die 1's bumps (and makes the balls Anand), and
+``bp1-local-default`` is the region's own default local mesh (``submodel.local_mesh`` without sizes: D/4, 1.25 D,
+8 layers), one pitch; ``--joint`` replays a given joint instead of the global run's critical one (to compare two
+global models on the same joint). Give each combination its own ``--results``.
 
 Each replay writes ``<results>/<name>.json`` (dW per cycle in the pad layer and over the joint, mesh size, time),
 so the replays can run in separate processes; the table (``--table``, also printed after a run) gives the change
@@ -59,6 +68,8 @@ from support.coarse import COARSE_MESH, coarse_pattern  # noqa: E402
 from support.submodel import cycling_steps, record_union  # noqa: E402
 
 from fcpkg_fem import api  # noqa: E402
+from fcpkg_fem.case import names as rn  # noqa: E402
+from fcpkg_fem.case.schema_submodel import SubmodelLocalMesh, joint_centres  # noqa: E402
 from fcpkg_fem.mesh.remesh import LocalMesh  # noqa: E402
 from fcpkg_fem.mesh.submesh import Refinement  # noqa: E402
 from fcpkg_fem.post.convergence import grid_convergence  # noqa: E402
@@ -66,6 +77,7 @@ from fcpkg_fem.run.submodel import run_submodel  # noqa: E402
 from fcpkg_fem.solve.submodel import BoundaryRecord  # noqa: E402
 
 REGION = "bumps.die1"
+DEFAULT = "bp1-local-default"  # the region's own default local mesh (schema defaults at its diameter), one pitch
 PAD = 25.4e-6  # m: the case default of submodel.refine.pad_layer (Darveaux's layer)
 FAR = 400e-6  # m: local_mesh.size, held on every level (the ladder refines at the outlines and through the joint)
 RUNS = {"bp1-unrefined": (1.0, Refinement(1, 1, 1)), "bp1-coarse": (1.0, Refinement(1, 1, 2, PAD)),
@@ -101,24 +113,34 @@ CUTS = {"refine": ("bp1-default", "bp2-default"), "local_mesh": ("bp1-local-medi
         "local_mesh default": ("bp1-local-coarse-100um-8", "bp2-local-coarse-100um-8")}
 
 
-def study_case(cycles: int = 3):
-    """The global case of the study (see the module docstring)."""
+def study_case(cycles: int = 3, interconnect: str = "resolved", region: str = REGION):
+    """The global case of the study (see the module docstring); ``interconnect`` its ``mesh.interconnect``; a
+    ball ``region`` makes the balls Anand too (else they are elastic and have no dW)."""
     path = ROOT / "cases" / "reference_reflow.yaml"
+    models = "{bumps: anand, balls: anand}" if rn.kind(region) == "balls" else "{bumps: anand}"
     return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + [
-        cycling_steps(cycles), "solver.max_temperature_increment=100 K", "models={bumps: anand}",
-        "output.plots=false", "output.vtu=false"])
+        cycling_steps(cycles), "solver.max_temperature_increment=100 K", f"models={models}",
+        "output.plots=false", "output.vtu=false", f"mesh.interconnect={interconnect}"])
+
+
+def default_local_mesh(case, region: str) -> LocalMesh:
+    """The local mesh a ``submodel:`` section without ``refine`` or sizes gives the joints of ``region`` (its
+    schema defaults at the region's diameter)."""
+    lm = case.submodel.local_mesh if case.submodel is not None else SubmodelLocalMesh()
+    d = joint_centres(case)[region][1]
+    return LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
 
 
 def replay(case, pm, record, joint, name: str) -> dict:
     """One submodel of :data:`RUNS` from the union record: its dW per cycle (MJ/m^3) and size."""
-    box_pitches, refine = RUNS[name]
+    box_pitches, refine = RUNS[name] if name != DEFAULT else (1.0, default_local_mesh(case, joint[0]))
     t0 = time.perf_counter()
     res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
-    c = res.life["cycling"][REGION]["critical"]
+    c = res.life["cycling"][joint[0]]["critical"]
     assert c["id"] == joint[1]  # the submodel reports its own joint only (joint_view)
     how = ([refine.feature_size * 1e6, refine.size * 1e6, refine.joint_elements] if isinstance(refine, LocalMesh)
            else [refine.n_xy, refine.n_z, refine.joint_elements])
-    return {"name": name, "box_pitches": box_pitches, "refine": how, "local_mesh": isinstance(refine, LocalMesh),
+    return {"name": name, "region": joint[0], "joint": joint[1], "box_pitches": box_pitches, "refine": how, "local_mesh": isinstance(refine, LocalMesh),
             "pad_layer_um": refine.pad_layer * 1e6,
             "elements": int(res.sub.pmesh.n_elements), "dofs": int(res.problem.ndofs),
             "joint_layers": int(res.sub.joint_layers), "layer_thickness_um": c["layer_thickness_um"],
@@ -159,13 +181,14 @@ def study(rows: dict) -> dict:
 
 
 def table(meta: dict, rows: dict) -> str:
-    lines = [f"global: {meta['elements']:,} elements, {meta['global_s']:.0f} s; joint {REGION} id {meta['joint']} "
+    lines = [f"global: {meta['elements']:,} elements, {meta['global_s']:.0f} s; joint {meta.get('region', REGION)} "
+             f"id {meta['joint']} "
              f"(global dW per cycle: pad layer {meta['global_dW_layer_MJ_m3']:.6g}, volume "
              f"{meta['global_dW_volume_MJ_m3']:.6g} MJ/m^3); {meta['cycles']} cycles; {meta['date']} "
              f"rev {meta['revision']}",
              f"{'submodel':25} {'refine':>11} {'elements':>9} {'dofs':>8} {'layers':>6} {'pad um':>7} "
              f"{'dW layer':>10} {'dW volume':>10} {'wall s':>7}"]
-    for n in RUNS:
+    for n in (*RUNS, DEFAULT):
         if n in rows:
             r = rows[n]
             lines.append(f"{n:25} {'/'.join(f'{v:g}' for v in r['refine']):>11} {r['elements']:9,} {r['dofs']:8,} "
@@ -200,38 +223,48 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "submodel_study")
     ap.add_argument("--only", default="", help="comma-separated names of RUNS (default all)")
     ap.add_argument("--table", action="store_true", help="print the table of the saved replays and stop")
+    ap.add_argument("--interconnect", choices=("resolved", "column"), default="resolved",
+                    help="the global model's mesh.interconnect (local models are resolved disks either way)")
+    ap.add_argument("--joint", type=int, help="the joint to replay (default: the global run's critical one)")
+    ap.add_argument("--region", default=REGION, help=f"the joints' region (default {REGION}; top_balls: the balls "
+                    f"Anand too); run '{DEFAULT}' for a region's own default local mesh")
     args = ap.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
     meta_path, rec_path = args.results / "global.json", args.results / "record.npz"
     load = lambda: {n: json.loads((args.results / f"{n}.json").read_text())  # noqa: E731
-                    for n in RUNS if (args.results / f"{n}.json").is_file()}
+                    for n in (*RUNS, DEFAULT) if (args.results / f"{n}.json").is_file()}
     if args.table:
         print(table(json.loads(meta_path.read_text()), load()))
         return
-    case = study_case(args.cycles)
+    case = study_case(args.cycles, args.interconnect, args.region)
+    region = args.region
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else None
     if meta is None or meta["case_hash"] != case.hash() or not rec_path.is_file():
         t0 = time.perf_counter()
-        pm, run, record = record_union(case, REGION, 2.0, progress=lambda m: print(m, flush=True))
+        pm, run, record = record_union(case, region, 2.0, progress=lambda m: print(m, flush=True))
         t_global = time.perf_counter() - t0
-        life = run.life["cycling"][REGION]
+        life = run.life["cycling"][region]
         k = int(life["critical"]["id"])
         pj = {p["id"]: p for p in life["per_joint"]}[k]
-        meta = {"case_hash": case.hash(), "cycles": args.cycles, "joint": k, "elements": int(pm.n_elements),
+        meta = {"case_hash": case.hash(), "cycles": args.cycles, "region": region, "joint": k,
+                "elements": int(pm.n_elements),
                 "global_s": t_global, "global_dW_layer_MJ_m3": pj["dW_layer_MJ_m3"],
                 "global_dW_volume_MJ_m3": pj["dW_volume_MJ_m3"],
                 "global_layer_series": life["critical"]["dW_layer_per_cycle_MJ_m3"],
+                "global_per_joint_dW_layer_MJ_m3": {p["id"]: p["dW_layer_MJ_m3"] for p in life["per_joint"]},
                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "revision": revision(),
                 "threads": os.environ.get("OMP_NUM_THREADS", "")}
         record.save(rec_path)
         meta_path.write_text(json.dumps(meta, indent=1))
-        for n in RUNS:  # replays of an older record are stale
+        for n in (*RUNS, DEFAULT):  # replays of an older record are stale
             (args.results / f"{n}.json").unlink(missing_ok=True)
     else:
         pm, record = api.mesh_case(case), BoundaryRecord.load(rec_path)
-    print(f"global: joint {REGION} id {meta['joint']}, {meta['global_s']:.0f} s", flush=True)
+    joint = meta["joint"] if args.joint is None else args.joint
+    print(f"global: critical joint {region} id {meta['joint']}, {meta['global_s']:.0f} s; replaying id {joint}",
+          flush=True)
     for n in [s for s in args.only.split(",") if s] or list(RUNS):
-        row = replay(case, pm, record, (REGION, meta["joint"]), n)
+        row = replay(case, pm, record, (region, joint), n)
         (args.results / f"{n}.json").write_text(json.dumps(row, indent=1))
         print(f"{n}: dW per cycle pad layer {row['dW_layer_MJ_m3']:.6f}, volume {row['dW_volume_MJ_m3']:.6f} "
               f"MJ/m^3; {row['elements']:,} elements, {row['wall_s']:.0f} s", flush=True)
