@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -46,7 +47,8 @@ MODES = ("resolved", "column")
 # the reference mesh of issue 19 (223,464 unknowns resolved), pinned against later edits of the case's mesh section
 REFERENCE_MESH = ["mesh.element=hex8i", "mesh.size=1 mm", "mesh.feature_size=150 um", "mesh.circle_segments=4",
                   "mesh.max_layer_thickness=300 um", "mesh.min_elements_per_layer=1", "mesh.layer_elements={}"]
-POINTS = ("reference-simple", "reflow-coarse")
+POINTS = ("reference-simple", "reflow-coarse", "reflow-default-before-reflow")
+BEFORE_REFLOW = 11  # reference_reflow's steps before its reflow: joining, cure, moulding, ball attach
 JOINT_KINDS = ("bumps", "balls")
 # what each output keeps of a face's warpage besides its signed value (docs/outputs.md, "Warpage")
 FACE_KEYS = ("coplanarity_um", "shape", "corner_minus_center_um", "curvature_x_1_per_m", "curvature_y_1_per_m")
@@ -66,6 +68,10 @@ def point_case(point: str, mode: str, extra: list[str] = ()):
         path = ROOT / "cases" / "reference_reflow.yaml"
         return api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + common
                              + ["solver.max_temperature_increment=20 K"])
+    if point == "reflow-default-before-reflow":
+        path = ROOT / "cases" / "reference_reflow.yaml"
+        steps = yaml.safe_load(path.read_text())["load"]["steps"][:BEFORE_REFLOW]
+        return api.load_case(path, overrides=common + [f"load.steps={json.dumps(steps)}"])
     raise SystemExit(f"unknown point {point!r}; choose from {', '.join(POINTS)}")
 
 
@@ -155,6 +161,39 @@ def birth_outputs(doc: dict) -> dict[str, int | None]:
     return out
 
 
+def from_checkpoint(point: str, mode: str, run_dir: Path, out: Path) -> None:
+    """What :func:`child` writes, read instead from the checkpoint of a run of the same case (``run_dir``, a run
+    folder or its ``checkpoint``): its last step's record (every output so far) and fields (their displacements),
+    on the point's mesh, which must be the checkpoint's (SHA-256). For a long run made elsewhere (the resolved
+    default-mesh history: about 26 s per increment); its timing is not known here."""
+    from fcpkg_fem import api
+    from fcpkg_fem.run.checkpoint import mesh_digest
+
+    ck = run_dir / "checkpoint" if (run_dir / "checkpoint").is_dir() else run_dir
+    last = sorted(ck.glob("step-*"))[-1]
+    rec = json.loads((last / "record.json").read_text())
+    pmesh = api.mesh_case(point_case(point, mode))
+    if mesh_digest(pmesh) != rec["mesh_sha256"]:
+        raise SystemExit(f"{last}: the checkpoint's mesh is not the mesh of {point} {mode}")
+    fields = np.load(last / "fields.npz")
+    case = point_case(point, mode)
+    outputs = []
+    for o in rec["outputs"]:
+        jumps = joint_jumps(pmesh, fields[f"{o['index']}:point:displacement"])
+        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"), "step": o.get("step"),
+                        "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
+                        "warpage_top_um": o["warpage"]["top"]["signed_um"],
+                        "faces": {f: {k: o["warpage"][f].get(k) for k in FACE_KEYS} for f in ("bottom", "top")},
+                        "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}})
+    fp = pmesh.footprint
+    doc = {"point": point, "mode": mode, "dofs": 3 * int(pmesh.mesh.nvertices), "elements": int(pmesh.n_elements),
+           "vertices": int(pmesh.mesh.nvertices), "footprint_points": int(len(fp.points)),
+           "footprint_quads": int(len(fp.quads)), "timing_s": {}, "peak_memory_MB": 0, "wall_s": None,
+           "outputs": outputs, "from_checkpoint": str(last),
+           "steps": [[st.name, list(st.births)] for st in case.load.steps]}
+    out.write_text(json.dumps(doc))
+
+
 def compare(res: dict, col: dict) -> list[dict]:
     """Per output: warpage errors and, per joint region, the critical joint's jump error. A joint born during the
     history is compared on its jump since the output before its birth (the displacements its pads had when it
@@ -233,9 +272,17 @@ def main(argv=None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="a case override for both models (after the point's own), e.g. 'models.balls=elastic'")
     ap.add_argument("--tag", default="", help="added to the result files' names (runs with --set)")
+    ap.add_argument("--from-checkpoint", nargs=3, metavar=("POINT", "MODE", "RUN_DIR"),
+                    help="write results/global-<point>-<mode>.json from a run folder's checkpoint instead of running "
+                         "it (then --reuse tabulates it)")
     args = ap.parse_args(argv)
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]), args.set)
+        return 0
+    if args.from_checkpoint:
+        point, mode, run_dir = args.from_checkpoint
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        from_checkpoint(point, mode, Path(run_dir), RESULTS / f"global-{point}-{mode}.json")
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     got: dict = {}

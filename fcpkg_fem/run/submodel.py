@@ -564,12 +564,16 @@ def _joint_entry(j: dict) -> dict:
 
 
 def _refine_entry(refine: Refinement | LocalMesh) -> dict:
-    """The local summary's ``mesh.refine`` (a cut-out model) or ``mesh.local_mesh`` (one meshed afresh)."""
+    """The local summary's ``mesh.refine`` (a cut-out model) or ``mesh.local_mesh`` (one meshed afresh); lengths
+    in um to 1e-6 um, so that 25.4 um reads 25.4 and not its binary neighbour."""
+    def um(x: float) -> float:
+        return round(x * 1e6, 6)
+
     if isinstance(refine, LocalMesh):
-        return {"local_mesh": {"feature_size_um": refine.feature_size * 1e6, "size_um": refine.size * 1e6,
-                               "joint_elements": refine.joint_elements, "pad_layer_um": refine.pad_layer * 1e6}}
+        return {"local_mesh": {"feature_size_um": um(refine.feature_size), "size_um": um(refine.size),
+                               "joint_elements": refine.joint_elements, "pad_layer_um": um(refine.pad_layer)}}
     return {"refine": {"n_xy": refine.n_xy, "n_z": refine.n_z, "joint_elements": refine.joint_elements,
-                       "pad_layer_um": refine.pad_layer * 1e6}}
+                       "pad_layer_um": um(refine.pad_layer)}}
 
 
 def _shape_entry(shape: JointShape | None, sub: Submesh, joint) -> dict:

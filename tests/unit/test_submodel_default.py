@@ -18,7 +18,7 @@ from fcpkg_fem.case.schema_submodel import FEATURE_PER_DIAMETER, SIZE_PER_DIAMET
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.mesh.remesh import LocalMesh
 from fcpkg_fem.mesh.submesh import Refinement
-from fcpkg_fem.run.submodel import case_boxes
+from fcpkg_fem.run.submodel import _refine_entry, case_boxes
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +86,11 @@ def test_a_cut_out_section_has_no_local_meshes():
     case = _case("submodel={joints: [{region: bumps.die1, critical: true}], refine: {n_xy: 2}}")
     boxes = _boxes(case)
     assert boxes.by_region == {} and isinstance(boxes.refine_for(("bumps.die1", 3)), Refinement)
+
+
+def test_the_local_summary_states_the_pad_layer_as_given():
+    """25.4 um is 2.54e-5 m, whose product with 1e6 is 25.400000000000002: the summary rounds to 1e-6 um so that
+    it reads as the case states it (and as Darveaux's layer is quoted)."""
+    local = _refine_entry(LocalMesh(20e-6, 100e-6, 8, 25.4e-6))["local_mesh"]
+    assert local == {"feature_size_um": 20.0, "size_um": 100.0, "joint_elements": 8, "pad_layer_um": 25.4}
+    assert _refine_entry(Refinement(2, 1, 4, 25.4e-6))["refine"]["pad_layer_um"] == 25.4
