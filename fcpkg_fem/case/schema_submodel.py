@@ -313,4 +313,23 @@ def submodel_problems(case, models: dict[str, str]) -> list[Problem]:
     centres = joint_centres(case)
     for i, j in enumerate(sm.joints):
         out += _joint_problems(case, i, j, centres, models, size, float(sm.box_pitches))
+    return out + _local_mesh_problems(sm, centres)
+
+
+def _local_mesh_problems(sm: "Submodel", centres: dict) -> list[Problem]:
+    """A ``local_mesh`` with one size given and the other derived from a joint's diameter must still have ``size``
+    at least ``feature_size`` for every modelled region (both given: the section's own check)."""
+    lm = sm.local_mesh
+    if sm.refine is not None or lm is None or (lm.size is None) == (lm.feature_size is None):
+        return []
+    out = []
+    for region in dict.fromkeys(j.region for j in sm.joints if j.region in centres):
+        d = centres[region][1]
+        f, s = lm.sizes(d)
+        if s < f:
+            given, derived = ("size", "feature_size") if lm.size is not None else ("feature_size", "size")
+            out.append(Problem(f"submodel.local_mesh.{given}",
+                               f"size {mm(s)} is finer than feature_size {mm(f)} for {region} ({derived} derived "
+                               f"from its {mm(d)} diameter): give local_mesh.{derived} too, or a {given} "
+                               + ("no finer than it" if given == "size" else "no coarser than size")))
     return out

@@ -66,6 +66,20 @@ def test_refine_and_local_mesh_together_are_still_refused():
     assert exc.value.problems[0].field == "submodel.local_mesh", str(exc.value)
 
 
+@pytest.mark.parametrize("given, field, words", [
+    ("local_mesh: {size: 10 um}", "submodel.local_mesh.size",
+     "size 10 um is finer than feature_size 20 um for bumps.die1 (feature_size derived from its 80 um diameter)"),
+    ("local_mesh: {feature_size: 150 um}", "submodel.local_mesh.feature_size",
+     "size 100 um is finer than feature_size 150 um for bumps.die1 (size derived from its 80 um diameter)")])
+def test_a_size_finer_than_the_derived_other_is_refused_at_load_in_um(given, field, words):
+    """One size given, the other derived from the joint's diameter (D/4 at the outlines, 1.25 D away): the pair
+    is checked when the case is read, naming the given field, in um, not when the run reaches the submodel."""
+    with pytest.raises(InputError) as exc:
+        _case(f"submodel={{joints: [{{region: bumps.die1, id: 7}}], {given}}}")
+    (p,) = exc.value.problems
+    assert p.field == field and words in p.message, str(exc.value)
+
+
 def test_each_joint_region_gets_the_sizes_of_its_own_diameter():
     """A bump and a top ball in one case: 20 / 100 um and 62.5 / 312.5 um (D/4, 1.25 D), 8 layers each; the
     joint's shape still comes from its entry."""
