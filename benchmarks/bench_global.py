@@ -3,8 +3,9 @@
     python benchmarks/bench_global.py                         # both points below, resolved and column each
     python benchmarks/bench_global.py --point reference-simple
     python benchmarks/bench_global.py --point reflow-coarse --mode column
+    python benchmarks/bench_global.py --from-checkpoint reflow-default-before-reflow resolved RUN_DIR
 
-Points:
+Points (the first two by default):
 
 ``reference-simple``
     ``cases/reference.yaml`` (its stress-free temperatures per material) at the mesh of issue 19
@@ -13,6 +14,12 @@ Points:
     ``cases/reference_reflow.yaml`` at the regression tests' coarse mesh and thinned arrays
     (``tests/support/coarse.py``) with ``solver.max_temperature_increment=20 K`` (as
     ``tests/regression/test_process_cases.py``): the whole process history and three reflow passes.
+``reflow-default-before-reflow``
+    ``cases/reference_reflow.yaml`` as shipped (its default mesh: 271,758 unknowns resolved) through its 11 steps
+    before the reflow (joining, cure, moulding, ball attach). The resolved history takes about 26 s per increment
+    here; ``--from-checkpoint`` reads its results from the checkpoint of a run of the whole case that got past
+    ``ball_attach_cool`` (e.g. ``fcpkg run cases/reference_reflow.yaml`` stopped in its reflow): its outputs 0-11
+    are this point's, on the same mesh (checked by its SHA-256).
 
 Both with ``solver.linear=pardiso``. Each (point, mode) runs ``api.run(case, write=False)`` in its own fresh
 process, so the peak resident memory (``summary["peak_memory_MB"]``, ru_maxrss) is that run's own. Printed side by
@@ -48,6 +55,7 @@ MODES = ("resolved", "column")
 REFERENCE_MESH = ["mesh.element=hex8i", "mesh.size=1 mm", "mesh.feature_size=150 um", "mesh.circle_segments=4",
                   "mesh.max_layer_thickness=300 um", "mesh.min_elements_per_layer=1", "mesh.layer_elements={}"]
 POINTS = ("reference-simple", "reflow-coarse", "reflow-default-before-reflow")
+DEFAULT_POINTS = POINTS[:2]  # the third runs for hours
 BEFORE_REFLOW = 11  # reference_reflow's steps before its reflow: joining, cure, moulding, ball attach
 JOINT_KINDS = ("bumps", "balls")
 # what each output keeps of a face's warpage besides its signed value (docs/outputs.md, "Warpage")
@@ -115,6 +123,15 @@ def _quad_area(p: np.ndarray) -> float:
     return 0.5 * abs(np.dot(q[:, 0], np.roll(q[:, 1], -1)) - np.dot(np.roll(q[:, 0], -1), q[:, 1]))
 
 
+def output_row(o: dict, jumps: dict[str, np.ndarray]) -> dict:
+    """What the table keeps of one output of the summary (``o``) and its joints' jumps (m)."""
+    return {"temperature_C": o["temperature_C"], "time_s": o.get("time_s"), "step": o.get("step"),
+            "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
+            "warpage_top_um": o["warpage"]["top"]["signed_um"],
+            "faces": {f: {k: o["warpage"][f].get(k) for k in FACE_KEYS} for f in ("bottom", "top")},
+            "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}}
+
+
 def child(point: str, mode: str, out: Path, extra: list[str] = ()) -> None:
     """One (point, mode): run it and write what the table needs to ``out`` (JSON)."""
     from fcpkg_fem import api
@@ -128,12 +145,7 @@ def child(point: str, mode: str, out: Path, extra: list[str] = ()) -> None:
     s = r.summary
     outputs = []
     for o, f in zip(r.outputs, r.fields):
-        jumps = joint_jumps(pmesh, np.asarray(f.point_data["displacement"]))
-        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"), "step": o.get("step"),
-                        "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
-                        "warpage_top_um": o["warpage"]["top"]["signed_um"],
-                        "faces": {f: {k: o["warpage"][f].get(k) for k in FACE_KEYS} for f in ("bottom", "top")},
-                        "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}})
+        outputs.append(output_row(o, joint_jumps(pmesh, np.asarray(f.point_data["displacement"]))))
     fp = pmesh.footprint
     doc = {"point": point, "mode": mode, "dofs": s["mesh"]["dofs"], "elements": s["mesh"].get("elements"),
            "vertices": int(pmesh.mesh.nvertices), "footprint_points": int(len(fp.points)),
@@ -179,12 +191,7 @@ def from_checkpoint(point: str, mode: str, run_dir: Path, out: Path) -> None:
     case = point_case(point, mode)
     outputs = []
     for o in rec["outputs"]:
-        jumps = joint_jumps(pmesh, fields[f"{o['index']}:point:displacement"])
-        outputs.append({"temperature_C": o["temperature_C"], "time_s": o.get("time_s"), "step": o.get("step"),
-                        "warpage_bottom_um": o["warpage"]["bottom"]["signed_um"],
-                        "warpage_top_um": o["warpage"]["top"]["signed_um"],
-                        "faces": {f: {k: o["warpage"][f].get(k) for k in FACE_KEYS} for f in ("bottom", "top")},
-                        "jumps_um": {k: (v * 1e6).tolist() for k, v in jumps.items()}})
+        outputs.append(output_row(o, joint_jumps(pmesh, fields[f"{o['index']}:point:displacement"])))
     fp = pmesh.footprint
     doc = {"point": point, "mode": mode, "dofs": 3 * int(pmesh.mesh.nvertices), "elements": int(pmesh.n_elements),
            "vertices": int(pmesh.mesh.nvertices), "footprint_points": int(len(fp.points)),
@@ -286,7 +293,7 @@ def main(argv=None) -> int:
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     got: dict = {}
-    for point in args.point or POINTS:
+    for point in args.point or DEFAULT_POINTS:
         for mode in args.mode or MODES:
             path = RESULTS / f"global-{point}{'-' + args.tag if args.tag else ''}-{mode}.json"
             if not (args.reuse and path.exists()):
@@ -296,7 +303,7 @@ def main(argv=None) -> int:
                                cwd=ROOT)
             got[(point, mode)] = json.loads(path.read_text())
     text = [f"bench_global {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", ""]
-    for point in args.point or POINTS:
+    for point in args.point or DEFAULT_POINTS:
         if (point, "resolved") in got and (point, "column") in got:
             text.append(table(got[(point, "resolved")], got[(point, "column")]))
         else:

@@ -140,7 +140,8 @@ def replay(case, pm, record, joint, name: str) -> dict:
     assert c["id"] == joint[1]  # the submodel reports its own joint only (joint_view)
     how = ([refine.feature_size * 1e6, refine.size * 1e6, refine.joint_elements] if isinstance(refine, LocalMesh)
            else [refine.n_xy, refine.n_z, refine.joint_elements])
-    return {"name": name, "region": joint[0], "joint": joint[1], "box_pitches": box_pitches, "refine": how, "local_mesh": isinstance(refine, LocalMesh),
+    return {"name": name, "region": joint[0], "joint": joint[1], "box_pitches": box_pitches, "refine": how,
+            "local_mesh": isinstance(refine, LocalMesh),
             "pad_layer_um": refine.pad_layer * 1e6,
             "elements": int(res.sub.pmesh.n_elements), "dofs": int(res.problem.ndofs),
             "joint_layers": int(res.sub.joint_layers), "layer_thickness_um": c["layer_thickness_um"],
@@ -221,7 +222,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cycles", type=int, default=3)
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "submodel_study")
-    ap.add_argument("--only", default="", help="comma-separated names of RUNS (default all)")
+    ap.add_argument("--only", default="", help=f"comma-separated names of RUNS or {DEFAULT} (default: all RUNS)")
     ap.add_argument("--table", action="store_true", help="print the table of the saved replays and stop")
     ap.add_argument("--interconnect", choices=("resolved", "column"), default="resolved",
                     help="the global model's mesh.interconnect (local models are resolved disks either way)")
