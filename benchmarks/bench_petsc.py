@@ -19,8 +19,9 @@ constrained dofs and solves them itself (the case's ``solver.linear``: the refer
 rank its block of contiguous rows (CSR), and PETSc solves the same system on all ranks: ``gamg`` (CG with PETSc's
 smoothed-aggregation AMG, the six rigid-body modes as near null space, relative residual 1e-10) or ``mumps``
 (MUMPS's distributed LDL^T factorization). The solution is gathered on rank 0 and compared with the reference:
-max |u_petsc - u| / max |u|. Printed as one JSON line: dofs, ranks, seconds per phase (assemble, our solve, distribute, PETSc setup,
-PETSc solve), iterations, the largest peak memory of any rank and the sum over ranks (ru_maxrss), the difference.
+max |u_petsc - u| / max |u|. Printed as one JSON line: dofs, ranks, seconds per phase (assemble, our solve,
+distribute, PETSc setup, PETSc solve), iterations, the largest peak memory of any rank and the sum over ranks
+(ru_maxrss), the difference.
 
 Not distributed here: the mesh and the assembly (rank 0 holds the whole matrix), so the path shows the distributed
 solve and its agreement, not yet the memory of a model that fits on no single machine.
