@@ -16,7 +16,7 @@ import numpy as np
 
 from fcpkg_fem.geometry.build import build_geometry
 from fcpkg_fem.geometry.model import Geometry
-from fcpkg_fem.io.atomic import atomic_path
+from fcpkg_fem.io.atomic import atomic_path, clean_stale_temps
 from fcpkg_fem.mesh.columns import COLUMN_MESHER_VERSION, mesh_column_footprint
 from fcpkg_fem.mesh.footprint import Footprint, footprint_shapes, mesh_footprint
 from fcpkg_fem.mesh.swept import PackageMesh, sweep
@@ -61,6 +61,11 @@ def get_footprint(geom: Geometry, size: float, feature_size: float, cache_dir: P
     """The footprint mesh, from ``cache_dir`` when it was made before. Returns (footprint, came_from_cache)."""
     path = None
     if cache_dir is not None:
+        # a run killed while writing the cache leaves its temporary file; a later run may find the entry complete
+        # (written by another) and never write there, so it clears them here, as a run does in its own folder;
+        # an unreadable cache folder costs nothing here (the write below reports it)
+        with contextlib.suppress(OSError):
+            clean_stale_temps(cache_dir)
         path = Path(cache_dir) / _footprint_name(geom, size, feature_size, circle_segments)
         if path.exists():
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -89,6 +90,27 @@ def test_an_unwritable_mesh_cache_costs_only_the_cache(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "warning: mesh cache not written" in r.stderr and "cachefile" in r.stderr
     assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_killed_writers_temporary_file_in_the_mesh_cache_is_removed_by_the_next_run_that_hits_it(tmp_path):
+    """A run killed while writing the cache leaves ``.footprint-<key>.npz.tmp-<pid>-<hex>.npz``; the next run that
+    finds the complete entry (written by another run) reads it and removes the dead writer's file, and leaves a
+    live writer's (this process's) alone. The kill test (test_sigkill.py) met the first case by chance."""
+    from fcpkg_fem import api
+
+    case = api.load_case(write_case(laminate(), tmp_path / "case.yaml"))
+    cache = tmp_path / "cache"
+    api.mesh_case(case, cache_dir=cache)
+    (entry,) = cache.glob("footprint-*.npz")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that has just ended
+    stale = cache / f".{entry.name}.tmp-{dead.pid}-0123abcd.npz"
+    live = cache / f".{entry.name}.tmp-{os.getpid()}-4567cdef.npz"
+    for p in (stale, live):
+        p.write_bytes(b"half a footprint")
+    api.mesh_case(case, cache_dir=cache)
+    assert not stale.exists() and live.exists()
+    assert sorted(p.name for p in cache.iterdir()) == sorted([entry.name, live.name])
 
 
 def _history_case(tmp_path):
