@@ -184,11 +184,11 @@ def from_checkpoint(point: str, mode: str, run_dir: Path, out: Path) -> None:
     ck = run_dir / "checkpoint" if (run_dir / "checkpoint").is_dir() else run_dir
     last = sorted(ck.glob("step-*"))[-1]
     rec = json.loads((last / "record.json").read_text())
-    pmesh = api.mesh_case(point_case(point, mode))
+    case = point_case(point, mode)
+    pmesh = api.mesh_case(case)
     if mesh_digest(pmesh) != rec["mesh_sha256"]:
         raise SystemExit(f"{last}: the checkpoint's mesh is not the mesh of {point} {mode}")
     fields = np.load(last / "fields.npz")
-    case = point_case(point, mode)
     outputs = []
     for o in rec["outputs"]:
         outputs.append(output_row(o, joint_jumps(pmesh, fields[f"{o['index']}:point:displacement"])))

@@ -69,11 +69,10 @@ from support.submodel import cycling_steps, record_union  # noqa: E402
 
 from fcpkg_fem import api  # noqa: E402
 from fcpkg_fem.case import names as rn  # noqa: E402
-from fcpkg_fem.case.schema_submodel import SubmodelLocalMesh, joint_centres  # noqa: E402
 from fcpkg_fem.mesh.remesh import LocalMesh  # noqa: E402
 from fcpkg_fem.mesh.submesh import Refinement  # noqa: E402
 from fcpkg_fem.post.convergence import grid_convergence  # noqa: E402
-from fcpkg_fem.run.submodel import run_submodel  # noqa: E402
+from fcpkg_fem.run.submodel import local_mesh_of, run_submodel  # noqa: E402
 from fcpkg_fem.solve.submodel import BoundaryRecord  # noqa: E402
 
 REGION = "bumps.die1"
@@ -123,17 +122,9 @@ def study_case(cycles: int = 3, interconnect: str = "resolved", region: str = RE
         "output.plots=false", "output.vtu=false", f"mesh.interconnect={interconnect}"])
 
 
-def default_local_mesh(case, region: str) -> LocalMesh:
-    """The local mesh a ``submodel:`` section without ``refine`` or sizes gives the joints of ``region`` (its
-    schema defaults at the region's diameter)."""
-    lm = case.submodel.local_mesh if case.submodel is not None else SubmodelLocalMesh()
-    d = joint_centres(case)[region][1]
-    return LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
-
-
 def replay(case, pm, record, joint, name: str) -> dict:
     """One submodel of :data:`RUNS` from the union record: its dW per cycle (MJ/m^3) and size."""
-    box_pitches, refine = RUNS[name] if name != DEFAULT else (1.0, default_local_mesh(case, joint[0]))
+    box_pitches, refine = RUNS[name] if name != DEFAULT else (1.0, local_mesh_of(case, joint[0]))
     t0 = time.perf_counter()
     res = run_submodel(case, record, joint, box_pitches, refine, pmesh=pm, fields="report")
     c = res.life["cycling"][joint[0]]["critical"]

@@ -37,7 +37,7 @@ import numpy as np
 
 from fcpkg_fem.case import names as rn
 from fcpkg_fem.case.plan import initial_temperature, plan
-from fcpkg_fem.case.schema_submodel import joint_centres
+from fcpkg_fem.case.schema_submodel import SubmodelLocalMesh, joint_centres
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.mesh.remesh import LocalMesh, remesh, window_cut_vertices, window_elements
 from fcpkg_fem.mesh.submesh import (JointShape, Refinement, Submesh, box_elements, centroids, cut_vertices, extract,
@@ -390,6 +390,15 @@ def _candidates(case, pmesh) -> tuple[list, list, list]:
     return given, critical, list(dict.fromkeys(joints))
 
 
+def local_mesh_of(case, region: str) -> LocalMesh:
+    """The local mesh of ``region``'s joints: the case's ``submodel.local_mesh`` (the section's defaults when the
+    case has none), each absent size derived from the region's joint diameter (D/4 and 1.25 D)."""
+    lm = case.submodel.local_mesh if case.submodel is not None and case.submodel.local_mesh is not None else (
+        SubmodelLocalMesh())
+    d = joint_centres(case)[region][1]
+    return LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
+
+
 def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> CaseBoxes:
     """The boxes of ``case.submodel`` on the global mesh, their recorder and the memory check. A resumed run
     rebuilds the recorder's record of the completed steps from its checkpoint (:mod:`fcpkg_fem.run.checkpoint`).
@@ -404,8 +413,7 @@ def case_boxes(case, pmesh, problem, force: bool = False, progress=None) -> Case
     lm = sm.local_mesh
     given, critical, joints = _candidates(case, pmesh)
     regions = {r for r, _ in joints}
-    by_region = {} if lm is None else {r: LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
-                                       for r, (_, d) in joint_centres(case).items() if r in regions}
+    by_region = {} if lm is None else {r: local_mesh_of(case, r) for r in regions}
     refine = (by_region[joints[0][0]] if lm is not None else
               Refinement(sm.refine.n_xy, sm.refine.n_z, sm.refine.joint_elements, sm.refine.pad_layer))
     cen = centroids(pmesh)

@@ -18,7 +18,7 @@ from fcpkg_fem.case.schema_submodel import FEATURE_PER_DIAMETER, SIZE_PER_DIAMET
 from fcpkg_fem.errors import InputError
 from fcpkg_fem.mesh.remesh import LocalMesh
 from fcpkg_fem.mesh.submesh import Refinement
-from fcpkg_fem.run.submodel import _refine_entry, case_boxes
+from fcpkg_fem.run.submodel import _refine_entry, case_boxes, local_mesh_of
 from fcpkg_fem.solve.mechanical import MechanicalProblem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +108,15 @@ def test_the_local_summary_states_the_pad_layer_as_given():
     local = _refine_entry(LocalMesh(20e-6, 100e-6, 8, 25.4e-6))["local_mesh"]
     assert local == {"feature_size_um": 20.0, "size_um": 100.0, "joint_elements": 8, "pad_layer_um": 25.4}
     assert _refine_entry(Refinement(2, 1, 4, 25.4e-6))["refine"]["pad_layer_um"] == 25.4
+
+
+def test_a_case_without_a_submodel_section_gets_the_section_defaults_per_region():
+    """:func:`local_mesh_of` (what the case's boxes, the study's benchmark and its slow tests use): with no
+    ``submodel:`` section the defaults, D/4 and 1.25 D per region; with one, its given size and the derived other."""
+    plain = api.load_case(ROOT / "cases" / "reference_reflow.yaml")
+    assert local_mesh_of(plain, "bumps.die1") == LocalMesh(20e-6, 100e-6, 8, 25.4e-6)
+    got = local_mesh_of(plain, "top_balls")
+    assert (got.feature_size, got.size) == pytest.approx((62.5e-6, 312.5e-6), rel=1e-12)
+    given = _case("submodel={joints: [{region: top_balls, id: 6}], local_mesh: {size: 400 um, joint_elements: 6}}")
+    got = local_mesh_of(given, "top_balls")
+    assert (got.feature_size, got.size, got.joint_elements) == pytest.approx((62.5e-6, 400e-6, 6), rel=1e-12)

@@ -42,11 +42,10 @@ from support.coarse import COARSE_MESH, coarse_pattern
 from support.submodel import cycling_steps, record_union
 
 from fcpkg_fem import api
-from fcpkg_fem.case.schema_submodel import joint_centres
 from fcpkg_fem.mesh.remesh import LocalMesh
 from fcpkg_fem.mesh.submesh import Refinement
 from fcpkg_fem.post.convergence import grid_convergence
-from fcpkg_fem.run.submodel import run_submodel
+from fcpkg_fem.run.submodel import local_mesh_of, run_submodel
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "bumps.die1"
@@ -228,9 +227,7 @@ def _default_local_mesh() -> LocalMesh:
     path = ROOT / "cases" / "reference_reflow.yaml"
     case = api.load_case(path, overrides=COARSE_MESH + coarse_pattern(api.load_case(path)) + [
         "submodel={joints: [{region: bumps.die1, id: 5}]}"])
-    lm = case.submodel.local_mesh
-    d = joint_centres(case)[REGION][1]
-    return LocalMesh(*lm.sizes(d), lm.joint_elements, lm.pad_layer)
+    return local_mesh_of(case, REGION)
 
 
 @pytest.mark.slow
